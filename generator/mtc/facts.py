@@ -1,0 +1,62 @@
+"""Facts about MTC Direct Volume Migration that the generator is built on.
+
+Each constant names the fact in `mtc-dvm-facts.md` it comes from; change them only with a new source.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+MANAGED_BY_LABEL: Final = {"app.kubernetes.io/managed-by": "mtc-policygen"}
+
+# facts §1: the operator's CR; spec keys are read as snake_case Ansible variables (§1.1).
+MIGRATION_CONTROLLER_API: Final = "migration.openshift.io/v1alpha1"
+MIGRATION_CONTROLLER_KIND: Final = "MigrationController"
+
+# spec §4: a partial MigrationController applied by Argo CD server-side apply patches the operator-created CR;
+# Prune/Delete=false so that deleting the Application never deletes MTC.
+ARGOCD_SYNC_OPTIONS: Final = {
+    "argocd.argoproj.io/sync-options": "ServerSideApply=true,Validate=false,Prune=false,Delete=false"
+}
+
+# facts §3.2: every rsync pod of MTC 1.6-1.8 carries owner=directvolumemigration; `app` is rsync-transfer, or
+# rsync-transfer-block for the 1.8 block/VM pods. The `directvolumemigration` label is a per-run UID: never used.
+DVM_OWNER_LABEL: Final = ("owner", "directvolumemigration")
+DVM_APP_LABEL_KEY: Final = "app"
+DVM_APP_FS: Final = "directvolumemigration-rsync-transfer"
+DVM_APP_BLOCK: Final = "directvolumemigration-rsync-transfer-block"
+
+# facts §3.1/§3.3: stunnel on the server pod accepts 6443; Route traffic enters the router on 443 (passthrough);
+# NodePort is allocated from the service node port range.
+STUNNEL_PORT: Final = 6443
+ROUTE_PORT: Final = 443
+NODE_PORT_RANGE: Final = (30000, 32767)
+DNS_PORTS: Final = (53, 5353)  # cluster DNS: 53, and 5353 where openshift-dns pods listen (facts §3.7)
+
+# facts §3.3: route names and the controller's hashing of long hosts.
+ROUTE_FS: Final = "dvm"
+ROUTE_BLOCK: Final = "dvm-block"
+ROUTE_PREFIX_MAX: Final = 62
+
+# facts §5: router namespaces carry this label (preferred form).
+ROUTER_NAMESPACE_LABEL: Final = {"policy-group.network.openshift.io/ingress": ""}
+NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
+
+# spec §4 (documented allow-all names, the ingress one fixed) and facts §3.7 (least-privilege names).
+OPEN_EGRESS_POLICY: Final = "allow-all-egress-from-rsync-pods"
+OPEN_INGRESS_POLICY: Final = "allow-all-ingress-to-rsync-pods"
+STRICT_EGRESS_POLICY: Final = "allow-dvm-rsync-client-egress"
+STRICT_INGRESS_POLICY: Final = "allow-dvm-rsync-server-ingress"
+
+# facts §4.1 / §4.2: firewall APIs and their documented rule limits.
+EGRESS_NETWORK_POLICY_API: Final = "network.openshift.io/v1"
+EGRESS_NETWORK_POLICY_KIND: Final = "EgressNetworkPolicy"
+EGRESS_NETWORK_POLICY_MAX_RULES: Final = 1000
+EGRESS_FIREWALL_API: Final = "k8s.ovn.org/v1"
+EGRESS_FIREWALL_KIND: Final = "EgressFirewall"
+EGRESS_FIREWALL_MAX_RULES: Final = 8000
+EGRESS_FIREWALL_NAME: Final = "default"
+
+# facts §4.1 / §4.2: dnsName patterns of the two firewall APIs.
+ENP_DNS_NAME_PATTERN: Final = r"^([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+\.?$"
+EF_DNS_NAME_PATTERN: Final = r"^(\*\.)?([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+\.?$"

@@ -1,0 +1,26 @@
+"""Host names of the DVM rsync routes, as mig-controller and crane-lib build them (facts §3.3)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from generator.mtc import facts
+from generator.mtc.versions import MtcVersion
+
+
+def route_prefix(route_name: str, namespace: str) -> str:
+    """`<route>-<namespace>`; over 62 characters it becomes `<route>-<md5(namespace)>` cut to 62."""
+    prefix = f"{route_name}-{namespace}"
+    if len(prefix) > facts.ROUTE_PREFIX_MAX:
+        digest = hashlib.md5(namespace.encode(), usedforsecurity=False).hexdigest()
+        prefix = f"{route_name}-{digest}"[: facts.ROUTE_PREFIX_MAX]
+    return prefix
+
+
+def route_names(mtc: MtcVersion) -> tuple[str, ...]:
+    """facts §3.1: MTC 1.8 always creates both the filesystem and the block route."""
+    return (facts.ROUTE_FS, facts.ROUTE_BLOCK) if mtc.minor >= 8 else (facts.ROUTE_FS,)
+
+
+def route_hosts(target_namespace: str, apps_domain: str, mtc: MtcVersion) -> list[str]:
+    return [f"{route_prefix(name, target_namespace)}.{apps_domain}" for name in route_names(mtc)]

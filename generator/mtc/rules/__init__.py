@@ -1,0 +1,15 @@
+"""Domain rules of MTC Direct Volume Migration, one named unit each (yamllint-style).
+
+Each rule is a function decorated with `@rule("id")` whose docstring says why it exists and which fact it
+rests on; it yields `Finding`s and never raises for bad input. `validate` runs them all in a fixed order.
+"""
+
+from __future__ import annotations
+
+from generator.mtc.rules import addresses, firewalls, names, namespaces, proxies, versions
+from generator.mtc.rules.registry import RULES, Finding, RuleContext, rule, validate
+
+__all__ = ["RULES", "Finding", "RuleContext", "rule", "validate"]
+
+# Imported for their registrations; the order of this tuple is the order problems are found in.
+_MODULES = (names, versions, addresses, proxies, namespaces, firewalls)

@@ -1,0 +1,104 @@
+"""Namespace, topology and file rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from generator.mtc.rules.registry import Finding, RuleContext, rule
+from generator.problems import Severity
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+@rule("duplicate-namespace")
+def duplicate_namespace(ctx: RuleContext) -> Iterator[Finding]:
+    """Each source namespace is migrated once, and each target namespace receives one source.
+
+    Two entries for one namespace would generate two NetworkPolicies of the same name (a kustomize id clash)
+    and make MTC's namespace mapping ambiguous. Within one cluster, mig-controller treats a plan with no
+    mapped namespaces as a storage class conversion and rejects one that maps only some (migplan validation);
+    a mapped namespace cannot also be the target of another, since its policies would serve two roles.
+    """
+    pair = ctx.pair
+    sources: dict[str, int] = {}
+    targets: dict[str, int] = {}
+    for i, ns in enumerate(pair.namespaces):
+        if ns.source in sources:
+            yield Finding(ns.path, f"source namespace {ns.source!r} is already listed at namespaces[{sources[ns.source]}]",
+                          suggestion="list each source namespace once")
+        if ns.target in targets:
+            yield Finding(ns.path, f"target namespace {ns.target!r} is already the target of "
+                          f"namespaces[{targets[ns.target]}]", suggestion="map each source to its own target")
+        sources.setdefault(ns.source, i)
+        targets.setdefault(ns.target, i)
+    if not pair.same_cluster:
+        return
+    mapped = [ns for ns in pair.namespaces if ns.source != ns.target]
+    if mapped and len(mapped) != len(pair.namespaces):
+        first_same = next(ns for ns in pair.namespaces if ns.source == ns.target)
+        yield Finding(first_same.path, f"{first_same.source!r} keeps its name while other namespaces are mapped; "
+                      "MTC rejects a same-cluster plan that maps only some namespaces",
+                      suggestion="map every namespace (a move) or none (a storage class conversion)")
+    for ns in mapped:
+        if ns.target in sources:
+            yield Finding(ns.path, f"{ns.target!r} is both a target and a source on cluster {pair.source.name}",
+                          suggestion="migrate in two steps with two ClusterPairs")
+
+
+@rule("same-cluster")
+def same_cluster(ctx: RuleContext) -> Iterator[Finding]:
+    """When source and target name the same cluster, they must describe it the same way.
+
+    One overlay folder is written for that cluster (spec §4), holding one MigrationController patch.
+    """
+    pair = ctx.pair
+    if not pair.same_cluster:
+        return
+    src, tgt = pair.source, pair.target
+    fields = (
+        ("openshiftVersion", src.openshift_version, tgt.openshift_version),
+        ("networkType", src.network_type, tgt.network_type),
+        ("base", src.base, tgt.base),
+        ("migrationController", src.migration_controller, tgt.migration_controller),
+        ("proxy", src.proxy, tgt.proxy),
+    )
+    for key, a, b in fields:
+        if a != b:
+            yield Finding((*tgt.path, key), f"the target is the source cluster {src.name}, but its {key} differs",
+                          suggestion=f"give the same {key} on both sides")
+
+
+@rule("base-path")
+def base_path(ctx: RuleContext) -> Iterator[Finding]:
+    """`base` is a kustomize directory relative to the spec file; it must exist and hold a kustomization.
+
+    The overlay lists it as a resource; a missing base would only fail later, inside Argo CD.
+    """
+    if not ctx.env.check_base:
+        return
+    for cluster in ctx.pair.clusters:
+        if cluster.base is None:
+            continue
+        path = (*cluster.path, "base")
+        folder = Path(ctx.pair.spec_dir, cluster.base)
+        if not folder.is_dir():
+            yield Finding(path, f"base {cluster.base!r} is not a directory next to the spec",
+                          suggestion="give a path relative to the spec file")
+        elif not any((folder / name).is_file() for name in KUSTOMIZATION_FILES):
+            yield Finding(path, f"base {cluster.base!r} has no kustomization.yaml")
+
+
+@rule("supplemental-groups")
+def supplemental_groups(ctx: RuleContext) -> Iterator[Finding]:
+    """Supplemental groups are listed once each.
+
+    The generator writes them as the comma-joined string the controller parses without trimming (facts §1.2:
+    "1000, 2000" or a YAML list crash-loops the controller); a repeated group is harmless but a likely typo.
+    """
+    dvm = ctx.pair.dvm
+    for key, groups in (("sourceSupplementalGroups", dvm.source_supplemental_groups),
+                        ("targetSupplementalGroups", dvm.target_supplemental_groups)):
+        for i, gid in enumerate(groups or ()):
+            if gid in (groups or ())[:i]:
+                yield Finding(("spec", "dvm", key, i), f"group {gid} is listed twice", severity=Severity.WARNING)

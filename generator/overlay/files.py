@@ -1,0 +1,103 @@
+"""The files of each cluster's overlay folder, as text.
+
+Jinja2 only lays out the skeleton (header comment, kustomization lists); every value goes through a filter
+that serializes it with the YAML emitter, so no spec value can inject YAML structure or break the comment.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+
+from generator.render.plan import ClusterRender
+from generator.render.yamlout import dump_document, dump_stream, flow
+
+KUSTOMIZATION = "kustomization.yaml"
+CONTROLLER = "migrationcontroller-patch.yaml"
+
+
+def _comment(value: object) -> str:
+    """A value safe inside a `#` comment: one line, printable."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(value))
+
+
+def _load_template(name: str) -> str:
+    return resources.files("generator.templates").joinpath(name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(  # noqa: S701 - YAML output, not HTML; values are escaped by `flow`
+        loader=jinja2.FunctionLoader(_load_template),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["flow"] = flow
+    env.filters["comment"] = _comment
+    return env
+
+
+def _render(template: str, **values: Any) -> str:
+    return _environment().get_template(template).render(**values)
+
+
+@dataclass(frozen=True)
+class _Patch:
+    path: str
+    target: dict[str, Any] | None = None
+
+
+def policy_file(namespace: str) -> str:
+    return f"networkpolicy-{namespace}.yaml"
+
+
+def firewall_file(namespace: str, *, patch: bool) -> str:
+    return f"egressfirewall-{namespace}{'-patch' if patch else ''}.yaml"
+
+
+def cluster_files(render: ClusterRender, spec_label: str, spec_dir: Path, overlay_dir: Path) -> dict[str, str]:
+    """`{file name: text}` of one cluster's overlay folder, kustomization included."""
+    def resource(body: str) -> str:
+        return _render("resource.yaml.j2", spec=spec_label, body=body.rstrip("\n"))
+
+    files: dict[str, str] = {}
+    resource_list: list[str] = []
+    patches: list[_Patch] = []
+    if render.base is not None:
+        base_dir = Path(os.path.abspath(spec_dir / render.base))
+        resource_list.append(PurePosixPath(Path(os.path.relpath(base_dir, os.path.abspath(overlay_dir)))).as_posix())
+        patches.append(_Patch(CONTROLLER))
+    else:
+        resource_list.append(CONTROLLER)
+    files[CONTROLLER] = resource(dump_document(render.controller))
+
+    by_namespace: dict[str, list[dict[str, Any]]] = {}
+    for namespace, policy in render.policies:
+        by_namespace.setdefault(namespace, []).append(policy)
+    for namespace, policies in sorted(by_namespace.items()):
+        name = policy_file(namespace)
+        files[name] = resource(dump_stream(policies).removeprefix("---\n"))
+        resource_list.append(name)
+
+    for fw in render.firewalls:
+        if fw.whole is not None:
+            name = firewall_file(fw.namespace, patch=False)
+            files[name] = resource(dump_document(fw.whole))
+            resource_list.append(name)
+        else:
+            name = firewall_file(fw.namespace, patch=True)
+            files[name] = resource(dump_document(fw.json6902()))
+            patches.append(_Patch(name, fw.target()))
+
+    files[KUSTOMIZATION] = _render("kustomization.yaml.j2", spec=spec_label, resources=resource_list,
+                                   patches=patches)
+    return files

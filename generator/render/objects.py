@@ -1,0 +1,23 @@
+"""Small builders shared by the renderers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.mtc import facts
+
+Obj = dict[str, Any]
+
+
+def metadata(name: str, namespace: str, annotations: dict[str, str] | None = None) -> Obj:
+    meta: Obj = {"name": name, "namespace": namespace, "labels": dict(facts.MANAGED_BY_LABEL)}
+    if annotations:
+        meta["annotations"] = dict(annotations)
+    return meta
+
+
+def tcp(port: int, end_port: int | None = None) -> Obj:
+    out: Obj = {"protocol": "TCP", "port": port}
+    if end_port is not None:
+        out["endPort"] = end_port
+    return out

@@ -1,0 +1,149 @@
+"""Load a ClusterPair: read, parse with positions, check structure, build the typed model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+from generator.problems import Problem, ProblemsError
+from generator.spec.model import (
+    Cluster,
+    ClusterPair,
+    ControllerRef,
+    Dvm,
+    EgressFirewallDecl,
+    EndpointType,
+    NamespaceMapping,
+    NetworkType,
+    PasswordFrom,
+    PolicyMode,
+    ProxyOverride,
+    Role,
+    StunnelProxy,
+)
+from generator.spec.schema import check_structure
+from generator.spec.yamlsource import PathKey, Source, load_yaml, read_text
+
+Mapping = dict[str, Any]
+
+
+def _cluster(data: Mapping, role: Role, path: PathKey) -> Cluster:
+    proxy = data.get("proxy")
+    ref = data.get("migrationController", {})
+    no_proxy = proxy.get("noProxy") if proxy else None
+    return Cluster(
+        role=role,
+        name=data["name"],
+        openshift_version=data["openshiftVersion"],
+        network_type=NetworkType(data["networkType"]) if "networkType" in data else None,
+        cidrs=tuple(data.get("cidrs", ())),
+        apps_domain=data.get("appsDomain"),
+        proxy=ProxyOverride(
+            proxy.get("httpProxy"),
+            proxy.get("httpsProxy"),
+            tuple(no_proxy) if no_proxy is not None else None,
+            (*path, "proxy"),
+        )
+        if proxy is not None
+        else None,
+        base=data.get("base"),
+        migration_controller=ControllerRef(
+            ref.get("name", "migration-controller"), ref.get("namespace", "openshift-migration")
+        ),
+        rsync_endpoint_type=EndpointType(data.get("rsyncEndpointType", "Route")),
+        path=path,
+    )
+
+
+def _firewall(entry: Mapping | None, defaults: Mapping | None, path: PathKey) -> EgressFirewallDecl | None:
+    if entry is None and defaults is None:
+        return None
+    merged = {**(defaults or {}), **(entry or {})}
+    rules = merged.get("rules")
+    return EgressFirewallDecl(
+        name=merged.get("name", "default"),
+        rules=tuple(cast(list[Mapping], rules)) if rules is not None else None,
+        path=path,
+    )
+
+
+def _namespaces(spec: Mapping) -> tuple[NamespaceMapping, ...]:
+    defaults = spec.get("namespaceDefaults", {}).get("egressFirewall")
+    default_path: PathKey = ("spec", "namespaceDefaults", "egressFirewall")
+    out = []
+    for i, entry in enumerate(spec["namespaces"]):
+        path: PathKey = ("spec", "namespaces", i)
+        if isinstance(entry, str):
+            out.append(NamespaceMapping(entry, entry, _firewall(None, defaults, default_path), path))
+            continue
+        own = entry.get("egressFirewall")
+        fw_path = (*path, "egressFirewall") if own is not None else default_path
+        out.append(
+            NamespaceMapping(
+                entry["source"], entry.get("target", entry["source"]), _firewall(own, defaults, fw_path), path
+            )
+        )
+    return tuple(out)
+
+
+def _dvm(spec: Mapping) -> Dvm:
+    dvm = spec.get("dvm", {})
+    proxy = dvm.get("stunnelTCPProxy")
+    stunnel = None
+    if proxy is not None:
+        pw = proxy.get("passwordFrom")
+        stunnel = StunnelProxy(
+            url=proxy["url"],
+            username=proxy.get("username"),
+            password_from=PasswordFrom(pw.get("env"), pw.get("file")) if pw is not None else None,
+            path=("spec", "dvm", "stunnelTCPProxy"),
+        )
+    src = dvm.get("sourceSupplementalGroups")
+    tgt = dvm.get("targetSupplementalGroups")
+    return Dvm(
+        stunnel_tcp_proxy=stunnel,
+        source_supplemental_groups=tuple(src) if src is not None else None,
+        target_supplemental_groups=tuple(tgt) if tgt is not None else None,
+        rsync_privileged=dvm.get("rsyncPrivileged"),
+    )
+
+
+def build_model(source: Source, spec_dir: Path) -> ClusterPair:
+    """Build the model from structurally valid data (call `check_structure` first)."""
+    data = cast(Mapping, source.data)
+    spec = cast(Mapping, data["spec"])
+    return ClusterPair(
+        name=data["metadata"]["name"],
+        mtc_version=spec.get("mtcVersion"),
+        control_cluster=Role(spec.get("controlCluster", "target")),
+        source=_cluster(spec["source"], Role.SOURCE, ("spec", "source")),
+        target=_cluster(spec["target"], Role.TARGET, ("spec", "target")),
+        dvm=_dvm(spec),
+        network_policy_mode=PolicyMode(spec.get("networkPolicy", {}).get("mode", "open")),
+        namespaces=_namespaces(spec),
+        annotations=dict(data["metadata"].get("annotations", {})),
+        spec_dir=spec_dir,
+        source_doc=source,
+    )
+
+
+def parse_spec(text: str, display: str, spec_dir: Path) -> tuple[ClusterPair | None, list[Problem]]:
+    """Parse spec text; returns the model (None when the structure is broken) and structural problems."""
+    try:
+        source = load_yaml(text, display)
+    except ProblemsError as exc:
+        return None, list(exc.problems)
+    problems = check_structure(source)
+    if any(p.is_error for p in problems):
+        return None, problems
+    return build_model(source, spec_dir), problems
+
+
+def load_spec(path: Path, display: str | None = None) -> tuple[ClusterPair | None, list[Problem]]:
+    """Read and parse a spec file; never raises for bad input, every failure is a problem."""
+    shown = display if display is not None else str(path)
+    try:
+        text = read_text(path, shown)
+    except ProblemsError as exc:
+        return None, list(exc.problems)
+    return parse_spec(text, shown, path.resolve().parent)

@@ -1,0 +1,131 @@
+"""Typed, immutable ClusterPair model with every default applied.
+
+Each object keeps `path`, where it stands in the spec, so domain rules can point at the right line.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.spec.yamlsource import PathKey, Source
+
+
+class Role(enum.Enum):
+    SOURCE = "source"
+    TARGET = "target"
+
+
+class EndpointType(enum.Enum):
+    ROUTE = "Route"
+    NODE_PORT = "NodePort"
+    CLUSTER_IP = "ClusterIP"
+
+
+class NetworkType(enum.Enum):
+    OPENSHIFT_SDN = "OpenShiftSDN"
+    OVN_KUBERNETES = "OVNKubernetes"
+
+
+class PolicyMode(enum.Enum):
+    OPEN = "open"
+    STRICT = "strict"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class ProxyOverride:
+    http_proxy: str | None
+    https_proxy: str | None
+    no_proxy: tuple[str, ...] | None
+    path: PathKey = field(compare=False)
+
+
+@dataclass(frozen=True)
+class ControllerRef:
+    name: str
+    namespace: str
+
+
+@dataclass(frozen=True)
+class Cluster:
+    role: Role
+    name: str
+    openshift_version: str
+    network_type: NetworkType | None
+    cidrs: tuple[str, ...]
+    apps_domain: str | None
+    proxy: ProxyOverride | None
+    base: str | None
+    migration_controller: ControllerRef
+    rsync_endpoint_type: EndpointType  # meaningful on the target only; Route when unset
+    path: PathKey = field(compare=False)
+
+
+@dataclass(frozen=True)
+class PasswordFrom:
+    env: str | None
+    file: str | None
+
+    def describe(self) -> str:
+        return f"environment variable {self.env}" if self.env else f"file {self.file}"
+
+
+@dataclass(frozen=True)
+class StunnelProxy:
+    url: str
+    username: str | None
+    password_from: PasswordFrom | None
+    path: PathKey = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Dvm:
+    stunnel_tcp_proxy: StunnelProxy | None
+    source_supplemental_groups: tuple[int, ...] | None
+    target_supplemental_groups: tuple[int, ...] | None
+    rsync_privileged: bool | None
+
+
+@dataclass(frozen=True)
+class EgressFirewallDecl:
+    name: str
+    rules: tuple[dict[str, Any], ...] | None  # the firewall's existing rules; None when it lives in `base`
+    path: PathKey = field(compare=False)
+
+
+@dataclass(frozen=True)
+class NamespaceMapping:
+    source: str
+    target: str
+    egress_firewall: EgressFirewallDecl | None
+    path: PathKey = field(compare=False)
+
+
+@dataclass(frozen=True)
+class ClusterPair:
+    name: str
+    mtc_version: str | None  # as written; the effective version is derived by generator.mtc.versions
+    control_cluster: Role
+    source: Cluster
+    target: Cluster
+    dvm: Dvm
+    network_policy_mode: PolicyMode
+    namespaces: tuple[NamespaceMapping, ...]
+    annotations: dict[str, str]
+    spec_dir: Path = field(compare=False)  # `base` paths are relative to the spec file's folder
+    source_doc: Source = field(compare=False, repr=False)
+
+    @property
+    def same_cluster(self) -> bool:
+        return self.source.name == self.target.name
+
+    def cluster(self, role: Role) -> Cluster:
+        return self.source if role is Role.SOURCE else self.target
+
+    @property
+    def clusters(self) -> tuple[Cluster, ...]:
+        """Distinct clusters of the pair, source first (one when the pair moves within a cluster)."""
+        return (self.source,) if self.same_cluster else (self.source, self.target)

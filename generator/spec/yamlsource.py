@@ -1,0 +1,205 @@
+"""Read one YAML document into plain data while keeping the line and column of every node.
+
+Safety limits make hostile input fail fast with a clear problem instead of hanging or eating memory: a size
+cap, a node budget that also stops alias bombs (aliases are expanded while walking), and a depth cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from generator.problems import Problem, ProblemsError, Severity
+
+PathKey = tuple[str | int, ...]
+
+MAX_BYTES = 4 * 1024 * 1024  # a ClusterPair is a few KB; 10,000 namespaces fit in well under 1 MiB
+MAX_NODES = 500_000  # bounds alias expansion ("billion laughs") and huge documents alike
+MAX_DEPTH = 64
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def dotted(path: PathKey) -> str:
+    """`("spec", "namespaces", 1, "source")` -> `spec.namespaces[1].source`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+@dataclass(frozen=True)
+class Source:
+    """A loaded document: its plain data and where each value (and each mapping key) stands in the file."""
+
+    file: str
+    data: object
+    marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
+        """Line and column of `path`, or of its closest ancestor present in the file (a missing field)."""
+        if key and path in self.key_marks:
+            return self.key_marks[path]
+        probe = path
+        while probe:
+            if probe in self.marks:
+                return self.marks[probe]
+            probe = probe[:-1]
+        return self.marks.get((), (1, 1))
+
+    def problem(
+        self,
+        path: PathKey,
+        rule: str,
+        message: str,
+        *,
+        severity: Severity = Severity.ERROR,
+        suggestion: str = "",
+        key: bool = False,
+    ) -> Problem:
+        line, column = self.position(path, key=key)
+        return Problem(self.file, line, column, dotted(path), severity, rule, message, suggestion)
+
+
+def _file_problem(file: str, rule: str, message: str, suggestion: str = "") -> ProblemsError:
+    return ProblemsError([Problem(file, 0, 0, "", Severity.ERROR, rule, message, suggestion)])
+
+
+def read_text(path: Path, display: str) -> str:
+    """Read a spec file as UTF-8 text, refusing what is not a small text file."""
+    try:
+        if path.is_dir():
+            raise _file_problem(display, "unreadable-file", "is a directory, expected a ClusterPair YAML file")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise _file_problem(
+                display,
+                "file-too-large",
+                f"file is {size:,} bytes; a ClusterPair spec must be under {MAX_BYTES:,} bytes",
+                "split the namespaces over several ClusterPair specs",
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise _file_problem(display, "unreadable-file", "no such file") from None
+    except PermissionError:
+        raise _file_problem(display, "unreadable-file", "permission denied") from None
+    except OSError as exc:
+        raise _file_problem(display, "unreadable-file", f"cannot read: {exc.strerror or exc}") from None
+    return decode(raw, display)
+
+
+def decode(raw: bytes, display: str) -> str:
+    if len(raw) > MAX_BYTES:
+        raise _file_problem(display, "file-too-large", f"input is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+    if b"\x00" in raw:
+        raise _file_problem(display, "not-yaml", "binary data (NUL bytes), expected a YAML text file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _file_problem(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
+
+
+def _single_node(text: str, display: str) -> yaml.Node:
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "invalid YAML"
+        raise ProblemsError(
+            [Problem(display, line, column, "", Severity.ERROR, "yaml-syntax", f"invalid YAML: {what}")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise _file_problem(display, "yaml-syntax", f"invalid YAML: {exc}") from None
+    nodes = [n for n in nodes if not (isinstance(n, yaml.ScalarNode) and n.tag.endswith(":null"))]
+    if not nodes:
+        raise _file_problem(display, "empty-document", "the file holds no YAML document", "write a ClusterPair")
+    if len(nodes) > 1:
+        second = nodes[1].start_mark
+        raise ProblemsError(
+            [
+                Problem(
+                    display,
+                    second.line + 1,
+                    second.column + 1,
+                    "",
+                    Severity.ERROR,
+                    "multiple-documents",
+                    "expected one YAML document, found several",
+                    "put each ClusterPair in its own file",
+                )
+            ]
+        )
+    return nodes[0]
+
+
+class _Walker:
+    """Turns a composed node graph into plain data, recording marks, within the node and depth budgets."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.marks: dict[PathKey, tuple[int, int]] = {}
+        self.key_marks: dict[PathKey, tuple[int, int]] = {}
+        self.budget = MAX_NODES
+        self.constructor = _Loader("")
+
+    def fail(self, node: yaml.Node, rule: str, message: str, suggestion: str = "") -> ProblemsError:
+        mark = node.start_mark
+        return ProblemsError(
+            [Problem(self.display, mark.line + 1, mark.column + 1, "", Severity.ERROR, rule, message, suggestion)]
+        )
+
+    def walk(self, node: yaml.Node, path: PathKey) -> object:
+        self.budget -= 1
+        if self.budget < 0:
+            raise self.fail(
+                node, "too-many-nodes", f"the document expands to more than {MAX_NODES:,} nodes (alias bomb?)"
+            )
+        if len(path) > MAX_DEPTH:
+            raise self.fail(node, "too-deep", f"the document nests deeper than {MAX_DEPTH} levels")
+        self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise self.fail(node, "yaml-syntax", f"cannot read this value: {exc}") from None
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, object]:
+        result: dict[str, object] = {}
+        for key_node, value_node in self._pairs(node):
+            if not isinstance(key_node, yaml.ScalarNode) or not key_node.tag.endswith(":str"):
+                raise self.fail(key_node, "non-string-key", "mapping keys must be plain strings")
+            key = str(key_node.value)
+            if key in result:
+                raise self.fail(key_node, "duplicate-key", f"key {key!r} appears twice in this mapping")
+            self.key_marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.walk(value_node, (*path, key))
+        return result
+
+    def _pairs(self, node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                # `<<: *anchor` merge keys would hide where values come from; specs are small enough without.
+                raise self.fail(key_node, "merge-key", "YAML merge keys (<<) are not supported in a ClusterPair")
+            yield key_node, value_node
+
+
+def load_yaml(text: str, display: str) -> Source:
+    """Parse `text` (one YAML document) into a `Source`; raises `ProblemsError` on anything unreadable."""
+    node = _single_node(text, display)
+    walker = _Walker(display)
+    try:
+        data = walker.walk(node, ())
+    except RecursionError:
+        raise walker.fail(node, "too-deep", "the document nests too deeply") from None
+    return Source(display, data, walker.marks, walker.key_marks)
