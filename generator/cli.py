@@ -65,8 +65,17 @@ def _expand(inputs: Sequence[str]) -> tuple[list[Path], list[Problem]]:
             if _SPEC_MARKER in head:
                 found.append(candidate)
         if not found:
-            problems.append(Problem(raw, 0, 0, "", Severity.ERROR, "no-specs",
-                                    "no ClusterPair spec (*.yaml with apiVersion mtc-policygen.io/...) in this folder"))
+            problems.append(
+                Problem(
+                    raw,
+                    0,
+                    0,
+                    "",
+                    Severity.ERROR,
+                    "no-specs",
+                    "no ClusterPair spec (*.yaml with apiVersion mtc-policygen.io/...) in this folder",
+                )
+            )
         files += found
     return files, problems
 
@@ -82,9 +91,14 @@ def _load(inputs: Sequence[str], env: Environment) -> _Loaded:
             continue
         loaded.problems += validate(pair, env)
         if pair.name in names:
-            loaded.problems.append(pair.source_doc.problem(("metadata", "name"), "duplicate-pair",
-                                                           f"pair {pair.name!r} is also defined in {names[pair.name]}",
-                                                           suggestion="give each ClusterPair its own name"))
+            loaded.problems.append(
+                pair.source_doc.problem(
+                    ("metadata", "name"),
+                    "duplicate-pair",
+                    f"pair {pair.name!r} is also defined in {names[pair.name]}",
+                    suggestion="give each ClusterPair its own name",
+                )
+            )
         names.setdefault(pair.name, str(file))
         loaded.pairs.append(pair)
     return loaded
@@ -126,21 +140,24 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from generator.overlay.files import cluster_files  # noqa: PLC0415 - keeps `render` cold start small
     from generator.overlay.writer import PairFiles, apply, plan  # noqa: PLC0415
     from generator.render.plan import render_pair  # noqa: PLC0415
-    from generator.secrets import needs_password, read_password  # noqa: PLC0415
+    from generator.secrets import read_password  # noqa: PLC0415
 
     env = Environment()
     loaded = _load(args.specs, env)
     problems = list(loaded.problems)
     for pair in loaded.pairs:
-        if needs_password(pair) and not args.allow_secrets_in_output:  # spec §7
-            proxy = pair.dvm.stunnel_tcp_proxy
-            assert proxy is not None and proxy.password_from is not None
-            problems.append(pair.source_doc.problem(
-                (*proxy.path, "passwordFrom"), "secret-in-output",
-                f"the stunnel proxy password ({proxy.password_from.describe()}) would be written into overlays "
-                "that are committed to git; generate refuses it",
-                suggestion="render it at apply time (render, the KRM function or the Argo CD plugin), or pass "
-                "--allow-secrets-in-output"))
+        proxy = pair.dvm.stunnel_tcp_proxy
+        if proxy is not None and proxy.password_from is not None and not args.allow_secrets_in_output:  # spec §7
+            problems.append(
+                pair.source_doc.problem(
+                    (*proxy.path, "passwordFrom"),
+                    "secret-in-output",
+                    f"the stunnel proxy password ({proxy.password_from.describe()}) would be written into overlays "
+                    "that are committed to git; generate refuses it",
+                    suggestion="render it at apply time (render, the KRM function or the Argo CD plugin), or pass "
+                    "--allow-secrets-in-output",
+                )
+            )
     code = _exit_code(problems, args.strict)
     if code != EXIT_OK:
         _report(problems, args.format)
@@ -195,9 +212,18 @@ def _cmd_render(args: argparse.Namespace) -> int:
     pair = loaded.pairs[0] if loaded.pairs else None
     if pair is not None and args.cluster not in {c.name for c in pair.clusters}:
         names = ", ".join(c.name for c in pair.clusters)
-        problems.append(Problem(args.spec, 0, 0, "", Severity.ERROR, "unknown-cluster",
-                                f"--cluster {args.cluster!r} is not a cluster of pair {pair.name!r}",
-                                f"one of: {names}"))
+        problems.append(
+            Problem(
+                args.spec,
+                0,
+                0,
+                "",
+                Severity.ERROR,
+                "unknown-cluster",
+                f"--cluster {args.cluster!r} is not a cluster of pair {pair.name!r}",
+                f"one of: {names}",
+            )
+        )
     code = _exit_code(problems, args.strict)
     if code != EXIT_OK or pair is None:
         _report(problems, args.format)
@@ -211,8 +237,10 @@ def _cmd_render(args: argparse.Namespace) -> int:
     _report(problems, args.format)
     render = next(r for r in render_pair(pair, env, password) if r.cluster.name == args.cluster)
     if any(f.whole is None for f in render.firewalls):
-        sys.stderr.write("note: EgressFirewall/EgressNetworkPolicy patches are shown as partial objects holding only "
-                         "the DVM rules; apply them through the overlay, never alone\n")
+        sys.stderr.write(
+            "note: EgressFirewall/EgressNetworkPolicy patches are shown as partial objects holding only "
+            "the DVM rules; apply them through the overlay, never alone\n"
+        )
     sys.stdout.write(dump_stream(render.objects()))
     return EXIT_OK
 
@@ -230,8 +258,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--format", choices=("text", "json", "github"), default="text",
-                       help="how problems are shown (text on stderr; json and github on stdout)")
+        p.add_argument(
+            "--format",
+            choices=("text", "json", "github"),
+            default="text",
+            help="how problems are shown (text on stderr; json and github on stdout)",
+        )
         p.add_argument("--strict", action="store_true", help="warnings fail too")
 
     p = sub.add_parser("validate", help="check ClusterPair specs")
@@ -243,8 +275,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("specs", nargs="+", metavar="SPEC-or-DIR")
     p.add_argument("-o", "--output", default="overlays", help="overlays folder (default: overlays)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 when the overlays are stale")
-    p.add_argument("--allow-secrets-in-output", action="store_true",
-                   help="write the stunnel proxy password into the overlays (they are usually committed)")
+    p.add_argument(
+        "--allow-secrets-in-output",
+        action="store_true",
+        help="write the stunnel proxy password into the overlays (they are usually committed)",
+    )
     common(p)
     p.set_defaults(func=_cmd_generate)
 
@@ -265,11 +300,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback, never a secret
+    except Exception as exc:  # the last line of defence: never a traceback, never a secret
         if os.environ.get("MTC_POLICYGEN_DEBUG"):
             raise
-        sys.stderr.write(f"mtc-policygen: internal error ({type(exc).__name__}); this is a bug. "
-                         "Set MTC_POLICYGEN_DEBUG=1 to see the traceback.\n")
+        sys.stderr.write(
+            f"mtc-policygen: internal error ({type(exc).__name__}); this is a bug. "
+            "Set MTC_POLICYGEN_DEBUG=1 to see the traceback.\n"
+        )
         return EXIT_INTERNAL
 
 

@@ -14,11 +14,6 @@ from generator.spec.model import ClusterPair
 MAX_PASSWORD_BYTES = 4096
 
 
-def needs_password(pair: ClusterPair) -> bool:
-    proxy = pair.dvm.stunnel_tcp_proxy
-    return proxy is not None and proxy.password_from is not None
-
-
 def read_password(pair: ClusterPair) -> str | None:
     """The password named by `passwordFrom`, or None when the spec needs none; raises `ProblemsError`."""
     proxy = pair.dvm.stunnel_tcp_proxy
@@ -30,23 +25,42 @@ def read_password(pair: ClusterPair) -> str | None:
     if source.env is not None:
         value = os.environ.get(source.env)
         if not value:
-            raise ProblemsError([doc.problem((*path, "env"), "password-unavailable",
-                                             f"environment variable {source.env} is not set or empty",
-                                             suggestion="export it, or mount the Secret and use passwordFrom.file")])
+            raise ProblemsError(
+                [
+                    doc.problem(
+                        (*path, "env"),
+                        "password-unavailable",
+                        f"environment variable {source.env} is not set or empty",
+                        suggestion="export it, or mount the Secret and use passwordFrom.file",
+                    )
+                ]
+            )
         return value
-    assert source.file is not None
-    file = Path(pair.spec_dir, source.file)
+    file = Path(pair.spec_dir, source.file or "")
     try:
         raw = file.read_bytes()[: MAX_PASSWORD_BYTES + 1]
     except OSError as exc:
-        raise ProblemsError([doc.problem((*path, "file"), "password-unavailable",
-                                         f"cannot read the password file {source.file}: {exc.strerror or 'error'}")
-                             ]) from None
+        raise ProblemsError(
+            [
+                doc.problem(
+                    (*path, "file"),
+                    "password-unavailable",
+                    f"cannot read the password file {source.file}: {exc.strerror or 'error'}",
+                )
+            ]
+        ) from None
     try:
         value = raw.decode("utf-8").rstrip("\r\n") if len(raw) <= MAX_PASSWORD_BYTES else ""
     except UnicodeDecodeError:
         value = ""
     if not value:
-        raise ProblemsError([doc.problem((*path, "file"), "password-unavailable",
-                                         f"the password file {source.file} is empty, too large or not UTF-8 text")])
+        raise ProblemsError(
+            [
+                doc.problem(
+                    (*path, "file"),
+                    "password-unavailable",
+                    f"the password file {source.file} is empty, too large or not UTF-8 text",
+                )
+            ]
+        )
     return value

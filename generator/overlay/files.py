@@ -33,13 +33,13 @@ def _load_template(name: str) -> str:
 
 @functools.cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(  # noqa: S701 - YAML output, not HTML; values are escaped by `flow`
+    env = jinja2.Environment(  # YAML output, not HTML: values are escaped by `flow`
         loader=jinja2.FunctionLoader(_load_template),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,
+        autoescape=False,  # noqa: S701
     )
     env.filters["flow"] = flow
     env.filters["comment"] = _comment
@@ -66,6 +66,7 @@ def firewall_file(namespace: str, *, patch: bool) -> str:
 
 def cluster_files(render: ClusterRender, spec_label: str, spec_dir: Path, overlay_dir: Path) -> dict[str, str]:
     """`{file name: text}` of one cluster's overlay folder, kustomization included."""
+
     def resource(body: str) -> str:
         return _render("resource.yaml.j2", spec=spec_label, body=body.rstrip("\n"))
 
@@ -98,6 +99,5 @@ def cluster_files(render: ClusterRender, spec_label: str, spec_dir: Path, overla
             files[name] = resource(dump_document(fw.json6902()))
             patches.append(_Patch(name, fw.target()))
 
-    files[KUSTOMIZATION] = _render("kustomization.yaml.j2", spec=spec_label, resources=resource_list,
-                                   patches=patches)
+    files[KUSTOMIZATION] = _render("kustomization.yaml.j2", spec=spec_label, resources=resource_list, patches=patches)
     return files

@@ -76,8 +76,12 @@ def read_manifest(out_dir: Path) -> dict[str, dict[str, object]]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise _problem(out_dir, "manifest", f"cannot read {MANIFEST}: {exc}",
-                       "restore it from git, or remove it if no generated files remain") from None
+        raise _problem(
+            out_dir,
+            "manifest",
+            f"cannot read {MANIFEST}: {exc}",
+            "restore it from git, or remove it if no generated files remain",
+        ) from None
     if not isinstance(data, dict) or data.get("kind") != _MANIFEST_KIND or not isinstance(data.get("pairs"), dict):
         raise _problem(out_dir, "manifest", f"{MANIFEST} is not an mtc-policygen manifest")
     return data["pairs"]  # type: ignore[no-any-return]
@@ -147,7 +151,10 @@ def plan(out_dir: Path, pairs: Sequence[PairFiles], *, spec_exists: Iterable[str
                 result.modified.append(rel)
         stale = [rel for rel in owned if rel not in pf.files and (out_dir / rel).is_file()]
         result.removed += stale
-        result.new_manifest[pf.pair] = {"spec": pf.spec, "files": {rel: _digest(t) for rel, t in sorted(pf.files.items())}}
+        result.new_manifest[pf.pair] = {
+            "spec": pf.spec,
+            "files": {rel: _digest(t) for rel, t in sorted(pf.files.items())},
+        }
         result.contents.update(pf.files)
         if any(Path(rel).parts[0] == pf.pair for rel in [*result.added, *result.modified, *stale]):
             result.changed_pairs.append(pf.pair)
@@ -162,8 +169,21 @@ def plan(out_dir: Path, pairs: Sequence[PairFiles], *, spec_exists: Iterable[str
             if gone:
                 result.changed_pairs.append(pair)
     if conflicts:
-        raise ProblemsError([Problem(str(out_dir), 0, 0, "", Severity.ERROR, "file-in-the-way", c,
-                                     "move it away or delete it, then run generate again") for c in conflicts])
+        raise ProblemsError(
+            [
+                Problem(
+                    str(out_dir),
+                    0,
+                    0,
+                    "",
+                    Severity.ERROR,
+                    "file-in-the-way",
+                    c,
+                    "move it away or delete it, then run generate again",
+                )
+                for c in conflicts
+            ]
+        )
     result.changed_pairs = sorted(set(result.changed_pairs))
     return result
 

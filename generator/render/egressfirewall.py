@@ -27,8 +27,7 @@ class FirewallOutput:
 
     def target(self) -> Obj:
         group, version = self.api_version.split("/")
-        return {"group": group, "version": version, "kind": self.kind, "name": self.name,
-                "namespace": self.namespace}
+        return {"group": group, "version": version, "kind": self.kind, "name": self.name, "namespace": self.namespace}
 
     def partial_object(self) -> Obj:
         """The object to print: whole, or (a patch) only our rules, marked so nobody applies it alone."""
@@ -38,7 +37,9 @@ class FirewallOutput:
         return {"apiVersion": self.api_version, "kind": self.kind, "metadata": meta, "spec": {"egress": self.rules}}
 
 
-def firewall_output(pair: ClusterPair, ns: NamespaceMapping, kind: NetworkType, mtc: MtcVersion) -> FirewallOutput | None:
+def firewall_output(
+    pair: ClusterPair, ns: NamespaceMapping, kind: NetworkType, mtc: MtcVersion
+) -> FirewallOutput | None:
     fw = ns.egress_firewall
     if fw is None:
         return None

@@ -76,6 +76,7 @@ def egress_policy(pair: ClusterPair, source_ns: str, target_ns: str, mtc: MtcVer
     mode = pair.network_policy_mode
     if mode is PolicyMode.NONE:
         return None
+    egress: list[Obj]
     if mode is PolicyMode.OPEN:
         name, egress = facts.OPEN_EGRESS_POLICY, [{}]
     else:
@@ -92,6 +93,7 @@ def ingress_policy(pair: ClusterPair, source_ns: str, target_ns: str, mtc: MtcVe
     mode = pair.network_policy_mode
     if mode is PolicyMode.NONE:
         return None
+    ingress: list[Obj]
     if mode is PolicyMode.OPEN:
         name, ingress = facts.OPEN_INGRESS_POLICY, [{}]
     else:

@@ -29,8 +29,7 @@ def _quoted(dumper: yaml.SafeDumper, data: Quoted) -> yaml.ScalarNode:
 
 _Dumper.add_representer(Quoted, _quoted)
 
-_OPTIONS: dict[str, Any] = {"sort_keys": False, "default_flow_style": False, "width": 1 << 20,
-                            "allow_unicode": True}
+_OPTIONS: dict[str, Any] = {"sort_keys": False, "default_flow_style": False, "width": 1 << 20, "allow_unicode": True}
 
 
 def dump_stream(objects: Iterable[Any]) -> str:
@@ -44,6 +43,7 @@ def dump_document(obj: Any) -> str:
 
 def flow(value: Any) -> str:
     """One value on one line (a scalar or a flow mapping), safe to place after `key: ` or `- `."""
-    text: str = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=1 << 20, sort_keys=False,
-                          allow_unicode=True)
+    text: str = yaml.dump(
+        value, Dumper=_Dumper, default_flow_style=True, width=1 << 20, sort_keys=False, allow_unicode=True
+    )
     return text.removesuffix("\n...\n").rstrip("\n")

@@ -98,14 +98,15 @@ _PROXY = Obj(
 def _cluster(role: str) -> Obj:
     fields = {
         "name": Field(Str(pattern=DNS1123_LABEL), "cluster name; names overlays/<pair>/<name>/", required=True),
-        "openshiftVersion": Field(Str(pattern=r"^(3\.11|4\.[0-9]+)$", version=True), '"3.11" or "4.N"',
-                                  required=True),
+        "openshiftVersion": Field(Str(pattern=r"^(3\.11|4\.[0-9]+)$", version=True), '"3.11" or "4.N"', required=True),
         "networkType": Field(Str(enum=("OpenShiftSDN", "OVNKubernetes")), "cluster network plugin"),
         "cidrs": Field(ListOf(Str()), "where the peer reaches this cluster for DVM (router VIPs or worker IPs)"),
         "appsDomain": Field(Str(), "ingress apps domain; enables exact dnsName firewall rules for DVM routes"),
         "proxy": Field(_PROXY, _PROXY.description),
-        "base": Field(Str(), "kustomize base with this cluster's MigrationController and egress firewalls, "
-                             "relative to the spec file"),
+        "base": Field(
+            Str(),
+            "kustomize base with this cluster's MigrationController and egress firewalls, relative to the spec file",
+        ),
         "migrationController": Field(_CONTROLLER_REF, _CONTROLLER_REF.description),
     }
     if role == "target":
@@ -117,8 +118,9 @@ def _cluster(role: str) -> Obj:
 
 _FIREWALL = Obj(
     {
-        "name": Field(Str(pattern=DNS1123_LABEL), "existing EgressNetworkPolicy/EgressFirewall name",
-                      default="default"),
+        "name": Field(
+            Str(pattern=DNS1123_LABEL), "existing EgressNetworkPolicy/EgressFirewall name", default="default"
+        ),
         "rules": Field(ListOf(AnyValue()), "the firewall's existing rules, when it is not in `base`"),
     },
     "This source namespace has an egress firewall that must let DVM out.",
@@ -156,10 +158,13 @@ CLUSTER_PAIR = Obj(
         "spec": Field(
             Obj(
                 {
-                    "mtcVersion": Field(Str(pattern=r"^1\.[78](\.[0-9]+)?$", version=True),
-                                        '"1.7", "1.8" or "1.7.7"-style; derived from the OpenShift versions'),
-                    "controlCluster": Field(Str(enum=("source", "target")), "cluster running the MTC controller",
-                                            default="target"),
+                    "mtcVersion": Field(
+                        Str(pattern=r"^1\.[78](\.[0-9]+)?$", version=True),
+                        '"1.7", "1.8" or "1.7.7"-style; derived from the OpenShift versions',
+                    ),
+                    "controlCluster": Field(
+                        Str(enum=("source", "target")), "cluster running the MTC controller", default="target"
+                    ),
                     "source": Field(_cluster("source"), "source cluster", required=True),
                     "target": Field(_cluster("target"), "target cluster", required=True),
                     "dvm": Field(
@@ -184,10 +189,12 @@ CLUSTER_PAIR = Obj(
                                     ),
                                     "TCP (CONNECT) proxy the source must use to reach the destination",
                                 ),
-                                "sourceSupplementalGroups": Field(ListOf(Int(0, 2**31 - 1), 1),
-                                                                  "supplemental groups of source rsync pods"),
-                                "targetSupplementalGroups": Field(ListOf(Int(0, 2**31 - 1), 1),
-                                                                  "supplemental groups of target rsync pods"),
+                                "sourceSupplementalGroups": Field(
+                                    ListOf(Int(0, 2**31 - 1), 1), "supplemental groups of source rsync pods"
+                                ),
+                                "targetSupplementalGroups": Field(
+                                    ListOf(Int(0, 2**31 - 1), 1), "supplemental groups of target rsync pods"
+                                ),
                                 "rsyncPrivileged": Field(Bool(), "run rsync as root; written to both clusters"),
                             }
                         ),
@@ -234,8 +241,15 @@ def _json_type(value: object) -> str:
 
 
 def _expected(type_: Type) -> str:
-    names = {Str: "a string", Int: "an integer", Bool: "true or false", ListOf: "a list", StrMap: "a mapping",
-             Obj: "a mapping", AnyValue: "a value"}
+    names = {
+        Str: "a string",
+        Int: "an integer",
+        Bool: "true or false",
+        ListOf: "a list",
+        StrMap: "a mapping",
+        Obj: "a mapping",
+        AnyValue: "a value",
+    }
     if isinstance(type_, AnyOf):
         return " or ".join(_expected(o) for o in type_.options)
     return names[type(type_)]
@@ -273,21 +287,23 @@ class _Checker:
             self._string(type_, str(value), path)
         elif isinstance(type_, Int):
             self._int(type_, int(value), path)  # type: ignore[call-overload]
-        elif isinstance(type_, ListOf):
-            assert isinstance(value, list)
+        elif isinstance(type_, ListOf) and isinstance(value, list):
             if len(value) < type_.min_items:
                 self.problems.append(self.source.problem(path, "empty-list", "must list at least one entry"))
             for i, item in enumerate(value):
                 self.check(type_.item, item, (*path, i))
-        elif isinstance(type_, StrMap):
-            assert isinstance(value, dict)
+        elif isinstance(type_, StrMap) and isinstance(value, dict):
             for k, v in value.items():
                 if not isinstance(v, str):
-                    self.problems.append(self.source.problem((*path, k), "wrong-type",
-                                                             f"expected a string, got {_json_type(v)}",
-                                                             suggestion="quote the value"))
-        elif isinstance(type_, Obj):
-            assert isinstance(value, dict)
+                    self.problems.append(
+                        self.source.problem(
+                            (*path, k),
+                            "wrong-type",
+                            f"expected a string, got {_json_type(v)}",
+                            suggestion="quote the value",
+                        )
+                    )
+        elif isinstance(type_, Obj) and isinstance(value, dict):
             self._object(type_, value, path)
 
     def _wrong_type(self, type_: Type, value: object, path: PathKey) -> None:
@@ -299,8 +315,9 @@ class _Checker:
         elif isinstance(type_, ListOf) and isinstance(value, str | int):
             suggestion = f"write a list: [{value}]"
         self.problems.append(
-            self.source.problem(path, "wrong-type", f"expected {_expected(type_)}, got {_json_type(value)}",
-                                suggestion=suggestion)
+            self.source.problem(
+                path, "wrong-type", f"expected {_expected(type_)}, got {_json_type(value)}", suggestion=suggestion
+            )
         )
 
     def _string(self, type_: Str, value: str, path: PathKey) -> None:
@@ -310,9 +327,12 @@ class _Checker:
             ]
             hint = f"did you mean {close[0]!r}?" if close else ""
             self.problems.append(
-                self.source.problem(path, "invalid-value",
-                                    f"{value!r} is not one of {', '.join(type_.enum)} (case-sensitive)",
-                                    suggestion=hint)
+                self.source.problem(
+                    path,
+                    "invalid-value",
+                    f"{value!r} is not one of {', '.join(type_.enum)} (case-sensitive)",
+                    suggestion=hint,
+                )
             )
 
     def _int(self, type_: Int, value: int, path: PathKey) -> None:
@@ -330,9 +350,13 @@ class _Checker:
                 lowered = [k for k in type_.fields if k.lower() == key.lower().replace("_", "")]
                 hint = close or lowered
                 self.problems.append(
-                    self.source.problem((*path, key), "unknown-key", f"unknown key {key!r}",
-                                        suggestion=f"did you mean {hint[0]!r}?" if hint else
-                                        f"allowed keys: {', '.join(type_.fields)}", key=True)
+                    self.source.problem(
+                        (*path, key),
+                        "unknown-key",
+                        f"unknown key {key!r}",
+                        suggestion=f"did you mean {hint[0]!r}?" if hint else f"allowed keys: {', '.join(type_.fields)}",
+                        key=True,
+                    )
                 )
         for key, spec in type_.fields.items():
             if key in value:

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped,unused-ignore]  # no stubs unless types-jsonschema
 from referencing import Registry, Resource
 
 __all__ = ["FIREWALL_KINDS", "SCHEMA_DIR", "validate_firewall", "validate_firewall_patch"]

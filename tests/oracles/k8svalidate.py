@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import kubernetes_validate
+import kubernetes_validate  # type: ignore[import-untyped,unused-ignore]  # ships no py.typed
 
 __all__ = ["K8S_VERSION", "validate_networkpolicies"]
 

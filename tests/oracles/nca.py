@@ -141,28 +141,39 @@ class Verdict:
 
 def namespace(name: str, labels: Mapping[str, str] | None = None) -> Obj:
     """A Namespace with the ``kubernetes.io/metadata.name`` label the API server always sets."""
-    return {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": name, "labels": {_NS_NAME_KEY: name, **(labels or {})}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {_NS_NAME_KEY: name, **(labels or {})}},
+    }
 
 
 def pod(namespace: str, name: str, labels: Mapping[str, str] | None = None) -> Obj:
     """A Pod carrying ``labels`` plus :data:`POD_KEY`; nca needs a ``spec``, containers are optional."""
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": namespace, "labels": {**(labels or {}), POD_KEY: name}},
-            "spec": {"containers": [{"name": "main", "image": "example.invalid/none"}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": {**(labels or {}), POD_KEY: name}},
+        "spec": {"containers": [{"name": "main", "image": "example.invalid/none"}]},
+    }
 
 
 def default_deny(namespace: str) -> Obj:
     """Deny all ingress and egress of every pod in ``namespace``."""
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": "oracle-default-deny", "namespace": namespace},
-            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "oracle-default-deny", "namespace": namespace},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
 
 
 def _peer(end: Endpoint) -> Obj:
     if isinstance(end, Pod):
-        return {"namespaceSelector": {"matchLabels": {_NS_NAME_KEY: end.namespace}},
-                "podSelector": {"matchLabels": {POD_KEY: end.name}}}
+        return {
+            "namespaceSelector": {"matchLabels": {_NS_NAME_KEY: end.namespace}},
+            "podSelector": {"matchLabels": {POD_KEY: end.name}},
+        }
     return {"ipBlock": {"cidr": str(ipaddress.ip_network(end, strict=False))}}
 
 
@@ -185,16 +196,23 @@ def want_policies(conns: Iterable[Conn], only_in: Collection[str] | None = None)
     for i, conn in enumerate(conns):
         if not isinstance(conn.src, Pod) and not isinstance(conn.dst, Pod):
             raise ValueError(f"{conn}: at least one end must be a Pod")
-        for end, other, direction, peers in ((conn.src, conn.dst, "egress", "to"),
-                                             (conn.dst, conn.src, "ingress", "from")):
+        for end, other, direction, peers in (
+            (conn.src, conn.dst, "egress", "to"),
+            (conn.dst, conn.src, "ingress", "from"),
+        ):
             if isinstance(end, Pod) and (only_in is None or end.namespace in only_in):
-                policies.append({
-                    "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                    "metadata": {"name": f"oracle-want-{i}-{direction}", "namespace": end.namespace},
-                    "spec": {"podSelector": {"matchLabels": {POD_KEY: end.name}},
-                             "policyTypes": [direction.capitalize()],
-                             direction: [{"ports": _ports(conn), peers: [_peer(other)]}]},
-                })
+                policies.append(
+                    {
+                        "apiVersion": "networking.k8s.io/v1",
+                        "kind": "NetworkPolicy",
+                        "metadata": {"name": f"oracle-want-{i}-{direction}", "namespace": end.namespace},
+                        "spec": {
+                            "podSelector": {"matchLabels": {POD_KEY: end.name}},
+                            "policyTypes": [direction.capitalize()],
+                            direction: [{"ports": _ports(conn), peers: [_peer(other)]}],
+                        },
+                    }
+                )
     return policies
 
 
@@ -227,29 +245,40 @@ def _namespaces(resources: Sequence[Mapping[str, Any]]) -> list[str]:
     return [r["metadata"]["name"] for r in resources if r.get("kind") == "Namespace"]
 
 
-def _check(policies: Sequence[Mapping[str, Any]], resources: Sequence[Mapping[str, Any]],
-           conns: Sequence[Conn] | None) -> None:
+def _check(
+    policies: Sequence[Mapping[str, Any]],
+    resources: Sequence[Mapping[str, Any]],
+    conns: Sequence[Conn] | None,
+) -> None:
     """Refuse input that nca would silently turn into a vacuous answer."""
     if conns is not None and not conns:
         raise ValueError("no connections to check")
     known = set(_namespaces(resources))
-    pods = {(r["metadata"].get("namespace"), (r["metadata"].get("labels") or {}).get(POD_KEY))
-            for r in resources if r.get("kind") == "Pod"}
+    pods = {
+        (r["metadata"].get("namespace"), (r["metadata"].get("labels") or {}).get(POD_KEY))
+        for r in resources
+        if r.get("kind") == "Pod"
+    }
     for r in resources:
         if r.get("kind") == "Pod" and r["metadata"].get("namespace") not in known:
             raise ValueError(f"pod {r['metadata'].get('name')}: namespace not in resources")
     for p in policies:
         if p.get("metadata", {}).get("namespace") not in known:
-            raise ValueError(f"policy {p.get('metadata', {}).get('name')}: namespace not in resources "
-                             "(nca would ignore the policy)")
+            raise ValueError(
+                f"policy {p.get('metadata', {}).get('name')}: namespace not in resources (nca would ignore the policy)"
+            )
     for conn in conns or []:
         for end in (conn.src, conn.dst):
             if isinstance(end, Pod) and (end.namespace, end.name) not in pods:
                 raise ValueError(f"{end}: no such pod built with oracles.nca.pod() in resources")
 
 
-def _prepare(policies: Iterable[Mapping[str, Any]], resources: Sequence[Mapping[str, Any]],
-             deny_in: Collection[str] | None, fix_empty_values: bool) -> list[Obj]:
+def _prepare(
+    policies: Iterable[Mapping[str, Any]],
+    resources: Sequence[Mapping[str, Any]],
+    deny_in: Collection[str] | None,
+    fix_empty_values: bool,
+) -> list[Obj]:
     namespaces = _namespaces(resources)
     if deny_in is not None and set(deny_in) - set(namespaces):
         raise ValueError(f"deny_in names namespaces not in resources: {sorted(set(deny_in) - set(namespaces))}")
@@ -272,48 +301,71 @@ def _run(args: list[str], files: Mapping[str, Sequence[Mapping[str, Any]]]) -> t
     return proc.returncode, report
 
 
-def _pair_query(query: str, want: list[Obj], policies: Iterable[Mapping[str, Any]],
-                resources: Sequence[Mapping[str, Any]], deny_in: Collection[str] | None,
-                fix_empty_values: bool) -> Verdict:
-    base = _prepare(policies, resources, deny_in, fix_empty_values)
-    rc, report = _run([f"--{query}", "want.yaml", "--base_np_list", "policies.yaml",
-                       "--resource_list", "resources.yaml", "-o", "yaml"],
-                      {"want.yaml": want, "policies.yaml": base, "resources.yaml": resources})
+def _pair_query(query: str, want: list[Obj], base: list[Obj], resources: Sequence[Mapping[str, Any]]) -> Verdict:
+    args = [f"--{query}", "want.yaml", "--base_np_list", "policies.yaml", "--resource_list", "resources.yaml"]
+    rc, report = _run([*args, "-o", "yaml"], {"want.yaml": want, "policies.yaml": base, "resources.yaml": resources})
     return Verdict(rc == 0, query, report)
 
 
-def permits(policies: Sequence[Mapping[str, Any]], resources: Sequence[Mapping[str, Any]],
-            conns: Sequence[Conn], *, deny_in: Collection[str] | None = None, fix_empty_values: bool = True) -> Verdict:
+def permits(
+    policies: Sequence[Mapping[str, Any]],
+    resources: Sequence[Mapping[str, Any]],
+    conns: Sequence[Conn],
+    *,
+    deny_in: Collection[str] | None = None,
+    fix_empty_values: bool = True,
+) -> Verdict:
     """Do ``policies`` plus default-deny in ``deny_in`` (None: every namespace) allow all of ``conns``?"""
     _check(policies, resources, conns)
-    return _pair_query("permits", want_policies(conns), policies, resources, deny_in, fix_empty_values)
+    base = _prepare(policies, resources, deny_in, fix_empty_values)
+    return _pair_query("permits", want_policies(conns), base, resources)
 
 
-def forbids(policies: Sequence[Mapping[str, Any]], resources: Sequence[Mapping[str, Any]],
-            conns: Sequence[Conn], *, deny_in: Collection[str] | None = None, fix_empty_values: bool = True) -> Verdict:
+def forbids(
+    policies: Sequence[Mapping[str, Any]],
+    resources: Sequence[Mapping[str, Any]],
+    conns: Sequence[Conn],
+    *,
+    deny_in: Collection[str] | None = None,
+    fix_empty_values: bool = True,
+) -> Verdict:
     """Do ``policies`` plus default-deny in ``deny_in`` (None: every namespace) block all of ``conns``?"""
     _check(policies, resources, conns)
-    return _pair_query("forbids", want_policies(conns), policies, resources, deny_in, fix_empty_values)
+    base = _prepare(policies, resources, deny_in, fix_empty_values)
+    return _pair_query("forbids", want_policies(conns), base, resources)
 
 
-def exactly(policies: Sequence[Mapping[str, Any]], resources: Sequence[Mapping[str, Any]],
-            conns: Sequence[Conn], *, deny_in: Collection[str] | None = None,
-            fix_empty_values: bool = True) -> Verdict:
+def exactly(
+    policies: Sequence[Mapping[str, Any]],
+    resources: Sequence[Mapping[str, Any]],
+    conns: Sequence[Conn],
+    *,
+    deny_in: Collection[str] | None = None,
+    fix_empty_values: bool = True,
+) -> Verdict:
     """Do ``policies`` allow ``conns`` and nothing else (``--equiv``), both sides with default-deny in
     ``deny_in`` (None: every namespace)? Namespaces left open are allow-all on both sides."""
     _check(policies, resources, conns or None)
     want = _prepare(want_policies(conns, deny_in), resources, deny_in, False)
-    return _pair_query("equiv", want, policies, resources, deny_in, fix_empty_values)
+    base = _prepare(policies, resources, deny_in, fix_empty_values)
+    return _pair_query("equiv", want, base, resources)
 
 
-def connectivity(policies: Sequence[Mapping[str, Any]], resources: Sequence[Mapping[str, Any]], *,
-                 deny_in: Collection[str] | None = None, fix_empty_values: bool = True) -> list[str]:
+def connectivity(
+    policies: Sequence[Mapping[str, Any]],
+    resources: Sequence[Mapping[str, Any]],
+    *,
+    deny_in: Collection[str] | None = None,
+    fix_empty_values: bool = True,
+) -> list[str]:
     """nca's pod-level report: sorted ``SRC => DST : CONNS`` lines of everything allowed."""
     _check(policies, resources, None)
-    rc, report = _run(["--connectivity", "policies.yaml", "--resource_list", "resources.yaml",
-                       "-o", "txt_no_fw_rules", "--output_endpoints", "pods"],
-                      {"policies.yaml": _prepare(policies, resources, deny_in, fix_empty_values),
-                       "resources.yaml": resources})
+    args = ["--connectivity", "policies.yaml", "--resource_list", "resources.yaml"]
+    base = _prepare(policies, resources, deny_in, fix_empty_values)
+    rc, report = _run(
+        [*args, "-o", "txt_no_fw_rules", "--output_endpoints", "pods"],
+        {"policies.yaml": base, "resources.yaml": resources},
+    )
     if rc != 0:
         raise NcaError(f"--connectivity exited {rc}\n{report}")
     return [line for line in report.splitlines() if " => " in line]

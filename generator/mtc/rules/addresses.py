@@ -36,12 +36,19 @@ def cidr(ctx: RuleContext) -> Iterator[Finding]:
             if "/" in text and net.network_address != parse_ip(text.split("/")[0]):
                 yield Finding(path, f"{text!r} has host bits set", suggestion=f"did you mean {str(net)!r}?")
             if str(net) in seen:
-                yield Finding(path, f"{text!r} repeats cidrs[{seen[str(net)]}]", severity=Severity.WARNING,
-                              suggestion="remove the duplicate")
+                yield Finding(
+                    path,
+                    f"{text!r} repeats cidrs[{seen[str(net)]}]",
+                    severity=Severity.WARNING,
+                    suggestion="remove the duplicate",
+                )
             seen.setdefault(str(net), i)
             if cluster is pair.target and enp_source and net.version == 6:
-                yield Finding(path, f"{text!r} is IPv6, but the source's EgressNetworkPolicy takes IPv4 only",
-                              suggestion="list the target's IPv4 addresses")
+                yield Finding(
+                    path,
+                    f"{text!r} is IPv6, but the source's EgressNetworkPolicy takes IPv4 only",
+                    suggestion="list the target's IPv4 addresses",
+                )
 
 
 @rule("apps-domain")

@@ -33,25 +33,37 @@ def egress_firewall(ctx: RuleContext) -> Iterator[Finding]:
         if fw is None:
             continue
         if kind is NetworkType.OVN_KUBERNETES and fw.name != facts.EGRESS_FIREWALL_NAME:
-            yield Finding((*fw.path, "name"), f"an EgressFirewall must be named 'default', not {fw.name!r}",
-                          suggestion="name: default")
+            yield Finding(
+                (*fw.path, "name"),
+                f"an EgressFirewall must be named 'default', not {fw.name!r}",
+                suggestion="name: default",
+            )
         for i, existing in enumerate(fw.rules or ()):
             for sub, message in existing_rule_problems(existing, kind):
                 yield Finding((*fw.path, "rules", i, *sub), message)
         ours = dvm_allow_rules(pair, ns.target, kind, mtc)
         if not ours:
             if pair.target.rsync_endpoint_type is EndpointType.CLUSTER_IP and pair.same_cluster:
-                yield Finding(fw.path, f"namespace {ns.source!r}: a ClusterIP move stays inside the cluster, where "
-                              "egress firewalls do not apply; no rules are generated", severity=Severity.INFO)
+                yield Finding(
+                    fw.path,
+                    f"namespace {ns.source!r}: a ClusterIP move stays inside the cluster, where "
+                    "egress firewalls do not apply; no rules are generated",
+                    severity=Severity.INFO,
+                )
             else:
-                yield Finding(fw.path, f"namespace {ns.source!r}: nothing to allow through its {kind_name}",
-                              suggestion="give target.cidrs, or target.appsDomain for a Route endpoint")
+                yield Finding(
+                    fw.path,
+                    f"namespace {ns.source!r}: nothing to allow through its {kind_name}",
+                    suggestion="give target.cidrs, or target.appsDomain for a Route endpoint",
+                )
             continue
         if fw.rules is None and pair.source.base is None:
-            yield Finding(fw.path, f"namespace {ns.source!r}: the existing {kind_name} {fw.name!r} is needed to "
-                          "insert the DVM rules before its rules",
-                          suggestion="add its current rules as `rules:`, or set source.base to the kustomize "
-                          "base that holds it")
+            yield Finding(
+                fw.path,
+                f"namespace {ns.source!r}: the existing {kind_name} {fw.name!r} is needed to "
+                "insert the DVM rules before its rules",
+                suggestion="add its current rules as `rules:`, or set source.base to the kustomize base that holds it",
+            )
         total = len(merged_rules(ours, fw.rules or ()))
         limit = firewall_rule_limit(kind)
         if total > limit:
@@ -76,10 +88,14 @@ def strict_endpoint(ctx: RuleContext) -> Iterator[Finding]:
     endpoint = pair.target.rsync_endpoint_type
     if endpoint in (EndpointType.ROUTE, EndpointType.NODE_PORT) and not pair.target.cidrs:
         where = "router VIP / load balancer" if endpoint is EndpointType.ROUTE else "worker InternalIP"
-        yield Finding((*pair.target.path, "cidrs"),
-                      f"strict mode with a {endpoint.value} endpoint needs the target's {where} CIDRs",
-                      suggestion="add target.cidrs, or use networkPolicy.mode: open")
+        yield Finding(
+            (*pair.target.path, "cidrs"),
+            f"strict mode with a {endpoint.value} endpoint needs the target's {where} CIDRs",
+            suggestion="add target.cidrs, or use networkPolicy.mode: open",
+        )
     if endpoint is EndpointType.CLUSTER_IP and not pair.same_cluster and not pair.target.cidrs:
-        yield Finding((*pair.target.path, "cidrs"),
-                      "strict mode with a ClusterIP endpoint on another cluster needs the target's service CIDRs",
-                      suggestion="add target.cidrs, or use networkPolicy.mode: open")
+        yield Finding(
+            (*pair.target.path, "cidrs"),
+            "strict mode with a ClusterIP endpoint on another cluster needs the target's service CIDRs",
+            suggestion="add target.cidrs, or use networkPolicy.mode: open",
+        )

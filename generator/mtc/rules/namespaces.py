@@ -25,11 +25,17 @@ def duplicate_namespace(ctx: RuleContext) -> Iterator[Finding]:
     targets: dict[str, int] = {}
     for i, ns in enumerate(pair.namespaces):
         if ns.source in sources:
-            yield Finding(ns.path, f"source namespace {ns.source!r} is already listed at namespaces[{sources[ns.source]}]",
-                          suggestion="list each source namespace once")
+            yield Finding(
+                ns.path,
+                f"source namespace {ns.source!r} is already listed at namespaces[{sources[ns.source]}]",
+                suggestion="list each source namespace once",
+            )
         if ns.target in targets:
-            yield Finding(ns.path, f"target namespace {ns.target!r} is already the target of "
-                          f"namespaces[{targets[ns.target]}]", suggestion="map each source to its own target")
+            yield Finding(
+                ns.path,
+                f"target namespace {ns.target!r} is already the target of namespaces[{targets[ns.target]}]",
+                suggestion="map each source to its own target",
+            )
         sources.setdefault(ns.source, i)
         targets.setdefault(ns.target, i)
     if not pair.same_cluster:
@@ -37,13 +43,19 @@ def duplicate_namespace(ctx: RuleContext) -> Iterator[Finding]:
     mapped = [ns for ns in pair.namespaces if ns.source != ns.target]
     if mapped and len(mapped) != len(pair.namespaces):
         first_same = next(ns for ns in pair.namespaces if ns.source == ns.target)
-        yield Finding(first_same.path, f"{first_same.source!r} keeps its name while other namespaces are mapped; "
-                      "MTC rejects a same-cluster plan that maps only some namespaces",
-                      suggestion="map every namespace (a move) or none (a storage class conversion)")
+        yield Finding(
+            first_same.path,
+            f"{first_same.source!r} keeps its name while other namespaces are mapped; "
+            "MTC rejects a same-cluster plan that maps only some namespaces",
+            suggestion="map every namespace (a move) or none (a storage class conversion)",
+        )
     for ns in mapped:
         if ns.target in sources:
-            yield Finding(ns.path, f"{ns.target!r} is both a target and a source on cluster {pair.source.name}",
-                          suggestion="migrate in two steps with two ClusterPairs")
+            yield Finding(
+                ns.path,
+                f"{ns.target!r} is both a target and a source on cluster {pair.source.name}",
+                suggestion="migrate in two steps with two ClusterPairs",
+            )
 
 
 @rule("same-cluster")
@@ -65,8 +77,11 @@ def same_cluster(ctx: RuleContext) -> Iterator[Finding]:
     )
     for key, a, b in fields:
         if a != b:
-            yield Finding((*tgt.path, key), f"the target is the source cluster {src.name}, but its {key} differs",
-                          suggestion=f"give the same {key} on both sides")
+            yield Finding(
+                (*tgt.path, key),
+                f"the target is the source cluster {src.name}, but its {key} differs",
+                suggestion=f"give the same {key} on both sides",
+            )
 
 
 @rule("base-path")
@@ -83,8 +98,11 @@ def base_path(ctx: RuleContext) -> Iterator[Finding]:
         path = (*cluster.path, "base")
         folder = Path(ctx.pair.spec_dir, cluster.base)
         if not folder.is_dir():
-            yield Finding(path, f"base {cluster.base!r} is not a directory next to the spec",
-                          suggestion="give a path relative to the spec file")
+            yield Finding(
+                path,
+                f"base {cluster.base!r} is not a directory next to the spec",
+                suggestion="give a path relative to the spec file",
+            )
         elif not any((folder / name).is_file() for name in KUSTOMIZATION_FILES):
             yield Finding(path, f"base {cluster.base!r} has no kustomization.yaml")
 
@@ -97,8 +115,10 @@ def supplemental_groups(ctx: RuleContext) -> Iterator[Finding]:
     "1000, 2000" or a YAML list crash-loops the controller); a repeated group is harmless but a likely typo.
     """
     dvm = ctx.pair.dvm
-    for key, groups in (("sourceSupplementalGroups", dvm.source_supplemental_groups),
-                        ("targetSupplementalGroups", dvm.target_supplemental_groups)):
+    for key, groups in (
+        ("sourceSupplementalGroups", dvm.source_supplemental_groups),
+        ("targetSupplementalGroups", dvm.target_supplemental_groups),
+    ):
         for i, gid in enumerate(groups or ()):
             if gid in (groups or ())[:i]:
                 yield Finding(("spec", "dvm", key, i), f"group {gid} is listed twice", severity=Severity.WARNING)

@@ -37,15 +37,23 @@ def proxy_url(ctx: RuleContext) -> Iterator[Finding]:
                 yield Finding(path, "not a proxy URL", suggestion="write http://host:port")
                 continue
             if address.scheme == "https":
-                yield Finding(path, "https:// proxy URL; the contract expects http://host:port",
-                              severity=Severity.WARNING, suggestion="use http:// unless the proxy itself speaks TLS")
+                yield Finding(
+                    path,
+                    "https:// proxy URL; the contract expects http://host:port",
+                    severity=Severity.WARNING,
+                    suggestion="use http:// unless the proxy itself speaks TLS",
+                )
             if address.port is None:
                 yield Finding(path, "the proxy URL has no port", suggestion="write http://host:port")
             if address.extra:
                 yield Finding(path, "a proxy URL has no path, query or fragment", suggestion="write http://host:port")
             if address.has_credentials:
-                yield Finding(path, "the proxy URL carries credentials, which would be committed to git",
-                              severity=Severity.WARNING, suggestion="use a proxy that authenticates otherwise")
+                yield Finding(
+                    path,
+                    "the proxy URL carries credentials, which would be committed to git",
+                    severity=Severity.WARNING,
+                    suggestion="use a proxy that authenticates otherwise",
+                )
 
 
 @rule("no-proxy")
@@ -62,11 +70,18 @@ def no_proxy(ctx: RuleContext) -> Iterator[Finding]:
             continue
         for i, entry in enumerate(proxy.no_proxy):
             if not no_proxy_entry_ok(entry):
-                yield Finding((*proxy.path, "noProxy", i), f"{entry!r} is not a domain, .domain, *, IP or CIDR",
-                              suggestion="e.g. .cluster.local, example.com or 10.0.0.0/16")
+                yield Finding(
+                    (*proxy.path, "noProxy", i),
+                    f"{entry!r} is not a domain, .domain, *, IP or CIDR",
+                    suggestion="e.g. .cluster.local, example.com or 10.0.0.0/16",
+                )
         if proxy.http_proxy is None and proxy.https_proxy is None:
-            yield Finding((*proxy.path, "noProxy"), "noProxy without httpProxy or httpsProxy is ignored by MTC",
-                          severity=Severity.WARNING, suggestion="add httpProxy/httpsProxy or remove noProxy")
+            yield Finding(
+                (*proxy.path, "noProxy"),
+                "noProxy without httpProxy or httpsProxy is ignored by MTC",
+                severity=Severity.WARNING,
+                suggestion="add httpProxy/httpsProxy or remove noProxy",
+            )
 
 
 @rule("stunnel-proxy")
@@ -87,28 +102,43 @@ def stunnel_proxy(ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(path, "not a URL with a host", suggestion="write http://host:port")
         return
     if address.has_credentials:
-        yield Finding(path, "the URL carries inline credentials, which would be committed to git",
-                      suggestion="move the user to `username` and the password to `passwordFrom`")
+        yield Finding(
+            path,
+            "the URL carries inline credentials, which would be committed to git",
+            suggestion="move the user to `username` and the password to `passwordFrom`",
+        )
     if address.scheme != "http":
-        yield Finding(path, f"scheme {address.scheme!r}: stunnel speaks plain HTTP CONNECT to the proxy and the "
-                      "controller ignores the scheme, so TLS to the proxy is impossible",
-                      suggestion="write http://host:port")
+        yield Finding(
+            path,
+            f"scheme {address.scheme!r}: stunnel speaks plain HTTP CONNECT to the proxy and the "
+            "controller ignores the scheme, so TLS to the proxy is impossible",
+            suggestion="write http://host:port",
+        )
     if address.port is None:
         yield Finding(path, "the URL has no port", suggestion="write http://host:port")
     if address.extra:
         yield Finding(path, "the URL has a path, query or fragment", suggestion="write http://host:port")
     password = proxy.password_from
     if password is not None and proxy.username is None:
-        yield Finding((*proxy.path, "passwordFrom"), "a password without `username` is never sent",
-                      suggestion="add username")
+        yield Finding(
+            (*proxy.path, "passwordFrom"), "a password without `username` is never sent", suggestion="add username"
+        )
     if password is not None and password.env is not None and not _ENV_NAME.match(password.env):
         yield Finding((*proxy.path, "passwordFrom", "env"), f"{password.env!r} is not an environment variable name")
     if password is not None and password.file is not None and not password.file.strip():
         yield Finding((*proxy.path, "passwordFrom", "file"), "empty file path")
     if proxy.username is not None and password is None:
-        yield Finding((*proxy.path, "username"), "a username without passwordFrom sends an empty password",
-                      severity=Severity.WARNING, suggestion="add passwordFrom: {env: NAME} or {file: PATH}")
+        yield Finding(
+            (*proxy.path, "username"),
+            "a username without passwordFrom sends an empty password",
+            severity=Severity.WARNING,
+            suggestion="add passwordFrom: {env: NAME} or {file: PATH}",
+        )
     if ctx.pair.network_policy_mode is PolicyMode.STRICT and address.ip is None:
-        yield Finding(path, f"strict mode cannot name the proxy host {address.host!r} in a NetworkPolicy; the rsync "
-                      f"clients may reach any address on port {address.port}", severity=Severity.WARNING,
-                      suggestion="give the proxy as an IP address to narrow the policy")
+        yield Finding(
+            path,
+            f"strict mode cannot name the proxy host {address.host!r} in a NetworkPolicy; the rsync "
+            f"clients may reach any address on port {address.port}",
+            severity=Severity.WARNING,
+            suggestion="give the proxy as an IP address to narrow the policy",
+        )

@@ -39,7 +39,7 @@ def mtc_version(ctx: RuleContext) -> Iterator[Finding]:
     src, tgt = _ocp(pair.source), _ocp(pair.target)
     explicit = parse_mtc(pair.mtc_version) if pair.mtc_version is not None else None
     if pair.mtc_version is not None and explicit is None:
-        yield Finding(path, f'{pair.mtc_version!r} is not an MTC version', suggestion='"1.7", "1.8" or "1.7.7"')
+        yield Finding(path, f"{pair.mtc_version!r} is not an MTC version", suggestion='"1.7", "1.8" or "1.7.7"')
         return
     if src is None or tgt is None:
         return
@@ -54,11 +54,18 @@ def mtc_version(ctx: RuleContext) -> Iterator[Finding]:
     if explicit is None:
         return
     if explicit.minor == 8 and derived.minor == 7:
-        yield Finding(path, f"MTC 1.8 does not support a {src} source; clusters at 4.9 or earlier need 1.7",
-                      suggestion='use "1.7" or remove mtcVersion')
+        yield Finding(
+            path,
+            f"MTC 1.8 does not support a {src} source; clusters at 4.9 or earlier need 1.7",
+            suggestion='use "1.7" or remove mtcVersion',
+        )
     elif explicit.minor == 7 and derived.minor == 8:
-        yield Finding(path, f"MTC 1.7 between {src} and {tgt}: both are 4.10+, where MTC 1.8 is the stable release",
-                      severity=Severity.WARNING, suggestion='use "1.8" unless the clusters already run 1.7')
+        yield Finding(
+            path,
+            f"MTC 1.7 between {src} and {tgt}: both are 4.10+, where MTC 1.8 is the stable release",
+            severity=Severity.WARNING,
+            suggestion='use "1.8" unless the clusters already run 1.7',
+        )
 
 
 @rule("legacy-control-cluster")
@@ -73,10 +80,12 @@ def legacy_control_cluster(ctx: RuleContext) -> Iterator[Finding]:
     version = _ocp(control)
     if version is not None and version.legacy:
         other = "source" if pair.control_cluster is Role.TARGET else "target"
-        yield Finding(("spec", "controlCluster"),
-                      f"the {pair.control_cluster.value} cluster {control.name} runs OpenShift {version}, a legacy "
-                      "platform that cannot run the MTC controller",
-                      suggestion=f"set controlCluster: {other}")
+        yield Finding(
+            ("spec", "controlCluster"),
+            f"the {pair.control_cluster.value} cluster {control.name} runs OpenShift {version}, a legacy "
+            "platform that cannot run the MTC controller",
+            suggestion=f"set controlCluster: {other}",
+        )
 
 
 @rule("endpoint-version")
@@ -91,9 +100,11 @@ def endpoint_version(ctx: RuleContext) -> Iterator[Finding]:
     if endpoint is EndpointType.ROUTE or explicit is None:
         return
     if explicit.at_least(7, 7) is False:
-        yield Finding((*pair.target.path, "rsyncEndpointType"),
-                      f"{endpoint.value} endpoints need MTC 1.7.7 or later; MTC {explicit} always uses a Route",
-                      suggestion='upgrade to MTC 1.7.7+ and set mtcVersion accordingly, or use Route')
+        yield Finding(
+            (*pair.target.path, "rsyncEndpointType"),
+            f"{endpoint.value} endpoints need MTC 1.7.7 or later; MTC {explicit} always uses a Route",
+            suggestion="upgrade to MTC 1.7.7+ and set mtcVersion accordingly, or use Route",
+        )
 
 
 @rule("clusterip-cross-cluster")
@@ -104,10 +115,13 @@ def clusterip_cross_cluster(ctx: RuleContext) -> Iterator[Finding]:
     """
     pair = ctx.pair
     if pair.target.rsync_endpoint_type is EndpointType.CLUSTER_IP and not pair.same_cluster:
-        yield Finding((*pair.target.path, "rsyncEndpointType"),
-                      f"ClusterIP between two clusters ({pair.source.name} -> {pair.target.name}) works only if the "
-                      "source can route to the target's service network", severity=Severity.WARNING,
-                      suggestion="use Route or NodePort unless the service networks are routed")
+        yield Finding(
+            (*pair.target.path, "rsyncEndpointType"),
+            f"ClusterIP between two clusters ({pair.source.name} -> {pair.target.name}) works only if the "
+            "source can route to the target's service network",
+            severity=Severity.WARNING,
+            suggestion="use Route or NodePort unless the service networks are routed",
+        )
 
 
 @rule("network-type")
@@ -126,10 +140,16 @@ def network_type_rule(ctx: RuleContext) -> Iterator[Finding]:
         by_version = default_network_type(version)
         path = (*cluster.path, "networkType")
         if cluster.network_type is not None and by_version is not None and cluster.network_type is not by_version:
-            why = "OpenShift 3.x runs only OpenShift SDN" if version.major == 3 else \
-                "OpenShift SDN is removed in 4.17; those clusters run OVN-Kubernetes"
-            yield Finding(path, f"{cluster.network_type.value} on OpenShift {version}: {why}",
-                          suggestion=f"networkType: {by_version.value}")
+            why = (
+                "OpenShift 3.x runs only OpenShift SDN"
+                if version.major == 3
+                else "OpenShift SDN is removed in 4.17; those clusters run OVN-Kubernetes"
+            )
+            yield Finding(
+                path,
+                f"{cluster.network_type.value} on OpenShift {version}: {why}",
+                suggestion=f"networkType: {by_version.value}",
+            )
     declares_firewall = any(ns.egress_firewall is not None for ns in pair.namespaces)
     if declares_firewall and network_type(pair.source, ctx.env) is None:
         yield Finding(
