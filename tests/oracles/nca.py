@@ -73,7 +73,7 @@ from typing import Any
 
 import yaml
 
-from .tools import ToolError, nca_bin
+from .tools import TIMEOUT_S, ToolError, nca_bin
 
 __all__ = [
     "POD_KEY",
@@ -293,7 +293,7 @@ def _run(args: list[str], files: Mapping[str, Sequence[Mapping[str, Any]]]) -> t
         for name, objs in files.items():
             Path(tmp, name).write_text(yaml.safe_dump_all(list(objs), sort_keys=False), encoding="utf-8")
         argv = [nca_bin(), *args, "-f", "out"]
-        proc = subprocess.run(argv, cwd=tmp, capture_output=True, text=True, timeout=120, check=False)
+        proc = subprocess.run(argv, cwd=tmp, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
         out = Path(tmp, "out")
         report = out.read_text(encoding="utf-8") if out.exists() else ""
     if proc.returncode not in (0, 1):
