@@ -106,8 +106,23 @@ def decode(raw: bytes, display: str) -> str:
         raise _file_problem(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
 
 
+def _check_depth(text: str, display: str) -> None:
+    """Refuse deep nesting before composing: libyaml's composer recurses in C and overflows the stack."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH + 1:
+                mark = event.start_mark
+                raise ProblemsError([Problem(display, mark.line + 1, mark.column + 1, "", Severity.ERROR, "too-deep",
+                                             f"the document nests deeper than {MAX_DEPTH} levels")])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _single_node(text: str, display: str) -> yaml.Node:
     try:
+        _check_depth(text, display)
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -116,6 +131,9 @@ def _single_node(text: str, display: str) -> yaml.Node:
         raise ProblemsError(
             [Problem(display, line, column, "", Severity.ERROR, "yaml-syntax", f"invalid YAML: {what}")]
         ) from None
+    except yaml.reader.ReaderError as exc:  # control characters or bad encoding: not a YAML text file
+        raise _file_problem(display, "not-yaml", f"character #x{exc.character:04x} at offset {exc.position} "
+                            "is not allowed in YAML text") from None
     except yaml.YAMLError as exc:
         raise _file_problem(display, "yaml-syntax", f"invalid YAML: {exc}") from None
     nodes = [n for n in nodes if not (isinstance(n, yaml.ScalarNode) and n.tag.endswith(":null"))]
@@ -171,8 +189,9 @@ class _Walker:
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
         try:
             return self.constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            raise self.fail(node, "yaml-syntax", f"cannot read this value: {exc}") from None
+        except (yaml.YAMLError, ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+            # a bad explicit tag (`!!int xyz`, `!!timestamp 2001-13-45`) fails inside PyYAML's constructors
+            raise self.fail(node, "yaml-syntax", f"cannot read this value as {node.tag}") from None
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, object]:
         result: dict[str, object] = {}

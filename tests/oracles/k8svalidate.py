@@ -3,7 +3,7 @@
 ``kubernetes_validate.validate(obj, version, strict=True)`` checks an object against the schema of the
 given Kubernetes minor, with ``additionalProperties: false`` added everywhere (so a misspelt key fails).
 It raises on the *first* error only, hence one schema message per bad object. We pin
-:data:`K8S_VERSION` ``"1.37"``, the newest schema set kubernetes-validate 1.37.0 bundles (1.28-1.37),
+:data:`K8S_VERSION` ``"1.37"``, the newest schema set kubernetes-validate 1.37.0 bundles (1.25-1.37),
 so results do not move when the package adds a release.
 
 The OpenAPI schema types fields but knows none of the API server's value rules (protocol names, port
