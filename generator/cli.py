@@ -80,7 +80,8 @@ def _expand(inputs: Sequence[str]) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def _load(inputs: Sequence[str], env: Environment) -> _Loaded:
+def _load(inputs: Sequence[str], env: Environment, *, unique_names: bool = False) -> _Loaded:
+    """Load and check specs; `unique_names` (generate) refuses two specs writing the same overlays/<pair>/."""
     files, problems = _expand(inputs)
     loaded = _Loaded(problems=problems)
     names: dict[str, str] = {}
@@ -90,7 +91,7 @@ def _load(inputs: Sequence[str], env: Environment) -> _Loaded:
         if pair is None:
             continue
         loaded.problems += validate(pair, env)
-        if pair.name in names:
+        if unique_names and pair.name in names:
             loaded.problems.append(
                 pair.source_doc.problem(
                     ("metadata", "name"),
@@ -143,7 +144,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from generator.secrets import read_password  # noqa: PLC0415
 
     env = Environment()
-    loaded = _load(args.specs, env)
+    loaded = _load(args.specs, env, unique_names=True)
     problems = list(loaded.problems)
     for pair in loaded.pairs:
         proxy = pair.dvm.stunnel_tcp_proxy

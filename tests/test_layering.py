@@ -19,7 +19,9 @@ from generator.spec.schema import json_schema
 from tests.conftest import REPO
 
 ADAPTERS = {"cli.py", "krm.py"}
-LIBRARY = sorted(p for p in (REPO / "generator").rglob("*.py") if p.name not in ADAPTERS or p.parent.name != "generator")
+LIBRARY = sorted(
+    p for p in (REPO / "generator").rglob("*.py") if p.name not in ADAPTERS or p.parent.name != "generator"
+)
 
 
 def _terminal_calls(tree: ast.AST) -> list[str]:

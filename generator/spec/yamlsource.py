@@ -113,9 +113,9 @@ def _check_depth(text: str, display: str) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH + 1:
-                mark = event.start_mark
-                raise ProblemsError([Problem(display, mark.line + 1, mark.column + 1, "", Severity.ERROR, "too-deep",
-                                             f"the document nests deeper than {MAX_DEPTH} levels")])
+                line, column = (event.start_mark.line + 1, event.start_mark.column + 1) if event.start_mark else (1, 1)
+                message = f"the document nests deeper than {MAX_DEPTH} levels"
+                raise ProblemsError([Problem(display, line, column, "", Severity.ERROR, "too-deep", message)])
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -132,8 +132,7 @@ def _single_node(text: str, display: str) -> yaml.Node:
             [Problem(display, line, column, "", Severity.ERROR, "yaml-syntax", f"invalid YAML: {what}")]
         ) from None
     except yaml.reader.ReaderError as exc:  # control characters or bad encoding: not a YAML text file
-        raise _file_problem(display, "not-yaml", f"character #x{exc.character:04x} at offset {exc.position} "
-                            "is not allowed in YAML text") from None
+        raise _file_problem(display, "not-yaml", f"{exc.reason} (character offset {exc.position})") from None
     except yaml.YAMLError as exc:
         raise _file_problem(display, "yaml-syntax", f"invalid YAML: {exc}") from None
     nodes = [n for n in nodes if not (isinstance(n, yaml.ScalarNode) and n.tag.endswith(":null"))]
