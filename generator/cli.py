@@ -59,7 +59,8 @@ def _expand(inputs: Sequence[str]) -> tuple[list[Path], list[Problem]]:
         found = []
         for candidate in sorted([*path.glob("*.yaml"), *path.glob("*.yml")]):
             try:
-                head = candidate.read_text(encoding="utf-8", errors="replace")[:65536]
+                with candidate.open(encoding="utf-8", errors="replace") as stream:
+                    head = stream.read(65536)  # bounded: a huge file is refused by the loader, not read here
             except OSError:
                 head = _SPEC_MARKER  # let the loader report why it cannot be read
             if _SPEC_MARKER in head:

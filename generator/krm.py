@@ -15,8 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from generator.mtc.network import Environment
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, format_text, has_errors, krm_results
@@ -25,11 +23,11 @@ from generator.render.yamlout import dump_document
 from generator.secrets import read_password
 from generator.spec.load import load_spec, parse_spec
 from generator.spec.model import ClusterPair
+from generator.spec.yamlsource import load_yaml
 
 CLUSTER_ANNOTATION = "mtc-policygen.io/cluster"
 SPEC_FILE_ANNOTATION = "mtc-policygen.io/spec-file"
 _FUNCTION_ANNOTATIONS = ("config.kubernetes.io/function", "config.k8s.io/function")
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _fail(message: str, rule: str = "krm-input") -> ProblemsError:
@@ -37,10 +35,7 @@ def _fail(message: str, rule: str = "krm-input") -> ProblemsError:
 
 
 def _read_resource_list(text: str) -> dict[str, Any]:
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        raise _fail(f"stdin is not YAML: {exc}") from None
+    data = load_yaml(text, "stdin").data  # the spec loader's limits: depth, node budget, clean errors
     if not isinstance(data, dict) or data.get("kind") != "ResourceList":
         raise _fail("stdin must be one ResourceList (run me through kustomize or kpt)")
     if not isinstance(data.get("items", []), list) or not isinstance(data.get("functionConfig"), dict):

@@ -45,10 +45,10 @@ def invoke(*argv: str) -> int:
         return int(exc.code or 0)
 
 
-def alias_bomb(levels: int = 9) -> str:
+def alias_bomb(levels: int = 9) -> bytes:
     text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
     names = "abcdefghijklmnop"[:levels]
-    return text + "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for p, c in itertools.pairwise(names))
+    return (text + "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for p, c in itertools.pairwise(names))).encode()
 
 
 GARBAGE = b"".join(hashlib.sha256(bytes([i])).digest() for i in range(128))  # 4 KiB, deterministic
@@ -97,7 +97,7 @@ def test_bad_input_gives_a_clean_problem(tmp_path: Path, capsys: pytest.CaptureF
                                          expect: tuple[int, str, int, int]) -> None:
     code, rule, line, col = expect
     file = tmp_path / "spec.yaml"
-    file.write_bytes(content.encode() if isinstance(content, str) else content)
+    file.write_bytes(content)
     start = time.monotonic()
     assert invoke("validate", "--format", "json", str(file)) == code
     assert time.monotonic() - start < LIMIT
@@ -110,7 +110,7 @@ def test_bad_input_gives_a_clean_problem(tmp_path: Path, capsys: pytest.CaptureF
     assert all(p["message"] and "\n" not in p["message"] for p in problems)
 
 
-def test_free_form_firewall_rules_report_unknown_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_keys_inside_free_form_firewall_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     file = tmp_path / "spec.yaml"
     file.write_text(BASE.replace("port: 6443", "port: 6443\n                deep: {x: 1}"))
     assert invoke("validate", "--format", "json", str(file)) == 1
@@ -120,8 +120,21 @@ def test_free_form_firewall_rules_report_unknown_keys(tmp_path: Path, capsys: py
     ]
 
 
-@pytest.mark.parametrize("kind", ["flow", "block", "flow-mapping"])
-def test_deep_nesting_is_refused_without_crashing(tmp_path: Path, kind: str) -> None:
+# A child interpreter with 1 GiB of address space: a regression crashes or fails it, not the test run.
+CHILD = "import resource as r; r.setrlimit(r.RLIMIT_AS, (1 << 30,) * 2); from generator.cli import main; main()"
+
+
+def validate_in_child(path: str) -> subprocess.CompletedProcess[str]:
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", CHILD, "validate", path], capture_output=True, text=True, timeout=60,
+                          check=False, cwd=REPO)
+    assert time.monotonic() - start < LIMIT + 2  # a fresh interpreter starts first
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+@pytest.mark.parametrize(("kind", "where"), [("flow", "1:68"), ("block", "66:66"), ("flow-mapping", "1:260")])
+def test_deep_nesting_is_refused_without_crashing(tmp_path: Path, kind: str, where: str) -> None:
     depth = 100_000
     text = {
         "flow": "a: " + "[" * depth + "]" * depth,
@@ -130,15 +143,17 @@ def test_deep_nesting_is_refused_without_crashing(tmp_path: Path, kind: str) -> 
     }[kind]
     file = tmp_path / "deep.yaml"
     file.write_text(text)
-    start = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-c", "from generator.cli import main; main()", "validate", str(file)],
-        capture_output=True, text=True, timeout=60, check=False, cwd=REPO,
-    )
-    assert time.monotonic() - start < LIMIT + 2  # a fresh interpreter starts first
-    assert proc.returncode == 1, proc.stderr[-500:]
-    assert proc.stderr.endswith("the document nests deeper than 64 levels [too-deep]\n")
-    assert "Traceback" not in proc.stderr
+    proc = validate_in_child(str(file))
+    assert proc.returncode == 1
+    assert proc.stderr == f"{file}:{where}: error: the document nests deeper than 64 levels [too-deep]\n"
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_endless_device_is_refused() -> None:
+    proc = validate_in_child("/dev/zero")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("/dev/zero: error: input is ")
+    assert proc.stderr.endswith("[file-too-large]\n")
 
 
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

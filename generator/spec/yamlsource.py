@@ -85,7 +85,8 @@ def read_text(path: Path, display: str) -> str:
                 f"file is {size:,} bytes; a ClusterPair spec must be under {MAX_BYTES:,} bytes",
                 "split the namespaces over several ClusterPair specs",
             )
-        raw = path.read_bytes()
+        with path.open("rb") as stream:  # bounded: a device such as /dev/zero reports size 0 and never ends
+            raw = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise _file_problem(display, "unreadable-file", "no such file") from None
     except PermissionError:

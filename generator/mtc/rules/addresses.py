@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from generator.mtc.addresses import is_dns_subdomain, parse_ip, parse_network
 from generator.mtc.network import network_type
-from generator.mtc.routes import route_prefix
+from generator.mtc.routes import route_names, route_prefix
 from generator.mtc.rules.registry import Finding, RuleContext, rule
+from generator.mtc.versions import effective_mtc
 from generator.problems import Severity
 from generator.spec.model import NetworkType
 
@@ -67,6 +68,7 @@ def apps_domain(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(path, f"{domain!r} is not a lower-case DNS name", suggestion="e.g. apps.ocp4.example.com")
             continue
         if cluster is ctx.pair.target:
-            longest = max((len(route_prefix("dvm-block", ns.target)) for ns in ctx.pair.namespaces), default=0)
+            routes = route_names(effective_mtc(ctx.pair))
+            longest = max((len(route_prefix(r, ns.target)) for r in routes for ns in ctx.pair.namespaces), default=0)
             if longest + 1 + len(domain) > 253:
                 yield Finding(path, "DVM route hosts under this domain would exceed 253 characters")
