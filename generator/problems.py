@@ -66,13 +66,13 @@ class Problem:
         }
 
 
-def _sort_key(problem: Problem) -> tuple[str, int, int, str, str]:
-    return (problem.file, problem.line, problem.column, problem.rule, problem.message)
-
-
 def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
-    """Problems in file order, duplicates removed: the same spec always reports the same way."""
-    return sorted(set(problems), key=_sort_key)
+    """Files in the order they were given, each in position order, duplicates removed."""
+    items = list(problems)
+    file_order: dict[str, int] = {}
+    for problem in items:
+        file_order.setdefault(problem.file, len(file_order))
+    return sorted(set(items), key=lambda p: (file_order[p.file], p.line, p.column, p.rule, p.message))
 
 
 def has_errors(problems: Iterable[Problem], *, strict: bool = False) -> bool:

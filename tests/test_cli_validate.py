@@ -107,12 +107,12 @@ def test_json_format(files: dict[str, str], capsys: pytest.CaptureFixture[str]) 
     problems = json.loads(out)
     assert isinstance(problems, list)
     assert all(isinstance(p, dict) and set(p) == KEYS for p in problems)
-    assert problems == [  # sorted by file, then position
-        {"file": files["warn"], "line": 32, "column": 39, "path": "spec.dvm.sourceSupplementalGroups[1]",
-         "severity": "warning", "rule": "supplemental-groups", "message": "group 1 is listed twice", "suggestion": ""},
+    assert problems == [  # files in the order given, then by position
         {"file": files["invalid"], "line": 17, "column": 5, "path": "spec.target.rsyncEndpointTyp",
          "severity": "error", "rule": "unknown-key", "message": "unknown key 'rsyncEndpointTyp'",
          "suggestion": "did you mean 'rsyncEndpointType'?"},
+        {"file": files["warn"], "line": 32, "column": 39, "path": "spec.dvm.sourceSupplementalGroups[1]",
+         "severity": "warning", "rule": "supplemental-groups", "message": "group 1 is listed twice", "suggestion": ""},
     ]
 
 
@@ -126,11 +126,11 @@ def test_github_format(files: dict[str, str], capsys: pytest.CaptureFixture[str]
     out, err = capsys.readouterr()
     assert err == ""
     assert out.splitlines() == [
-        f"::error file={files['missing']},title=unreadable-file::no such file",
-        f"::warning file={files['warn']},line=32,col=39,title=supplemental-groups::"
-        "spec.dvm.sourceSupplementalGroups[1]: group 1 is listed twice",
         f"::error file={files['invalid']},line=17,col=5,title=unknown-key::spec.target.rsyncEndpointTyp: "
         "unknown key 'rsyncEndpointTyp' (did you mean 'rsyncEndpointType'?)",
+        f"::warning file={files['warn']},line=32,col=39,title=supplemental-groups::"
+        "spec.dvm.sourceSupplementalGroups[1]: group 1 is listed twice",
+        f"::error file={files['missing']},title=unreadable-file::no such file",
     ]
     assert all(re.fullmatch(r"::(error|warning|notice) file=[^,:]+(,line=\d+,col=\d+)?,title=[a-z0-9-]+::.+", line)
                for line in out.splitlines())
