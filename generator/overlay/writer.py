@@ -234,6 +234,18 @@ def _carry_over(src_dir: Path, dst_dir: Path, ours: set[str], out_dir: Path) -> 
     del dst_dir
 
 
+def _restore_set_aside(out_dir: Path, staging: Path) -> None:
+    """Put back a pair folder that an interrupted non-atomic swap left set aside as `<staging>/<pair>.old`.
+
+    Without renameat2 a swap is two renames; a run killed between them leaves no live folder, and clearing the
+    staging folder would then delete the user's own files that were in it. Pair names hold no dot.
+    """
+    for aside in sorted(staging.glob("*.old")):
+        live = out_dir / aside.name.removesuffix(".old")
+        if aside.is_dir() and not live.exists():
+            aside.rename(live)
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
@@ -251,6 +263,7 @@ def apply(p: Plan) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         if staging.exists():
+            _restore_set_aside(out_dir, staging)
             shutil.rmtree(staging)  # left by an interrupted run; the live overlays never depend on it
         staging.mkdir()
         owned_now = {rel for entry in p.manifest.values() for rel in _owned(entry)}
@@ -271,8 +284,13 @@ def apply(p: Plan) -> None:
             if not live.exists():
                 new.rename(live)
             elif not _exchange(new, live):
-                live.rename(staging / f"{pair}.old")
-                new.rename(live)
+                aside = staging / f"{pair}.old"
+                live.rename(aside)
+                try:
+                    new.rename(live)
+                except OSError:
+                    aside.rename(live)
+                    raise
         os.replace(staging / MANIFEST, out_dir / MANIFEST)
     except OSError as exc:
         raise _os_error(out_dir, "cannot swap in the new overlays", exc) from None
