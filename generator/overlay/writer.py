@@ -134,6 +134,7 @@ def plan(out_dir: Path, pairs: Sequence[PairFiles], *, spec_exists: Iterable[str
         if recorded is not None and recorded.get("spec") != pf.spec and recorded.get("spec") in keep:
             conflicts.append(f"pair {pf.pair!r} is generated from {recorded.get('spec')} already")
         owned = _owned(recorded or {})
+        changes_before = len(result.added) + len(result.modified)
         for rel in sorted(pf.files):
             owners[rel] = pf.pair
             text = pf.files[rel]
@@ -156,7 +157,7 @@ def plan(out_dir: Path, pairs: Sequence[PairFiles], *, spec_exists: Iterable[str
             "files": {rel: _digest(t) for rel, t in sorted(pf.files.items())},
         }
         result.contents.update(pf.files)
-        if any(Path(rel).parts[0] == pf.pair for rel in [*result.added, *result.modified, *stale]):
+        if stale or len(result.added) + len(result.modified) > changes_before:
             result.changed_pairs.append(pf.pair)
     for pair, entry in manifest.items():
         if pair in result.new_manifest:
@@ -267,8 +268,11 @@ def apply(p: Plan) -> None:
             shutil.rmtree(staging)  # left by an interrupted run; the live overlays never depend on it
         staging.mkdir()
         owned_now = {rel for entry in p.manifest.values() for rel in _owned(entry)}
+        by_pair: dict[str, dict[str, str]] = {}
+        for rel, text in p.contents.items():
+            by_pair.setdefault(rel.split("/", 1)[0], {})[rel] = text
         for pair in p.changed_pairs:
-            new_files = {rel: t for rel, t in p.contents.items() if Path(rel).parts[0] == pair}
+            new_files = by_pair.get(pair, {})
             if (out_dir / pair).is_dir():
                 _carry_over(out_dir / pair, staging / pair, owned_now | set(new_files), out_dir)
             for rel, text in sorted(new_files.items()):

@@ -1,0 +1,739 @@
+"""Benchmark of mtc-policygen: cold start, render throughput, idempotent `generate`, peak memory.
+
+A measurement, not a gate: it prints a table with PASS/FAIL against each target, writes
+bench/results.json, and always exits 0. Run it with `make bench`; see bench/README.md.
+
+Every target is a ratio of two things measured in the same run on the same machine, so a slower machine
+shifts both sides. Subprocesses are timed by wall clock; the in-process render pipeline and its baseline by
+process CPU time, which other load on the machine disturbs far less (wall time is recorded as well).
+Specs are generated deterministically (fixed names, no randomness) into one temporary folder, which is
+removed at the end unless --keep is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import gc
+import hashlib
+import io
+import itertools
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.cli import run as run_cli
+from generator.mtc.network import Environment
+from generator.mtc.rules import validate
+from generator.problems import has_errors
+from generator.render.plan import ClusterRender, render_pair
+from generator.render.yamlout import dump_stream
+from generator.spec.load import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results.json"
+SECTIONS = ("cold", "render", "memory", "generate")
+
+COLD_START_MAX_RATIO = 10.0
+RENDER_MAX_RATIO = 1.5
+LINEAR_MAX_GROWTH = 1.25  # time per namespace at 10k may exceed that at 1k by at most 25%
+NOOP_MAX_SHARE = 0.25
+BUDGET_SECONDS = 180.0
+
+COLD_NAMESPACES = 20
+RENDER_SIZES = (1_000, 10_000)
+RENDER_REPS = {1_000: 7, 10_000: 5}
+COLD_REPS = 15
+GENERATE_PAIRS = 500
+GENERATE_NAMESPACES = 20
+NOOP_REPS = 2  # each is a full no-op generate (~9 s); the first run alone is ~100 s
+MEMORY_NAMESPACES = 10_000
+GENERATE_TIMEOUT = 1800.0
+
+Json = dict[str, Any]
+
+
+# --- deterministic specs ----------------------------------------------------------------------------------
+
+_SITES = ("east", "west", "north", "south", "dc1", "dc2", "lab", "edge")
+_APPS = ("billing", "crm", "ledger", "search", "media", "auth", "orders", "catalog", "payments", "reports")
+_PARTS = ("api", "db", "cache", "worker", "web", "queue", "batch")
+TOPOLOGIES = ("ovn-route", "sdn-route", "ovn-nodeport", "same-cluster")
+
+
+def _firewall(topology: str, namespace: str) -> Json:
+    """An existing egress firewall with rules: EgressFirewall `default` (OVN) or EgressNetworkPolicy (SDN)."""
+    deny: Json = {"type": "Deny", "to": {"cidrSelector": "0.0.0.0/0"}}
+    allow: Json
+    if topology == "sdn-route":
+        allow = {"type": "Allow", "to": {"dnsName": "registry.example.com"}}
+        return {"name": f"{namespace}-egress", "rules": [allow, deny]}
+    allow = {"type": "Allow", "to": {"cidrSelector": "192.0.2.0/24"}, "ports": [{"protocol": "TCP", "port": 5432}]}
+    return {"name": "default", "rules": [allow, deny]}
+
+
+def _namespaces(app: str, count: int, topology: str, firewall_every: int) -> list[Json | str]:
+    out: list[Json | str] = []  # a bare name, or a mapping
+    for j in range(count):
+        source = f"{app}-{_PARTS[j % len(_PARTS)]}-{j:05d}"
+        if topology == "same-cluster":  # a same-cluster move maps every namespace (the MTC rule)
+            out.append({"source": source, "target": f"{source}-v2"})
+            continue
+        entry: Json = {"source": source}
+        if j % 3 == 1:
+            entry["target"] = f"{source}-new"
+        if firewall_every and j % firewall_every == 0:
+            entry["egressFirewall"] = _firewall(topology, source)
+        out.append(entry if len(entry) > 1 else source)
+    return out
+
+
+def spec_data(index: int, namespaces: int, topology: str, mode: str) -> Json:
+    """One valid ClusterPair; names, addresses and firewalls vary with `index` and `topology`."""
+    app, site = _APPS[index % len(_APPS)], _SITES[index // len(_APPS) % len(_SITES)]
+    name = f"{app}-{site}-{index:04d}"
+    cidr = f"10.{index // 250 % 250}.{index % 250}.0/24"
+    target: Json
+    if topology == "sdn-route":
+        source: Json = {"name": f"ocp49-{site}-{index:04d}", "openshiftVersion": "4.9", "networkType": "OpenShiftSDN"}
+        target = {
+            "name": f"ocp412-{site}-{index:04d}",
+            "openshiftVersion": "4.12",
+            "networkType": "OVNKubernetes",
+            "rsyncEndpointType": "Route",
+            "cidrs": [cidr],
+            "appsDomain": f"apps.ocp412-{site}-{index:04d}.example.com",
+        }
+        mtc, firewall_every = "1.7", 4
+    elif topology == "same-cluster":
+        source = {"name": f"ocp415-{site}-{index:04d}", "openshiftVersion": "4.15", "networkType": "OVNKubernetes"}
+        target = {**source, "rsyncEndpointType": "ClusterIP"}
+        mtc, firewall_every = "1.8.4", 0
+    else:
+        source = {"name": f"ocp414-{site}-{index:04d}", "openshiftVersion": "4.14", "networkType": "OVNKubernetes"}
+        endpoint = "Route" if topology == "ovn-route" else "NodePort"
+        target = {
+            "name": f"ocp416-{site}-{index:04d}",
+            "openshiftVersion": "4.16",
+            "networkType": "OVNKubernetes",
+            "rsyncEndpointType": endpoint,
+            "cidrs": [cidr],
+        }
+        if endpoint == "Route":
+            target["appsDomain"] = f"apps.ocp416-{site}-{index:04d}.example.com"
+        mtc, firewall_every = "1.8", 5
+    return {
+        "apiVersion": "mtc-policygen.io/v1alpha1",
+        "kind": "ClusterPair",
+        "metadata": {"name": name},
+        "spec": {
+            "mtcVersion": mtc,
+            "source": source,
+            "target": target,
+            "networkPolicy": {"mode": mode},
+            "namespaces": _namespaces(app, namespaces, topology, firewall_every),
+        },
+    }
+
+
+def write_spec(path: Path, data: Json) -> None:
+    path.write_text(yaml.safe_dump(data, sort_keys=False, default_flow_style=False), encoding="utf-8")
+
+
+def render_spec(folder: Path, namespaces: int) -> tuple[Path, str]:
+    """The throughput spec: OVN Route, strict, a firewall with rules on every 5th namespace. Returns the
+    file and the source cluster (the heavier side: an egress policy per namespace plus the firewalls)."""
+    data = spec_data(0, namespaces, "ovn-route", "strict")
+    path = folder / f"render-{namespaces}.yaml"
+    write_spec(path, data)
+    return path, str(data["spec"]["source"]["name"])
+
+
+def generate_specs(folder: Path, pairs: int, namespaces: int) -> None:
+    folder.mkdir(parents=True)
+    for i in range(pairs):
+        topology = TOPOLOGIES[i % len(TOPOLOGIES)]
+        mode = "strict" if (i // len(TOPOLOGIES)) % 2 == 0 else "open"
+        write_spec(folder / f"pair-{i:04d}.yaml", spec_data(i, namespaces, topology, mode))
+
+
+# --- measuring helpers ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    name: str
+    measured: str
+    target: str
+    passed: bool | None  # None: reported only, no target
+
+
+@dataclass
+class Report:
+    checks: list[Check] = field(default_factory=list)
+    data: Json = field(default_factory=dict)
+    pairs: int = GENERATE_PAIRS  # --pairs: fewer for a quick try; the targets are stated for 500
+
+    def check(self, name: str, measured: str, target: str, passed: bool | None) -> None:
+        self.checks.append(Check(name, measured, target, passed))
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def console_script() -> Path:
+    script = Path(sys.executable).parent / "mtc-policygen"
+    return script if script.exists() else ROOT / ".venv" / "bin" / "mtc-policygen"
+
+
+def script_interpreter(script: Path) -> str:
+    """The interpreter of the console script's shebang: the `python -c pass` baseline uses the same one."""
+    first = script.read_text(encoding="utf-8").splitlines()[0]
+    return first.removeprefix("#!").strip().split()[0] if first.startswith("#!") else sys.executable
+
+
+def child_env(pycache: Path | None) -> dict[str, str]:
+    """A child environment that never writes bytecode outside the temporary folder.
+
+    With `pycache`, bytecode is cached there (PYTHONPYCACHEPREFIX), as an installed tool runs from its second
+    start on. Without, nothing is written (PYTHONDONTWRITEBYTECODE=1): modules with no __pycache__ next to them
+    (an editable install, like generator/ here) are compiled from source on every start.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    env.pop("MTC_POLICYGEN_DEBUG", None)
+    if pycache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_timed(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one child process, run to completion."""
+    cpu, start = children_cpu(), time.perf_counter()
+    proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr.decode()[-2000:]}")
+    return elapsed, children_cpu() - cpu
+
+
+# Linux keeps the peak RSS of the address space a process had before exec (signal->maxrss), and
+# subprocess spawns with vfork, so a child of this (large) process would report at least our own RSS.
+# A small launcher forks a fresh address space for the measured command and reports its rusage.
+_LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(usage.ru_maxrss, os.waitstatus_to_exitcode(status), time.perf_counter() - start, file=sys.stderr)
+"""
+
+
+def run_peak(python: str, argv: Sequence[str], env: dict[str, str], stdout_path: Path) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB, the child's ru_maxrss) of one fresh process running `argv`."""
+    with stdout_path.open("wb") as out:
+        proc = subprocess.run(
+            [python, "-c", _LAUNCHER, *argv], env=env, stdout=out, stderr=subprocess.PIPE, check=False
+        )
+    try:
+        maxrss, code, seconds = proc.stderr.decode().split()[-3:]
+    except ValueError:
+        raise RuntimeError(f"the memory launcher failed: {proc.stderr.decode()[-500:]}") from None
+    if proc.returncode != 0 or int(code) != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {code}")
+    return float(seconds), int(maxrss)
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+# --- 1. cold start ----------------------------------------------------------------------------------------
+
+
+def import_breakdown(argv: Sequence[str], env: dict[str, str]) -> list[Json]:
+    """Imports of the first two nesting levels by cumulative time (`python -X importtime`), slowest first."""
+    proc = subprocess.run(
+        [argv[0], "-X", "importtime", *argv[1:]],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    rows: list[Json] = []
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        self_us, cumulative_us, name = line.split(":", 1)[1].split("|")
+        level = (len(name) - len(name.lstrip()) - 1) // 2
+        if level > 1:  # deeper imports are counted in the cumulative time of their parents
+            continue
+        rows.append(
+            {
+                "module": name.strip(),
+                "level": level,
+                "cumulative_ms": int(cumulative_us) / 1000,
+                "self_ms": int(self_us) / 1000,
+            }
+        )
+    rows.sort(key=lambda r: -r["cumulative_ms"])
+    return rows[:12]
+
+
+def cold_start(report: Report, work: Path) -> None:
+    spec, cluster = render_spec(work, COLD_NAMESPACES)
+    script = console_script()
+    python = script_interpreter(script)
+    render_argv = [str(script), "render", str(spec), "--cluster", cluster]
+    pass_argv = [python, "-c", "pass"]
+    variants = (("bytecode cached", child_env(work / "pycache")), ("no bytecode cache", child_env(None)))
+    section: Json = {
+        "spec_namespaces": COLD_NAMESPACES,
+        "repetitions": COLD_REPS,
+        "interpreter": python,
+        "generator_pycache_present": (ROOT / "generator" / "__pycache__").is_dir(),
+    }
+    for label, env in variants:
+        for _ in range(2):  # warm-up: fills the bytecode cache and the page cache
+            run_timed(render_argv, env)
+            run_timed(pass_argv, env)
+        render_runs, pass_runs = [], []
+        for _ in range(COLD_REPS):  # interleaved, so machine noise hits both sides alike
+            render_runs.append(run_timed(render_argv, env))
+            pass_runs.append(run_timed(pass_argv, env))
+        render_times, pass_times = [wall for wall, _ in render_runs], [wall for wall, _ in pass_runs]
+        ratio = median(render_times) / median(pass_times)
+        section[label] = {
+            "render_s": median(render_times),
+            "python_pass_s": median(pass_times),
+            "ratio": ratio,
+            "render_cpu_s": median([cpu for _, cpu in render_runs]),
+            "python_pass_cpu_s": median([cpu for _, cpu in pass_runs]),
+            "render_all_s": render_times,
+            "python_pass_all_s": pass_times,
+        }
+        report.check(
+            f"cold start, {label}: render {COLD_NAMESPACES} ns / python -c pass",
+            f"{ratio:.1f}x ({fmt_s(median(render_times))} vs {fmt_s(median(pass_times))})",
+            f"<= {COLD_START_MAX_RATIO:g}x",
+            ratio <= COLD_START_MAX_RATIO,
+        )
+    section["imports_bytecode_cached"] = import_breakdown([python, str(script), *render_argv[1:]], variants[0][1])
+    report.data["cold_start"] = section
+
+
+# --- 2. render throughput ---------------------------------------------------------------------------------
+
+PHASES = ("load", "validate", "render_pair", "dump_stream")
+
+
+@dataclass
+class Timing:
+    cpu: dict[str, float]  # process CPU time per phase: little disturbed by other processes on the machine
+    wall: float
+
+
+def render_in_process(spec: Path, cluster: str) -> tuple[Timing, list[Any], str]:
+    """What `mtc-policygen render` does after argument parsing: load and validate the spec, render the pair,
+    dump the chosen cluster's objects. Returns the timing, the objects and the YAML stream."""
+    wall = time.perf_counter()
+    clock = [time.process_time()]
+    pair, problems = load_spec(spec)
+    clock.append(time.process_time())
+    if pair is None or has_errors(problems):
+        raise RuntimeError(f"{spec}: the generated spec does not load: {problems[:3]}")
+    env = Environment()
+    problems = validate(pair, env)
+    clock.append(time.process_time())
+    if has_errors(problems):
+        raise RuntimeError(f"{spec}: the generated spec is invalid: {problems[:3]}")
+    renders: list[ClusterRender] = render_pair(pair, env, None)
+    clock.append(time.process_time())
+    objects = next(r for r in renders if r.cluster.name == cluster).objects()
+    text = dump_stream(objects)
+    clock.append(time.process_time())
+    cpu = {phase: b - a for phase, (a, b) in zip(PHASES, itertools.pairwise(clock), strict=True)}
+    return Timing(cpu, time.perf_counter() - wall), objects, text
+
+
+def baseline_dump(objects: list[Any]) -> tuple[float, float]:
+    """CPU and wall time of the reference: PyYAML's C dumper on the same objects, default options."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    yaml.dump_all(objects, Dumper=yaml.CSafeDumper)
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def cli_stdout(spec: Path, cluster: str) -> str:
+    """`generator.cli.run` in-process, stdout captured: the pipeline above must print exactly this."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = run_cli(["render", str(spec), "--cluster", cluster])
+    if code != 0:
+        raise RuntimeError(f"mtc-policygen render {spec} exited {code}")
+    return out.getvalue()
+
+
+def render_size(spec: Path, cluster: str, namespaces: int, reps: int) -> Json:
+    totals, walls, baselines, baseline_walls = [], [], [], []
+    phases: dict[str, list[float]] = {phase: [] for phase in PHASES}
+    objects_count = output_bytes = 0
+    for _ in range(reps):  # interleaved: ours, then the baseline on the very same objects
+        gc.collect()
+        timing, objects, text = render_in_process(spec, cluster)
+        objects_count, output_bytes = len(objects), len(text.encode())
+        del text
+        gc.collect()
+        base_cpu, base_wall = baseline_dump(objects)
+        del objects
+        for phase, seconds in timing.cpu.items():
+            phases[phase].append(seconds)
+        totals.append(sum(timing.cpu.values()))
+        walls.append(timing.wall)
+        baselines.append(base_cpu)
+        baseline_walls.append(base_wall)
+    total, base = median(totals), median(baselines)
+    return {
+        "namespaces": namespaces,
+        "repetitions": reps,
+        "objects": objects_count,
+        "output_bytes": output_bytes,
+        "pipeline_cpu_s": total,
+        "baseline_dump_cpu_s": base,
+        "ratio": total / base,
+        "pipeline_wall_s": median(walls),
+        "baseline_dump_wall_s": median(baseline_walls),
+        "ratio_wall": median(walls) / median(baseline_walls),
+        "pipeline_us_per_namespace": total / namespaces * 1e6,
+        "baseline_us_per_namespace": base / namespaces * 1e6,
+        "phases_cpu_s": {phase: median(values) for phase, values in phases.items()},
+        "pipeline_all_cpu_s": totals,
+        "baseline_all_cpu_s": baselines,
+    }
+
+
+def render_without_gc(spec: Path, cluster: str) -> float:
+    """What-if, not a target: the same pipeline with the cyclic garbage collector off."""
+    gc.collect()
+    gc.disable()
+    try:
+        timing, _, _ = render_in_process(spec, cluster)
+    finally:
+        gc.enable()
+    gc.collect()
+    return sum(timing.cpu.values())
+
+
+def render_throughput(report: Report, work: Path) -> None:
+    section: Json = {
+        "what": "load_spec + validate + render_pair + dump_stream of one cluster, in-process; "
+        "ratios of process CPU time (wall time recorded too)",
+        "baseline": "yaml.dump_all(ClusterRender.objects(), Dumper=yaml.CSafeDumper)",
+    }
+    sizes: dict[int, Json] = {}
+    for namespaces in RENDER_SIZES:
+        spec, cluster = render_spec(work, namespaces)
+        if namespaces == RENDER_SIZES[0]:
+            _, _, text = render_in_process(spec, cluster)
+            section["pipeline_output_equals_cli_stdout"] = text == cli_stdout(spec, cluster)
+        sizes[namespaces] = render_size(spec, cluster, namespaces, RENDER_REPS[namespaces])
+        if namespaces == RENDER_SIZES[-1]:
+            no_gc = render_without_gc(spec, cluster)
+            sizes[namespaces]["pipeline_gc_disabled_cpu_s"] = no_gc
+            sizes[namespaces]["gc_share_of_pipeline"] = 1 - no_gc / sizes[namespaces]["pipeline_cpu_s"]
+    section["sizes"] = {str(n): data for n, data in sizes.items()}
+    for namespaces, data in sizes.items():
+        report.check(
+            f"render {namespaces:,} ns: pipeline / CSafeDumper dump_all",
+            f"{data['ratio']:.2f}x ({fmt_s(data['pipeline_cpu_s'])} vs {fmt_s(data['baseline_dump_cpu_s'])}"
+            f" CPU; wall {data['ratio_wall']:.2f}x)",
+            f"<= {RENDER_MAX_RATIO:g}x",
+            data["ratio"] <= RENDER_MAX_RATIO,
+        )
+    small, large = sizes[RENDER_SIZES[0]], sizes[RENDER_SIZES[-1]]
+    growth = large["pipeline_us_per_namespace"] / small["pipeline_us_per_namespace"]
+    base_growth = large["baseline_us_per_namespace"] / small["baseline_us_per_namespace"]
+    section["growth_per_namespace"] = growth
+    section["baseline_growth_per_namespace"] = base_growth
+    report.check(
+        "render growth: time per ns at 10k / at 1k",
+        f"{growth:.2f} ({small['pipeline_us_per_namespace']:.0f} -> "
+        f"{large['pipeline_us_per_namespace']:.0f} us/ns; baseline {base_growth:.2f})",
+        f"<= {LINEAR_MAX_GROWTH:g} (linear)",
+        growth <= LINEAR_MAX_GROWTH,
+    )
+    if not section["pipeline_output_equals_cli_stdout"]:
+        report.check("render pipeline prints what the CLI prints", "differs", "identical", passed=False)
+    report.data["render"] = section
+
+
+# --- 3. generate, then generate again with nothing changed ------------------------------------------------
+
+
+def tree_state(folder: Path) -> dict[str, tuple[int, int, int, int]]:
+    """Every file and folder under `folder` (itself included): inode, mtime, ctime, size."""
+    state = {}
+    for root, dirs, files in os.walk(folder):
+        for name in [".", *dirs, *files]:
+            path = Path(root) / name if name != "." else Path(root)
+            st = path.lstat()
+            state[path.relative_to(folder).as_posix()] = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+    return state
+
+
+def tree_diff(before: dict[str, tuple[int, int, int, int]], after: dict[str, tuple[int, int, int, int]]) -> list[str]:
+    added = [f"+ {p}" for p in sorted(after.keys() - before.keys())]
+    removed = [f"- {p}" for p in sorted(before.keys() - after.keys())]
+    changed = [f"~ {p}" for p in sorted(before.keys() & after.keys()) if before[p] != after[p]]
+    return added + removed + changed
+
+
+def generate_once(specs: Path, out: Path, env: dict[str, str], log: Path) -> tuple[float, float, str]:
+    """`mtc-policygen generate SPECS -o OUT` as a fresh process: wall time, CPU time, its stderr."""
+    argv = [str(console_script()), "generate", str(specs), "-o", str(out)]
+    with log.open("wb") as stderr:
+        cpu, start = children_cpu(), time.perf_counter()
+        proc = subprocess.run(
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=stderr, check=False, timeout=GENERATE_TIMEOUT
+        )
+        elapsed = time.perf_counter() - start
+    text = log.read_text(encoding="utf-8", errors="replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"generate exited {proc.returncode}: {text[:2000]}")
+    return elapsed, children_cpu() - cpu, text
+
+
+def _summary_line(stderr: str) -> str:
+    return next((line for line in stderr.splitlines() if "pair(s)" in line), "").strip()
+
+
+def generate_noop(report: Report, work: Path) -> None:
+    specs, out = work / "specs", work / "overlays"
+    pairs = report.pairs
+    generate_specs(specs, pairs, GENERATE_NAMESPACES)
+    env = child_env(work / "pycache")
+    run_timed([str(console_script()), "--version"], env)  # fills the bytecode cache
+    first, first_cpu, first_log = generate_once(specs, out, env, work / "generate-1.log")
+    files = [p for p in out.rglob("*") if p.is_file()]
+    manifest = out / ".mtc-policygen-manifest.json"
+    section: Json = {
+        "pairs": pairs,
+        "namespaces_per_pair": GENERATE_NAMESPACES,
+        "topologies": list(TOPOLOGIES),
+        "files_written": len(files),
+        "bytes_written": sum(p.stat().st_size for p in files),
+        "first_run_s": first,
+        "first_run_cpu_s": first_cpu,
+        "first_run_summary": _summary_line(first_log),
+    }
+    noop_times, noop_cpus, diffs, summaries = [], [], [], []
+    manifest_digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    for i in range(NOOP_REPS):
+        before = tree_state(out)
+        seconds, cpu, log = generate_once(specs, out, env, work / f"generate-noop-{i}.log")
+        diffs += tree_diff(before, tree_state(out))
+        noop_times.append(seconds)
+        noop_cpus.append(cpu)
+        summaries.append(_summary_line(log))
+    manifest_same = hashlib.sha256(manifest.read_bytes()).hexdigest() == manifest_digest
+    noop = median(noop_times)
+    share = noop / first
+    section.update(
+        {
+            "noop_run_s": noop,
+            "noop_all_s": noop_times,
+            "noop_share_of_first": share,
+            "noop_run_cpu_s": median(noop_cpus),
+            "noop_cpu_share_of_first": median(noop_cpus) / first_cpu,
+            "noop_summaries": sorted(set(summaries)),
+            "noop_tree_changes": diffs[:50],
+            "noop_tree_changes_count": len(diffs),
+            "manifest_unchanged": manifest_same,
+            "staging_left_behind": (out / ".mtc-policygen-staging").exists(),
+        }
+    )
+    report.data["generate"] = section
+    untouched = not diffs and manifest_same and not section["staging_left_behind"]
+    report.check(
+        f"generate {pairs}x{GENERATE_NAMESPACES}: 2nd run (no change) writes nothing",
+        "nothing written" if untouched else f"{len(diffs)} path(s) touched, manifest same: {manifest_same}",
+        "no file, folder or manifest touched",
+        untouched,
+    )
+    report.check(
+        f"generate {pairs}x{GENERATE_NAMESPACES}: 2nd run / 1st run",
+        f"{share:.0%} ({fmt_s(noop)} vs {fmt_s(first)} wall; CPU {median(noop_cpus) / first_cpu:.0%}; "
+        f"{len(files):,} files)",
+        f"<= {NOOP_MAX_SHARE:.0%}",
+        share <= NOOP_MAX_SHARE,
+    )
+
+
+# --- 4. peak memory ---------------------------------------------------------------------------------------
+
+
+def peak_memory(report: Report, work: Path) -> None:
+    env = child_env(work / "pycache")
+    script = console_script()
+    python = script_interpreter(script)
+    section: Json = {"what": "ru_maxrss of a fresh `mtc-policygen render` process (os.wait4)"}
+    run_peak(python, [python, "-c", "pass"], env, work / "pass.out")  # warm-up
+    _, section["python_pass_kib"] = run_peak(python, [python, "-c", "pass"], env, work / "pass.out")
+    for namespaces in (COLD_NAMESPACES, MEMORY_NAMESPACES):
+        spec, cluster = render_spec(work, namespaces)
+        stdout = work / f"render-{namespaces}.out"
+        argv = [str(script), "render", str(spec), "--cluster", cluster]
+        if namespaces == COLD_NAMESPACES:
+            run_peak(python, argv, env, stdout)  # warm-up: fills the bytecode cache
+        seconds, kib = run_peak(python, argv, env, stdout)
+        section[f"render_{namespaces}"] = {
+            "peak_rss_kib": kib,
+            "wall_s": seconds,
+            "spec_bytes": spec.stat().st_size,
+            "output_bytes": stdout.stat().st_size,
+        }
+    small = section[f"render_{COLD_NAMESPACES}"]
+    large = section[f"render_{MEMORY_NAMESPACES}"]
+    per_ns = (large["peak_rss_kib"] - small["peak_rss_kib"]) * 1024 / (MEMORY_NAMESPACES - COLD_NAMESPACES)
+    section["bytes_per_namespace"] = per_ns
+    section["peak_over_output"] = large["peak_rss_kib"] * 1024 / large["output_bytes"]
+    report.data["memory"] = section
+    report.check(
+        f"peak RSS, render {MEMORY_NAMESPACES:,} ns (fresh process)",
+        f"{large['peak_rss_kib'] / 1024:.0f} MiB (~{per_ns / 1024:.1f} KiB/ns, "
+        f"{section['peak_over_output']:.0f}x the {large['output_bytes'] / 2**20:.1f} MiB output; "
+        f"20 ns: {small['peak_rss_kib'] / 1024:.0f} MiB)",
+        "report only",
+        None,
+    )
+
+
+# --- main -------------------------------------------------------------------------------------------------
+
+
+def machine() -> Json:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "pyyaml": yaml.__version__,
+        "libyaml": bool(getattr(yaml, "__with_libyaml__", False)),
+        "load_average": os.getloadavg(),
+    }
+
+
+def print_table(report: Report) -> None:
+    color = sys.stdout.isatty()
+
+    def verdict(passed: bool | None) -> str:
+        text = {True: "PASS", False: "FAIL", None: "info"}[passed]
+        if color and passed is not None:
+            return f"\033[{32 if passed else 31};1m{text}\033[0m"
+        return text
+
+    rows = [(c.name, c.measured, c.target) for c in report.checks]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(("check", "measured", "target"))]
+    line = "  ".join(h.ljust(w) for h, w in zip(("check", "measured", "target"), widths, strict=True))
+    print(f"\n{line}  result\n{'-' * (len(line) + 8)}")
+    for check, row in zip(report.checks, rows, strict=True):
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) + "  " + verdict(check.passed))
+    failed = [c for c in report.checks if c.passed is False]
+    if failed:
+        gated = sum(c.passed is not None for c in report.checks)
+        banner = f"!!! {len(failed)} of {gated} targets MISSED: " + "; ".join(c.name for c in failed)
+        print("\n" + (f"\033[31;1m{banner}\033[0m" if color else banner))
+    else:
+        print("\nall targets met")
+
+
+@contextlib.contextmanager
+def workspace(keep: bool) -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="mtc-policygen-bench-"))
+    try:
+        yield folder
+    finally:
+        if keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--only", action="append", choices=SECTIONS, help="run only this section (repeatable)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder with specs and overlays")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the JSON results")
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=GENERATE_PAIRS,
+        help=f"pairs for the generate section (default {GENERATE_PAIRS}, the stated size)",
+    )
+    args = parser.parse_args(argv)
+    sections: dict[str, Callable[[Report, Path], None]] = {
+        "cold": cold_start,
+        "render": render_throughput,
+        "memory": peak_memory,
+        "generate": generate_noop,
+    }
+    report = Report(
+        data={"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"), "machine": machine()},
+        pairs=args.pairs,
+    )
+    started = time.perf_counter()
+    with workspace(args.keep) as work:
+        for name in args.only or SECTIONS:
+            print(f"[{time.perf_counter() - started:6.1f}s] {name} ...", flush=True)
+            section_start = time.perf_counter()
+            try:
+                sections[name](report, work)
+            except Exception as exc:  # noqa: BLE001 - one broken section must not hide the others' numbers
+                traceback.print_exc()
+                first_line = (str(exc).splitlines() or [type(exc).__name__])[0][:100]
+                report.check(f"{name}: could not be measured", first_line, "runs", passed=False)
+            report.data.setdefault("section_seconds", {})[name] = time.perf_counter() - section_start
+    total = time.perf_counter() - started
+    report.data["total_seconds"] = total
+    report.data["machine"]["load_average_end"] = os.getloadavg()
+    report.data["checks"] = [vars(c) for c in report.checks]
+    print_table(report)
+    slow = f" (over the {BUDGET_SECONDS:.0f} s budget)" if total > BUDGET_SECONDS else ""
+    print(
+        f"total {total:.0f} s{slow}; sections: "
+        + ", ".join(f"{k} {v:.0f} s" for k, v in report.data["section_seconds"].items())
+    )
+    args.results.write_text(json.dumps(report.data, indent=2) + "\n", encoding="utf-8")
+    print(f"results: {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
