@@ -177,8 +177,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                 for name, text in cluster_files(render, label, pair.spec_dir, overlay_dir).items():
                     files[f"{pair.name}/{render.cluster.name}/{name}"] = text
             pair_files.append(PairFiles(pair.name, label, files))
-        recorded = _recorded_specs(out_dir)
-        the_plan = plan(out_dir, pair_files, spec_exists=[s for s in recorded if (out_dir.parent / s).is_file()])
+        the_plan = plan(out_dir, pair_files)
         if args.check:
             _report(problems, args.format)
             if the_plan.stale:
@@ -198,16 +197,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _recorded_specs(out_dir: Path) -> list[str]:
-    from generator.overlay.writer import read_manifest  # noqa: PLC0415
-
-    return sorted({str(entry.get("spec")) for entry in read_manifest(out_dir).values()})
-
-
 def _cmd_render(args: argparse.Namespace) -> int:
     from generator.render.plan import render_pair  # noqa: PLC0415
     from generator.render.yamlout import dump_stream  # noqa: PLC0415
-    from generator.secrets import read_password  # noqa: PLC0415
+    from generator.secrets import password_for  # noqa: PLC0415
 
     env = Environment()
     loaded = _load([args.spec], env)
@@ -232,8 +225,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
         _report(problems, args.format)
         return code or EXIT_PROBLEMS
     try:
-        # Only the control cluster carries the stunnel proxy: the other one renders without the secret.
-        password = read_password(pair) if args.cluster == pair.cluster(pair.control_cluster).name else None
+        password = password_for(pair, args.cluster)
     except ProblemsError as exc:
         _report([*problems, *exc.problems], args.format)
         return EXIT_PROBLEMS

@@ -14,6 +14,11 @@ from generator.spec.model import ClusterPair
 MAX_PASSWORD_BYTES = 4096
 
 
+def password_for(pair: ClusterPair, cluster: str) -> str | None:
+    """The password when `cluster` needs it: only the control cluster carries `stunnel_tcp_proxy` (facts §2)."""
+    return read_password(pair) if cluster == pair.cluster(pair.control_cluster).name else None
+
+
 def read_password(pair: ClusterPair) -> str | None:
     """The password named by `passwordFrom`, or None when the spec needs none; raises `ProblemsError`."""
     proxy = pair.dvm.stunnel_tcp_proxy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -36,6 +37,11 @@ def network_sort_key(net: IpNetwork) -> tuple[int, int, int]:
     return (net.version, int(net.network_address), net.prefixlen)
 
 
+def sorted_networks(texts: Iterable[str]) -> list[IpNetwork]:
+    """Distinct networks in address order: output never depends on the order of the spec's list."""
+    return sorted({n for n in map(parse_network, texts) if n is not None}, key=network_sort_key)
+
+
 @dataclass(frozen=True)
 class ProxyAddress:
     """A proxy URL split into what the controller uses: host, port, and whether the host is an IP."""
@@ -49,6 +55,12 @@ class ProxyAddress:
     @property
     def ip(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return parse_ip(self.host)
+
+    @property
+    def cidr(self) -> str | None:
+        """The host as a single-address CIDR (`/32`, `/128`), None when it is a name."""
+        ip = self.ip
+        return f"{ip}/{ip.max_prefixlen}" if ip is not None else None
 
     @property
     def netloc(self) -> str:

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from generator.mtc import facts
-from generator.mtc.addresses import network_sort_key, parse_network, parse_proxy_url
+from generator.mtc.addresses import parse_network, parse_proxy_url, sorted_networks
 from generator.mtc.routes import route_hosts
 from generator.mtc.versions import MtcVersion
 from generator.spec.model import ClusterPair, EndpointType, NetworkType
@@ -23,8 +23,7 @@ def _proxy_rule(pair: ClusterPair, kind: NetworkType) -> Rule | None:
     address = parse_proxy_url(proxy.url) if proxy else None
     if address is None:
         return None
-    ip = address.ip
-    to = {"cidrSelector": f"{ip}/{ip.max_prefixlen}"} if ip is not None else {"dnsName": address.host}
+    to = {"cidrSelector": address.cidr} if address.cidr is not None else {"dnsName": address.host}
     rule: Rule = {"type": "Allow", "to": to}
     if kind is NetworkType.OVN_KUBERNETES and address.port is not None:
         rule["ports"] = [{"protocol": "TCP", "port": address.port}]
@@ -49,7 +48,7 @@ def dvm_allow_rules(pair: ClusterPair, target_namespace: str, kind: NetworkType,
         if kind is NetworkType.OVN_KUBERNETES and endpoint is EndpointType.ROUTE
         else {}
     )
-    networks = sorted({n for n in map(parse_network, pair.target.cidrs) if n is not None}, key=network_sort_key)
+    networks = sorted_networks(pair.target.cidrs)
     rules: list[Rule] = [{"type": "Allow", "to": {"cidrSelector": str(net)}, **ports} for net in networks]
     if endpoint is EndpointType.ROUTE and pair.target.apps_domain:
         hosts = route_hosts(target_namespace, pair.target.apps_domain, mtc)

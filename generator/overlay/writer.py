@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,14 +118,14 @@ def _in_the_way(out_dir: Path, rel: str) -> str | None:
     return None
 
 
-def plan(out_dir: Path, pairs: Sequence[PairFiles], *, spec_exists: Iterable[str] = ()) -> Plan:
+def plan(out_dir: Path, pairs: Sequence[PairFiles]) -> Plan:
     """Compare what `pairs` produce with what is on disk; raise `ProblemsError` on conflicts.
 
-    `spec_exists`: specs (as recorded) of pairs not in this run that still exist; other recorded pairs whose spec
-    is gone are removed. Pairs of this run keep files of their own that are no longer produced only until now.
+    Recorded pairs not in this run are kept while their spec (recorded relative to the output folder's parent)
+    still exists, and removed once it is gone. Pairs of this run lose the files they no longer produce.
     """
     manifest = read_manifest(out_dir)
-    keep = set(spec_exists)
+    keep = {str(e.get("spec")) for e in manifest.values() if (out_dir.parent / str(e.get("spec"))).is_file()}
     result = Plan(out_dir, manifest, {})
     owners: dict[str, str] = {}
     conflicts: list[str] = []
@@ -210,7 +210,7 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
-def _carry_over(src_dir: Path, dst_dir: Path, ours: set[str], out_dir: Path) -> None:
+def _carry_over(src_dir: Path, ours: set[str], out_dir: Path) -> None:
     """Copy into the staged folder everything of the old folder that is not ours (hard links where possible)."""
     for root, dirs, files in os.walk(src_dir):
         rel_root = Path(root).relative_to(out_dir)
@@ -232,7 +232,6 @@ def _carry_over(src_dir: Path, dst_dir: Path, ours: set[str], out_dir: Path) -> 
                 os.link(source, target)
             except OSError:
                 shutil.copy2(source, target)
-    del dst_dir
 
 
 def _restore_set_aside(out_dir: Path, staging: Path) -> None:
@@ -274,7 +273,7 @@ def apply(p: Plan) -> None:
         for pair in p.changed_pairs:
             new_files = by_pair.get(pair, {})
             if (out_dir / pair).is_dir():
-                _carry_over(out_dir / pair, staging / pair, owned_now | set(new_files), out_dir)
+                _carry_over(out_dir / pair, owned_now | set(new_files), out_dir)
             for rel, text in sorted(new_files.items()):
                 _write(staging / rel, text)
             (staging / pair).mkdir(exist_ok=True)

@@ -4,7 +4,7 @@ each target namespace (facts §3.3/§3.4: connections always go source -> destin
 from __future__ import annotations
 
 from generator.mtc import facts
-from generator.mtc.addresses import network_sort_key, parse_network, parse_proxy_url
+from generator.mtc.addresses import parse_proxy_url, sorted_networks
 from generator.mtc.versions import MtcVersion
 from generator.render.objects import Obj, metadata, tcp
 from generator.spec.model import ClusterPair, EndpointType, PolicyMode
@@ -34,8 +34,7 @@ def _dns_rule() -> Obj:
 
 
 def _target_networks(pair: ClusterPair) -> list[Obj]:
-    networks = sorted({n for n in map(parse_network, pair.target.cidrs) if n is not None}, key=network_sort_key)
-    return [{"ipBlock": {"cidr": str(net)}} for net in networks]
+    return [{"ipBlock": {"cidr": str(net)}} for net in sorted_networks(pair.target.cidrs)]
 
 
 def _endpoint_egress(pair: ClusterPair, target_namespace: str, mtc: MtcVersion) -> Obj:
@@ -43,10 +42,9 @@ def _endpoint_egress(pair: ClusterPair, target_namespace: str, mtc: MtcVersion) 
     proxy = pair.dvm.stunnel_tcp_proxy
     address = parse_proxy_url(proxy.url) if proxy else None
     if address is not None and address.port is not None:
-        ip = address.ip
         rule: Obj = {"ports": [tcp(address.port)]}
-        if ip is not None:
-            rule = {"to": [{"ipBlock": {"cidr": f"{ip}/{ip.max_prefixlen}"}}], **rule}
+        if address.cidr is not None:
+            rule = {"to": [{"ipBlock": {"cidr": address.cidr}}], **rule}
         return rule
     endpoint = pair.target.rsync_endpoint_type
     if endpoint is EndpointType.ROUTE:

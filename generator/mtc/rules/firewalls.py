@@ -68,10 +68,11 @@ def egress_firewall(ctx: RuleContext) -> Iterator[Finding]:
         limit = firewall_rule_limit(kind)
         if total > limit:
             yield Finding(fw.path, f"namespace {ns.source!r}: {total} rules exceed the {kind_name} limit of {limit}")
-        if kind is NetworkType.OPENSHIFT_SDN:
-            for r in ours:
-                if ":" in r["to"].get("cidrSelector", ""):
-                    yield Finding(fw.path, f"{r['to']['cidrSelector']} is IPv6; EgressNetworkPolicy is IPv4 only")
+        proxy = pair.dvm.stunnel_tcp_proxy
+        if kind is NetworkType.OPENSHIFT_SDN and proxy is not None and ":" in ours[0]["to"].get("cidrSelector", ""):
+            # Target CIDRs are checked where they are written (rule `cidr`); the proxy address is checked here.
+            yield Finding((*proxy.path, "url"), "the proxy address is IPv6; EgressNetworkPolicy is IPv4 only",
+                          suggestion="give the proxy's IPv4 address")
 
 
 @rule("strict-endpoint")
