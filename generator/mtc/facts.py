@@ -40,6 +40,10 @@ ROUTE_PREFIX_MAX: Final = 62
 
 # facts §5: router namespaces carry this label (preferred form).
 ROUTER_NAMESPACE_LABEL: Final = {"policy-group.network.openshift.io/ingress": ""}
+# facts §9: before 4.7 the router namespace carries only the legacy form.
+ROUTER_NAMESPACE_LABEL_LEGACY: Final = {"network.openshift.io/policy-group": "ingress"}
+# facts §3.7 / §9: the cluster DNS pods run in openshift-dns on OpenShift 4 (selectable by name from 4.8).
+DNS_NAMESPACE: Final = "openshift-dns"
 NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
 
 # spec §4 (documented allow-all names, the ingress one fixed) and facts §3.7 (least-privilege names).
@@ -52,6 +56,7 @@ STRICT_INGRESS_POLICY: Final = "allow-dvm-rsync-server-ingress"
 EGRESS_NETWORK_POLICY_API: Final = "network.openshift.io/v1"
 EGRESS_NETWORK_POLICY_KIND: Final = "EgressNetworkPolicy"
 EGRESS_NETWORK_POLICY_MAX_RULES: Final = 1000
+EGRESS_NETWORK_POLICY_MAX_RULES_3X: Final = 50  # facts §9: origin's EgressNetworkPolicyMaxRules on 3.x
 EGRESS_FIREWALL_API: Final = "k8s.ovn.org/v1"
 EGRESS_FIREWALL_KIND: Final = "EgressFirewall"
 EGRESS_FIREWALL_MAX_RULES: Final = 8000

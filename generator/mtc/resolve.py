@@ -1,0 +1,174 @@
+"""The resolved form of a ClusterPair: what every rule, renderer and runtime needs, decided once.
+
+`resolve()` parses and derives, one time per pair: the effective MTC version, each cluster's OpenShift version,
+network plugin, firewall API and capabilities (spec §4.1, facts §9), the rsync endpoint, the stunnel proxy
+address and the destination networks. Readers never re-parse the spec's strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from generator.mtc import facts
+from generator.mtc.addresses import IpNetwork, ProxyAddress, parse_proxy_url, sorted_networks
+from generator.mtc.network import Environment, network_type
+from generator.mtc.versions import MtcVersion, OcpVersion, effective_mtc, parse_ocp
+from generator.spec.model import Cluster, ClusterPair, EndpointType, NamespaceMapping, NetworkType, Role
+
+# facts §9 cites OpenShift releases up to 4.19; a newer one is assumed to behave like the newest known.
+NEWEST_KNOWN_OCP = OcpVersion(4, 19)
+
+
+@dataclass(frozen=True)
+class FirewallApi:
+    """The egress firewall API of a network plugin (facts §4.1 SDN, §4.2 OVN)."""
+
+    api_version: str
+    kind: str
+    max_rules: int
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What one cluster enforces or offers, by OpenShift version and network plugin (spec §4.1).
+
+    `egress_policy` is None when it depends on a network plugin the spec leaves open (4.6-4.9).
+    """
+
+    egress_policy: bool | None  # egress NetworkPolicy enforced: OVN 4.6+, OpenShift SDN 4.10+
+    end_port: bool  # NetworkPolicy `endPort` kept by the API server: 4.10+
+    namespace_name_label: bool  # `kubernetes.io/metadata.name` on every namespace: 4.8+
+    router_namespace_label: Mapping[str, str]  # the label router namespaces carry: new form 4.7+, legacy before
+    dns_namespace: str | None  # cluster DNS pods selectable by namespace name (4.8+); None: port-only DNS rule
+    ipblock_except: bool  # OpenShift SDN before 4.10 ignores a whole ipBlock that has `except`
+    firewall: FirewallApi | None  # None when the network plugin is not known
+    firewall_dns_name: bool  # dnsName rules: EgressNetworkPolicy always, EgressFirewall 4.7+
+    firewall_node_selector: bool  # nodeSelector rules: EgressFirewall 4.11+
+    known_version: bool  # False for a version newer than the facts know (newest behaviour assumed)
+
+
+def capabilities(version: OcpVersion, plugin: NetworkType | None) -> Capabilities:
+    """Spec §4.1, one row per field; sources in facts §9."""
+    sdn = plugin is NetworkType.OPENSHIFT_SDN
+    ovn = plugin is NetworkType.OVN_KUBERNETES
+    at_least = version.__ge__
+    if ovn or at_least(OcpVersion(4, 10)):
+        egress: bool | None = True
+    elif sdn or version.major == 3:
+        egress = False
+    else:
+        egress = None
+    firewall = None
+    if sdn:
+        legacy_limit = version.major == 3
+        limit = facts.EGRESS_NETWORK_POLICY_MAX_RULES_3X if legacy_limit else facts.EGRESS_NETWORK_POLICY_MAX_RULES
+        firewall = FirewallApi(facts.EGRESS_NETWORK_POLICY_API, facts.EGRESS_NETWORK_POLICY_KIND, limit)
+    elif ovn:
+        firewall = FirewallApi(facts.EGRESS_FIREWALL_API, facts.EGRESS_FIREWALL_KIND, facts.EGRESS_FIREWALL_MAX_RULES)
+    return Capabilities(
+        egress_policy=egress,
+        end_port=at_least(OcpVersion(4, 10)),
+        namespace_name_label=at_least(OcpVersion(4, 8)),
+        router_namespace_label=dict(
+            facts.ROUTER_NAMESPACE_LABEL if at_least(OcpVersion(4, 7)) else facts.ROUTER_NAMESPACE_LABEL_LEGACY
+        ),
+        dns_namespace=facts.DNS_NAMESPACE if at_least(OcpVersion(4, 8)) else None,
+        ipblock_except=not (sdn and version < OcpVersion(4, 10)),
+        firewall=firewall,
+        firewall_dns_name=sdn or (ovn and at_least(OcpVersion(4, 7))),
+        firewall_node_selector=ovn and at_least(OcpVersion(4, 11)),
+        known_version=version <= NEWEST_KNOWN_OCP,
+    )
+
+
+@dataclass(frozen=True)
+class ResolvedCluster:
+    spec: Cluster
+    version: OcpVersion
+    network_type: NetworkType | None  # from the spec, the version, or the runtime (Environment)
+    roles: frozenset[Role]  # both on a same-cluster pair
+    control: bool  # runs the MTC controller and UI
+    caps: Capabilities
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def is_source(self) -> bool:
+        return Role.SOURCE in self.roles
+
+    @property
+    def is_target(self) -> bool:
+        return Role.TARGET in self.roles
+
+
+@dataclass(frozen=True)
+class ResolvedPair:
+    spec: ClusterPair
+    mtc: MtcVersion
+    source: ResolvedCluster
+    target: ResolvedCluster
+    endpoint: EndpointType
+    stunnel_proxy: ProxyAddress | None
+    target_networks: tuple[IpNetwork, ...]  # distinct, in address order
+    namespaces: tuple[NamespaceMapping, ...]  # sorted by (source, target)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def same_cluster(self) -> bool:
+        return self.spec.same_cluster
+
+    @property
+    def clusters(self) -> tuple[ResolvedCluster, ...]:
+        """Distinct clusters, source first (one when the pair moves within a cluster)."""
+        return (self.source,) if self.same_cluster else (self.source, self.target)
+
+    @property
+    def control(self) -> ResolvedCluster:
+        return self.source if self.source.control else self.target
+
+    def cluster(self, name: str) -> ResolvedCluster | None:
+        return next((c for c in self.clusters if c.name == name), None)
+
+
+class UnresolvableError(ValueError):
+    """The pair has a value the rules report (an unparseable version); it cannot be resolved."""
+
+
+def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedCluster:
+    version = parse_ocp(cluster.openshift_version)
+    if version is None:
+        raise UnresolvableError(f"{cluster.name}: openshiftVersion {cluster.openshift_version!r}")
+    plugin = network_type(cluster, env)
+    roles = frozenset(role for role in Role if pair.cluster(role).name == cluster.name)
+    return ResolvedCluster(
+        spec=cluster,
+        version=version,
+        network_type=plugin,
+        roles=roles,
+        control=pair.control_cluster in roles,
+        caps=capabilities(version, plugin),
+    )
+
+
+def resolve(pair: ClusterPair, env: Environment | None = None) -> ResolvedPair:
+    """Decide everything once; raises `UnresolvableError` only for values the rules already report."""
+    env = env or Environment()
+    source = _cluster(pair, pair.source, env)
+    target = source if pair.same_cluster else _cluster(pair, pair.target, env)
+    proxy = pair.dvm.stunnel_tcp_proxy
+    return ResolvedPair(
+        spec=pair,
+        mtc=effective_mtc(pair),
+        source=source,
+        target=target,
+        endpoint=pair.target.rsync_endpoint_type,
+        stunnel_proxy=parse_proxy_url(proxy.url) if proxy is not None else None,
+        target_networks=tuple(sorted_networks(pair.target.cidrs)),
+        namespaces=tuple(sorted(pair.namespaces, key=lambda ns: (ns.source, ns.target))),
+    )
