@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from generator import __version__
 from generator.mtc.network import Environment
+from generator.mtc.resolve import ResolvedPair, resolve
 from generator.mtc.rules import validate
 from generator.problems import (
     Problem,
@@ -46,6 +47,7 @@ class _Parser(argparse.ArgumentParser):
 class _Loaded:
     pairs: list[ClusterPair] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    resolved: list[ResolvedPair] = field(default_factory=list)  # one per pair, decided once (bases read once)
 
 
 def _expand(inputs: Sequence[str]) -> tuple[list[Path], list[Problem]]:
@@ -92,7 +94,8 @@ def _load(inputs: Sequence[str], env: Environment, *, unique_names: bool = False
         loaded.problems += found
         if pair is None:
             continue
-        loaded.problems += validate(pair, env)
+        resolved = resolve(pair, env)
+        loaded.problems += validate(pair, env, resolved)
         if unique_names and pair.name in names:
             loaded.problems.append(
                 pair.source_doc.problem(
@@ -104,6 +107,7 @@ def _load(inputs: Sequence[str], env: Environment, *, unique_names: bool = False
             )
         names.setdefault(pair.name, str(file))
         loaded.pairs.append(pair)
+        loaded.resolved.append(resolved)
     return loaded
 
 
@@ -168,11 +172,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     out_dir = Path(args.output)
     try:
         pair_files = []
-        for pair in loaded.pairs:
+        for pair, resolved in zip(loaded.pairs, loaded.resolved, strict=True):
             password = read_password(pair) if args.allow_secrets_in_output else None
             label = _spec_label(pair.spec_dir / Path(pair.source_doc.file).name, out_dir)
             files: dict[str, str] = {}
-            for render in render_pair(pair, env, password):
+            for render in render_pair(pair, env, password, resolved):
                 overlay_dir = out_dir / pair.name / render.cluster.name
                 for name, text in cluster_files(render, label, pair.spec_dir, overlay_dir).items():
                     files[f"{pair.name}/{render.cluster.name}/{name}"] = text
@@ -230,7 +234,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
         _report([*problems, *exc.problems], args.format)
         return EXIT_PROBLEMS
     _report(problems, args.format)
-    render = next(r for r in render_pair(pair, env, password) if r.cluster.name == args.cluster)
+    render = next(r for r in render_pair(pair, env, password, loaded.resolved[0]) if r.cluster.name == args.cluster)
     if any(f.whole is None for f in render.firewalls):
         sys.stderr.write(
             "note: EgressFirewall/EgressNetworkPolicy patches are shown as partial objects holding only "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, format_text, has_errors, krm_results
 from generator.render.plan import render_pair
@@ -70,8 +71,9 @@ def _process(resource_list: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
     items: list[dict[str, Any]] = list(resource_list.get("items") or [])
     pair, problems, cluster = _pair_from_config(resource_list["functionConfig"])
     env = Environment()
+    resolved = resolve(pair, env) if pair is not None else None
     if pair is not None:
-        problems += validate(pair, env)
+        problems += validate(pair, env, resolved)
     if pair is None or has_errors(problems):
         return items, problems
     names = {c.name for c in pair.clusters}
@@ -80,7 +82,7 @@ def _process(resource_list: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
             f"{CLUSTER_ANNOTATION}: {cluster!r} is not a cluster of pair {pair.name!r} ({', '.join(sorted(names))})"
         )
     password = password_for(pair, cluster)
-    render = next(r for r in render_pair(pair, env, password) if r.cluster.name == cluster)
+    render = next(r for r in render_pair(pair, env, password, resolved) if r.cluster.name == cluster)
     existing = {_identity(i) for i in items if not _is_function_config(i)}
     generated = render.objects()
     clashes = [obj for obj in generated if _identity(obj) in existing]
