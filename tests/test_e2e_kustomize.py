@@ -306,7 +306,10 @@ def _check_dvm_rules(head: list[Obj], data: Obj, kind: str) -> None:
     assert cidrs <= {d.get("cidrSelector") for d in destinations}, "every destination cidr must be allowed"
     endpoint = target.get("rsyncEndpointType", "Route")
     names = [d["dnsName"] for d in destinations if "dnsName" in d]
-    if endpoint == "Route" and target.get("appsDomain"):
+    source = data["spec"]["source"]
+    # facts §9: EgressFirewall has dnsName rules from OpenShift 4.7 only; before, CIDR rules alone (spec §4.1).
+    has_dns_name = kind == "EgressNetworkPolicy" or ocp_version(source["openshiftVersion"]) >= ocp_version("4.7")
+    if endpoint == "Route" and target.get("appsDomain") and has_dns_name:
         assert names, "appsDomain is set: the DVM route hosts must be allowed by name"
         assert all(n.startswith("dvm-") and n.endswith("." + target["appsDomain"]) for n in names), names
     else:
@@ -347,10 +350,16 @@ def test_built_firewalls_are_valid_with_dvm_rules_first(
         egress = fw["spec"]["egress"]
         head, tail = egress[: len(egress) - len(existing)], egress[len(egress) - len(existing) :]
         assert tail == existing, f"{where}: the existing rules must follow, unchanged and in order"
+        first_deny = next((i for i, rule in enumerate(tail) if rule["type"] == "Deny"), len(tail))
+        if not head:  # spec §4.2: the base already holds DVM's rules where they take effect, before any Deny
+            head = tail[:first_deny]
+        else:  # a copy the base holds below a Deny never applies: the rule is inserted again at the top
+            assert not [rule for rule in head if rule in tail[:first_deny]], (
+                f"{where}: a DVM rule is added although the base holds it before its first Deny"
+            )
         assert head, f"{where}: no DVM rule before the existing rules"
         assert all(rule["type"] == "Allow" for rule in head), where
         assert all(head.count(rule) == 1 for rule in head), f"{where}: a DVM rule is duplicated"
-        assert not [rule for rule in head if rule in tail], f"{where}: a DVM rule is also among the existing rules"
         _check_dvm_rules(head, case.data, fw["kind"])
 
 
