@@ -29,7 +29,7 @@ import pytest
 
 from generator.cli import run
 from generator.mtc.rules import RULES, SEVERITIES, validate
-from generator.problems import Problem, Severity
+from generator.problems import Problem, Severity, sorted_problems
 from generator.spec.load import load_spec, parse_spec
 from tests.conftest import EXAMPLES
 
@@ -614,3 +614,15 @@ def test_invalid_example_reports_what_it_promises(spec_file: Path, capsys: pytes
     problems = json.loads(capsys.readouterr().out)
     assert {(p["severity"], p["path"], p["line"]) for p in problems} >= {("error", header["path"], int(header["line"]))}
     assert all(p["file"] == str(spec_file) for p in problems)
+
+
+# --- Problem ordering -------------------------------------------------------------------------------------
+
+
+def test_problems_sort_without_comparing_severities() -> None:
+    """Two problems at one place that differ only in severity: dataclass ordering used to compare the Enum."""
+    error = Problem("spec.yaml", 3, 5, "spec.x", E, "rule", "message")
+    warning = Problem("spec.yaml", 3, 5, "spec.x", W, "rule", "message")
+    info = Problem("spec.yaml", 3, 5, "spec.x", Severity.INFO, "rule", "message")
+    assert sorted([info, warning, error]) == [error, warning, info]
+    assert sorted_problems([info, warning, error, error]) == [error, warning, info]
