@@ -626,3 +626,64 @@ def test_problems_sort_without_comparing_severities() -> None:
     info = Problem("spec.yaml", 3, 5, "spec.x", Severity.INFO, "rule", "message")
     assert sorted([info, warning, error]) == [error, warning, info]
     assert sorted_problems([info, warning, error, error]) == [error, warning, info]
+
+
+# --- spec §4.1: every row on both sides of its boundary version ---------------------------------------------
+
+
+def at(source: str, target: str = "4.14", plugin: str | None = "OVNKubernetes") -> list[tuple[str, str]]:
+    """BASE with the source at `source` on `plugin` (None: not given) and the target at `target`."""
+    line = f"\n    networkType: {plugin}" if plugin else ""
+    return [('"4.14"', f'"{target}"'),
+            ('"4.12"\n    networkType: OVNKubernetes\n  target', f'"{source}"{line}\n  target')]
+
+
+def row(rule: str, below: str, at_boundary: str, id: str) -> Any:
+    return pytest.param(rule, below, at_boundary, id=id)
+
+
+FIFTY = "{name: fw, rules: [" + ", ".join(["{type: Deny, to: {cidrSelector: 10.0.0.0/8}}"] * 50) + "]}"
+NODE_SELECTOR = "{rules: [{type: Allow, to: {nodeSelector: {matchLabels: {a: b}}}}]}"
+HOST_PROXY = proxy_at_15("http://proxy.example.com:3128")
+NODEPORT_STRICT = ["    rsyncEndpointType: NodePort", *STRICT]
+
+
+def same_cluster(version: str) -> list[tuple[str, str]]:
+    return [SAME_CLUSTER, *at(version, version), NO_CIDRS,
+            ("OVNKubernetes\n  namespaces",
+             "OVNKubernetes\n    rsyncEndpointType: ClusterIP\n" + STRICT[0] + "\n  namespaces")]
+
+
+BOUNDARIES = [
+    row("egress-policy-unenforced", spec(*at("4.9", plugin="OpenShiftSDN")), spec(*at("4.10", plugin="OpenShiftSDN")),
+        id="egress-policy-sdn-4.9-4.10"),
+    row("egress-policy-unenforced", spec(*at("3.11", plugin="OpenShiftSDN")), spec(*at("4.10", plugin="OpenShiftSDN")),
+        id="egress-policy-sdn-3.11-4.10"),
+    row("egress-policy-plugin-unknown", spec(*at("4.9", plugin=None)), spec(*at("4.10", plugin=None)),
+        id="egress-policy-plugin-4.9-4.10"),
+    row("node-port-range", spec(*at("4.9"), at=15, lines=NODEPORT_STRICT),
+        spec(*at("4.10"), at=15, lines=NODEPORT_STRICT), id="end-port-4.9-4.10"),
+    row("strict-namespace-by-name", spec(*same_cluster("4.7")), spec(*same_cluster("4.8")), id="clusterip-4.7-4.8"),
+    row("dns-port-only", spec(*at("4.7"), at=15, lines=STRICT), spec(*at("4.8"), at=15, lines=STRICT),
+        id="dns-4.7-4.8"),
+    row("router-label-legacy", spec(*at("4.6", "4.6"), at=15, lines=STRICT),
+        spec(*at("4.6", "4.7"), at=15, lines=STRICT), id="router-label-4.6-4.7"),
+    row("egress-firewall-limit", firewall(FIFTY, *at("3.11", plugin="OpenShiftSDN")),
+        firewall(FIFTY, *at("4.9", plugin="OpenShiftSDN")), id="enp-limit-3.11-4.9"),
+    row("egress-firewall-dns-name", firewall("{rules: []}", *at("4.6"), APPS_DOMAIN),
+        firewall("{rules: []}", *at("4.7"), APPS_DOMAIN), id="firewall-dns-name-4.6-4.7"),
+    row("egress-firewall-proxy-host", firewall("{rules: []}", *at("4.6"), HOST_PROXY),
+        firewall("{rules: []}", *at("4.7"), HOST_PROXY), id="firewall-proxy-host-4.6-4.7"),
+    row("egress-firewall-rules", firewall(NODE_SELECTOR, *at("4.10")), firewall(NODE_SELECTOR, *at("4.11")),
+        id="firewall-node-selector-4.10-4.11"),
+    row("openshift-version-newer", spec(*at("4.14", "4.99")), spec(*at("4.14", "4.19")), id="newer-4.99-4.19"),
+]
+
+
+@pytest.mark.parametrize(("rule", "below", "at_boundary"), BOUNDARIES)
+def test_capability_row_on_both_sides_of_its_boundary(rule: str, below: str, at_boundary: str, spec_dir: Path) -> None:
+    """Below the boundary version the row's rule reports (with the table's severity); from it on, nothing does."""
+    found = [p for p in check(below, spec_dir) if p.rule == rule]
+    assert found, [p.text() for p in check(below, spec_dir)]
+    assert all(p.severity is SEVERITIES[rule] for p in found)
+    assert [p.text() for p in check(at_boundary, spec_dir) if p.rule == rule or p.is_error] == []
