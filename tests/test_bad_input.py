@@ -116,7 +116,7 @@ def test_unknown_keys_inside_free_form_firewall_rules(tmp_path: Path, capsys: py
     assert invoke("validate", "--format", "json", str(file)) == 1
     problems = json.loads(capsys.readouterr().out)
     assert [(p["rule"], p["path"], p["line"]) for p in problems] == [
-        ("egress-firewall", "spec.namespaces[0].egressFirewall.rules[0].ports[0]", 44)
+        ("egress-firewall-rules", "spec.namespaces[0].egressFirewall.rules[0].ports[0]", 44)
     ]
 
 
@@ -194,10 +194,11 @@ COMMANDS = {
     "render-control": ["render", "--cluster", "ocp412"],
     "render-other": ["render", "--cluster", "ocp311"],
 }
-# Where the password belongs in stdout: the control cluster's stunnel_tcp_proxy, the source's http_proxy.
-PRINTS = {("env", "render-control"), ("file", "render-control"), ("http-proxy", "render-other")}
+# Where the password belongs in stdout: the control cluster's stunnel_tcp_proxy (credentials in any proxy URL of
+# the spec are an error, spec §3, so an httpProxy password is printed nowhere).
+PRINTS = {("env", "render-control"), ("file", "render-control")}
 # (spec, command) pairs that exit 1; every other pair succeeds
-FAILS = {("inline", c) for c in COMMANDS} | {("broken", c) for c in COMMANDS} | {
+FAILS = {(kind, c) for c in COMMANDS for kind in ("inline", "broken", "http-proxy")} | {
     ("env", "generate"), ("file", "generate"), ("missing-var", "generate"), ("big-file", "generate"),
     ("missing-var", "generate-allow"), ("missing-var", "render-control"),
     ("big-file", "generate-allow"), ("big-file", "render-control"),
@@ -229,7 +230,7 @@ def test_password_never_leaks(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert (PASSWORD in out) == (code == 0 and (kind, command) in PRINTS)
     written = "".join(p.read_text() for p in out_dir.rglob("*") if p.is_file()) if out_dir.exists() else ""
     assert (PASSWORD in written) == (code == 0 and command.startswith("generate")
-                                     and kind in ("env", "file", "http-proxy"))
+                                     and kind in ("env", "file"))
     if kind == "missing-var" and command in ("generate-allow", "render-control"):
         assert "NOT_SET_ANYWHERE is not set or empty" in out + err
 
@@ -238,7 +239,7 @@ def test_password_never_leaks_from_strict_validate(tmp_path: Path, capsys: pytes
     spec = tmp_path / "spec.yaml"
     spec.write_text(HTTP_PROXY)
     for fmt in ("text", "json", "github"):
-        assert invoke("validate", "--strict", "--format", fmt, str(spec)) == 1  # credentials in httpProxy: a warning
+        assert invoke("validate", "--strict", "--format", fmt, str(spec)) == 1  # credentials in httpProxy: an error
         out, err = capsys.readouterr()
         assert "carries credentials" in out + err
         assert PASSWORD not in out + err
