@@ -37,25 +37,29 @@ def render_pair(
     `resolved` is the pair's resolved form when the caller has it (validated with it); resolved here otherwise.
     """
     resolved = resolved if resolved is not None else resolve(pair, env)
-    source_name, target_name = pair.source.name, pair.target.name
-    out = []
-    for cluster in pair.clusters:
-        policies: list[tuple[str, Obj]] = []
-        firewalls: list[FirewallOutput] = []
-        for ns in resolved.namespaces:
-            if cluster.name == source_name:
-                egress = egress_policy(resolved, ns.source, ns.target)
-                if egress is not None:
-                    policies.append((ns.source, egress))
-                fw = firewall_output(resolved, ns)
-                if fw is not None:
-                    firewalls.append(fw)
-            if cluster.name == target_name:
-                ingress = ingress_policy(resolved, ns.source, ns.target)
-                if ingress is not None:
-                    policies.append((ns.target, ingress))
-        policies.sort(key=lambda item: (item[0], item[1]["metadata"]["name"]))
-        firewalls.sort(key=lambda f: f.namespace)
-        controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None)
-        out.append(ClusterRender(cluster, controller, policies, firewalls))
-    return out
+    return [render_cluster(pair, cluster, env, password, resolved) for cluster in pair.clusters]
+
+
+def render_cluster(
+    pair: ClusterPair, cluster: Cluster, env: Environment, password: str | None, resolved: ResolvedPair | None = None
+) -> ClusterRender:
+    """One cluster of a validated pair: `render` and the KRM function need only the cluster asked for."""
+    resolved = resolved if resolved is not None else resolve(pair, env)
+    policies: list[tuple[str, Obj]] = []
+    firewalls: list[FirewallOutput] = []
+    for ns in resolved.namespaces:
+        if cluster.name == pair.source.name:
+            egress = egress_policy(resolved, ns.source, ns.target)
+            if egress is not None:
+                policies.append((ns.source, egress))
+            fw = firewall_output(resolved, ns)
+            if fw is not None:
+                firewalls.append(fw)
+        if cluster.name == pair.target.name:
+            ingress = ingress_policy(resolved, ns.source, ns.target)
+            if ingress is not None:
+                policies.append((ns.target, ingress))
+    policies.sort(key=lambda item: (item[0], item[1]["metadata"]["name"]))
+    firewalls.sort(key=lambda f: f.namespace)
+    controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None)
+    return ClusterRender(cluster, controller, policies, firewalls)
