@@ -221,3 +221,15 @@ def test_validate_passes_a_base_that_holds_everything(tmp_path: Path, capsys: py
     spec.write_text(SPEC)
     assert run(["validate", "--strict", str(spec)]) == 0
     assert capsys.readouterr().err == "ok: 1 ClusterPair spec(s) valid\n"
+
+
+def test_every_file_read_is_listed_even_outside_the_base(tmp_path: Path) -> None:
+    """`files` is what the base's output depends on (e.g. for a digest): a resource outside the folder too."""
+    write(tmp_path / "common", {"kustomization.yaml": {"resources": ["mc.yaml"]}, "mc.yaml": CONTROLLER})
+    folder = write(tmp_path / "base", {"kustomization.yaml": {"resources": ["../common", "fw.yaml"]},
+                                       "fw.yaml": firewall("payments")})
+    contents = read_base(folder)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in contents.files) == [
+        "base/fw.yaml", "base/kustomization.yaml", "common/kustomization.yaml", "common/mc.yaml",
+    ]
+    assert len(contents.objects) == 2
