@@ -63,6 +63,8 @@ NO_CIDRS = ("    cidrs: [203.0.113.0/24]\n", "")
 SAME_CLUSTER = ("    name: tgt", "    name: src")
 STRICT = ["  networkPolicy: {mode: strict}"]
 APPS_DOMAIN = ("    cidrs: [203.0.113.0/24]\n", "    cidrs: [203.0.113.0/24]\n    appsDomain: apps.example.com\n")
+IN_NODE_SELECTOR_BASE = ("    networkType: OVNKubernetes\n  target",
+                         "    networkType: OVNKubernetes\n    base: node-selector\n  target")
 IN_BASE = ("    networkType: OVNKubernetes\n  target", "    networkType: OVNKubernetes\n    base: base\n  target")
 
 
@@ -70,6 +72,13 @@ def ovn(version: str) -> tuple[str, str]:
     """The source at `version`, on OVN-Kubernetes."""
     return ('"4.12"\n    networkType: OVNKubernetes\n  target',
         f'"{version}"\n    networkType: OVNKubernetes\n  target')
+
+
+def at(source: str, target: str = "4.14", plugin: str | None = "OVNKubernetes") -> list[tuple[str, str]]:
+    """BASE with the source at `source` on `plugin` (None: not given) and the target at `target`."""
+    line = f"\n    networkType: {plugin}" if plugin else ""
+    return [('"4.14"', f'"{target}"'),
+            ('"4.12"\n    networkType: OVNKubernetes\n  target', f'"{source}"{line}\n  target')]
 
 
 def proxy_at_15(url: str) -> tuple[str, str]:
@@ -117,7 +126,7 @@ def spec_dir(tmp_path: Path) -> Path:
 
     `base/` holds the MigrationController and app1's EgressFirewall, in a YAML stream; `empty/` is no kustomize
     folder; `no-controller/` holds only the firewall; `broken/` lists a file that does not exist; `remote/`
-    lists a remote resource besides the controller.
+    lists a remote resource besides the controller; `node-selector/` holds a firewall with a nodeSelector rule.
     """
     write_base(tmp_path / "base", "resources: [objects.yaml]\n", objects_yaml=CONTROLLER + "---\n" + FIREWALL)
     (tmp_path / "empty").mkdir()
@@ -125,6 +134,8 @@ def spec_dir(tmp_path: Path) -> Path:
     write_base(tmp_path / "broken", "resources: [mc.yaml, missing.yaml]\n", mc_yaml=CONTROLLER)
     write_base(tmp_path / "remote", "resources: [mc.yaml, https://github.com/example/config//fw?ref=v1]\n",
                mc_yaml=CONTROLLER)
+    node_selector = FIREWALL.replace("egress: []", "egress: [{type: Allow, to: {nodeSelector: {matchLabels: {a: b}}}}]")
+    write_base(tmp_path / "node-selector", "resources: [mc.yaml, fw.yaml]\n", mc_yaml=CONTROLLER, fw_yaml=node_selector)
     return tmp_path
 
 
@@ -412,6 +423,10 @@ FAILING = [
          "OpenShift 4.99 is newer than the facts", id="openshift-version-newer"),
     case(spec(('"4.14"', '"34.1.2"')), "openshift-version", E, "spec.target.openshiftVersion", 12, 23,
          "'34.1.2' is not", 'e.g. "4.12"', id="openshift-version-no-false-hint"),
+    case(firewall("{name: default}", *at("4.10"), IN_NODE_SELECTOR_BASE), "egress-firewall-rules", E,
+         "spec.namespaces[0].egressFirewall", 18, 23,
+         "base node-selector: EgressFirewall app1/default egress.0.to.nodeSelector: EgressFirewall nodeSelector rules "
+         "exist from OpenShift 4.11", id="egress-firewall-node-selector-in-base-410"),
     # --- §3: secrets and same-cluster proxies ------------------------------------------------------------
     case(spec(at=10, lines=["    proxy:", "      httpsProxy: http://user:s3cret@proxy.example.com:3128"]),
          "proxy-credentials", E, "spec.source.proxy.httpsProxy", 11, 19, "carries credentials",
@@ -629,13 +644,6 @@ def test_problems_sort_without_comparing_severities() -> None:
 
 
 # --- spec §4.1: every row on both sides of its boundary version ---------------------------------------------
-
-
-def at(source: str, target: str = "4.14", plugin: str | None = "OVNKubernetes") -> list[tuple[str, str]]:
-    """BASE with the source at `source` on `plugin` (None: not given) and the target at `target`."""
-    line = f"\n    networkType: {plugin}" if plugin else ""
-    return [('"4.14"', f'"{target}"'),
-            ('"4.12"\n    networkType: OVNKubernetes\n  target', f'"{source}"{line}\n  target')]
 
 
 def row(rule: str, below: str, at_boundary: str, id: str) -> Any:
