@@ -356,7 +356,9 @@ def cold_start(report: Report, work: Path) -> None:
 # --- 2. render throughput ---------------------------------------------------------------------------------
 
 PHASES = ("load", "validate", "render", "dump_stream")
-class FloorDumper(yaml.CSafeDumper):  # type: ignore[misc]
+
+
+class FloorDumper(yaml.CSafeDumper):
     """PyYAML's C dumper writing no &anchors, as generator/render/yamlout.py does (a shared dict is repeated)."""
 
     def ignore_aliases(self, data: Any) -> bool:
