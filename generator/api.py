@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import shlex
 from collections.abc import Callable, Iterable, Sequence
@@ -19,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from generator import __version__
 from generator.mtc.network import Environment
+from generator.mtc.resolve import ResolvedPair, resolve
 from generator.mtc.rules import validate
 from generator.overlay import writer
 from generator.problems import Problem, ProblemsError, Severity
@@ -122,6 +124,7 @@ class Loaded:
     pairs: list[ClusterPair] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
+    resolved: list[ResolvedPair] = field(default_factory=list)  # one per pair, decided once (bases read once)
 
 
 def load_specs(
@@ -142,7 +145,8 @@ def load_specs(
         loaded.problems += problems
         if pair is None:
             continue
-        loaded.problems += validate(pair, env)
+        resolved = resolve(pair, env)
+        loaded.problems += validate(pair, env, resolved)
         if unique_names and pair.name in names:
             loaded.problems.append(
                 pair.source_doc.problem(
@@ -154,6 +158,7 @@ def load_specs(
             )
         names.setdefault(pair.name, str(file))
         loaded.pairs.append(pair)
+        loaded.resolved.append(resolved)
     progress("checking specs", len(found.files), len(found.files))
     return loaded
 
@@ -207,9 +212,11 @@ def cluster_of(pair: ClusterPair, name: str, where: str, option: str) -> Cluster
     )
 
 
-def render_one(pair: ClusterPair, cluster: Cluster, env: Environment) -> ClusterRender:
+def render_one(
+    pair: ClusterPair, cluster: Cluster, env: Environment, resolved: ResolvedPair | None = None
+) -> ClusterRender:
     """Only the cluster asked for; its proxy password is read now, when that cluster carries it."""
-    return render_cluster(pair, cluster, env, password_for(pair, cluster.name))
+    return render_cluster(pair, cluster, env, password_for(pair, cluster.name), resolved)
 
 
 # --- generate: where each file goes -----------------------------------------------------------------------
@@ -294,11 +301,20 @@ def _feed(digest: hashlib._Hash, *parts: bytes | str) -> None:
         digest.update(f"{len(data)}:".encode() + data)
 
 
-def input_digest(pair: ClusterPair, spec_file: Path, header: Header, out_dir: Path, env: Environment) -> str:
+def input_digest(
+    pair: ClusterPair,
+    spec_file: Path,
+    header: Header,
+    out_dir: Path,
+    env: Environment,
+    *,
+    resolved: ResolvedPair | None = None,
+) -> str:
     """A digest of everything a pair's files are made from, besides the tool (recorded beside it).
 
     The spec's bytes, the header, where the overlays lie relative to the spec (base paths in kustomizations
-    depend on it), the runtime environment, and every file under each cluster's `base`.
+    depend on it), the runtime environment, every file under each cluster's `base`, and — given the resolved
+    pair — what each base holds as read, which also covers files a base lists from outside its folder.
     """
     digest = hashlib.sha256()
     _feed(digest, spec_file.read_bytes(), header.spec, header.regenerate, repr(env))
@@ -316,18 +332,31 @@ def input_digest(pair: ClusterPair, spec_file: Path, header: Header, out_dir: Pa
                     _feed(digest, path.relative_to(base).as_posix(), path.read_bytes())
                 except OSError:
                     _feed(digest, path.relative_to(base).as_posix(), "unreadable")
+    for resolved_cluster in resolved.clusters if resolved is not None else ():
+        holdings = resolved_cluster.holdings
+        if holdings is not None:
+            held = [json.dumps(obj, sort_keys=True, default=str) for obj in holdings.objects]
+            _feed(digest, "holdings", resolved_cluster.name, *sorted(held), *holdings.unread)
+            _feed(digest, "base errors", *resolved_cluster.base_errors)
     return digest.hexdigest()
 
 
 def pair_files(
-    pair: ClusterPair, header: Header, out_dir: Path, env: Environment, password: str | None
+    pair: ClusterPair,
+    header: Header,
+    out_dir: Path,
+    env: Environment,
+    password: str | None,
+    *,
+    resolved: ResolvedPair | None = None,
 ) -> dict[str, str]:
     """Every file of one pair, `<pair>/<cluster>/<file>` relative to the overlays folder."""
     from generator.overlay.files import cluster_files  # noqa: PLC0415 - Jinja2 only when files are written
 
     files: dict[str, str] = {}
+    resolved = resolved if resolved is not None else resolve(pair, env)
     for cluster in pair.clusters:
-        render = render_cluster(pair, cluster, env, password)
+        render = render_cluster(pair, cluster, env, password, resolved)
         overlay_dir = out_dir / pair.name / cluster.name
         texts = cluster_files(render, header.spec, pair.spec_dir, overlay_dir, header.regenerate)
         for name, text in texts.items():
@@ -357,13 +386,15 @@ def plan_generate(
     env: Environment,
     *,
     allow_secrets: bool = False,
+    resolved: Sequence[ResolvedPair] = (),
     progress: Progress = _no_progress,
 ) -> GenerateRun:
     """Plan the overlays of validated pairs; raises `ProblemsError` (a missing password, a file in the way).
 
     A pair whose input digest and tool match the manifest, and whose recorded files are intact on disk, is
-    not rendered again. A pair that writes the proxy password is always rendered: its digest would depend on
-    the password, and no trace of it may be recorded.
+    not rendered again; `resolved`, parallel to `pairs`, saves resolving a pair twice. A pair that writes the
+    proxy password is always rendered: its digest would depend on the password, and no trace of it may be
+    recorded.
     """
     manifest = writer.load_manifest(out_dir)
     recorded, recorded_tool = manifest
@@ -378,7 +409,8 @@ def plan_generate(
         header = Header.of(spec_file, out_dir, allow_secrets=allow_secrets)
         spec = _posix_relpath(Path(os.path.abspath(spec_file)), anchor)
         secret = allow_secrets and needs_password(pair)
-        digest = "" if secret else input_digest(pair, spec_file, header, out_dir, env)
+        known = resolved[index] if index < len(resolved) else None
+        digest = "" if secret else input_digest(pair, spec_file, header, out_dir, env, resolved=known)
         entry = recorded.get(pair.name)
         if (
             digest
@@ -391,7 +423,8 @@ def plan_generate(
             planned.append(writer.PairFiles(pair.name, spec, None, digest))
             continue
         password = read_password(pair) if secret else None
-        planned.append(writer.PairFiles(pair.name, spec, pair_files(pair, header, out_dir, env, password), digest))
+        files = pair_files(pair, header, out_dir, env, password, resolved=known)
+        planned.append(writer.PairFiles(pair.name, spec, files, digest))
         rendered += 1
     progress("rendering pairs", len(pairs), len(pairs))
     return GenerateRun(writer.plan(out_dir, planned, tool, manifest), len(pairs), rendered)
