@@ -52,6 +52,7 @@ import pytest
 import yaml
 
 from generator.mtc.resolve import capabilities
+from generator.mtc.versions import default_network_type
 from generator.spec.model import NetworkType
 from generator.spec.values import ocp_version
 from tests.conftest import EXAMPLES, GOLDEN, INSTALLED_BIN, installed_script
@@ -299,7 +300,11 @@ def _check_dvm_rules(head: list[Obj], data: Obj, kind: str) -> None:
     assert cidrs <= {d.get("cidrSelector") for d in destinations}, "every destination cidr must be allowed"
     endpoint = target.get("rsyncEndpointType", "Route")
     names = [d["dnsName"] for d in destinations if "dnsName" in d]
-    if endpoint == "Route" and target.get("appsDomain"):
+    source = data["spec"]["source"]
+    version = ocp_version(source["openshiftVersion"])
+    plugin = NetworkType(source["networkType"]) if "networkType" in source else default_network_type(version)
+    dns_rules = capabilities(version, plugin).firewall_dns_name  # SDN always, OVN from 4.7 (spec §4.1)
+    if endpoint == "Route" and target.get("appsDomain") and dns_rules:
         assert names, "appsDomain is set: the DVM route hosts must be allowed by name"
         assert all(n.startswith("dvm-") and n.endswith("." + target["appsDomain"]) for n in names), names
     else:
@@ -340,10 +345,17 @@ def test_built_firewalls_are_valid_with_dvm_rules_first(
         egress = fw["spec"]["egress"]
         head, tail = egress[: len(egress) - len(existing)], egress[len(egress) - len(existing) :]
         assert tail == existing, f"{where}: the existing rules must follow, unchanged and in order"
+        # A DVM rule the firewall already holds above its first Deny is not added again (spec §4.2); one held
+        # only below a Deny never applies (first match wins), so it is inserted again at the top.
+        first_deny = next((i for i, rule in enumerate(tail) if rule.get("type") == "Deny"), len(tail))
+        live = tail[:first_deny]
+        if not head:  # every DVM rule is held already: they are the live Allow rules
+            head = [rule for rule in live if rule.get("type") == "Allow"]
+            live = []
         assert head, f"{where}: no DVM rule before the existing rules"
         assert all(rule["type"] == "Allow" for rule in head), where
         assert all(head.count(rule) == 1 for rule in head), f"{where}: a DVM rule is duplicated"
-        assert not [rule for rule in head if rule in tail], f"{where}: a DVM rule is also among the existing rules"
+        assert not [rule for rule in head if rule in live], f"{where}: a DVM rule is also among the live rules"
         _check_dvm_rules(head, case.data, fw["kind"])
 
 
