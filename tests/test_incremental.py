@@ -166,7 +166,7 @@ def test_a_damaged_file_is_rewritten_though_the_digest_is_unchanged(
     ws: Path, renders: Renders, damage: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     expected = _files(ws / "overlays")
-    target = ws / "overlays" / "ocp311-to-ocp412" / "ocp311" / "networkpolicy-db.yaml"
+    target = ws / "overlays" / "ocp311-to-ocp412" / "ocp412" / "networkpolicy-db-migrated.yaml"
     if damage == "edit":
         target.write_text(target.read_text(encoding="utf-8") + "# edited by hand\n", encoding="utf-8")
     else:
