@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import shlex
 from collections.abc import Callable, Iterable, Sequence
@@ -300,11 +301,20 @@ def _feed(digest: hashlib._Hash, *parts: bytes | str) -> None:
         digest.update(f"{len(data)}:".encode() + data)
 
 
-def input_digest(pair: ClusterPair, spec_file: Path, header: Header, out_dir: Path, env: Environment) -> str:
+def input_digest(
+    pair: ClusterPair,
+    spec_file: Path,
+    header: Header,
+    out_dir: Path,
+    env: Environment,
+    *,
+    resolved: ResolvedPair | None = None,
+) -> str:
     """A digest of everything a pair's files are made from, besides the tool (recorded beside it).
 
     The spec's bytes, the header, where the overlays lie relative to the spec (base paths in kustomizations
-    depend on it), the runtime environment, and every file under each cluster's `base`.
+    depend on it), the runtime environment, every file under each cluster's `base`, and — given the resolved
+    pair — what each base holds as read, which also covers files a base lists from outside its folder.
     """
     digest = hashlib.sha256()
     _feed(digest, spec_file.read_bytes(), header.spec, header.regenerate, repr(env))
@@ -322,6 +332,12 @@ def input_digest(pair: ClusterPair, spec_file: Path, header: Header, out_dir: Pa
                     _feed(digest, path.relative_to(base).as_posix(), path.read_bytes())
                 except OSError:
                     _feed(digest, path.relative_to(base).as_posix(), "unreadable")
+    for resolved_cluster in resolved.clusters if resolved is not None else ():
+        holdings = resolved_cluster.holdings
+        if holdings is not None:
+            held = [json.dumps(obj, sort_keys=True, default=str) for obj in holdings.objects]
+            _feed(digest, "holdings", resolved_cluster.name, *sorted(held), *holdings.unread)
+            _feed(digest, "base errors", *resolved_cluster.base_errors)
     return digest.hexdigest()
 
 
@@ -393,7 +409,8 @@ def plan_generate(
         header = Header.of(spec_file, out_dir, allow_secrets=allow_secrets)
         spec = _posix_relpath(Path(os.path.abspath(spec_file)), anchor)
         secret = allow_secrets and needs_password(pair)
-        digest = "" if secret else input_digest(pair, spec_file, header, out_dir, env)
+        known = resolved[index] if index < len(resolved) else None
+        digest = "" if secret else input_digest(pair, spec_file, header, out_dir, env, resolved=known)
         entry = recorded.get(pair.name)
         if (
             digest
@@ -406,7 +423,6 @@ def plan_generate(
             planned.append(writer.PairFiles(pair.name, spec, None, digest))
             continue
         password = read_password(pair) if secret else None
-        known = resolved[index] if index < len(resolved) else None
         files = pair_files(pair, header, out_dir, env, password, resolved=known)
         planned.append(writer.PairFiles(pair.name, spec, files, digest))
         rendered += 1
