@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.mtc.install import SKIP_DRY_RUN, SYNC_OPTIONS
 from generator.mtc.network import Environment, network_type
 from generator.mtc.versions import effective_mtc
 from generator.render.egressfirewall import FirewallOutput, firewall_output
+from generator.render.install.plan import InstallRender, RenderSecrets, render_install
 from generator.render.migrationcontroller import controller_object
 from generator.render.networkpolicy import egress_policy, ingress_policy
 from generator.render.objects import Obj
@@ -19,6 +21,7 @@ class ClusterRender:
     controller: Obj  # a patch over `base` when the cluster has one, else a server-side-apply resource
     policies: list[tuple[str, Obj]]  # (namespace, NetworkPolicy), sorted
     firewalls: list[FirewallOutput]  # sorted by namespace
+    install: InstallRender | None = None  # spec §8: operator, repository, registrations
 
     @property
     def base(self) -> str | None:
@@ -26,11 +29,15 @@ class ClusterRender:
 
     def objects(self) -> list[Obj]:
         """The cluster's objects as one stream: patches shown as partial objects (spec §6 `render`)."""
-        return [self.controller, *(p for _, p in self.policies), *(f.partial_object() for f in self.firewalls)]
+        extra = self.install.objects() if self.install is not None else []
+        return [self.controller, *(p for _, p in self.policies), *(f.partial_object() for f in self.firewalls), *extra]
 
 
-def render_pair(pair: ClusterPair, env: Environment, password: str | None) -> list[ClusterRender]:
-    """Render a ClusterPair that passed validation; `password` is the stunnel proxy password, if any."""
+def render_pair(
+    pair: ClusterPair, env: Environment, password: str | None, secrets: RenderSecrets | None = None
+) -> list[ClusterRender]:
+    """Render a ClusterPair that passed validation; `password` is the stunnel proxy password, if any, and
+    `secrets` the spec §8 credentials read at render time (None: Secrets for them are not rendered)."""
     mtc = effective_mtc(pair)
     namespaces = sorted(pair.namespaces, key=lambda ns: (ns.source, ns.target))
     out = []
@@ -53,5 +60,18 @@ def render_pair(pair: ClusterPair, env: Environment, password: str | None) -> li
         policies.sort(key=lambda item: (item[0], item[1]["metadata"]["name"]))
         firewalls.sort(key=lambda f: f.namespace)
         controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None)
-        out.append(ClusterRender(cluster, controller, policies, firewalls))
+        install = render_install(pair, cluster, env, secrets)
+        if install is not None and install.controller_annotations:
+            _annotate_controller(controller, install.controller_annotations)
+        out.append(ClusterRender(cluster, controller, policies, firewalls, install))
     return out
+
+
+def _annotate_controller(controller: Obj, extra: dict[str, str]) -> None:
+    """spec §8: after the operator (a later sync wave), and no dry run while its CRD is still missing."""
+    meta = controller["metadata"]
+    annotations = dict(meta.get("annotations") or {})
+    options = [o for o in annotations.get(SYNC_OPTIONS, "").split(",") if o]
+    annotations[SYNC_OPTIONS] = ",".join([*options, SKIP_DRY_RUN])
+    annotations.update(extra)
+    meta["annotations"] = dict(sorted(annotations.items()))

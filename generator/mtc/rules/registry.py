@@ -18,6 +18,7 @@ class Finding:
     severity: Severity = Severity.ERROR
     suggestion: str = ""
     key: bool = False  # point at the mapping key rather than its value
+    elsewhere: Problem | None = None  # a problem located in another file the spec names (a mirror mapping)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ def validate(pair: ClusterPair, env: Environment | None = None) -> list[Problem]
     ctx = RuleContext(pair, env or Environment())
     doc = pair.source_doc
     problems = [
-        doc.problem(f.path, rule_id, f.message, severity=f.severity, suggestion=f.suggestion, key=f.key)
+        f.elsewhere
+        or doc.problem(f.path, rule_id, f.message, severity=f.severity, suggestion=f.suggestion, key=f.key)
         for rule_id, func in RULES.items()
         for f in func(ctx)
     ]
