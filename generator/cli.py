@@ -143,12 +143,22 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from generator.overlay.files import cluster_files  # noqa: PLC0415 - keeps `render` cold start small
     from generator.overlay.writer import PairFiles, apply, plan  # noqa: PLC0415
     from generator.render.plan import render_pair  # noqa: PLC0415
-    from generator.secrets import read_password  # noqa: PLC0415
+    from generator.secrets import install_secrets, read_password, render_time_credentials  # noqa: PLC0415
 
     env = Environment()
     loaded = _load(args.specs, env, unique_names=True)
     problems = list(loaded.problems)
     for pair in loaded.pairs:
+        for path, what in render_time_credentials(pair) if not args.allow_secrets_in_output else ():  # spec §8
+            problems.append(
+                pair.source_doc.problem(
+                    path,
+                    "secret-in-output",
+                    f"{what} would be written into overlays that are committed to git; generate refuses it",
+                    suggestion="use secretRef, render at apply time (render, the KRM function or the Argo CD "
+                    "plugin), or pass --allow-secrets-in-output",
+                )
+            )
         proxy = pair.dvm.stunnel_tcp_proxy
         if proxy is not None and proxy.password_from is not None and not args.allow_secrets_in_output:  # spec §7
             problems.append(
@@ -170,9 +180,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         pair_files = []
         for pair in loaded.pairs:
             password = read_password(pair) if args.allow_secrets_in_output else None
+            control = pair.cluster(pair.control_cluster).name
+            secrets = install_secrets(pair, control) if args.allow_secrets_in_output else None
             label = _spec_label(pair.spec_dir / Path(pair.source_doc.file).name, out_dir)
             files: dict[str, str] = {}
-            for render in render_pair(pair, env, password):
+            for render in render_pair(pair, env, password, secrets):
                 overlay_dir = out_dir / pair.name / render.cluster.name
                 for name, text in cluster_files(render, label, pair.spec_dir, overlay_dir).items():
                     files[f"{pair.name}/{render.cluster.name}/{name}"] = text
@@ -200,7 +212,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_render(args: argparse.Namespace) -> int:
     from generator.render.plan import render_pair  # noqa: PLC0415
     from generator.render.yamlout import dump_stream  # noqa: PLC0415
-    from generator.secrets import password_for  # noqa: PLC0415
+    from generator.secrets import install_secrets, password_for  # noqa: PLC0415
 
     env = Environment()
     loaded = _load([args.spec], env)
@@ -226,17 +238,40 @@ def _cmd_render(args: argparse.Namespace) -> int:
         return code or EXIT_PROBLEMS
     try:
         password = password_for(pair, args.cluster)
+        secrets = install_secrets(pair, args.cluster)
     except ProblemsError as exc:
         _report([*problems, *exc.problems], args.format)
         return EXIT_PROBLEMS
     _report(problems, args.format)
-    render = next(r for r in render_pair(pair, env, password) if r.cluster.name == args.cluster)
+    render = next(r for r in render_pair(pair, env, password, secrets) if r.cluster.name == args.cluster)
     if any(f.whole is None for f in render.firewalls):
         sys.stderr.write(
             "note: EgressFirewall/EgressNetworkPolicy patches are shown as partial objects holding only "
             "the DVM rules; apply them through the overlay, never alone\n"
         )
     sys.stdout.write(dump_stream(render.objects()))
+    return EXIT_OK
+
+
+def _cmd_uninstall(args: argparse.Namespace) -> int:
+    """spec §8: print the ordered uninstall plan of one cluster (seed 003 §7.6); runs nothing."""
+    from generator.render.install.uninstall import uninstall_plan  # noqa: PLC0415
+
+    loaded = _load([args.spec], Environment())
+    pair = loaded.pairs[0] if loaded.pairs else None
+    problems = list(loaded.problems)
+    if pair is not None and args.cluster not in {c.name for c in pair.clusters}:
+        names = ", ".join(c.name for c in pair.clusters)
+        problems.append(
+            Problem(args.spec, 0, 0, "", Severity.ERROR, "unknown-cluster", f"--cluster {args.cluster!r} is not a "
+                    f"cluster of pair {pair.name!r}", f"one of: {names}")
+        )
+    if pair is None or has_errors(problems):
+        sys.stderr.write(format_text(problems))
+        return _exit_code(problems, strict=False) or EXIT_PROBLEMS
+    sys.stderr.write(format_text(problems))
+    plan = uninstall_plan(pair, args.cluster)
+    sys.stdout.write(plan.as_json() if args.format == "json" else plan.as_text())
     return EXIT_OK
 
 
@@ -283,6 +318,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster", required=True, metavar="NAME")
     common(p)
     p.set_defaults(func=_cmd_render)
+
+    p = sub.add_parser("uninstall", help="print the ordered MTC uninstall plan of one cluster (runs nothing)")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--cluster", required=True, metavar="NAME")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="plan as text or JSON")
+    p.set_defaults(func=_cmd_uninstall)
 
     p = sub.add_parser("schema", help="print the JSON Schema of ClusterPair")
     p.set_defaults(func=_cmd_schema)

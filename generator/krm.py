@@ -20,7 +20,7 @@ from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, format_text, has_errors, krm_results
 from generator.render.plan import render_pair
 from generator.render.yamlout import dump_document
-from generator.secrets import password_for
+from generator.secrets import install_secrets, password_for
 from generator.spec.load import load_spec, parse_spec
 from generator.spec.model import ClusterPair
 from generator.spec.yamlsource import load_yaml
@@ -80,7 +80,8 @@ def _process(resource_list: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
             f"{CLUSTER_ANNOTATION}: {cluster!r} is not a cluster of pair {pair.name!r} ({', '.join(sorted(names))})"
         )
     password = password_for(pair, cluster)
-    render = next(r for r in render_pair(pair, env, password) if r.cluster.name == cluster)
+    secrets = install_secrets(pair, cluster)
+    render = next(r for r in render_pair(pair, env, password, secrets) if r.cluster.name == cluster)
     existing = {_identity(i) for i in items if not _is_function_config(i)}
     generated = render.objects()
     clashes = [obj for obj in generated if _identity(obj) in existing]

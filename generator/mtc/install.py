@@ -105,31 +105,34 @@ def legacy_deployment(holdings: Holdings) -> Obj | None:
     return holdings.find("apps/v1", "Deployment", MTC_NAMESPACE, LEGACY_DEPLOYMENT)
 
 
-def _containers(deployment: Obj) -> list[Obj]:
+def _containers(deployment: Obj) -> list[tuple[str, int, Obj]]:
+    """(list key, index, container) of every init container and container of a Deployment."""
     spec = deployment.get("spec", {}).get("template", {}).get("spec", {})
     found = []
     for key in ("initContainers", "containers"):
         items = spec.get(key)
         if isinstance(items, list):
-            found += [c for c in items if isinstance(c, dict)]
+            found += [(key, i, c) for i, c in enumerate(items) if isinstance(c, dict)]
     return found
 
 
-def registry_containers(deployment: Obj) -> list[str]:
-    """Names of the Deployment's containers that set env REGISTRY (facts §10: patch every one that has it)."""
-    names = []
-    for container in _containers(deployment):
+def registry_env_paths(deployment: Obj) -> list[str]:
+    """JSON pointers of every env REGISTRY entry of the Deployment's containers (facts §10: patch each one)."""
+    paths = []
+    for key, index, container in _containers(deployment):
         env = container.get("env")
-        if isinstance(env, list) and any(isinstance(e, dict) and e.get("name") == REGISTRY_ENV for e in env):
-            names.append(str(container.get("name")))
-    return sorted(set(names))
+        for j, entry in enumerate(env if isinstance(env, list) else []):
+            if isinstance(entry, dict) and entry.get("name") == REGISTRY_ENV:
+                paths.append(f"/spec/template/spec/{key}/{index}/env/{j}")
+    return paths
 
 
 @dataclass(frozen=True)
 class MirrorPlan:
     images: tuple[dict[str, str], ...]  # kustomize `images:` entries, by repository
     registry: str  # the mirror registry host, for env REGISTRY
-    containers: tuple[str, ...]  # containers that carry REGISTRY
+    env_paths: tuple[str, ...]  # JSON pointers of the env REGISTRY entries
+    containers: tuple[tuple[str, str, str, bool], ...]  # (list key, name, mirrored image, sets REGISTRY)
 
 
 def mirror_plan(deployment: Obj, mapping: MirrorMapping) -> MirrorPlan | str:
@@ -138,7 +141,7 @@ def mirror_plan(deployment: Obj, mapping: MirrorMapping) -> MirrorPlan | str:
     The legacy operator image must be mapped (seed 003 §7.3 step 5); any other image of the Deployment must be
     too, or the cluster would still pull it from a registry it cannot reach.
     """
-    repos = {split_image(str(c.get("image", "")))[0] for c in _containers(deployment) if c.get("image")}
+    repos = {split_image(str(c.get("image", "")))[0] for _, _, c in _containers(deployment) if c.get("image")}
     repos.add(LEGACY_OPERATOR_IMAGE)
     images = []
     registry = ""
@@ -157,7 +160,16 @@ def mirror_plan(deployment: Obj, mapping: MirrorMapping) -> MirrorPlan | str:
         images.append({"name": repo, "newName": entry.mirror, "digest": digests[0]})
         if repo == LEGACY_OPERATOR_IMAGE:
             registry = entry.registry
-    return MirrorPlan(tuple(images), registry, tuple(registry_containers(deployment)))
+    paths = registry_env_paths(deployment)
+    mirrored = {i["name"]: f"{i['newName']}@{i['digest']}" for i in images}
+    containers = tuple(
+        (key, str(c.get("name")), mirrored[split_image(str(c.get("image", "")))[0]], any(
+            p.startswith(f"/spec/template/spec/{key}/{index}/") for p in paths
+        ))
+        for key, index, c in _containers(deployment)
+        if c.get("image")
+    )
+    return MirrorPlan(tuple(images), registry, tuple(paths), containers)
 
 
 # --- reading a base (minimal; spec §4.2's full reader replaces this call) ---------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from generator.render.install.objects import REGISTRY_PATCH_TARGET
 from generator.render.install.plan import InstallRender
 from generator.render.plan import ClusterRender
 from generator.render.yamlout import dump_document, dump_stream, flow
@@ -115,7 +116,7 @@ def cluster_files(render: ClusterRender, spec_label: str, spec_dir: Path, overla
             resource_list.append(name)
         if render.install.deployment_patch is not None:
             files[OPERATOR_PATCH] = resource(dump_document(render.install.deployment_patch))
-            patches.append(_Patch(OPERATOR_PATCH))
+            patches.append(_Patch(OPERATOR_PATCH, REGISTRY_PATCH_TARGET))
         images = render.install.images
     files[KUSTOMIZATION] = _render(
         "kustomization.yaml.j2", spec=spec_label, resources=resource_list, patches=patches, images=images

@@ -92,7 +92,7 @@ def legacy_operator(ctx: RuleContext) -> Iterator[Finding]:
             plan = install.mirror_plan(deployment, mapping)
             if isinstance(plan, str):
                 yield Finding(mapping_path, plan)
-            elif not plan.containers:
+            elif not plan.env_paths:
                 yield Finding(
                     (*cluster.path, "base"),
                     f"no container of Deployment {install.LEGACY_DEPLOYMENT} in {holdings.origin} sets env "

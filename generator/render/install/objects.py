@@ -49,16 +49,39 @@ def subscription(install: Install, channel: str) -> Obj:
     }
 
 
-def registry_patch(plan: MirrorPlan) -> Obj:
-    """A strategic-merge patch: env REGISTRY on exactly the containers that already set it (merge key `name`)."""
-    containers = [
-        {"name": name, "env": [{"name": facts.REGISTRY_ENV, "value": plan.registry}]} for name in plan.containers
-    ]
+def registry_patch(plan: MirrorPlan) -> list[Obj]:
+    """A JSON6902 patch setting each env REGISTRY the base holds; `test` first, so a base whose containers moved
+    fails the build instead of having the wrong entry rewritten (a strategic merge would add REGISTRY where the
+    operator never had it, and reorder the containers)."""
+    ops: list[Obj] = []
+    for path in plan.env_paths:
+        ops.append({"op": "test", "path": f"{path}/name", "value": facts.REGISTRY_ENV})
+        ops.append({"op": "add", "path": f"{path}/value", "value": plan.registry})
+    return ops
+
+
+REGISTRY_PATCH_TARGET: Obj = {
+    "group": "apps",
+    "version": "v1",
+    "kind": "Deployment",
+    "name": facts.LEGACY_DEPLOYMENT,
+    "namespace": facts.MTC_NAMESPACE,
+}
+
+
+def mirrored_deployment(plan: MirrorPlan) -> Obj:
+    """What the overlay changes in the legacy operator's Deployment, as a partial object (for `render`)."""
+    spec: dict[str, list[Obj]] = {}
+    for key, name, image, registry in plan.containers:
+        container: Obj = {"name": name, "image": image}
+        if registry:
+            container["env"] = [{"name": facts.REGISTRY_ENV, "value": plan.registry}]
+        spec.setdefault(key, []).append(container)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": facts.LEGACY_DEPLOYMENT, "namespace": facts.MTC_NAMESPACE},
-        "spec": {"template": {"spec": {"containers": containers}}},
+        "spec": {"template": {"spec": spec}},
     }
 
 

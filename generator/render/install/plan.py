@@ -35,11 +35,12 @@ class InstallRender:
     secrets: list[Obj] = field(default_factory=list)  # credential Secrets, only with values read at render time
     wiring: list[Obj] = field(default_factory=list)  # MigStorage, MigClusters, the SA token Secret
     images: list[dict[str, str]] = field(default_factory=list)  # kustomize `images:` (legacy mirror)
-    deployment_patch: Obj | None = None  # env REGISTRY on the legacy operator (legacy mirror)
+    deployment_patch: list[Obj] | None = None  # JSON6902: env REGISTRY on the legacy operator (legacy mirror)
+    deployment_partial: Obj | None = None  # the same change, and the images, as a partial object
     controller_annotations: dict[str, str] = field(default_factory=dict)
 
     def objects(self) -> list[Obj]:
-        patch = [self.deployment_patch] if self.deployment_patch is not None else []
+        patch = [self.deployment_partial] if self.deployment_partial is not None else []
         return [*self.operator, *self.secrets, *self.wiring, *patch]
 
 
@@ -63,7 +64,8 @@ def _legacy_mirror(pair: ClusterPair, cluster: Cluster, out: InstallRender) -> N
     if isinstance(plan, str):
         return  # reported by the install-legacy-operator rule
     out.images.extend(plan.images)
-    if plan.containers:
+    object.__setattr__(out, "deployment_partial", objects.mirrored_deployment(plan))
+    if plan.env_paths:
         object.__setattr__(out, "deployment_patch", objects.registry_patch(plan))
 
 
