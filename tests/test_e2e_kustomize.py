@@ -95,7 +95,9 @@ class Case:
     @property
     def needs_secret(self) -> bool:
         proxy = (self.data["spec"].get("dvm") or {}).get("stunnelTCPProxy") or {}
-        return "passwordFrom" in proxy
+        creds = (self.data["spec"].get("replicationRepository") or {}).get("credentialsFrom") or {}
+        tokens = [(self.data["spec"][role].get("tokenFrom") or {}) for role in ("source", "target")]
+        return "passwordFrom" in proxy or bool(set(creds) - {"secretRef"}) or any(set(t) - {"secretRef"} for t in tokens)
 
 
 def _case(case_id: str, spec: Path) -> Case:
@@ -171,7 +173,7 @@ class Generated:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Generated]:
     """Every case generated into its own tmp tree: <tmp>/case/<spec> and <tmp>/overlays."""
     results = {}
-    with _env(DVM_PROXY_PASSWORD=PASSWORD):
+    with _env(DVM_PROXY_PASSWORD=PASSWORD, MTC_S3_ACCESS_KEY_ID="e2e-key-id", MTC_S3_SECRET_ACCESS_KEY="e2e-key"):
         for case in CASES:
             work = tmp_path_factory.mktemp(case.id)
             shutil.copytree(case.folder, work / "case")
@@ -453,7 +455,7 @@ def krm_builds(krm_root: Path) -> dict[tuple[str, str], object]:
 
 def _render(spec: Path, cluster: str, capsys: pytest.CaptureFixture[str]) -> list[Obj]:
     capsys.readouterr()
-    with _env(DVM_PROXY_PASSWORD=PASSWORD):
+    with _env(DVM_PROXY_PASSWORD=PASSWORD, MTC_S3_ACCESS_KEY_ID="e2e-key-id", MTC_S3_SECRET_ACCESS_KEY="e2e-key"):
         code = run(["render", str(spec), "--cluster", cluster])
     out = capsys.readouterr().out
     assert code == 0, f"render exited {code}"
