@@ -262,14 +262,11 @@ def _cmd_uninstall(args: argparse.Namespace) -> int:
     problems = list(loaded.problems)
     if pair is not None and args.cluster not in {c.name for c in pair.clusters}:
         names = ", ".join(c.name for c in pair.clusters)
-        problems.append(
-            Problem(args.spec, 0, 0, "", Severity.ERROR, "unknown-cluster", f"--cluster {args.cluster!r} is not a "
-                    f"cluster of pair {pair.name!r}", f"one of: {names}")
-        )
-    if pair is None or has_errors(problems):
-        sys.stderr.write(format_text(problems))
-        return _exit_code(problems, strict=False) or EXIT_PROBLEMS
+        message = f"--cluster {args.cluster!r} is not a cluster of pair {pair.name!r}"
+        problems.append(Problem(args.spec, 0, 0, "", Severity.ERROR, "unknown-cluster", message, f"one of: {names}"))
     sys.stderr.write(format_text(problems))
+    if pair is None or has_errors(problems):
+        return EXIT_USAGE  # spec §6: 0 or 2
     plan = uninstall_plan(pair, args.cluster)
     sys.stdout.write(plan.as_json() if args.format == "json" else plan.as_text())
     return EXIT_OK

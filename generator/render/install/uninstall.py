@@ -95,7 +95,10 @@ def uninstall_plan(pair: ClusterPair, cluster: str, env: Environment | None = No
             else "",
         )
     ]
-    removes = [_describe(o) for o in render.objects() if not _kept(o) and o is not render.controller]
+    made = [p for _, p in render.policies] + [f.whole for f in render.firewalls if f.whole is not None]
+    if render.install is not None:
+        made += [*render.install.operator, *render.install.secrets, *render.install.wiring]
+    removes = [_describe(o) for o in made if not _kept(o)]  # patches change base objects: listed with the base
     if rc.control:  # Secrets rendered only at apply time, from credentials the spec names
         repo, remote = pair.replication_repository, facts.remote_cluster(pair)
         if repo is not None and repo.credentials.at_render_time:
