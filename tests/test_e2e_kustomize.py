@@ -97,7 +97,8 @@ class Case:
         proxy = (self.data["spec"].get("dvm") or {}).get("stunnelTCPProxy") or {}
         creds = (self.data["spec"].get("replicationRepository") or {}).get("credentialsFrom") or {}
         tokens = [(self.data["spec"][role].get("tokenFrom") or {}) for role in ("source", "target")]
-        return "passwordFrom" in proxy or bool(set(creds) - {"secretRef"}) or any(set(t) - {"secretRef"} for t in tokens)
+        render_time = bool(set(creds) - {"secretRef"}) or any(set(t) - {"secretRef"} for t in tokens)  # spec §8
+        return "passwordFrom" in proxy or render_time
 
 
 def _case(case_id: str, spec: Path) -> Case:

@@ -5,6 +5,7 @@ Messages name where a credential is looked for, never its value; validate never 
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.mtc.versions import parse_ocp
 from generator.problems import ProblemsError, Severity
 from generator.spec.model import Cluster, ClusterPair
-from generator.spec.yamlsource import PathKey
+from generator.spec.yamlsource import PathKey, dotted
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -54,7 +55,8 @@ def legacy_operator(ctx: RuleContext) -> Iterator[Finding]:
         except ProblemsError as exc:
             for problem in exc.problems:
                 if problem.line > 0:
-                    yield Finding(mapping_path, problem.message, elsewhere=problem)
+                    located = dataclasses.replace(problem, path=dotted(mapping_path))
+                    yield Finding(mapping_path, problem.message, elsewhere=located)
                 else:
                     yield Finding(mapping_path, f"{problem.file}: {problem.message}")
         if not legacy:
