@@ -93,6 +93,16 @@ def ca_bundle_b64(spec_dir: Path, file: str) -> str:
     return base64.b64encode(read_ca_bundle(spec_dir, file)).decode("ascii")
 
 
+def spec_inputs(pair: ClusterPair) -> list[str]:
+    """Files besides the spec and the bases that shape the output: the mirror mapping and the CA bundles."""
+    files = [pair.install.mirror_mapping] if pair.install is not None and pair.install.mirror_mapping else []
+    files += [c.ca_bundle_file for c in pair.clusters if c.ca_bundle_file]
+    repo = pair.replication_repository
+    if repo is not None and repo.ca_bundle_file:
+        files.append(repo.ca_bundle_file)
+    return files
+
+
 def display_path(spec_file: str, relative: str) -> str:
     """A file named by the spec, shown the way the spec itself is shown (problems point at it)."""
     return os.path.normpath(os.path.join(os.path.dirname(spec_file), relative))

@@ -38,33 +38,37 @@ def render_pair(
 ) -> list[ClusterRender]:
     """Render a ClusterPair that passed validation; `password` is the stunnel proxy password, if any, and
     `secrets` the spec §8 credentials read at render time (None: Secrets for them are not rendered)."""
+    return [render_cluster(pair, cluster, env, password, secrets) for cluster in pair.clusters]
+
+
+def render_cluster(
+    pair: ClusterPair, cluster: Cluster, env: Environment, password: str | None, secrets: RenderSecrets | None = None
+) -> ClusterRender:
+    """One cluster of a validated pair: `render` and the KRM function need only the cluster asked for."""
     mtc = effective_mtc(pair)
     namespaces = sorted(pair.namespaces, key=lambda ns: (ns.source, ns.target))
-    out = []
-    for cluster in pair.clusters:
-        policies: list[tuple[str, Obj]] = []
-        firewalls: list[FirewallOutput] = []
-        for ns in namespaces:
-            if cluster.name == pair.source.name:
-                egress = egress_policy(pair, ns.source, ns.target, mtc)
-                if egress is not None:
-                    policies.append((ns.source, egress))
-                kind = network_type(pair.source, env)
-                fw = firewall_output(pair, ns, kind, mtc) if kind is not None else None
-                if fw is not None:
-                    firewalls.append(fw)
-            if cluster.name == pair.target.name:
-                ingress = ingress_policy(pair, ns.source, ns.target, mtc)
-                if ingress is not None:
-                    policies.append((ns.target, ingress))
-        policies.sort(key=lambda item: (item[0], item[1]["metadata"]["name"]))
-        firewalls.sort(key=lambda f: f.namespace)
-        controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None)
-        install = render_install(pair, cluster, env, secrets)
-        if install is not None and install.controller_annotations:
-            _annotate_controller(controller, install.controller_annotations)
-        out.append(ClusterRender(cluster, controller, policies, firewalls, install))
-    return out
+    policies: list[tuple[str, Obj]] = []
+    firewalls: list[FirewallOutput] = []
+    for ns in namespaces:
+        if cluster.name == pair.source.name:
+            egress = egress_policy(pair, ns.source, ns.target, mtc)
+            if egress is not None:
+                policies.append((ns.source, egress))
+            kind = network_type(pair.source, env)
+            fw = firewall_output(pair, ns, kind, mtc) if kind is not None else None
+            if fw is not None:
+                firewalls.append(fw)
+        if cluster.name == pair.target.name:
+            ingress = ingress_policy(pair, ns.source, ns.target, mtc)
+            if ingress is not None:
+                policies.append((ns.target, ingress))
+    policies.sort(key=lambda item: (item[0], item[1]["metadata"]["name"]))
+    firewalls.sort(key=lambda f: f.namespace)
+    controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None)
+    install = render_install(pair, cluster, env, secrets)
+    if install is not None and install.controller_annotations:
+        _annotate_controller(controller, install.controller_annotations)
+    return ClusterRender(cluster, controller, policies, firewalls, install)
 
 
 def _annotate_controller(controller: Obj, extra: dict[str, str]) -> None:
