@@ -18,13 +18,13 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from generator import __version__
+from generator.mtc.install import spec_inputs
 from generator.mtc.network import Environment
 from generator.mtc.rules import validate
 from generator.overlay import writer
 from generator.problems import Problem, ProblemsError, Severity
 from generator.render.install.plan import RenderSecrets
 from generator.render.plan import ClusterRender, render_cluster
-from generator.mtc.install import spec_inputs
 from generator.secrets import install_secrets, password_for, read_password, render_time_credentials
 from generator.spec.load import load_spec
 from generator.spec.model import Cluster, ClusterPair
@@ -347,6 +347,7 @@ def pair_files(
     out_dir: Path,
     env: Environment,
     password: str | None,
+    *,
     secrets: RenderSecrets | None = None,
 ) -> dict[str, str]:
     """Every file of one pair, `<pair>/<cluster>/<file>` relative to the overlays folder."""
@@ -419,7 +420,7 @@ def plan_generate(
             continue
         password = read_password(pair) if secret else None
         secrets = install_secrets(pair, pair.cluster(pair.control_cluster).name) if secret else None
-        files = pair_files(pair, header, out_dir, env, password, secrets)
+        files = pair_files(pair, header, out_dir, env, password, secrets=secrets)
         planned.append(writer.PairFiles(pair.name, spec, files, digest))
         rendered += 1
     progress("rendering pairs", len(pairs), len(pairs))

@@ -12,7 +12,7 @@ from generator.mtc.network import Environment
 from generator.mtc.resolve import resolve
 from generator.render.install.plan import credentials_secret_name, token_secret_name
 from generator.render.objects import Obj
-from generator.render.plan import render_pair
+from generator.render.plan import render_cluster
 from generator.spec.model import ClusterPair
 
 # seed 003 §7.6 step 3, in its order: cluster-scoped resources on every cluster.
@@ -76,7 +76,7 @@ def uninstall_plan(pair: ClusterPair, cluster: str, env: Environment | None = No
     rc = resolved.cluster(cluster)
     if rc is None:
         raise ValueError(f"{cluster} is not a cluster of {pair.name}")
-    render = next(r for r in render_pair(pair, env, None) if r.cluster.name == cluster)
+    render = render_cluster(pair, rc.spec, env, None)
     spec = rc.spec
     ref = spec.migration_controller
     others = [c.spec for c in resolved.clusters if c.name != cluster]
