@@ -546,3 +546,33 @@ def test_missing_credential_names_the_source_not_a_value(
     monkeypatch.setenv("MK_PASSWORD", "z")
     assert run(["render", str(spec), "--cluster", "tgt"]) == 1
     assert "environment variable MK_TOKEN is not set or empty" in capsys.readouterr().err
+
+
+@pytest.mark.e2e
+def test_modern_base_holding_the_namespace_keeps_it(tmp_path: Path) -> None:
+    """A base that already holds Namespace openshift-migration: the overlay adds only OperatorGroup and
+    Subscription (a second Namespace would be a duplicate ID), and both kustomize versions build it."""
+    work = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, work)
+    base = work / "clusters" / "ocp413-dc1"
+    (base / "namespace.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-migration\n")
+    kustomization = base / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text() + "  - namespace.yaml\n")
+    spec = work / "firewall-in-base.yaml"
+    remote = (
+        "    base: clusters/ocp413-dc1\n"
+        "    apiUrl: https://api.dc1.example.com:6443\n    tokenFrom: {secretRef: tk}\n"
+    )
+    text = spec.read_text().replace("\nspec:\n", "\nspec:\n  install: {}\n", 1)
+    spec.write_text(text.replace("    base: clusters/ocp413-dc1\n", remote))
+    out = tmp_path / "out"
+    assert run(["generate", str(spec), "-o", str(out)]) == 0
+    folder = out / "firewall-in-base" / "ocp413-dc1"
+    assert [o["kind"] for o in _docs((folder / "mtc-operator.yaml").read_text())] == ["OperatorGroup", "Subscription"]
+    built = kustomize_build(folder)
+    assert built == kubectl_kustomize(folder)
+    objects = _docs(built)
+    assert [o["kind"] for o in objects].count("Namespace") == 1
+    controller = next(o for o in objects if o["kind"] == "MigrationController")
+    options = controller["metadata"]["annotations"]["argocd.argoproj.io/sync-options"]
+    assert "SkipDryRunOnMissingResource=true" in options

@@ -91,6 +91,10 @@ def _control(pair: ClusterPair, secrets: RenderSecrets, out: InstallRender) -> N
     out.wiring.append(objects.mig_cluster_remote(remote.name, remote.api_url, token_name, ca, bool(remote.insecure)))
 
 
+def _where(obj: Obj) -> tuple[str, str]:
+    return obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
+
+
 def render_install(
     pair: ClusterPair, cluster: Cluster, env: Environment, secrets: RenderSecrets | None = None
 ) -> InstallRender | None:
@@ -104,7 +108,11 @@ def render_install(
     annotations: dict[str, Any] = {}
     if pair.install is not None and not rc.version.legacy:
         sub = objects.subscription(pair.install, facts.channel(resolved.mtc))
-        out.operator.extend([objects.namespace(), objects.operator_group(), sub])
+        operator = [objects.namespace(), objects.operator_group(), sub]
+        holdings = facts.base_holdings(pair, cluster)
+        if holdings is not None:  # a base that already holds one (its Namespace, say) keeps it: no duplicate ID
+            operator = [o for o in operator if holdings.find(o["apiVersion"], o["kind"], *_where(o)) is None]
+        out.operator.extend(operator)
         annotations = {facts.SYNC_WAVE: facts.WAVE_CONTROLLER}
     elif pair.install is not None and pair.install.mirror_mapping is not None:
         _legacy_mirror(pair, cluster, out)
