@@ -153,6 +153,17 @@ def cluster_registration(ctx: RuleContext) -> Iterator[Finding]:
             if token.secret_ref is not None and not is_dns_subdomain(token.secret_ref):
                 yield Finding((*token.path, "secretRef"), f"{token.secret_ref!r} is not a Secret name")
     remote = install.remote_cluster(pair)
+    for cluster in pair.clusters:
+        if (cluster.api_url or cluster.token_from) and (cluster is not remote or not install.wires(pair)):
+            why = "no cluster is registered without install or replicationRepository"
+            if install.wires(pair):
+                why = f"{cluster.name} is the control cluster (MigCluster host): it is not registered by URL"
+            yield Finding(
+                (*cluster.path, "apiUrl" if cluster.api_url else "tokenFrom"),
+                f"not used: {why}",
+                severity=Severity.WARNING,
+                key=True,
+            )
     if remote is None or not install.wires(pair):
         return
     if remote.api_url is None:
