@@ -195,7 +195,7 @@ def test_same_cluster_pair_registers_host_only(tmp_path: Path) -> None:
         "apiVersion: mtc-policygen.io/v1alpha1\nkind: ClusterPair\nmetadata: {name: p}\nspec:\n  install: {}\n"
         "  source: {name: c, openshiftVersion: '4.16'}\n  target: {name: c, openshiftVersion: '4.16', "
         "rsyncEndpointType: ClusterIP}\n  replicationRepository: {name: r, s3Url: 'https://s3.example.com', "
-        "bucket: b1, credentialsFrom: {secretRef: creds}}\n  namespaces: [{source: a, target: b}]\n"
+        "bucket: bucket1, credentialsFrom: {secretRef: creds}}\n  namespaces: [{source: a, target: b}]\n"
     )
     out = tmp_path / "out"
     assert run(["generate", str(spec), "-o", str(out)]) == 0
@@ -427,7 +427,7 @@ def _marker_spec(tmp_path: Path, source: str) -> Path:
         f"  source: {{name: src, openshiftVersion: '4.14', apiUrl: 'https://api.src.example.com:6443', tokenFrom: "
         f"{token}}}\n  target: {{name: tgt, openshiftVersion: '4.16', cidrs: [203.0.113.0/24]}}\n"
         f"  dvm: {{stunnelTCPProxy: {{url: 'http://192.0.2.9:3128', username: dvm, passwordFrom: {password}}}}}\n"
-        f"  replicationRepository: {{name: r, s3Url: 'https://s3.example.com', bucket: b1, credentialsFrom: {creds}}}\n"
+        f"  replicationRepository: {{name: r, s3Url: 'https://s3.example.com', bucket: bucket1, credentialsFrom: {creds}}}\n"
         "  namespaces: [app1]\n"
     )
     return spec

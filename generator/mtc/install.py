@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
-
-import yaml
+from typing import Final
 
 from generator.mtc.holdings import Holdings, Obj
 from generator.mtc.mirror import MirrorMapping, split_image
@@ -180,62 +177,3 @@ def mirror_plan(deployment: Obj, mapping: MirrorMapping) -> MirrorPlan | str:
         if c.get("image")
     )
     return MirrorPlan(tuple(images), registry, tuple(paths), containers)
-
-
-# --- reading a base (minimal; spec §4.2's full reader replaces this call) ---------------------------------
-
-_KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-_MAX_BASE_FILE = 4 * 1024 * 1024
-
-
-def _documents(path: Path) -> Iterator[Obj]:
-    with path.open("rb") as stream:
-        raw = stream.read(_MAX_BASE_FILE)
-    for doc in yaml.load_all(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-        if isinstance(doc, dict) and doc.get("kind") == "List" and isinstance(doc.get("items"), list):
-            yield from (i for i in doc["items"] if isinstance(i, dict))
-        elif isinstance(doc, dict):
-            yield doc
-
-
-def read_base(base_dir: Path, origin: str) -> Holdings:
-    """The objects a kustomize base lists, recursively; what it cannot read is recorded in `unread`."""
-    objects: list[Obj] = []
-    unread: list[str] = []
-    seen: set[Path] = set()
-
-    def visit(directory: Path) -> None:
-        if directory in seen:
-            return
-        seen.add(directory)
-        kustomization = next((directory / n for n in _KUSTOMIZATION_NAMES if (directory / n).is_file()), None)
-        if kustomization is None:
-            unread.append(f"{directory.name}: no kustomization file")
-            return
-        try:
-            data: Any = next(_documents(kustomization), {})
-        except (OSError, yaml.YAMLError):
-            unread.append(f"{kustomization.name}: not readable YAML")
-            return
-        generated = ("generators", "configMapGenerator", "secretGenerator", "helmCharts", "components")
-        unread.extend(f"{key} in {kustomization.name}" for key in generated if data.get(key))
-        for entry in [*(data.get("resources") or []), *(data.get("bases") or [])]:
-            target = directory / str(entry)
-            if "://" in str(entry) or str(entry).startswith(("github.com/", "git@")):
-                unread.append(f"remote resource {entry}")
-            elif target.is_dir():
-                visit(target.resolve())
-            else:
-                try:
-                    objects.extend(_documents(target))
-                except (OSError, yaml.YAMLError):
-                    unread.append(f"resource {entry}: not readable YAML")
-
-    visit(base_dir.resolve())
-    return Holdings.of(origin, objects, unread)
-
-
-def base_holdings(pair: ClusterPair, cluster: Cluster) -> Holdings | None:
-    if cluster.base is None:
-        return None
-    return read_base(pair.spec_dir / cluster.base, f"base {cluster.base}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.mtc.install import SKIP_DRY_RUN, SYNC_OPTIONS
-from generator.mtc.network import Environment, network_type
-from generator.mtc.versions import effective_mtc
+from generator.mtc.network import Environment
+from generator.mtc.resolve import ResolvedPair, resolve
 from generator.render.egressfirewall import FirewallOutput, firewall_output
 from generator.render.install.plan import InstallRender, RenderSecrets, render_install
 from generator.render.migrationcontroller import controller_object
@@ -34,38 +34,51 @@ class ClusterRender:
 
 
 def render_pair(
-    pair: ClusterPair, env: Environment, password: str | None, secrets: RenderSecrets | None = None
+    pair: ClusterPair,
+    env: Environment,
+    password: str | None,
+    resolved: ResolvedPair | None = None,
+    *,
+    secrets: RenderSecrets | None = None,
 ) -> list[ClusterRender]:
     """Render a ClusterPair that passed validation; `password` is the stunnel proxy password, if any, and
-    `secrets` the spec §8 credentials read at render time (None: Secrets for them are not rendered)."""
-    return [render_cluster(pair, cluster, env, password, secrets) for cluster in pair.clusters]
+    `secrets` the spec §8 credentials read at render time (None: Secrets for them are not rendered).
+
+    `resolved` is the pair's resolved form when the caller has it (validated with it); resolved here otherwise.
+    """
+    resolved = resolved if resolved is not None else resolve(pair, env)
+    return [render_cluster(pair, cluster, env, password, resolved, secrets=secrets) for cluster in pair.clusters]
 
 
 def render_cluster(
-    pair: ClusterPair, cluster: Cluster, env: Environment, password: str | None, secrets: RenderSecrets | None = None
+    pair: ClusterPair,
+    cluster: Cluster,
+    env: Environment,
+    password: str | None,
+    resolved: ResolvedPair | None = None,
+    *,
+    secrets: RenderSecrets | None = None,
 ) -> ClusterRender:
     """One cluster of a validated pair: `render` and the KRM function need only the cluster asked for."""
-    mtc = effective_mtc(pair)
-    namespaces = sorted(pair.namespaces, key=lambda ns: (ns.source, ns.target))
+    resolved = resolved if resolved is not None else resolve(pair, env)
     policies: list[tuple[str, Obj]] = []
     firewalls: list[FirewallOutput] = []
-    for ns in namespaces:
+    for ns in resolved.namespaces:
         if cluster.name == pair.source.name:
-            egress = egress_policy(pair, ns.source, ns.target, mtc)
+            egress = egress_policy(resolved, ns.source, ns.target)
             if egress is not None:
                 policies.append((ns.source, egress))
-            kind = network_type(pair.source, env)
-            fw = firewall_output(pair, ns, kind, mtc) if kind is not None else None
+            fw = firewall_output(resolved, ns)
             if fw is not None:
                 firewalls.append(fw)
         if cluster.name == pair.target.name:
-            ingress = ingress_policy(pair, ns.source, ns.target, mtc)
+            ingress = ingress_policy(resolved, ns.source, ns.target)
             if ingress is not None:
                 policies.append((ns.target, ingress))
     policies.sort(key=lambda item: (item[0], item[1]["metadata"]["name"]))
     firewalls.sort(key=lambda f: f.namespace)
     controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None)
-    install = render_install(pair, cluster, env, secrets)
+    install = render_install(resolved, cluster, secrets)
     if install is not None and install.controller_annotations:
         _annotate_controller(controller, install.controller_annotations)
     return ClusterRender(cluster, controller, policies, firewalls, install)

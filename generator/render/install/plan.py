@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.mtc import install as facts
-from generator.mtc.network import Environment
-from generator.mtc.resolve import resolve
+from generator.mtc.holdings import Holdings
+from generator.mtc.resolve import ResolvedPair
 from generator.mtc.rules.install import mapping_of
 from generator.mtc.versions import OcpVersion
 from generator.render.install import objects
@@ -55,8 +55,7 @@ def token_secret_name(remote: Cluster) -> str:
     return token.secret_ref if token is not None and token.secret_ref else f"migcluster-{remote.name}-token"
 
 
-def _legacy_mirror(pair: ClusterPair, cluster: Cluster, out: InstallRender) -> None:
-    holdings = facts.base_holdings(pair, cluster)
+def _legacy_mirror(pair: ClusterPair, holdings: Holdings | None, out: InstallRender) -> None:
     deployment = facts.legacy_deployment(holdings) if holdings is not None else None
     if deployment is None:
         return  # reported by the install-legacy-operator rule
@@ -96,12 +95,12 @@ def _where(obj: Obj) -> tuple[str, str]:
 
 
 def render_install(
-    pair: ClusterPair, cluster: Cluster, env: Environment, secrets: RenderSecrets | None = None
+    resolved: ResolvedPair, cluster: Cluster, secrets: RenderSecrets | None = None
 ) -> InstallRender | None:
     """spec §8 for one cluster of a valid pair; None when the pair declares none of it."""
+    pair = resolved.spec
     if pair.install is None and pair.replication_repository is None:
         return None
-    resolved = resolve(pair, env)
     rc = resolved.cluster(cluster.name)
     assert rc is not None  # noqa: S101 - a cluster of this pair
     out = InstallRender()
@@ -109,13 +108,13 @@ def render_install(
     if pair.install is not None and not rc.version.legacy:
         sub = objects.subscription(pair.install, facts.channel(resolved.mtc))
         operator = [objects.namespace(), objects.operator_group(), sub]
-        holdings = facts.base_holdings(pair, cluster)
+        holdings = rc.holdings
         if holdings is not None:  # a base that already holds one (its Namespace, say) keeps it: no duplicate ID
             operator = [o for o in operator if holdings.find(o["apiVersion"], o["kind"], *_where(o)) is None]
         out.operator.extend(operator)
         annotations = {facts.SYNC_WAVE: facts.WAVE_CONTROLLER}
     elif pair.install is not None and pair.install.mirror_mapping is not None:
-        _legacy_mirror(pair, cluster, out)
+        _legacy_mirror(pair, rc.holdings, out)
     out.controller_annotations.update(annotations)
     if rc.control:
         _control(pair, secrets or RenderSecrets(), out)
