@@ -427,7 +427,8 @@ def _marker_spec(tmp_path: Path, source: str) -> Path:
         f"  source: {{name: src, openshiftVersion: '4.14', apiUrl: 'https://api.src.example.com:6443', tokenFrom: "
         f"{token}}}\n  target: {{name: tgt, openshiftVersion: '4.16', cidrs: [203.0.113.0/24]}}\n"
         f"  dvm: {{stunnelTCPProxy: {{url: 'http://192.0.2.9:3128', username: dvm, passwordFrom: {password}}}}}\n"
-        f"  replicationRepository: {{name: r, s3Url: 'https://s3.example.com', bucket: bucket1, credentialsFrom: {creds}}}\n"
+        "  replicationRepository: {name: r, s3Url: 'https://s3.example.com', bucket: bucket1, "
+        f"credentialsFrom: {creds}}}\n"
         "  namespaces: [app1]\n"
     )
     return spec

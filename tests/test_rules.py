@@ -484,8 +484,8 @@ FAILING = [
          "spec.source.apiUrl", 10, 5, "not used: no cluster is registered", id="registration-unused"),
     case(spec(INSTALL, at=15, lines=["    tokenFrom: {env: T}"]), "registration-unused", W, "spec.target.tokenFrom",
          15, 5, "tgt is the control cluster", id="registration-on-control-cluster"),
-    case(spec(at=17, lines=["  replicationRepository:", "    name: mcg", "    s3Url: s3.example.com", "    bucket: bucket1",
-                            "    credentialsFrom: {secretRef: mcg}"]), "repository-url", E,
+    case(spec(at=17, lines=["  replicationRepository:", "    name: mcg", "    s3Url: s3.example.com",
+                            "    bucket: bucket1", "    credentialsFrom: {secretRef: mcg}"]), "repository-url", E,
          "spec.replicationRepository.s3Url", 19, 12, "not an S3 URL", id="repository-url"),
     case(spec(at=10, lines=["    proxy: {httpProxy: 'http://proxy.example.com:3128', noProxy: [.svc]}"],
               ) + "  replicationRepository: {name: mcg, s3Url: 'https://s3.example.com', bucket: bucket1, "
