@@ -132,7 +132,9 @@ def _check_legacy_deployment(objects: list[Obj], mapping: Path) -> None:
     lines = [line for line in mapping.read_text().splitlines() if line.startswith(LEGACY_IMAGE + "@")]
     assert len(lines) == 1
     digest = lines[0].split("@", 1)[1].split("=", 1)[0]
-    mirror = lines[0].split("=", 1)[1].rsplit(":", 1)[0] if lines[0].count(":") > 2 else lines[0].split("=", 1)[1]
+    mirror = lines[0].split("=", 1)[1]
+    if mirror.rfind(":") > mirror.rfind("/"):  # a tag on the mirror side: the image is pinned by digest instead
+        mirror = mirror[: mirror.rfind(":")]
     host = mirror.split("/", 1)[0]
     deployment = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "migration-operator")
     pod = deployment["spec"]["template"]["spec"]
