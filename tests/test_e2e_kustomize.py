@@ -17,9 +17,10 @@ Test design notes:
 * Expected values come from the specs and the product contract (spec §4), not from the generator:
   * Firewalls: the tail of each built ``egress`` list must equal the firewall's existing rules, in order.
     Those are the spec's ``rules:`` merged over ``namespaceDefaults``, or the firewall of the ``base`` built
-    alone. The head must be non-empty, Allow-only and duplicate-free, share no rule with the tail, and name
-    what spec §4 says the rsync clients reach: the stunnel proxy alone, or every destination cidr, plus
-    ``dvm-…`` dnsName rules under ``appsDomain`` on Route. OVN Route rules must carry TCP 443; SDN rules have
+    alone. The head must be Allow-only and duplicate-free, share no rule with the tail's part before its first
+    Deny (a copy below a Deny is shadowed), be empty only when that part already allows every destination cidr,
+    and name what spec §4 says the rsync clients reach: the stunnel proxy alone, or every destination cidr, plus
+    ``dvm-…`` dnsName rules under ``appsDomain`` on Route (not on an EgressFirewall before 4.7, spec §4.1). OVN Route rules must carry TCP 443; SDN rules have
     no ports.
   * Managed-by label: every object the overlay adds carries it. An object from a user's ``base`` keeps its
     own labels. If an overlay patch that is a partial object (the MigrationController patch) targets it, it
@@ -309,7 +310,9 @@ def _check_dvm_rules(head: list[Obj], data: Obj, kind: str) -> None:
     assert cidrs <= {d.get("cidrSelector") for d in destinations}, "every destination cidr must be allowed"
     endpoint = target.get("rsyncEndpointType", "Route")
     names = [d["dnsName"] for d in destinations if "dnsName" in d]
-    if endpoint == "Route" and target.get("appsDomain"):
+    source_version = tuple(int(x) for x in str(data["spec"]["source"]["openshiftVersion"]).split("."))
+    dns_names = kind != "EgressFirewall" or source_version >= (4, 7)  # spec §4.1: EgressFirewall dnsName from 4.7
+    if endpoint == "Route" and target.get("appsDomain") and dns_names:
         assert names, "appsDomain is set: the DVM route hosts must be allowed by name"
         assert all(n.startswith("dvm-") and n.endswith("." + target["appsDomain"]) for n in names), names
     else:
@@ -350,10 +353,19 @@ def test_built_firewalls_are_valid_with_dvm_rules_first(
         egress = fw["spec"]["egress"]
         head, tail = egress[: len(egress) - len(existing)], egress[len(egress) - len(existing) :]
         assert tail == existing, f"{where}: the existing rules must follow, unchanged and in order"
-        assert head, f"{where}: no DVM rule before the existing rules"
+        # An existing copy of a DVM rule counts only before the first Deny (first match wins): one below it is
+        # shadowed, so the rule is inserted again at the top (spec §4.2; golden case base-holds-dvm-rule).
+        first_deny = next((i for i, rule in enumerate(tail) if rule.get("type") == "Deny"), len(tail))
+        effective = tail[:first_deny]
+        if not head:  # the base already lets DVM out: every destination cidr is allowed before any Deny
+            allowed = {r["to"].get("cidrSelector") for r in effective if r.get("type") == "Allow"}
+            cidrs = {str(ipaddress.ip_network(c, strict=False)) for c in spec["target"].get("cidrs") or []}
+            assert cidrs, f"{where}: no DVM rule before the existing rules"
+            assert cidrs <= allowed, f"{where}: no DVM rule before the existing rules"
+            continue
         assert all(rule["type"] == "Allow" for rule in head), where
         assert all(head.count(rule) == 1 for rule in head), f"{where}: a DVM rule is duplicated"
-        assert not [rule for rule in head if rule in tail], f"{where}: a DVM rule is also among the existing rules"
+        assert not [rule for rule in head if rule in effective], f"{where}: a DVM rule is also among the existing rules"
         _check_dvm_rules(head, case.data, fw["kind"])
 
 
