@@ -20,8 +20,8 @@ Test design notes:
     alone. The head must be Allow-only and duplicate-free, share no rule with the tail's part before its first
     Deny (a copy below a Deny is shadowed), be empty only when that part already allows every destination cidr,
     and name what spec §4 says the rsync clients reach: the stunnel proxy alone, or every destination cidr, plus
-    ``dvm-…`` dnsName rules under ``appsDomain`` on Route (not on an EgressFirewall before 4.7, spec §4.1). OVN Route rules must carry TCP 443; SDN rules have
-    no ports.
+    ``dvm-…`` dnsName rules under ``appsDomain`` on Route (not on an EgressFirewall before 4.7, spec §4.1).
+    OVN Route rules must carry TCP 443; SDN rules have no ports.
   * Managed-by label: every object the overlay adds carries it. An object from a user's ``base`` keeps its
     own labels. If an overlay patch that is a partial object (the MigrationController patch) targets it, it
     also gains the label, because that patch carries it. A base firewall patched by JSON6902 gains nothing.
