@@ -61,6 +61,10 @@ LEGACY_SOURCE = ('"4.12"\n    networkType: OVNKubernetes\n  target', '"3.11"\n  
 SOURCE_49 = ('"4.12"\n    networkType: OVNKubernetes\n  target', '"4.9"\n    networkType: OpenShiftSDN\n  target')
 NO_CIDRS = ("    cidrs: [203.0.113.0/24]\n", "")
 SAME_CLUSTER = ("    name: tgt", "    name: src")
+LEGACY_IMAGE = "registry.redhat.io/rhmtc/openshift-migration-legacy-rhel8-operator"
+# spec §8: `install` appended as line 17; the remote (source) cluster's registration fields inserted at line 10.
+INSTALL = ("    - app1\n", "    - app1\n  install: {}\n")
+REMOTE = ["    apiUrl: https://api.src.example.com:6443", "    tokenFrom: {secretRef: src-token}"]
 STRICT = ["  networkPolicy: {mode: strict}"]
 APPS_DOMAIN = ("    cidrs: [203.0.113.0/24]\n", "    cidrs: [203.0.113.0/24]\n    appsDomain: apps.example.com\n")
 IN_NODE_SELECTOR_BASE = ("    networkType: OVNKubernetes\n  target",
@@ -136,6 +140,19 @@ def spec_dir(tmp_path: Path) -> Path:
                mc_yaml=CONTROLLER)
     node_selector = FIREWALL.replace("egress: []", "egress: [{type: Allow, to: {nodeSelector: {matchLabels: {a: b}}}}]")
     write_base(tmp_path / "node-selector", "resources: [mc.yaml, fw.yaml]\n", mc_yaml=CONTROLLER, fw_yaml=node_selector)
+    # spec §8: a CA bundle, a legacy operator base and mirror mappings with and without its image
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    write_base(tmp_path / "legacy", "resources: [operator.yml, controller.yml]\n", controller_yml=CONTROLLER)
+    (tmp_path / "legacy" / "operator.yml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: migration-operator, namespace: openshift-migration}\n"
+        "spec:\n  template:\n    spec:\n      containers:\n      - name: operator\n        image: "
+        f"{LEGACY_IMAGE}:v1.7\n        env: [{{name: REGISTRY, value: registry.redhat.io}}]\n"
+    )
+    write_base(tmp_path / "legacy-no-registry", "resources: [operator.yml, controller.yml]\n",
+               controller_yml=CONTROLLER, operator_yml=(tmp_path / "legacy" / "operator.yml").read_text().replace(
+                   "REGISTRY", "PROJECT"))
+    (tmp_path / "mapping.txt").write_text(f"{LEGACY_IMAGE}@sha256:{'a' * 64}=mirror.example.com/rhmtc/op\n")
+    (tmp_path / "other-mapping.txt").write_text(f"registry.redhat.io/x/y@sha256:{'b' * 64}=mirror.example.com/x/y\n")
     return tmp_path
 
 
@@ -453,6 +470,51 @@ FAILING = [
          id="base-firewall-missing"),
     case(firewall("{rules: []}", IN_BASE), "base-firewall", E, "spec.namespaces[0].egressFirewall.rules", 18, 31,
          "already holds EgressFirewall app1/default", "remove `rules:`", id="base-firewall-and-rules"),
+    # --- spec §8 (generator/mtc/rules/install.py) ----------------------------------------------------------
+    case(spec(LEGACY_SOURCE, INSTALL, at=10, lines=REMOTE), "install-legacy-operator", E, "spec.source", 7, 5,
+         "a legacy platform: `install` needs a `base`", "podman cp", id="install-legacy-without-base"),
+    case(spec(LEGACY_SOURCE, INSTALL, at=10, lines=[*REMOTE, "    base: base"]), "install-legacy-operator", E,
+         "spec.source.base", 12, 11, "base base holds no Deployment openshift-migration/migration-operator",
+         id="install-legacy-base-without-operator"),
+    case(spec(LEGACY_SOURCE, ("    - app1\n", "    - app1\n  install: {mirror: {mapping: other-mapping.txt}}\n"),
+              at=10, lines=[*REMOTE, "    base: legacy"]),
+         "mirror-mapping", E, "spec.install.mirror.mapping", 20, 31,
+         f"other-mapping.txt has no digest line for {LEGACY_IMAGE}; it holds registry.redhat.io/x/y",
+         id="install-mapping-without-legacy-image"),
+    case(spec(("    - app1\n", "    - app1\n  install: {catalogSource: Mirror_Catalog}\n"), at=10, lines=REMOTE),
+         "install-catalog", E, "spec.install.catalogSource", 19, 28, "'Mirror_Catalog' is not a CatalogSource name",
+         id="install-catalog-name"),
+    case(spec(INSTALL), "registration-remote", E, "spec.source", 7, 5,
+         "src is registered as remote on the control cluster (MigCluster): it needs apiUrl", "add apiUrl",
+         id="registration-without-api-url"),
+    case(spec(at=10, lines=["    insecure: true", "    caBundleFile: ca.pem"]), "registration-insecure-with-ca", E,
+         "spec.source.insecure", 10, 15, "insecure: true with caBundleFile", id="registration-insecure-with-ca"),
+    case(spec(at=10, lines=["    insecure: true"]), "registration-insecure", W, "spec.source.insecure", 10, 15,
+         "will not verify this API server's certificate", "caBundleFile", id="registration-insecure"),
+    case(spec(at=10, lines=["    caBundleFile: missing.pem"]), "ca-bundle-file", E, "spec.source.caBundleFile",
+         10, 19, "cannot read the CA bundle missing.pem: no such file", id="registration-unreadable-ca"),
+    case(spec(at=10, lines=["    apiUrl: http://api.src.example.com:6443"]), "registration-api-url", E,
+         "spec.source.apiUrl", 10, 13, "not an API server URL", id="registration-api-url-scheme"),
+    case(spec(at=10, lines=["    apiUrl: https://api.src.example.com:6443"]), "registration-unused", W,
+         "spec.source.apiUrl", 10, 5, "not used: no cluster is registered", id="registration-unused"),
+    case(spec(INSTALL, at=15, lines=["    tokenFrom: {env: T}"]), "registration-unused", W, "spec.target.tokenFrom",
+         15, 5, "tgt is the control cluster", id="registration-on-control-cluster"),
+    case(spec(at=17, lines=["  replicationRepository:", "    name: mcg", "    s3Url: s3.example.com",
+                            "    bucket: bucket1", "    credentialsFrom: {secretRef: mcg}"]), "repository-url", E,
+         "spec.replicationRepository.s3Url", 19, 12, "not an S3 URL", id="repository-url"),
+    case(spec(at=10, lines=["    proxy: {httpProxy: 'http://proxy.example.com:3128', noProxy: [.svc]}"],
+              ) + "  replicationRepository: {name: mcg, s3Url: 'https://s3.example.com', bucket: bucket1, "
+         "credentialsFrom: {secretRef: mcg}}\n", "repository-behind-proxy", W, "spec.source.proxy.noProxy", 10, 66,
+         "noProxy does not cover the replication repository host s3.example.com", id="repository-behind-proxy"),
+    case(spec(("    - app1\n", "    - app1\n  install: {mirror: {mapping: mapping.txt}}\n"), at=10, lines=REMOTE),
+         "mirror-mapping-unused", W, "spec.install.mirror.mapping", 19, 31, "no cluster of this pair is legacy",
+         id="mirror-mapping-unused"),
+    case(spec(LEGACY_SOURCE, ("    - app1\n", "    - app1\n  install: {mirror: {mapping: mapping.txt}}\n"),
+              at=10, lines=[*REMOTE, "    base: legacy-no-registry"]), "legacy-registry-env", W, "spec.source.base",
+         12, 11, "no container of Deployment migration-operator sets env REGISTRY", id="legacy-registry-env"),
+    case(spec(at=10, lines=["    tokenFrom: {env: 'OCP-TOKEN'}"]), "credential-source", E,
+         "spec.source.tokenFrom.env", 10, 22, "'OCP-TOKEN' is not an environment variable name",
+         id="credential-source-env"),
 ]
 PASSING = [
     pytest.param(BASE, id="base"),
@@ -503,6 +565,14 @@ PASSING = [
                       '"4.18"')), id="network-type-derived"),
     pytest.param("---\n" + spec(("  name: pair", "  name: &n pair"), ("    - app1", "    - *n")) + "...\n",
                  id="document-markers-and-alias"),
+    pytest.param(spec(LEGACY_SOURCE, ("    - app1\n", "    - app1\n  install: {catalogSource: mtc-operator-catalog, "
+                                      "installPlanApproval: Automatic, mirror: {mapping: mapping.txt}}\n"
+                                      "  replicationRepository: {name: mcg, s3Url: 'https://s3.example.com', bucket: "
+                                      "bucket1, region: eu-west-1, caBundleFile: ca.pem, credentialsFrom: {env: "
+                                      "{accessKeyId: K, secretAccessKey: S}}}\n"),
+                      at=10, lines=[*REMOTE, "    base: legacy", "    caBundleFile: ca.pem",
+                                    "    proxy: {httpProxy: 'http://p.example.com:3128', noProxy: [example.com]}"]),
+                 id="install-legacy-mirror-repository-registration"),
 ]
 
 STRUCTURAL_RULES = {"unknown-key", "wrong-type", "missing-key", "invalid-value", "empty-list", "out-of-range", "one-of"}
