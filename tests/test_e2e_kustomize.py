@@ -18,10 +18,11 @@ Test design notes:
 * Expected values come from the specs and the product contract (spec §4), not from the generator:
   * Firewalls: the tail of each built ``egress`` list must equal the firewall's existing rules, in order.
     Those are the spec's ``rules:`` merged over ``namespaceDefaults``, or the firewall of the ``base`` built
-    alone. The head must be non-empty, Allow-only and duplicate-free, share no rule with the tail, and name
-    what spec §4 says the rsync clients reach: the stunnel proxy alone, or every destination cidr, plus
-    ``dvm-…`` dnsName rules under ``appsDomain`` on Route. OVN Route rules must carry TCP 443; SDN rules have
-    no ports.
+    alone. The head must be Allow-only and duplicate-free, share no rule with the tail's part before its first
+    Deny (a copy below a Deny is shadowed), be empty only when that part already allows every destination cidr,
+    and name what spec §4 says the rsync clients reach: the stunnel proxy alone, or every destination cidr, plus
+    ``dvm-…`` dnsName rules under ``appsDomain`` on Route (not on an EgressFirewall before 4.7, spec §4.1).
+    OVN Route rules must carry TCP 443; SDN rules have no ports.
   * Managed-by label: every object the overlay adds carries it. An object from a user's ``base`` keeps its
     own labels. If an overlay patch that is a partial object (the MigrationController patch) targets it, it
     also gains the label, because that patch carries it. A base firewall patched by JSON6902 gains nothing.
@@ -71,6 +72,12 @@ Obj = dict[str, Any]
 MANAGED_BY = ("app.kubernetes.io/managed-by", "mtc-policygen")
 FIREWALL_KINDS = {"EgressFirewall", "EgressNetworkPolicy"}
 PASSWORD = "e2e-Pa55:w/rd@x"
+# Every render-time secret the cases read (spec §7 proxy password, spec §8 S3 keys).
+SECRETS_ENV = {
+    "DVM_PROXY_PASSWORD": PASSWORD,
+    "MTC_S3_ACCESS_KEY_ID": "e2e-key-id",
+    "MTC_S3_SECRET_ACCESS_KEY": "e2e-key",
+}
 # Annotations that kustomize and kpt add or keep on function input and output; they are not the generator's.
 TOOL_ANNOTATION_PREFIXES = ("config.kubernetes.io/", "internal.config.kubernetes.io/", "config.k8s.io/")
 
@@ -98,7 +105,10 @@ class Case:
     @property
     def needs_secret(self) -> bool:
         proxy = (self.data["spec"].get("dvm") or {}).get("stunnelTCPProxy") or {}
-        return "passwordFrom" in proxy
+        creds = (self.data["spec"].get("replicationRepository") or {}).get("credentialsFrom") or {}
+        tokens = [(self.data["spec"][role].get("tokenFrom") or {}) for role in ("source", "target")]
+        render_time = bool(set(creds) - {"secretRef"}) or any(set(t) - {"secretRef"} for t in tokens)  # spec §8
+        return "passwordFrom" in proxy or render_time
 
 
 def _case(case_id: str, spec: Path) -> Case:
@@ -174,7 +184,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Generated]:
         argv = [str(script), "generate", str(spec), "-o", str(out)]
         if case.needs_secret:
             argv.append("--allow-secrets-in-output")
-        env = {**os.environ, "DVM_PROXY_PASSWORD": PASSWORD}
+        env = {**os.environ, **SECRETS_ENV}
         done = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=120, check=False)
         results[case.id] = Generated(out, spec, done.returncode)
     return results
@@ -415,7 +425,7 @@ def _function_config(cluster: str, spec_file: str) -> Obj:
 
 
 def _krm_env() -> dict[str, str]:
-    return {"PATH": f"{INSTALLED_BIN}{os.pathsep}{os.environ.get('PATH', '')}", "DVM_PROXY_PASSWORD": PASSWORD}
+    return {"PATH": f"{INSTALLED_BIN}{os.pathsep}{os.environ.get('PATH', '')}", **SECRETS_ENV}
 
 
 def _krm_dir(root: Path, case: Case, cluster: str) -> Path:
@@ -468,7 +478,7 @@ def _render(spec: Path, cluster: str) -> list[Obj]:
     done = subprocess.run(
         [str(installed_script("mtc-policygen")), "render", str(spec), "--cluster", cluster],
         cwd=spec.parent,
-        env={**os.environ, "DVM_PROXY_PASSWORD": PASSWORD},
+        env={**os.environ, **SECRETS_ENV},
         capture_output=True,
         text=True,
         timeout=120,
