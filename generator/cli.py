@@ -247,6 +247,36 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_preflight(args: argparse.Namespace) -> int:
+    """spec §6 `preflight`: 0 nothing blocks after the generated output, 1 otherwise, 2 usage or unreadable state."""
+    from generator.preflight import run as pf  # noqa: PLC0415
+
+    pairs: dict[str, dict[str, str]] = {"--state": {}, "--context": {}}
+    for flag, values in (("--state", args.state), ("--context", args.context)):
+        for value in values:
+            cluster, sep, target = value.partition("=")
+            if not sep or not cluster or not target:
+                sys.stderr.write(f"mtc-policygen preflight: error: {flag} takes CLUSTER=VALUE, got {value!r}\n")
+                return EXIT_USAGE
+            if cluster in pairs[flag]:
+                sys.stderr.write(f"mtc-policygen preflight: error: {flag} {cluster}= is given twice\n")
+                return EXIT_USAGE
+            pairs[flag][cluster] = target
+    states = {name: Path(file) for name, file in pairs["--state"].items()}
+    outcome = pf.preflight(Path(args.spec), states, pairs["--context"])
+    if outcome.report is None:
+        out = pf.format_problems(outcome.problems, args.format)
+        (sys.stdout if args.format != "text" else sys.stderr).write(out)
+        unreadable = outcome.unreadable or any(p.rule in _UNREADABLE_RULES for p in outcome.problems)
+        return EXIT_USAGE if unreadable else EXIT_PROBLEMS
+    if outcome.problems and args.format == "text":
+        sys.stderr.write(format_text(outcome.problems))
+    report = outcome.report
+    formats = {"json": pf.format_report_json, "github": pf.format_report_github, "text": pf.format_report_text}
+    sys.stdout.write(formats[args.format](report))
+    return EXIT_PROBLEMS if report.blocked_after else EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mtc-policygen", description="GitOps policy generator for MTC Direct Volume Migration.")
     parser.add_argument("--version", action="version", version=f"mtc-policygen {__version__}")
@@ -283,6 +313,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster", required=True, metavar="NAME")
     common(p)
     p.set_defaults(func=_cmd_render)
+
+    p = sub.add_parser("preflight", help="say what blocks DVM in the clusters' state, today and after the output")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--state", action="append", default=[], metavar="CLUSTER=FILE",
+                   help="a cluster's exported objects (oc get namespace,networkpolicy,egressnetworkpolicy,"
+                   "egressfirewall,ingresscontroller -A -o yaml)")
+    p.add_argument("--context", action="append", default=[], metavar="CLUSTER=CONTEXT",
+                   help="read a cluster's objects live with kubectl (read-only get)")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text", help="report format (stdout)")
+    p.set_defaults(func=_cmd_preflight)
 
     p = sub.add_parser("schema", help="print the JSON Schema of ClusterPair")
     p.set_defaults(func=_cmd_schema)
