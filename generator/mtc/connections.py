@@ -91,8 +91,8 @@ class Peer:
     what: str  # for people: "the destination routers", "the stunnel proxy 192.0.2.30"
     namespace: str | None = None  # PODS: one namespace by name
     namespace_labels: Labels | None = None  # PODS: the namespaces carrying these labels
-    pod_labels: tuple[Labels, ...] = ()  # PODS: the concrete pods; empty: any pod there
-    pod_selector: Mapping[str, Any] | None = None  # PODS: the selector our policies use for them
+    pod_labels: tuple[Labels, ...] = ()  # PODS: the labels of the pods DVM talks to there
+    pod_selector: Mapping[str, Any] | None = None  # PODS: the selector our policies use; None: any pod there
     networks: tuple[IpNetwork, ...] = ()  # ADDRESSES
     hosts: tuple[str, ...] = ()  # the DNS names the clients connect to (egress firewall `dnsName` rules)
 
@@ -107,8 +107,14 @@ class Connection:
     side: Side
     pods: Pods
     peer: Peer
-    ports: tuple[PortRange, ...]
+    ports: tuple[PortRange, ...]  # what DVM needs
     leaves_cluster: bool  # to an address outside the cluster: the namespace's egress firewall applies
+    policy_ports: tuple[PortRange, ...] = ()  # how a NetworkPolicy on this cluster must write `ports` (if different)
+
+    @property
+    def allowed_ports(self) -> tuple[PortRange, ...]:
+        """The ports a generated policy allows: `ports`, widened where the cluster cannot express them."""
+        return self.policy_ports or self.ports
 
     @property
     def namespace(self) -> str:
@@ -185,8 +191,9 @@ def _endpoint(pair: ResolvedPair, ns: NamespaceMapping) -> tuple[Peer, tuple[Por
 
 
 def _dns(pair: ResolvedPair) -> Peer:
+    """The cluster DNS pods, by namespace name from 4.8 (any pod there); before, port-only (spec §4.1)."""
     dns_ns = pair.source.caps.dns_namespace
-    if dns_ns is None:  # 3.x serves DNS from the nodes (spec §4.1): port-only
+    if dns_ns is None:
         return Peer(PeerKind.ANYWHERE, "DNS (any address)")
     return Peer(PeerKind.PODS, f"the DNS pods in {dns_ns}", namespace=dns_ns, pod_labels=(DNS_POD_LABELS,))
 
@@ -223,8 +230,11 @@ def namespace_connections(pair: ResolvedPair, ns: NamespaceMapping) -> tuple[Con
     clients = Pods(ns.source, selector, client_labels(pair.mtc))
     servers = Pods(ns.target, selector, server_labels(pair.mtc), SERVER_NAMED_PORTS)
     peer, ports, leaves = _endpoint(pair, ns)
+    # Before 4.10 the API server drops endPort (facts §9): a policy can only allow every TCP port for a range.
+    ranged = any(p.end_port is not None for p in ports) and not pair.source.caps.end_port
+    widened = tuple(PortRange(p.protocol, 1, 65535) for p in ports) if ranged else ()
     return (
-        Connection("endpoint", ns, pair.source, Side.EGRESS, clients, peer, ports, leaves),
+        Connection("endpoint", ns, pair.source, Side.EGRESS, clients, peer, ports, leaves, widened),
         Connection("dns", ns, pair.source, Side.EGRESS, clients, _dns(pair), dns_ports(), False),
         Connection(
             "server", ns, pair.target, Side.INGRESS, servers, _server_peer(pair, ns), _tcp(facts.STUNNEL_PORT), False
