@@ -19,6 +19,7 @@ from generator.preflight.state import ClusterState, load_state_file, load_state_
 from generator.problems import Problem, ProblemsError, Severity, format_github, format_text, sorted_problems
 from generator.render.plan import render_pair
 from generator.spec.load import load_spec
+from generator.spec.model import ClusterPair
 
 UNREADABLE_RULES = frozenset(
     {
@@ -91,6 +92,8 @@ def preflight(
             loaded[name] = load_state_file(states[name]) if name in states else load_state_live(contexts[name], kubectl)
         except ProblemsError as exc:
             problems += exc.problems
+    if not any(p.is_error for p in problems):
+        problems += _missing_namespaces(pair, loaded[pair.source.name])
     if any(p.is_error for p in problems):
         return Outcome(None, problems)
     try:
@@ -99,6 +102,24 @@ def preflight(
         return Outcome(None, [*problems, _usage(str(spec), str(exc))])
     report = analyse(resolved, loaded, render_pair(pair, env, None))
     return Outcome(report, problems)
+
+
+def _missing_namespaces(pair: ClusterPair, source: ClusterState) -> list[Problem]:
+    """A migrated namespace absent from the source's state: the export is partial, nothing can be said."""
+    return [
+        Problem(
+            source.origin,
+            0,
+            0,
+            "",
+            Severity.ERROR,
+            "state-namespace-missing",
+            f"the migrated namespace {m.source} is not in the state of cluster {pair.source.name}",
+            "export every namespace: oc get namespace,networkpolicy,... -A -o yaml",
+        )
+        for m in pair.namespaces
+        if m.source not in source.namespaces
+    ]
 
 
 # --- renderings ----------------------------------------------------------------------------------------------
