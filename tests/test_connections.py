@@ -12,9 +12,8 @@ Test design notes:
   outside the namespace plus every address; an address peer without networks (a proxy given by name) is the
   same, because a NetworkPolicy cannot name a host.
 * Cases span the endpoint types, a proxy by IP and by name, and the §4.1 versions: a 4.7 source (no DNS
-  namespace selector, no ``endPort``), a 4.6 target (legacy router label), 4.14 clusters. Cases whose rendering
-  depends on §4.1 behaviour the renderer on main does not have yet are strict xfails that name it: they pass
-  (and then fail as XPASS, to be unmarked) once the renderer reads the cluster capabilities.
+  namespace selector, no ``endPort``: every TCP port), a 4.6 target (legacy router label; the modelled router
+  namespace then carries only that label, so a renderer using the new one fails), 4.14 clusters.
 * Open mode is the documented allow-all: its policies allow more than the model on purpose, so only
   ``permits`` (every modelled connection allowed) is checked there.
 """
@@ -55,12 +54,6 @@ SRC, DST = "shop", "shop-v2"
 ROUTER_NS, DNS_NS, BYSTANDER_NS = "openshift-ingress", "openshift-dns", "bystander"
 EVERYWHERE = ("0.0.0.0/0", "::/0")
 M18 = MtcVersion(8, None)
-PRE_CAPS = pytest.mark.xfail(
-    strict=True,
-    reason="the NetworkPolicy renderer on main does not read the cluster capabilities of spec §4.1 yet (DNS by "
-    "namespace name from 4.8, legacy router label before 4.7, no endPort before 4.10)",
-)
-
 
 def _pods() -> list[tuple[str, str, dict[str, str]]]:
     """(namespace, name, labels): the DVM pods of 1.8 (1.7 selects only the fs ones), others, infrastructure."""
@@ -122,11 +115,11 @@ CASES = [
     pytest.param(_spec("4.7", "4.12", "ClusterIP"), id="ovn47-clusterip-cross-cluster"),
     pytest.param(_spec("4.7", "4.12", "Route", proxy="proxy.example.com"), id="ovn47-route-proxy-by-name"),
     pytest.param(_spec("4.7", "4.12", "Route", proxy="192.0.2.30"), id="ovn47-route-proxy-by-ip"),
-    pytest.param(_spec("4.7", "4.12", "NodePort"), id="ovn47-nodeport-no-endport", marks=PRE_CAPS),
-    pytest.param(_spec("4.6", "4.6", "Route"), id="ovn46-route-legacy-router-label", marks=PRE_CAPS),
-    pytest.param(_spec("4.14", "4.14", "Route"), id="ovn414-route", marks=PRE_CAPS),
-    pytest.param(_spec("4.14", "4.14", "NodePort"), id="ovn414-nodeport", marks=PRE_CAPS),
-    pytest.param(_spec("4.14", "4.14", "ClusterIP", same=True), id="ovn414-clusterip-same-cluster", marks=PRE_CAPS),
+    pytest.param(_spec("4.7", "4.12", "NodePort"), id="ovn47-nodeport-no-endport"),
+    pytest.param(_spec("4.6", "4.6", "Route"), id="ovn46-route-legacy-router-label"),
+    pytest.param(_spec("4.14", "4.14", "Route"), id="ovn414-route"),
+    pytest.param(_spec("4.14", "4.14", "NodePort"), id="ovn414-nodeport"),
+    pytest.param(_spec("4.14", "4.14", "ClusterIP", same=True), id="ovn414-clusterip-same-cluster"),
 ]
 
 
