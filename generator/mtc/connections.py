@@ -224,6 +224,15 @@ def dns_ports() -> tuple[PortRange, ...]:
     return tuple(PortRange(proto, port) for port in facts.DNS_PORTS for proto in ("UDP", "TCP"))
 
 
+def endpoint_connection(pair: ResolvedPair, target_namespace: str) -> Connection:
+    """The clients' connection to the endpoint alone (it depends only on the target namespace)."""
+    mapping = next(
+        (m for m in pair.namespaces if m.target == target_namespace),
+        NamespaceMapping(target_namespace, target_namespace, None, ()),
+    )
+    return namespace_connections(pair, mapping)[0]
+
+
 def namespace_connections(pair: ResolvedPair, ns: NamespaceMapping) -> tuple[Connection, ...]:
     """The three connections of one namespace mapping: endpoint and DNS (source), server (target)."""
     selector = rsync_pod_selector(pair.mtc)
