@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -432,3 +433,78 @@ def test_exit_0_when_nothing_blocks_after(tmp_path: Path, capsys: pytest.Capture
     west = write_list(tmp_path / "west.yaml", [ns("shop"), ns("openshift-ingress", ROUTER_LABELS)])
     assert run(["preflight", str(spec), "--state", f"east={east}", "--state", f"west={west}"]) == 0
     assert "0 of 3 connection(s) blocked" in capsys.readouterr().out
+
+
+def test_named_ports_match_the_rsync_server_and_never_an_address(tmp_path: Path) -> None:
+    by_name = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "named", "namespace": "shop"},
+        "spec": {
+            "podSelector": {},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"ports": [{"port": "stunnel"}]}],
+            "egress": [{"ports": [{"port": "https"}]}],
+        },
+    }
+    state = [ns("shop"), by_name]
+    report = run_preflight(tmp_path, spec_text(), state, [*state, ns("openshift-ingress", ROUTER_LABELS)])
+    assert row(report, "server").today.allowed  # `stunnel` is the server's 6443
+    assert not row(report, "endpoint").today.allowed  # a named port says nothing about an outside address
+
+
+def test_dns_on_47_is_evaluated_at_the_openshift_dns_pods(tmp_path: Path) -> None:
+    source = "{name: east, openshiftVersion: '4.7', networkType: OVNKubernetes}"
+    target = "{name: west, openshiftVersion: '4.12', networkType: OVNKubernetes, cidrs: [203.0.113.0/24]}"
+    dns_only = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "dns", "namespace": "shop"},
+        "spec": {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"dns": "yes"}}}]}],
+        },
+    }
+    state = [ns("shop"), ns("openshift-dns", {"dns": "yes"}), dns_only]
+    report = run_preflight(tmp_path, spec_text(source=source, target=target), state)
+    assert row(report, "dns").today.allowed
+    assert not row(report, "endpoint").today.allowed
+
+
+def test_context_reads_live_state_with_kubectl_get_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in for kubectl (no cluster here): logs its arguments, answers each `get` like a cluster without
+    # the SDN firewall API.
+    log = tmp_path / "argv.log"
+    state = {
+        "namespace": _items(ns("shop"), ns("openshift-dns")),
+        "networkpolicy": _items(),
+        "egressfirewall": _items(),
+        "ingresscontroller": _items(),
+    }
+    for kind, text in state.items():
+        (tmp_path / f"{kind}.yaml").write_text(text, encoding="utf-8")
+    stub = tmp_path / "bin" / "kubectl"
+    stub.parent.mkdir()
+    stub.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> "{log}"\n'
+        f'f="{tmp_path}/$4.yaml"\n'
+        'if [ -f "$f" ]; then cat "$f"; exit 0; fi\n'
+        'echo "error: the server doesn\'t have a resource type \\"$4\\"" >&2; exit 1\n',
+        encoding="utf-8",
+    )
+    stub.chmod(0o755)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_text(), encoding="utf-8")
+    west = write_list(tmp_path / "west.yaml", [ns("shop"), ns("openshift-ingress", ROUTER_LABELS)])
+    monkeypatch.setenv("PATH", f"{stub.parent}:{os.environ['PATH']}")
+    argv = ["preflight", str(spec), "--context", "east=prod-east", "--state", f"west={west}", "--format", "json"]
+    code = run(argv)
+    assert code == 0, capsys.readouterr().err
+    calls = log.read_text(encoding="utf-8").splitlines()
+    assert {c.split()[2] for c in calls} == {"get"}
+    assert all(c.startswith("--context prod-east get ") and c.endswith(" -A -o yaml") for c in calls)
+    assert json.loads(capsys.readouterr().out)["blockedAfter"] is False

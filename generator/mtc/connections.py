@@ -43,6 +43,7 @@ ROUTER_POD_LABELS: Labels = MappingProxyType(
     {"ingresscontroller.operator.openshift.io/deployment-ingresscontroller": "default"}
 )
 DNS_POD_LABELS: Labels = MappingProxyType({"dns.operator.openshift.io/daemonset-dns": "default"})
+DNS_NAMED_PORTS: Mapping[str, int] = MappingProxyType({"dns": 5353, "dns-tcp": 5353})  # openshift-dns pods
 HOST_NETWORK_NAMESPACE = "openshift-host-network"  # facts §5: host-network routers are matched through it
 ROUTER_NAMESPACE = "openshift-ingress"
 
@@ -95,6 +96,7 @@ class Peer:
     pod_selector: Mapping[str, Any] | None = None  # PODS: the selector our policies use; None: any pod there
     networks: tuple[IpNetwork, ...] = ()  # ADDRESSES
     hosts: tuple[str, ...] = ()  # the DNS names the clients connect to (egress firewall `dnsName` rules)
+    named_ports: Mapping[str, int] = field(default_factory=dict)  # PODS: their container ports, by name
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ def _endpoint(pair: ResolvedPair, ns: NamespaceMapping) -> tuple[Peer, tuple[Por
             namespace=ns.target,
             pod_labels=server_labels(pair.mtc),
             pod_selector=rsync_pod_selector(pair.mtc),
+            named_ports=SERVER_NAMED_PORTS,
         )
         return peer, _tcp(facts.STUNNEL_PORT), False
     return Peer(PeerKind.ADDRESSES, "the destination Service", networks=nets), _tcp(facts.STUNNEL_PORT), True
@@ -195,7 +198,13 @@ def _dns(pair: ResolvedPair) -> Peer:
     dns_ns = pair.source.caps.dns_namespace
     if dns_ns is None:
         return Peer(PeerKind.ANYWHERE, "DNS (any address)")
-    return Peer(PeerKind.PODS, f"the DNS pods in {dns_ns}", namespace=dns_ns, pod_labels=(DNS_POD_LABELS,))
+    return Peer(
+        PeerKind.PODS,
+        f"the DNS pods in {dns_ns}",
+        namespace=dns_ns,
+        pod_labels=(DNS_POD_LABELS,),
+        named_ports=DNS_NAMED_PORTS,
+    )
 
 
 def _server_peer(pair: ResolvedPair, ns: NamespaceMapping) -> Peer:

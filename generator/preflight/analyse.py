@@ -12,6 +12,7 @@ from typing import Any
 from generator.mtc import facts
 from generator.mtc.addresses import IpNetwork
 from generator.mtc.connections import (
+    DNS_NAMED_PORTS,
     DNS_POD_LABELS,
     HOST_NETWORK_NAMESPACE,
     ROUTER_NAMESPACE,
@@ -41,7 +42,6 @@ from generator.problems import Problem, Severity
 from generator.render.plan import ClusterRender
 from generator.spec.model import NetworkType
 
-DNS_NAMED_PORTS: Mapping[str, int] = {"dns": 5353, "dns-tcp": 5353}  # the openshift-dns pods' container ports
 PSA_LABELS = tuple(f"pod-security.kubernetes.io/{mode}" for mode in ("enforce", "audit", "warn"))
 PSA_FROM = OcpVersion(4, 11)  # facts §7.9: mig-controller treats PSA as enforced from Kubernetes 1.24
 LIMIT_WARN_RATIO = 0.9
@@ -222,20 +222,20 @@ def _router_namespaces(view: View) -> list[str]:
 
 
 def _ends(conn: Connection, view: View) -> list[tuple[End, Mapping[str, int]]]:
-    """Concrete peers of a connection in this cluster, with the named ports of the destination pod."""
+    """Concrete peers of a connection in this cluster, with the named ports of the peer pod."""
     peer = conn.peer
+    if conn.name == "dns" and peer.kind is PeerKind.ANYWHERE and view.cluster.version.major >= 4:
+        # 4.6/4.7: policies cannot select openshift-dns by name, but that is where the DNS pods answer
+        ns = facts.DNS_NAMESPACE
+        return [(PodEnd(ns, view.namespace_labels(ns), DNS_POD_LABELS, DNS_NAMED_PORTS), DNS_NAMED_PORTS)]
     if peer.kind is PeerKind.ANYWHERE:
         return [(ANY_V4, {})]
     if peer.kind is PeerKind.ADDRESSES:
         if not peer.networks:
             return [(dataclasses.replace(ANY_V4, text=f"{peer.what} (address unknown)"), {})]
         return [(_address(net), {}) for net in peer.networks]
-    if peer.namespace_labels is not None:
-        namespaces = _router_namespaces(view)
-        named: Mapping[str, int] = {}
-    else:
-        namespaces = [peer.namespace or conn.namespace]
-        named = DNS_NAMED_PORTS if peer.pod_labels == (DNS_POD_LABELS,) else conn.pods.named_ports
+    namespaces = _router_namespaces(view) if peer.namespace_labels is not None else [peer.namespace or conn.namespace]
+    named = peer.named_ports
     labels = peer.pod_labels or (ROUTER_POD_LABELS,)
     return [(PodEnd(ns, view.namespace_labels(ns), pod, named), named) for ns in namespaces for pod in labels]
 
