@@ -43,9 +43,9 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> Renders:
     counts: Renders = Counter()
     original = api.render_cluster
 
-    def counting(pair: Any, cluster: Any, *args: Any) -> Any:
+    def counting(pair: Any, cluster: Any, *args: Any, **kwargs: Any) -> Any:
         counts[(pair.name, cluster.name)] += 1
-        return original(pair, cluster, *args)
+        return original(pair, cluster, *args, **kwargs)
 
     monkeypatch.setattr(api, "render_cluster", counting)
     return counts
