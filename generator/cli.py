@@ -247,6 +247,25 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_kustomize_plugin_install(args: argparse.Namespace) -> int:
+    """A small launcher that runs this installed package (never a copy of it) at the plugin path of spec §2."""
+    from generator.runtimes.legacy import install  # noqa: PLC0415
+
+    home = Path(args.home)
+    if home.exists() and not home.is_dir():
+        sys.stderr.write(f"mtc-policygen: {home} is not a folder; give the kustomize plugin home\n")
+        return EXIT_USAGE
+    try:
+        path = install(home)
+    except OSError as exc:
+        sys.stderr.write(f"mtc-policygen: cannot install into {home}: {exc.strerror or exc}\n")
+        return EXIT_USAGE
+    sys.stderr.write(
+        f"installed {path}\nuse it with KUSTOMIZE_PLUGIN_HOME={home.resolve()} kustomize build --enable-alpha-plugins\n"
+    )
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mtc-policygen", description="GitOps policy generator for MTC Direct Volume Migration.")
     parser.add_argument("--version", action="version", version=f"mtc-policygen {__version__}")
@@ -286,6 +305,12 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the JSON Schema of ClusterPair")
     p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser("kustomize-plugin", help="the kustomize legacy exec plugin")
+    plugin = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    p = plugin.add_parser("install", help="install it under a kustomize plugin home (e.g. $KUSTOMIZE_PLUGIN_HOME)")
+    p.add_argument("home", metavar="DIR")
+    p.set_defaults(func=_cmd_kustomize_plugin_install)
     return parser
 
 
@@ -315,4 +340,12 @@ def main() -> None:
 def krm_main() -> None:
     from generator.krm import main as krm  # noqa: PLC0415
 
-    raise SystemExit(krm())
+    gc.disable()
+    try:
+        code = krm()
+    except Exception as exc:  # as in run(): never a traceback, which could carry the rendered proxy password
+        if os.environ.get("MTC_POLICYGEN_DEBUG"):
+            raise
+        sys.stderr.write(f"mtc-policygen-krm: internal error ({type(exc).__name__}); this is a bug.\n")
+        code = EXIT_INTERNAL
+    raise SystemExit(code)
