@@ -16,7 +16,7 @@ object — and read with positions. Only when no file holds it (kpt eval) do pos
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,14 @@ def read_config(config: object, cwd: Path) -> Config:
             raise fail(f"give the spec inline or with {SPEC_FILE_ANNOTATION}, not both", where=where, path="spec")
         path = spec_root(config, cwd) / spec_file
         pair, problems = load_spec(path, _display(path))
+        if pair is None and located is None and PACKAGE_PATH_ANNOTATION not in annotations:
+            # kustomize before v5.0 runs a KRM function in the folder of the last base it lists (issue #4347).
+            hint = (
+                f"{SPEC_FILE_ANNOTATION} is resolved from the folder of the kustomization that lists the function; "
+                "kustomize before v5.0 runs it in the folder of the last base listed under `resources:` instead. "
+                "There give the spec inline, or use the legacy exec plugin or kustomize v5"
+            )
+            problems = [replace(p, suggestion=hint) if p.rule == "unreadable-file" else p for p in problems]
         return Config(pair, problems, cluster, where)
     if located is not None:
         node, display = located

@@ -39,7 +39,8 @@ def _run(items: list[yaml.Node], config: object, cwd: Path) -> Outcome:
     read = read_config(config, cwd)
     problems = list(read.problems)
     pair = read.pair
-    env = Environment()
+    # The items are the base here: a `base` folder is not read, and a firewall without `rules:` is found among them.
+    env = Environment(check_base=False, items_as_base=True)
     if pair is not None:
         problems += validate(pair, env)
     if pair is None or has_errors(problems):

@@ -57,7 +57,7 @@ def egress_firewall(ctx: RuleContext) -> Iterator[Finding]:
                     suggestion="give target.cidrs, or target.appsDomain for a Route endpoint",
                 )
             continue
-        if fw.rules is None and pair.source.base is None:
+        if fw.rules is None and pair.source.base is None and not ctx.env.items_as_base:
             yield Finding(
                 fw.path,
                 f"namespace {ns.source!r}: the existing {kind_name} {fw.name!r} is needed to "
