@@ -54,8 +54,9 @@ class Config:
     where: str  # the file problems about the config itself name
 
 
-def _display(path: Path) -> str:
-    rel = os.path.relpath(path)
+def _display(path: Path, cwd: Path) -> str:
+    """How a file is named in problems: relative to the folder the tool runs us in, or absolute outside it."""
+    rel = os.path.relpath(path, cwd)
     return rel if not rel.startswith("..") else str(path)
 
 
@@ -97,14 +98,16 @@ def _kustomize_candidates(root: Path) -> list[Path]:
     return []
 
 
-def _find_user_copy(config: Obj, candidates: list[tuple[Path, int | None]]) -> tuple[yaml.Node, str] | None:
+def _find_user_copy(
+    config: Obj, candidates: list[tuple[Path, int | None]], cwd: Path
+) -> tuple[yaml.Node, str] | None:
     """The one document, among candidate files, that is this config as the user wrote it."""
     wanted = _user_view(config)
     found: list[tuple[yaml.Node, str]] = []
     for path, index in candidates:
         nodes = _read(path)
         picked = [nodes[index]] if index is not None and 0 <= index < len(nodes) else nodes
-        display = _display(path)
+        display = _display(path, cwd)
         for node in picked:
             try:
                 data = source_of(node, display).data
@@ -123,8 +126,8 @@ def locate(config: Obj, root: Path) -> tuple[yaml.Node, str] | None:
     if isinstance(package, str) and rel:
         raw_index = next((annotations[a] for a in INDEX_ANNOTATIONS if a in annotations), None)
         index = int(raw_index) if isinstance(raw_index, str) and raw_index.isdigit() else None
-        return _find_user_copy(config, [(Path(package) / rel, index)])
-    return _find_user_copy(config, [(path, None) for path in _kustomize_candidates(root)])
+        return _find_user_copy(config, [(Path(package) / rel, index)], root)
+    return _find_user_copy(config, [(path, None) for path in _kustomize_candidates(root)], root)
 
 
 def spec_root(config: Obj, cwd: Path) -> Path:
@@ -152,7 +155,7 @@ def read_config(config: object, cwd: Path) -> Config:
         if "spec" in config:
             raise fail(f"give the spec inline or with {SPEC_FILE_ANNOTATION}, not both", where=where, path="spec")
         path = spec_root(config, cwd) / spec_file
-        pair, problems = load_spec(path, _display(path))
+        pair, problems = load_spec(path, _display(path, cwd))
         if pair is None and located is None and PACKAGE_PATH_ANNOTATION not in annotations:
             # kustomize before v5.0 runs a KRM function in the folder of the last base it lists (issue #4347).
             hint = (
@@ -168,7 +171,7 @@ def read_config(config: object, cwd: Path) -> Config:
             source = source_of(node, display)
         except ProblemsError as exc:
             return Config(None, list(exc.problems), cluster, where)
-        pair, problems = parse_source(source, Path(display).resolve().parent)
+        pair, problems = parse_source(source, (cwd / display).resolve().parent)
         return Config(pair, problems, cluster, where)
     # No file holds it: check the copy, without what the tool added, with positions in a dump of it.
     clean = _user_view(config)
