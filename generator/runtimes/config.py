@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from generator.api import SPEC_FILE_ANNOTATION
 from generator.problems import Problem, ProblemsError, Severity
 from generator.render.yamlout import dump_document
 from generator.spec.load import load_spec, parse_source, parse_spec
@@ -31,7 +32,6 @@ from generator.transform import FUNCTION_ANNOTATIONS, TOOL_ANNOTATION_PREFIXES, 
 
 Obj = dict[str, Any]
 CLUSTER_ANNOTATION = "mtc-policygen.io/cluster"
-SPEC_FILE_ANNOTATION = "mtc-policygen.io/spec-file"
 PACKAGE_PATH_ANNOTATION = "internal.config.kubernetes.io/package-path"
 PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import yaml
 
+from generator import api
 from generator.mtc.network import Environment
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, has_errors
-from generator.render.plan import render_pair
 from generator.runtimes import nodes
 from generator.runtimes.config import CLUSTER_ANNOTATION, read_config
-from generator.secrets import password_for
 from generator.transform import plan_transform
 
 
@@ -60,8 +59,8 @@ def _run(items: list[yaml.Node], config: object, cwd: Path) -> Outcome:
             )
         )
         return Outcome(items, problems)
-    password = password_for(pair, read.cluster)
-    render = next(r for r in render_pair(pair, env, password) if r.cluster.name == read.cluster)
+    cluster = next(c for c in pair.clusters if c.name == read.cluster)
+    render = api.render_one(pair, cluster, env)  # reads the proxy password now, when this cluster carries it
     heads = [nodes.head(item, f"items[{i}]") for i, item in enumerate(items)]
     plan = plan_transform(pair, render, heads)
     return Outcome(nodes.apply(plan, items), [*problems, *plan.problems])
