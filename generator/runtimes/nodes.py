@@ -76,11 +76,11 @@ def apply(plan: Plan, items: list[yaml.Node]) -> list[yaml.Node]:
     out = list(items)
     for edit in plan.edits:
         node = out[edit.index]
-        if isinstance(edit, ReplaceObject) or not isinstance(node, yaml.MappingNode):
-            if isinstance(edit, ReplaceObject):
-                out[edit.index] = represent(edit.obj)
-            continue
-        if isinstance(edit, MergeController):
+        if isinstance(edit, ReplaceObject):
+            out[edit.index] = represent(edit.obj)
+        elif not isinstance(node, yaml.MappingNode):
+            continue  # the planner only edits objects it read as mappings
+        elif isinstance(edit, MergeController):
             labels = _mapping_child(_mapping_child(node, "metadata"), "labels")
             for key, value in edit.labels.items():
                 _set(labels, key, represent(value))
