@@ -27,7 +27,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.mtc.holdings import Holdings, identity, rules_to_insert
+from generator.mtc.firewall import rules_to_insert
+from generator.mtc.holdings import Holdings, identity
 from generator.problems import Problem, ProblemsError, Severity
 from generator.render.egressfirewall import FirewallOutput
 from generator.render.plan import ClusterRender

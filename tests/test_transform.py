@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from generator.mtc.holdings import rules_to_insert
+from generator.mtc.firewall import rules_to_insert
 from generator.mtc.network import Environment
 from generator.problems import ProblemsError
 from generator.render.plan import ClusterRender, render_pair

@@ -64,23 +64,3 @@ class Holdings:
         spec = obj.get("spec")
         egress = spec.get("egress") if isinstance(spec, dict) else None
         return [rule for rule in egress if isinstance(rule, dict)] if isinstance(egress, list) else []
-
-
-def effective_allows(rules: list[Obj]) -> list[Obj]:
-    """The rules before the first Deny: an Allow there is matched before anything can block it."""
-    out = []
-    for rule in rules:
-        if rule.get("type") == "Deny":
-            break
-        out.append(rule)
-    return out
-
-
-def rules_to_insert(ours: list[Obj], existing: list[Obj]) -> list[Obj]:
-    """Our Allow rules a firewall still needs at its top, in order (spec §4: before every existing rule).
-
-    A rule the firewall already holds before its first Deny is not added again, so a second pass (or a base
-    that already allows DVM) adds nothing; a copy of it below a Deny does not count, because the Deny wins.
-    """
-    held = effective_allows(existing)
-    return [rule for rule in ours if rule not in held]

@@ -9,6 +9,7 @@ import yaml
 
 from generator import api
 from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, has_errors
 from generator.runtimes import nodes
@@ -40,8 +41,9 @@ def _run(items: list[yaml.Node], config: object, cwd: Path) -> Outcome:
     pair = read.pair
     # The items are the base here: a `base` folder is not read, and a firewall without `rules:` is found among them.
     env = Environment(check_base=False, items_as_base=True)
+    resolved = resolve(pair, env) if pair is not None else None
     if pair is not None:
-        problems += validate(pair, env)
+        problems += validate(pair, env, resolved)
     if pair is None or has_errors(problems):
         return Outcome(items, problems)
     if read.cluster not in {c.name for c in pair.clusters}:
@@ -60,7 +62,7 @@ def _run(items: list[yaml.Node], config: object, cwd: Path) -> Outcome:
         )
         return Outcome(items, problems)
     cluster = next(c for c in pair.clusters if c.name == read.cluster)
-    render = api.render_one(pair, cluster, env)  # reads the proxy password now, when this cluster carries it
+    render = api.render_one(pair, cluster, env, resolved)  # reads the proxy password now, when this cluster carries it
     heads = [nodes.head(item, f"items[{i}]") for i, item in enumerate(items)]
     plan = plan_transform(pair, render, heads)
     return Outcome(nodes.apply(plan, items), [*problems, *plan.problems])
