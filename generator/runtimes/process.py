@@ -48,7 +48,8 @@ def _run(items: list[yaml.Node], config: object, cwd: Path) -> Outcome:
         return Outcome(items, problems)
     if read.cluster not in {c.name for c in pair.clusters}:
         names = ", ".join(c.name for c in pair.clusters)
-        problems.append(
+        # Alone: the pair's other findings belong to a cluster not chosen yet.
+        problems = [
             Problem(
                 read.where,
                 0,
@@ -59,7 +60,7 @@ def _run(items: list[yaml.Node], config: object, cwd: Path) -> Outcome:
                 f"{CLUSTER_ANNOTATION}: {read.cluster!r} is not a cluster of pair {pair.name!r}",
                 f"one of: {names}",
             )
-        )
+        ]
         return Outcome(items, problems)
     cluster = next(c for c in pair.clusters if c.name == read.cluster)
     render = api.render_one(pair, cluster, env, resolved)  # reads the proxy password now, when this cluster carries it
