@@ -16,6 +16,7 @@ Test design notes:
 
 from __future__ import annotations
 
+import io
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -262,3 +263,19 @@ def test_install_writes_a_launcher_and_refuses_a_file(tmp_path: Path, capsys: py
     assert cli.run(["kustomize-plugin", "install", str(blocker)]) == 2
     assert cli.run(["kustomize-plugin", "install", str(blocker / "sub")]) == 2
     assert "cannot install" in capsys.readouterr().err
+
+
+def test_legacy_internal_error_prints_no_traceback_and_no_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object) -> tuple[str, str, int]:
+        raise ValueError(f"boom {PASSWORD}")
+
+    monkeypatch.setattr(legacy, "run", broken)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    monkeypatch.delenv("MTC_POLICYGEN_DEBUG", raising=False)
+    assert legacy.main(["config.yaml"]) == 3
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "internal error (ValueError)" in captured.err
+    _no_secret(captured.err)

@@ -52,8 +52,17 @@ def run(argv: Sequence[str], raw: bytes, cwd: Path) -> tuple[str, str, int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    raw = b"" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-    out, err, code = run(args, raw, Path.cwd())
+    try:
+        raw = b"" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        out, err, code = run(args, raw, Path.cwd())
+    except Exception as exc:  # never a traceback: it could carry the rendered proxy password
+        if os.environ.get("MTC_POLICYGEN_DEBUG"):
+            raise
+        out, err, code = (
+            "",
+            f"mtc-policygen kustomize plugin: internal error ({type(exc).__name__}); this is a bug.\n",
+            3,
+        )
     sys.stderr.write(err)
     sys.stdout.write(out)
     return code
