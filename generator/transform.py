@@ -15,8 +15,9 @@ Generator or transformer — decided per object, never by asking the tool which 
   items: with `rules:` in the spec the whole firewall is added (generator); without `rules:` the firewall is
   expected among the items, so its absence is an error naming the firewalls they hold (a partial firewall
   holding only the Allow rules would replace the user's and drop every Deny).
-* NetworkPolicies: added; one already among the items (a second pass) is replaced in place, keeping the
-  item's tool annotations (path, index, ids).
+* NetworkPolicies and the MTC install objects of spec §8 (operator subscription, MigStorage, MigClusters,
+  their Secrets): added; one already among the items (a second pass) is replaced in place, keeping the item's
+  tool annotations (path, index, ids).
 
 Every other item is left alone; the adapters pass it through untouched. So a second pass adds nothing.
 """
@@ -231,7 +232,8 @@ class _Planner:
             )
         )
 
-    def policy(self, obj: Obj) -> None:
+    def whole(self, obj: Obj) -> None:
+        """An object we own whole (NetworkPolicy, the MTC install objects): added, or replaced in place."""
         held = self._held(obj)
         if held is None:
             self.added.append(obj)
@@ -251,9 +253,13 @@ def plan_transform(pair: ClusterPair, render: ClusterRender, items: list[Obj]) -
     planner = _Planner(pair, render, items)
     planner.controller()
     for _, policy in render.policies:
-        planner.policy(policy)
+        planner.whole(policy)
     for fw in render.firewalls:
         planner.firewall(fw)
+    install = render.install
+    if install is not None:  # spec §8; the legacy operator's mirror patch needs a base read from disk: not here
+        for obj in [*install.operator, *install.secrets, *install.wiring]:
+            planner.whole(obj)
     problems = tuple(planner.problems)
     if any(p.is_error for p in problems):
         raise ProblemsError(problems)
