@@ -65,9 +65,16 @@ def run(raw: bytes, cwd: Path) -> tuple[str, str, int]:
     return resource_list(outcome.items, outcome.problems), format_text(outcome.problems), int(outcome.failed)
 
 
+def _stdin_bytes() -> bytes:
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return bytes(buffer.read(MAX_INPUT_BYTES + 1))
+    return str(sys.stdin.read()).encode()  # a text-only stand-in for stdin (an embedding caller, a test)
+
+
 def main(stdin: BinaryIO | None = None) -> int:
-    source = stdin if stdin is not None else sys.stdin.buffer
-    out, err, code = run(source.read(MAX_INPUT_BYTES + 1), Path.cwd())
+    raw = stdin.read(MAX_INPUT_BYTES + 1) if stdin is not None else _stdin_bytes()
+    out, err, code = run(raw, Path.cwd())
     sys.stderr.write(err)
     sys.stdout.write(out)
     return code
