@@ -321,6 +321,33 @@ def _cmd_preflight(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if outcome.report.blocked_after else EXIT_OK
 
 
+def _add_kustomize_plugin(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    p = sub.add_parser("kustomize-plugin", help="the kustomize legacy exec plugin")
+    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    install = actions.add_parser("install", help="install it under a kustomize plugin home ($KUSTOMIZE_PLUGIN_HOME)")
+    install.add_argument("home", metavar="DIR")
+    return p
+
+
+def _cmd_kustomize_plugin(args: argparse.Namespace) -> int:
+    """`install DIR`: a small launcher that runs this installed package (never a copy of it), at spec §2's path."""
+    from generator.runtimes.legacy import install  # noqa: PLC0415
+
+    home = Path(args.home)
+    if home.exists() and not home.is_dir():
+        sys.stderr.write(f"mtc-policygen: {home} is not a folder; give the kustomize plugin home\n")
+        return EXIT_USAGE
+    try:
+        path = install(home)
+    except OSError as exc:
+        sys.stderr.write(f"mtc-policygen: cannot install into {home}: {exc.strerror or exc}\n")
+        return EXIT_USAGE
+    sys.stderr.write(
+        f"installed {path}\nuse it with KUSTOMIZE_PLUGIN_HOME={home.resolve()} kustomize build --enable-alpha-plugins\n"
+    )
+    return EXIT_OK
+
+
 # --- the parser -------------------------------------------------------------------------------------------
 
 AddParser = Callable[["argparse._SubParsersAction[_Parser]"], argparse.ArgumentParser]
@@ -335,6 +362,7 @@ COMMANDS: list[tuple[AddParser, Command, bool]] = [
     (_add_uninstall, _cmd_uninstall, False),
     (_add_schema, _cmd_schema, False),
     (_add_preflight, _cmd_preflight, False),
+    (_add_kustomize_plugin, _cmd_kustomize_plugin, False),
 ]
 
 
@@ -386,4 +414,12 @@ def main() -> None:
 def krm_main() -> None:
     from generator.krm import main as krm  # noqa: PLC0415
 
-    raise SystemExit(krm())
+    gc.disable()
+    try:
+        code = krm()
+    except Exception as exc:  # as in run(): never a traceback, which could carry the rendered proxy password
+        if os.environ.get("MTC_POLICYGEN_DEBUG"):
+            raise
+        sys.stderr.write(f"mtc-policygen-krm: internal error ({type(exc).__name__}); this is a bug.\n")
+        code = EXIT_INTERNAL
+    raise SystemExit(code)

@@ -1,0 +1,6 @@
+"""Runtime adapters: how kustomize and kpt hand items and a function config to us, and take them back.
+
+`krm` is the KRM exec function (kustomize `--enable-exec`, kpt `--exec`), `legacy` the kustomize legacy exec
+plugin. Both read the items as YAML nodes and write untouched items back as the same nodes, decide nothing
+themselves (generator/transform.py does), and share the function-config reading of `config`.
+"""
