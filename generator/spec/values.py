@@ -8,8 +8,7 @@ Each parser raises `ValueProblemError` (rule id, message, suggestion, severity):
 - `openshift-version` (error): "3.11" or "4.N".
 - `mtc-version` (error): "1.7", "1.8" or "1.7.7"-style.
 - `cidr` (error): an IP network (or one address) with no host bits set.
-- `proxy-url` (error): `http://host:port` (httpProxy, httpsProxy), no path, query or fragment.
-- `proxy-url-https` (warning): an `https://` httpProxy/httpsProxy.
+- `proxy-url` (error): `http://host:port` or `https://host:port` (httpProxy, httpsProxy), no path, query or fragment.
 - `stunnel-proxy-url` (error): the stunnel proxy is `http://host:port`.
 - `proxy-credentials` (error): any proxy URL carrying a user or password; the value is never echoed.
 """
@@ -244,7 +243,7 @@ def _credentials(rule_hint: str) -> ValueProblemError:
 
 
 def proxy_url(text: str) -> ProxyAddress:
-    """httpProxy / httpsProxy: `http://host:port` (an `https://` proxy is a warning, checked by the rule)."""
+    """httpProxy / httpsProxy: `http://host:port` or `https://host:port` (spec §3)."""
     address = parse_proxy_url(text)
     if address is None or address.scheme not in ("http", "https"):
         raise ValueProblemError("proxy-url", "not a proxy URL", "write http://host:port")

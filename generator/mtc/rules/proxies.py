@@ -18,34 +18,6 @@ from generator.spec.model import PolicyMode
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@rule("proxy-url-https", Severity.WARNING)
-def proxy_url_https(ctx: RuleContext) -> Iterator[Finding]:
-    """`httpProxy`/`httpsProxy` are `http://host:port` (spec §3); `https://` works only with a TLS proxy.
-
-    The operator copies them into the controller's HTTP(S)_PROXY env and the `migration-proxy` Secret (facts
-    §1.2); a removed value is not cleaned up from the deployments (facts §7.6), so a wrong one is costly.
-
-    Passing::
-
-        proxy: {httpProxy: "http://proxy.example.com:3128"}
-
-    Failing::
-
-        proxy: {httpProxy: "https://proxy.example.com:3128"}
-    """
-    for cluster in (ctx.pair.source, ctx.pair.target):
-        proxy = cluster.proxy
-        if proxy is None:
-            continue
-        for key, address in (("httpProxy", proxy.http_proxy), ("httpsProxy", proxy.https_proxy)):
-            if address is not None and address.scheme == "https":
-                yield Finding(
-                    (*proxy.path, key),
-                    "https:// proxy URL; the contract expects http://host:port",
-                    suggestion="use http:// unless the proxy itself speaks TLS",
-                )
-
-
 @rule("no-proxy")
 def no_proxy(ctx: RuleContext) -> Iterator[Finding]:
     """`noProxy` entries are a domain, `.domain` (subdomains only), `*`, an IP or a CIDR (seed doc §6.4.3).
