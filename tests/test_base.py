@@ -5,9 +5,12 @@ Test design notes:
   follows: nested kustomizations under `resources`, the deprecated `bases`, `components`, YAML streams, `List`
   kinds, `namespace`, `namePrefix`/`nameSuffix` and the three kustomization file names. The identities
   (group, kind, namespace, name) it finds must equal those `kustomize build` emits: no mocked kustomize.
-- What it cannot follow is named, never skipped silently: remote resources and generators (`unread`, which the
-  rules turn into a warning); a missing file, YAML that does not parse, a cycle (`errors`, which `kustomize build`
-  would fail on too: an error). Each has a case.
+- What it cannot follow is named, never skipped silently: remote resources, helm charts, `generators`,
+  `transformers` and `validators` (`unread`, which the rules turn into a warning); a missing file, YAML that does
+  not parse, a cycle (`errors`, which `kustomize build` would fail on too: an error). Each has a case.
+- `configMapGenerator` and `secretGenerator` make only ConfigMaps and Secrets: the check stays complete (kustomize
+  builds the same firewall and controller identities beside the generated data); a file they name that is not a
+  file is an error, and kustomize fails on the same bases.
 - Limits: a symlink loop, nesting deeper than MAX_NESTING, a file over the size limit; each ends with a named
   entry, never a hang or a traceback.
 - The CLI: `validate` on a base with a wrong firewall name, no MigrationController, a remote resource and a broken
@@ -27,7 +30,7 @@ from generator.cli import run
 from generator.mtc.holdings import identity
 from generator.spec import base as base_module
 from generator.spec.base import read_base
-from tests.oracles.tools import kustomize_build
+from tests.oracles.tools import ToolError, kustomize_build
 
 CONTROLLER = {
     "apiVersion": "migration.openshift.io/v1alpha1",
@@ -98,9 +101,10 @@ def test_identities_equal_what_kustomize_builds(tmp_path: Path) -> None:
                      "remote resource https://github.com/example/config//base?ref=v1", id="remote-url"),
         pytest.param({"kustomization.yaml": {"resources": ["github.com/example/config/base?ref=v1"]}},
                      "remote resource github.com/example/config/base", id="remote-git"),
-        pytest.param({"kustomization.yaml": {"configMapGenerator": [{"name": "x", "literals": ["a=b"]}]}},
-                     "`configMapGenerator` (generated objects are not read)", id="configmap-generator"),
         pytest.param({"kustomization.yaml": {"helmCharts": [{"name": "x"}]}}, "`helmCharts`", id="helm"),
+        pytest.param({"kustomization.yaml": {"helmChartInflationGenerator": [{"chartName": "x"}]}},
+                     "`helmChartInflationGenerator`", id="helm-inflation"),
+        pytest.param({"kustomization.yaml": {"validators": ["check.yaml"]}}, "`validators`", id="validators"),
         pytest.param({"kustomization.yaml": {"generators": ["gen.yaml"]}}, "`generators`", id="generators"),
         pytest.param({"kustomization.yaml": {"transformers": ["exec.yaml"]}}, "`transformers`", id="transformers"),
     ],
@@ -109,6 +113,51 @@ def test_what_cannot_be_read_is_named(tmp_path: Path, files: dict[str, object], 
     contents = read_base(write(tmp_path / "b", files))
     assert contents.errors == []
     assert any(unread in entry for entry in contents.unread), contents.unread
+
+
+DATA_GENERATORS: dict[str, object] = {
+    "configMapGenerator": [{"name": "settings", "literals": ["a=b"], "files": ["ca.crt", "key=data/cfg.txt"]},
+                           {"name": "env", "envs": ["app.env"]}],
+    "secretGenerator": [{"name": "creds", "env": "secret.env"}],
+}
+DATA_FILES: dict[str, object] = {"ca.crt": "x\n", "data/cfg.txt": "y\n", "app.env": "A=1\n", "secret.env": "S=2\n"}
+
+
+@pytest.mark.e2e
+def test_configmap_and_secret_generators_leave_the_check_complete(tmp_path: Path) -> None:
+    folder = write(tmp_path / "b", {"kustomization.yaml": {"resources": ["mc.yaml", "fw.yaml"], **DATA_GENERATORS},
+                                    "mc.yaml": CONTROLLER, "fw.yaml": firewall("payments"), **DATA_FILES})
+    contents = read_base(folder)
+    assert (contents.errors, contents.unread) == ([], [])
+    built = [d for d in yaml.safe_load_all(kustomize_build(folder)) if d]
+    assert sorted(d["kind"] for d in built if d["kind"] in ("ConfigMap", "Secret")) == [
+        "ConfigMap", "ConfigMap", "Secret"]
+    assert identities(contents.objects) == identities([d for d in built if d["kind"] not in ("ConfigMap", "Secret")])
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("generators", "error"),
+    [
+        pytest.param({"configMapGenerator": [{"name": "x", "files": ["key=missing.txt"]}]},
+                     "`configMapGenerator` names missing.txt, which is not a file", id="configmap-file"),
+        pytest.param({"configMapGenerator": [{"name": "x", "files": ["data"]}]},
+                     "`configMapGenerator` names data, which is not a file", id="configmap-folder"),
+        pytest.param({"secretGenerator": [{"name": "x", "envs": ["missing.env"]}]},
+                     "`secretGenerator` names missing.env, which is not a file", id="secret-envs"),
+        pytest.param({"secretGenerator": [{"name": "x", "env": "missing.env"}]},
+                     "`secretGenerator` names missing.env, which is not a file", id="secret-env"),
+    ],
+)
+def test_a_generator_file_that_is_not_there_is_an_error(tmp_path: Path, generators: dict[str, object],
+                                                        error: str) -> None:
+    folder = write(tmp_path / "b", {"kustomization.yaml": {"resources": ["mc.yaml"], **generators},
+                                    "mc.yaml": CONTROLLER, "data/f.txt": "x\n"})
+    contents = read_base(folder)
+    assert contents.unread == []
+    assert [e for e in contents.errors if error in e] == [f"kustomization.yaml: {error}"], contents.errors
+    with pytest.raises(ToolError):
+        kustomize_build(folder)
 
 
 @pytest.mark.parametrize(
@@ -215,8 +264,11 @@ def test_validate_reports_what_the_base_lacks(
         assert f"[{rule}]" in err
 
 
-def test_validate_passes_a_base_that_holds_everything(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write(tmp_path / "base", GOOD_BASE)
+@pytest.mark.parametrize("generators", [pytest.param({}, id="plain"), pytest.param(DATA_GENERATORS, id="data-gen")])
+def test_validate_passes_a_base_that_holds_everything(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      generators: dict[str, object]) -> None:
+    kustomization = {**GOOD_BASE["kustomization.yaml"], **generators}  # type: ignore[dict-item]
+    write(tmp_path / "base", {**GOOD_BASE, **DATA_FILES, "kustomization.yaml": kustomization})
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
     assert run(["validate", "--strict", str(spec)]) == 0

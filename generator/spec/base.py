@@ -4,9 +4,12 @@ Only what decides which objects exist, and under which name and namespace, is fo
 (`kustomization.yaml`, `.yml` or `Kustomization`), its `resources`, `bases` and `components` (files, and
 folders holding a kustomization, recursively), YAML streams and `...List` kinds, and the kustomization's
 `namespace`, `namePrefix` and `nameSuffix`. What cannot be followed without running kustomize or fetching
-something (remote resources, generators, helm charts, transformer plugins) is listed in `unread`: a check
-over the objects is then partial, never a silent pass. What makes `kustomize build` itself fail (a missing
-file, YAML that does not parse, a cycle) is listed in `errors`.
+something, and could produce or alter a MigrationController or an egress firewall (remote resources, helm
+charts, `generators`/`transformers`/`validators` plugins and exec functions, files over the limits) is listed in
+`unread`: a check over the objects is then partial, never a silent pass. `configMapGenerator` and
+`secretGenerator` only ever make ConfigMaps and Secrets, so they leave the check complete; only the files they
+name are checked to exist. What makes `kustomize build` itself fail (a missing file, YAML that does not parse, a
+cycle) is listed in `errors`.
 
 Reading is bounded like the spec loader: per-file size, a total size, a file count and a nesting depth, and
 symlinked folders are followed once per path (a loop is an error).
@@ -32,9 +35,10 @@ MAX_NESTING = 20
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|[?&]ref=|\.git(?:$|/|//)")
-# Kustomization fields that produce or rewrite objects through plugins or fetched content: not followed here.
-_GENERATORS = ("configMapGenerator", "secretGenerator", "helmCharts", "helmChartInflationGenerator", "generators",
-               "transformers", "validators")
+# Kustomization fields that may produce or rewrite any object through plugins or fetched content: not followed.
+_GENERATORS = ("helmCharts", "helmChartInflationGenerator", "generators", "transformers", "validators")
+# Built-in generators that make only ConfigMaps / Secrets: they cannot hide a MigrationController or a firewall.
+_DATA_GENERATORS = ("configMapGenerator", "secretGenerator")
 _PATCHES = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements")
 _CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
                    "SecurityContextConstraints", "StorageClass", "PersistentVolume", "PriorityClass"}
@@ -96,9 +100,26 @@ class _Reader:
         for key in _GENERATORS:
             if data.get(key):
                 self.contents.unread.append(f"{self.rel(file)}: `{key}` (generated objects are not read)")
+        for key in _DATA_GENERATORS:
+            self.generator_files(folder, file, key, data.get(key))
         if any(data.get(key) for key in _PATCHES):
             self.contents.patched = True
         return self.transform(objects, data)
+
+    def generator_files(self, folder: Path, file: Path, key: str, generators: object) -> None:
+        """The `files`/`envs`/`env` a ConfigMap/Secret generator names must be files: `kustomize build` fails else."""
+        if not isinstance(generators, list):
+            return
+        for generator in generators:
+            if not isinstance(generator, dict):
+                continue
+            files, envs, env = generator.get("files"), generator.get("envs"), generator.get("env")
+            paths = [e.partition("=")[2] or e for e in files if isinstance(e, str)] if isinstance(files, list) else []
+            paths += [e for e in envs if isinstance(e, str)] if isinstance(envs, list) else []
+            paths += [env] if isinstance(env, str) and env else []
+            for path in paths:
+                if not (folder / path).is_file():
+                    self.contents.errors.append(f"{self.rel(file)}: `{key}` names {path}, which is not a file")
 
     def entry(self, folder: Path, file: Path, entry: object, stack: tuple[Path, ...]) -> list[Obj]:
         if not isinstance(entry, str) or not entry:

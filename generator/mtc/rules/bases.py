@@ -50,7 +50,7 @@ def base_broken(ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("base-unchecked", Severity.WARNING)
 def base_unchecked(ctx: RuleContext) -> Iterator[Finding]:
-    """A base that cannot be read fully (remote resources, generators, plugins) is not fully checked.
+    """A base that cannot be read fully (remote resources, helm charts, generator/transformer plugins) is partial.
 
     Objects that live in the unread part may still be there; a missing one is then not reported, so this
     warning says the check was partial (never a silent pass).
