@@ -184,9 +184,9 @@ def _cluster(role: str) -> Obj:
         ),
         "appsDomain": Field(
             Str(),
-            "the domain mig-controller puts DVM routes under: this cluster's ingresses.config.openshift.io/cluster "
-            ".spec.domain, or the MigrationController's cluster_subdomain when set (not .spec.appsDomain); enables "
-            "exact dnsName firewall rules for DVM routes",
+            "the domain mig-controller puts DVM routes under (set on the target): the destination's "
+            "ingresses.config.openshift.io/cluster .spec.domain, or the MigrationController's cluster_subdomain when "
+            "set; not .spec.appsDomain. Enables exact dnsName firewall rules for DVM routes",
         ),
         "proxy": Field(_PROXY, _PROXY.description),
         "base": Field(
