@@ -382,7 +382,7 @@ def credential_source(ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("repository-url")
 def repository_url(ctx: RuleContext) -> Iterator[Finding]:
-    """The repository is an `http(s)://host[:port]` S3 endpoint without credentials, and a valid bucket name.
+    """The repository is an `http(s)://host[:port]` S3 endpoint without credentials.
 
     The MigStorage's `awsS3Url` is committed; keys come from `credentialsFrom` (facts §10).
 
@@ -392,7 +392,7 @@ def repository_url(ctx: RuleContext) -> Iterator[Finding]:
 
     Failing::
 
-        {s3Url: s3.example.com, bucket: Migration_Repo}
+        {s3Url: s3.example.com, bucket: migration-repo}
     """
     repo = ctx.pair.replication_repository
     if repo is None:
@@ -406,7 +406,24 @@ def repository_url(ctx: RuleContext) -> Iterator[Finding]:
             "the URL carries credentials, which would be committed to git",
             suggestion="use credentialsFrom",
         )
-    if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", repo.bucket):
+
+
+@rule("repository-bucket")
+def repository_bucket(ctx: RuleContext) -> Iterator[Finding]:
+    """The repository's `bucket` is an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens.
+
+    It becomes the MigStorage's `awsBucketName`; a name S3 refuses fails only when MTC first uses the storage.
+
+    Passing::
+
+        {s3Url: "https://s3.example.com", bucket: migration-repo}
+
+    Failing::
+
+        {s3Url: "https://s3.example.com", bucket: Migration_Repo}
+    """
+    repo = ctx.pair.replication_repository
+    if repo is not None and not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", repo.bucket):
         yield Finding((*repo.path, "bucket"), f"{repo.bucket!r} is not an S3 bucket name")
 
 
