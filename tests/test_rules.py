@@ -655,6 +655,49 @@ def test_file_rules_pass(tmp_path: Path) -> None:
     assert problems == []
 
 
+# --- spec §8 endpoint URLs are parsed when loaded ---------------------------------------------------------
+
+REPOSITORY = ["  replicationRepository:", "    name: mcg", "    s3Url: HTTPS://S3.example.com:8443/",
+              "    bucket: bucket1", "    credentialsFrom: {secretRef: mcg}"]
+
+
+def test_endpoint_urls_are_parsed_when_loaded(spec_dir: Path) -> None:
+    """The model holds the parsed URL and the text as written (rendered verbatim: output stays byte-identical)."""
+    pair, problems = parse_spec(spec(INSTALL, at=10, lines=REMOTE) + "\n".join(REPOSITORY) + "\n", "spec.yaml",
+                                spec_dir)
+    assert problems == []
+    assert pair is not None
+    assert pair.source.api_url is not None
+    assert pair.replication_repository is not None
+    api, s3 = pair.source.api_url, pair.replication_repository.s3_url
+    assert (api.text, api.address.scheme, api.address.host, api.address.port) == (
+        "https://api.src.example.com:6443", "https", "api.src.example.com", 6443)
+    assert (s3.text, s3.address.scheme, s3.address.host, s3.address.port) == (
+        "HTTPS://S3.example.com:8443/", "https", "s3.example.com", 8443)
+
+
+@pytest.mark.parametrize(
+    ("lines", "rule", "line"),
+    [
+        pytest.param(["    apiUrl: https://api.src.example.com:6443/path"], "registration-api-url", 10, id="api-path"),
+        pytest.param(["    apiUrl: 'https://'"], "registration-api-url", 10, id="api-no-host"),
+    ],
+)
+def test_an_unparseable_endpoint_url_is_a_structural_problem(spec_dir: Path, lines: list[str], rule: str,
+                                                             line: int) -> None:
+    pair, problems = parse_spec(spec(at=10, lines=lines), "spec.yaml", spec_dir)
+    assert pair is None
+    assert [(p.rule, p.line, p.path) for p in problems] == [(rule, line, "spec.source.apiUrl")]
+
+
+def test_an_unparseable_s3_url_is_a_structural_problem(spec_dir: Path) -> None:
+    text = spec(INSTALL) + "\n".join(REPOSITORY).replace("HTTPS://S3.example.com:8443/", "s3://bucket") + "\n"
+    pair, problems = parse_spec(text, "spec.yaml", spec_dir)
+    assert pair is None
+    assert [(p.rule, p.line, p.column, p.path) for p in problems] == [
+        ("repository-url", 20, 12, "spec.replicationRepository.s3Url")]
+
+
 # --- severities through the CLI ---------------------------------------------------------------------------
 
 

@@ -58,17 +58,17 @@ def _cluster(data: Mapping, role: Role, path: PathKey, parsed: Parsed) -> Cluste
         ),
         rsync_endpoint_type=EndpointType(data.get("rsyncEndpointType", "Route")),
         path=path,
-        **_remote(data, path),
+        **_remote(data, path, parsed),
     )
 
 
 # --- spec §8: install, replication repository, cluster registrations ---------------------------------------
 
 
-def _remote(data: Mapping, path: PathKey) -> Mapping:
+def _remote(data: Mapping, path: PathKey, parsed: Parsed) -> Mapping:
     token = data.get("tokenFrom")
     return {
-        "api_url": data.get("apiUrl"),
+        "api_url": parsed.get((*path, "apiUrl")),
         "ca_bundle_file": data.get("caBundleFile"),
         "insecure": data.get("insecure"),
         "token_from": TokenFrom(token.get("env"), token.get("file"), token.get("secretRef"), (*path, "tokenFrom"))
@@ -89,7 +89,7 @@ def _install(spec: Mapping) -> Install | None:
     )
 
 
-def _repository(spec: Mapping) -> ReplicationRepository | None:
+def _repository(spec: Mapping, parsed: Parsed) -> ReplicationRepository | None:
     data = spec.get("replicationRepository")
     if data is None:
         return None
@@ -98,7 +98,7 @@ def _repository(spec: Mapping) -> ReplicationRepository | None:
     env = creds.get("env") or {}
     return ReplicationRepository(
         name=data["name"],
-        s3_url=data["s3Url"],
+        s3_url=parsed[(*path, "s3Url")],
         bucket=data["bucket"],
         region=data.get("region", "us-east-1"),
         ca_bundle_file=data.get("caBundleFile"),
@@ -187,7 +187,7 @@ def build_model(source: Source, spec_dir: Path, parsed: Parsed | None = None) ->
         spec_dir=spec_dir,
         source_doc=source,
         install=_install(spec),
-        replication_repository=_repository(spec),
+        replication_repository=_repository(spec, parsed),
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.spec.values import IpNetwork, MtcVersion, OcpVersion, ProxyAddress
+from generator.spec.values import EndpointUrl, IpNetwork, MtcVersion, OcpVersion, ProxyAddress
 from generator.spec.yamlsource import PathKey, Source
 
 
@@ -74,7 +74,7 @@ class Cluster:
     rsync_endpoint_type: EndpointType  # meaningful on the target only; Route when unset
     path: PathKey = field(compare=False)
     # spec §8: where the control cluster reaches this one when it is registered as remote (MigCluster).
-    api_url: str | None = None
+    api_url: EndpointUrl | None = None  # parsed when loaded; rendered as written
     ca_bundle_file: str | None = None  # relative to the spec file
     insecure: bool | None = None
     token_from: TokenFrom | None = None
@@ -150,7 +150,7 @@ class ReplicationRepository:
     """spec §8: the MigStorage on the control cluster (MCG or any S3)."""
 
     name: str
-    s3_url: str
+    s3_url: EndpointUrl  # parsed when loaded; rendered as written
     bucket: str
     region: str
     ca_bundle_file: str | None

@@ -103,7 +103,10 @@ _PROXY = Obj(
 
 # spec §8: how the control cluster registers this cluster when it is the remote one (MigCluster).
 _REMOTE_FIELDS = {
-    "apiUrl": Field(Str(pattern=r"^https://"), "API server URL, needed when this cluster is registered as remote"),
+    "apiUrl": Field(
+        Str(pattern=r"^https://", parse=values.api_server_url),
+        "API server URL, needed when this cluster is registered as remote",
+    ),
     "caBundleFile": Field(Str(), "PEM CA bundle of the API server, relative to the spec file"),
     "insecure": Field(Bool(), "skip TLS verification of the API server (a warning; not with caBundleFile)"),
     "tokenFrom": Field(
@@ -138,7 +141,7 @@ _INSTALL = Obj(
 _REPOSITORY = Obj(
     {
         "name": Field(Str(pattern=DNS1123_LABEL), "MigStorage name", required=True),
-        "s3Url": Field(Str(pattern=r"^https?://"), "S3 endpoint URL", required=True),
+        "s3Url": Field(Str(pattern=r"^https?://", parse=values.s3_url), "S3 endpoint URL", required=True),
         "bucket": Field(Str(), "bucket name", required=True),
         "region": Field(Str(), "S3 region", default="us-east-1"),
         "caBundleFile": Field(Str(), "PEM CA bundle of the S3 endpoint, relative to the spec file"),

@@ -11,6 +11,8 @@ Each parser raises `ValueProblemError` (rule id, message, suggestion, severity):
 - `proxy-url` (error): `http://host:port` or `https://host:port` (httpProxy, httpsProxy), no path, query or fragment.
 - `stunnel-proxy-url` (error): the stunnel proxy is `http://host:port`.
 - `proxy-credentials` (error): any proxy URL carrying a user or password; the value is never echoed.
+- `registration-api-url` (error): a cluster's `apiUrl` is `https://host[:port]`, no credentials, path or query.
+- `repository-url` (error): `replicationRepository.s3Url` is `http(s)://host[:port]` without credentials.
 """
 
 from __future__ import annotations
@@ -275,3 +277,39 @@ def stunnel_url(text: str) -> ProxyAddress:
     if address.extra:
         raise ValueProblemError("stunnel-proxy-url", "the URL has a path, query or fragment", "write http://host:port")
     return address
+
+
+# --- spec §8 endpoint URLs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EndpointUrl:
+    """An endpoint URL as written (rendered verbatim: MigCluster `url`, MigStorage `awsS3Url`) and parsed."""
+
+    text: str
+    address: ProxyAddress
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def api_server_url(text: str) -> EndpointUrl:
+    """A cluster's `apiUrl`: the API server's `https://host:port` (MigCluster `url`), nothing else in it."""
+    address = parse_proxy_url(text)
+    if address is None or address.scheme != "https" or address.has_credentials or address.extra:
+        raise ValueProblemError(
+            "registration-api-url", "not an API server URL", "write https://api.<cluster domain>:6443 (8443 on 3.x)"
+        )
+    return EndpointUrl(text, address)
+
+
+def s3_url(text: str) -> EndpointUrl:
+    """`replicationRepository.s3Url`: an `http(s)://host[:port]` S3 endpoint; keys come from `credentialsFrom`."""
+    address = parse_proxy_url(text)
+    if address is None or address.scheme not in ("http", "https"):
+        raise ValueProblemError("repository-url", "not an S3 URL", "write https://host[:port]")
+    if address.has_credentials:
+        raise ValueProblemError(
+            "repository-url", "the URL carries credentials, which would be committed to git", "use credentialsFrom"
+        )
+    return EndpointUrl(text, address)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 from generator.mtc import install
-from generator.mtc.addresses import is_dns_subdomain, parse_ip, parse_network, parse_proxy_url
+from generator.mtc.addresses import is_dns_subdomain, parse_ip, parse_network
 from generator.mtc.mirror import MirrorMapping, load_mapping
 from generator.mtc.resolve import ResolvedCluster
 from generator.mtc.rules.registry import Finding, RuleContext, rule
@@ -257,30 +257,6 @@ def registration_unused(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding((*cluster.path, "apiUrl" if cluster.api_url else "tokenFrom"), f"not used: {why}", key=True)
 
 
-@rule("registration-api-url")
-def registration_api_url(ctx: RuleContext) -> Iterator[Finding]:
-    """`apiUrl` is the API server's `https://host:port`, with no credentials, path or query (MigCluster `url`).
-
-    Passing::
-
-        apiUrl: https://api.ocp412.example.com:6443
-
-    Failing::
-
-        apiUrl: http://api.ocp412.example.com:6443
-    """
-    for cluster in ctx.pair.clusters:
-        if cluster.api_url is None:
-            continue
-        address = parse_proxy_url(cluster.api_url)
-        if address is None or address.scheme != "https" or address.has_credentials or address.extra:
-            yield Finding(
-                (*cluster.path, "apiUrl"),
-                "not an API server URL",
-                suggestion="write https://api.<cluster domain>:6443 (8443 on 3.x)",
-            )
-
-
 @rule("registration-insecure", Severity.WARNING)
 def registration_insecure(ctx: RuleContext) -> Iterator[Finding]:
     """`insecure: true` makes the control cluster skip the API server's certificate check (MigCluster).
@@ -380,34 +356,6 @@ def credential_source(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(path, f"{secret_ref!r} is not a Secret name")
 
 
-@rule("repository-url")
-def repository_url(ctx: RuleContext) -> Iterator[Finding]:
-    """The repository is an `http(s)://host[:port]` S3 endpoint without credentials.
-
-    The MigStorage's `awsS3Url` is committed; keys come from `credentialsFrom` (facts §10).
-
-    Passing::
-
-        {s3Url: "https://s3-openshift-storage.apps.ocp412.example.com", bucket: migration-repo}
-
-    Failing::
-
-        {s3Url: s3.example.com, bucket: migration-repo}
-    """
-    repo = ctx.pair.replication_repository
-    if repo is None:
-        return
-    address = parse_proxy_url(repo.s3_url)
-    if address is None or address.scheme not in ("http", "https"):
-        yield Finding((*repo.path, "s3Url"), "not an S3 URL", suggestion="write https://host[:port]")
-    elif address.has_credentials:
-        yield Finding(
-            (*repo.path, "s3Url"),
-            "the URL carries credentials, which would be committed to git",
-            suggestion="use credentialsFrom",
-        )
-
-
 @rule("repository-bucket")
 def repository_bucket(ctx: RuleContext) -> Iterator[Finding]:
     """The repository's `bucket` is an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens.
@@ -457,9 +405,9 @@ def repository_behind_proxy(ctx: RuleContext) -> Iterator[Finding]:
         proxy: {httpProxy: "http://proxy:3128", noProxy: [.svc]}
     """
     repo = ctx.pair.replication_repository
-    address = parse_proxy_url(repo.s3_url) if repo is not None else None
-    if address is None:
+    if repo is None:
         return
+    address = repo.s3_url.address
     for cluster in ctx.pair.clusters:
         proxy = cluster.proxy
         if proxy is None or (proxy.http_proxy is None and proxy.https_proxy is None):

@@ -111,7 +111,7 @@ def mig_storage(repo: ReplicationRepository, ca_b64: str | None, creds_secret: s
         "awsBucketName": repo.bucket,
         "awsRegion": region,
         "awsS3ForcePathStyle": True,  # facts §10: forced true whenever a URL is set
-        "awsS3Url": repo.s3_url,
+        "awsS3Url": repo.s3_url.text,
         "credsSecretRef": ref,
     }
     if ca_b64 is not None:

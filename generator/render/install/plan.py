@@ -87,7 +87,9 @@ def _control(pair: ClusterPair, secrets: RenderSecrets, out: InstallRender) -> N
     if remote.token_from is not None and remote.token_from.secret_ref is None and secrets.token is not None:
         out.secrets.append(objects.opaque_secret(token_name, {facts.TOKEN_KEY: secrets.token}))
     ca = facts.ca_bundle_b64(pair.spec_dir, remote.ca_bundle_file) if remote.ca_bundle_file else None
-    out.wiring.append(objects.mig_cluster_remote(remote.name, remote.api_url, token_name, ca, bool(remote.insecure)))
+    out.wiring.append(
+        objects.mig_cluster_remote(remote.name, remote.api_url.text, token_name, ca, bool(remote.insecure))
+    )
 
 
 def _where(obj: Obj) -> tuple[str, str]:
