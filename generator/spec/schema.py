@@ -93,8 +93,8 @@ _CONTROLLER_REF = Obj(
 
 _PROXY = Obj(
     {
-        "httpProxy": Field(Str(parse=values.proxy_url), "http_proxy override, http://host:port"),
-        "httpsProxy": Field(Str(parse=values.proxy_url), "https_proxy override, http://host:port"),
+        "httpProxy": Field(Str(parse=values.proxy_url), "http_proxy override, http://host:port or https://host:port"),
+        "httpsProxy": Field(Str(parse=values.proxy_url), "https_proxy override, http://host:port or https://host:port"),
         "noProxy": Field(ListOf(Str()), "no_proxy entries: domain, .domain, *, IP or CIDR"),
     },
     "MigrationController proxy override for this cluster (replaces the inherited cluster-wide proxy).",
