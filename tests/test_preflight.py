@@ -11,7 +11,8 @@ Test design notes:
 * Bad or partial state: not YAML, binary, a List with a broken item, an unknown kind, an alias, a migrated
   namespace missing, a cluster without state, a missing file, kubectl absent for --context: each is a problem
   naming the file and the object, exit 2, never a traceback; the state files are never written (hash and
-  mtime checked).
+  mtime checked). Reading a state file shares the spec loader's bounded reader: a missing file, a folder, a file
+  over the size cap and an endless device are each one file-level problem with the state's own wording.
 * CLI: text, JSON and GitHub formats, exit 0 when nothing blocks after the output, 1 otherwise; the shipped
   example in examples/preflight/ exits 1 for the namespace whose firewall the spec does not declare.
 """
@@ -28,8 +29,10 @@ import pytest
 import yaml
 
 from generator.cli import run
+from generator.preflight import state as state_module
 from generator.preflight.analyse import Report, Row
 from generator.preflight.run import UNREADABLE_RULES, preflight
+from generator.problems import ProblemsError
 from tests.conftest import EXAMPLES
 
 Obj = dict[str, Any]
@@ -378,6 +381,30 @@ def test_context_without_kubectl(
     west = write_list(tmp_path / "west.yaml", [ns("shop")])
     assert run(["preflight", str(spec), "--context", "east=prod-east", "--state", f"west={west}"]) == 2
     assert "kubectl is not on the PATH" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("make", "rule", "message"),
+    [
+        pytest.param(lambda d: d / "absent.yaml", "unreadable-file", "no such file", id="missing"),
+        pytest.param(lambda d: d, "unreadable-file", "is a directory, expected an exported state (YAML)", id="folder"),
+        pytest.param(lambda d: write_list(d / "big.yaml", [ns(f"n{i}") for i in range(20)]), "file-too-large",
+                     "bytes; the limit is 100", id="too-large"),
+        pytest.param(lambda _: Path("/dev/zero"), "file-too-large", "input is more than 100 bytes",
+                     id="endless-device"),
+    ],
+)
+def test_state_file_reading_is_bounded_and_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Any,
+                                                  rule: str, message: str) -> None:
+    path = make(tmp_path)
+    if not path.exists() and rule != "unreadable-file":
+        pytest.skip(f"needs {path}")
+    monkeypatch.setattr(state_module, "MAX_STATE_BYTES", 100)
+    with pytest.raises(ProblemsError) as caught:
+        state_module.load_state_file(path, "east.yaml")
+    assert [(p.file, p.rule, p.line) for p in caught.value.problems] == [("east.yaml", rule, 0)]
+    assert message in caught.value.problems[0].message
+    assert rule in UNREADABLE_RULES
 
 
 def test_unreadable_rules_cover_every_state_error() -> None:

@@ -21,7 +21,7 @@ import yaml
 from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, compile_firewall
 from generator.preflight.netpol import Policy, PolicyError, compile_policy
 from generator.problems import Problem, ProblemsError, Severity
-from generator.spec.yamlsource import MAX_DEPTH
+from generator.spec.yamlsource import MAX_DEPTH, read_bounded
 
 MAX_STATE_BYTES = 256 * 1024 * 1024  # a 10,000-policy export is about 10 MiB
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -64,20 +64,13 @@ def _fail(file: str, rule: str, message: str, fix: str = "") -> ProblemsError:
 
 def read_state_bytes(path: Path, display: str) -> bytes:
     """Read a state file, bounded; never opened for writing."""
-    try:
-        if path.is_dir():
-            raise _fail(display, "unreadable-file", "is a directory, expected an exported state (YAML)")
-        size = path.stat().st_size
-        if size > MAX_STATE_BYTES:
-            raise _fail(display, "file-too-large", f"file is {size:,} bytes; the limit is {MAX_STATE_BYTES:,}")
-        with path.open("rb") as stream:
-            return stream.read(MAX_STATE_BYTES + 1)
-    except FileNotFoundError:
-        raise _fail(display, "unreadable-file", "no such file") from None
-    except PermissionError:
-        raise _fail(display, "unreadable-file", "permission denied") from None
-    except OSError as exc:
-        raise _fail(display, "unreadable-file", f"cannot read: {exc.strerror or exc}") from None
+    return read_bounded(
+        path,
+        display,
+        limit=MAX_STATE_BYTES,
+        expected="an exported state (YAML)",
+        too_large=lambda size: f"file is {size:,} bytes; the limit is {MAX_STATE_BYTES:,}",
+    )
 
 
 def _decode(raw: bytes, display: str) -> str:

@@ -6,7 +6,7 @@ cap, a node budget that also stops alias bombs (aliases are expanded while walki
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,27 +72,44 @@ def _file_problem(file: str, rule: str, message: str, suggestion: str = "") -> P
     return ProblemsError([Problem(file, 0, 0, "", Severity.ERROR, rule, message, suggestion)])
 
 
-def read_text(path: Path, display: str) -> str:
-    """Read a spec file as UTF-8 text, refusing what is not a small text file."""
+def read_bounded(
+    path: Path, display: str, *, limit: int, expected: str, too_large: Callable[[int], str], fix: str = ""
+) -> bytes:
+    """Read at most `limit` bytes of a file, or raise a clean file-level problem (never a traceback).
+
+    `expected` names what the file should be (for a folder given instead); `too_large(size)` is the message
+    for a file over `limit`, with `fix` as its suggestion. The read itself is bounded too: a device such as
+    /dev/zero reports size 0 and never ends.
+    """
     try:
         if path.is_dir():
-            raise _file_problem(display, "unreadable-file", "is a directory, expected a ClusterPair YAML file")
+            raise _file_problem(display, "unreadable-file", f"is a directory, expected {expected}")
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise _file_problem(
-                display,
-                "file-too-large",
-                f"file is {size:,} bytes; a ClusterPair spec must be under {MAX_BYTES:,} bytes",
-                "split the namespaces over several ClusterPair specs",
-            )
-        with path.open("rb") as stream:  # bounded: a device such as /dev/zero reports size 0 and never ends
-            raw = stream.read(MAX_BYTES + 1)
+        if size > limit:
+            raise _file_problem(display, "file-too-large", too_large(size), fix)
+        with path.open("rb") as stream:
+            raw = stream.read(limit + 1)
     except FileNotFoundError:
         raise _file_problem(display, "unreadable-file", "no such file") from None
     except PermissionError:
         raise _file_problem(display, "unreadable-file", "permission denied") from None
     except OSError as exc:
         raise _file_problem(display, "unreadable-file", f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > limit:
+        raise _file_problem(display, "file-too-large", f"input is more than {limit:,} bytes, the limit", fix)
+    return raw
+
+
+def read_text(path: Path, display: str) -> str:
+    """Read a spec file as UTF-8 text, refusing what is not a small text file."""
+    raw = read_bounded(
+        path,
+        display,
+        limit=MAX_BYTES,
+        expected="a ClusterPair YAML file",
+        too_large=lambda size: f"file is {size:,} bytes; a ClusterPair spec must be under {MAX_BYTES:,} bytes",
+        fix="split the namespaces over several ClusterPair specs",
+    )
     return decode(raw, display)
 
 
