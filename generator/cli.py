@@ -240,6 +240,64 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_argocd_generate(args: argparse.Namespace) -> int:
+    """Argo CD CMP generate: a YAML stream on stdout, or a message on stderr and exit 1 with stdout empty."""
+    from generator.render.yamlout import dump_stream  # noqa: PLC0415
+    from generator.runtimes import argocd  # noqa: PLC0415
+
+    try:
+        output = argocd.generate(Path.cwd(), os.environ)
+    except ProblemsError as exc:
+        sys.stderr.write(format_text(exc.problems))
+        return EXIT_PROBLEMS
+    sys.stderr.write(format_text(output.problems))  # on success Argo CD only logs stderr in the sidecar
+    sys.stdout.write(dump_stream(output.objects))
+    return EXIT_OK
+
+
+def _repo_path(spec_dir: Path) -> str | None:
+    """SPEC-DIR's path inside its git repository: as given when relative and inside, else found from `.git`."""
+    given = PurePosixPath(spec_dir.as_posix())
+    if not spec_dir.is_absolute() and ".." not in given.parts:
+        return os.path.normpath(given.as_posix()).replace(os.sep, "/")
+    here = spec_dir.resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return here.relative_to(folder).as_posix()
+    return None
+
+
+def _cmd_appset(args: argparse.Namespace) -> int:
+    """Print an ApplicationSet for a folder of specs; 0, or 2 with the problems on stderr."""
+    from generator import appset  # noqa: PLC0415
+    from generator.render.yamlout import dump_document  # noqa: PLC0415
+    from generator.runtimes.argocd import Mode  # noqa: PLC0415
+
+    spec_dir = Path(args.spec_dir)
+    if not spec_dir.is_dir():
+        sys.stderr.write(f"mtc-policygen appset: {args.spec_dir}: not a folder\n")
+        return EXIT_USAGE
+    prefix = args.path_prefix if args.path_prefix is not None else _repo_path(spec_dir)
+    if prefix is None:
+        sys.stderr.write(f"mtc-policygen appset: {args.spec_dir} is not inside a git repository; give --path-prefix\n")
+        return EXIT_USAGE
+    options = appset.Options(
+        repo_url=args.repo_url,
+        revision=args.revision,
+        path_prefix=prefix.strip("/"),
+        name=args.name,
+        namespace=args.namespace,
+        project=args.project,
+        mode=Mode(args.mode),
+    )
+    items, problems = appset.elements(spec_dir, options)
+    sys.stderr.write(format_text(problems))
+    if has_errors(problems, strict=args.strict):
+        return EXIT_USAGE
+    sys.stdout.write(dump_document(appset.application_set(items, options)))
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from generator.spec.schema import json_schema  # noqa: PLC0415
 
@@ -283,6 +341,36 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster", required=True, metavar="NAME")
     common(p)
     p.set_defaults(func=_cmd_render)
+
+    p = sub.add_parser(
+        "argocd-generate",
+        help="Argo CD plugin: print the objects of the app folder's ClusterPair for one cluster",
+        description="Run by argocd-cmp-server in the Application's folder (plugin.yaml). Parameters come from "
+        "the environment: cluster (required), mode (all|policies|controller), spec (file name when the folder "
+        "holds several specs); KUBE_API_VERSIONS picks the egress firewall kind when the spec leaves it open.",
+    )
+    p.set_defaults(func=_cmd_argocd_generate)
+
+    p = sub.add_parser(
+        "appset",
+        help="print an Argo CD ApplicationSet: one Application per pair and cluster, rendered by the plugin",
+    )
+    p.add_argument("spec_dir", metavar="SPEC-DIR", help="folder of ClusterPair specs (searched recursively)")
+    p.add_argument("--repo-url", required=True, metavar="URL", help="the git repository Argo CD reads")
+    p.add_argument("--revision", required=True, metavar="REV", help="branch, tag or commit to render")
+    p.add_argument(
+        "--path-prefix",
+        metavar="PATH",
+        help="SPEC-DIR's path inside the repository (default: SPEC-DIR when relative, else found from .git)",
+    )
+    p.add_argument("--name", default="mtc-policygen", help="the ApplicationSet's name (default: mtc-policygen)")
+    p.add_argument("--namespace", default="argocd", help="Argo CD's namespace (default: argocd)")
+    p.add_argument("--project", default="default", help="Argo CD project of the Applications (default: default)")
+    p.add_argument(
+        "--mode", choices=("all", "policies", "controller"), default="all", help="the plugin's mode parameter"
+    )
+    p.add_argument("--strict", action="store_true", help="warnings fail too")
+    p.set_defaults(func=_cmd_appset)
 
     p = sub.add_parser("schema", help="print the JSON Schema of ClusterPair")
     p.set_defaults(func=_cmd_schema)
