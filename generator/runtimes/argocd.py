@@ -230,13 +230,31 @@ def base_problems(pair: ClusterPair, clusters: Iterable[str]) -> list[Problem]:
     return out
 
 
-def _network_warning(pair: ClusterPair, cluster: str, detected: NetworkType | None) -> list[Problem]:
+def _network_problems(pair: ClusterPair, cluster: str, detected: NetworkType | None) -> list[Problem]:
+    """Where the cluster's APIs and the spec disagree, or neither tells the firewall kind."""
     declared = pair.source.network_type
-    if cluster != pair.source.name or detected is None or declared is None or declared is detected:
+    needs_kind = any(ns.egress_firewall is not None for ns in pair.namespaces)
+    path = (*pair.source.path, "networkType")
+    if cluster != pair.source.name:
+        return []
+    if declared is None and detected is None and needs_kind:
+        return [
+            Problem(
+                _SOURCE,
+                0,
+                0,
+                "",
+                Severity.INFO,
+                "argocd-network-type",
+                f"{API_VERSIONS_VAR} lists neither {facts.EGRESS_FIREWALL_API} (OVN-Kubernetes) nor "
+                f"{facts.EGRESS_NETWORK_POLICY_API} (OpenShift SDN), so the destination's plugin is unknown",
+            )
+        ]
+    if detected is None or declared is None or declared is detected:
         return []
     return [
         pair.source_doc.problem(
-            (*pair.source.path, "networkType"),
+            path,
             "argocd-network-type",
             f"the spec says {declared.value} but the cluster serves the egress firewall API of {detected.value}; "
             "the spec is followed",
@@ -277,7 +295,7 @@ def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
     detected = detected_network_type(request.api_versions)
     env = Environment(network_types={request.cluster: detected} if detected is not None else {})
     problems = open_network_type([*problems, *validate(pair, env)], pair, request.cluster)
-    problems += _network_warning(pair, request.cluster, detected)
+    problems += _network_problems(pair, request.cluster, detected)
     problems += base_problems(pair, [request.cluster])
     if has_errors(problems):
         raise ProblemsError(problems)
