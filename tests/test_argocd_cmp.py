@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +31,9 @@ import yaml
 from generator.runtimes import argocd
 from tests.conftest import EXAMPLES, REPO
 from tests.oracles.argocd_cmp import (
-    CmdResult,
+    CmpServer,
     Request,
-    copy_repo,
     discover,
-    generate,
     load_plugin,
     parse_manifests,
     plugin_name,
@@ -184,32 +181,10 @@ def plugin() -> dict[str, Any]:
     return load_plugin(REPO / "plugin.yaml")
 
 
-@dataclass(frozen=True)
-class Cmp:
-    """One argocd-cmp-server with the committed plugin.yaml, the fixture repo and the sidecar environment."""
-
-    plugin: dict[str, Any]
-    repo_src: Path
-    workdir: Path
-    sidecar: dict[str, str]
-
-    def copy(self) -> Path:
-        return copy_repo(self.repo_src, self.workdir)
-
-    def run(self, req: Request, *, drop: Sequence[str] = ()) -> CmdResult:
-        copy = self.copy()
-        env = {**{k: v for k, v in self.sidecar.items() if k not in drop}, **request_env(req)}
-        app_dir = copy / req.app_path
-        assert discover(self.plugin, app_dir, env), f"{req.app_path}: discovery must match before generate runs"
-        result = generate(self.plugin, app_dir, env)
-        if result.returncode == 0:  # the hard rule: success always carries objects
-            assert parse_manifests(result.stdout), "exit 0 with no objects: Argo CD would prune everything"
-        return result
-
-
 @pytest.fixture
-def cmp(plugin: dict[str, Any], repo_src: Path, sidecar: dict[str, str], tmp_path: Path) -> Cmp:
-    return Cmp(plugin, repo_src, tmp_path, sidecar)
+def cmp(plugin: dict[str, Any], repo_src: Path, sidecar: dict[str, str], tmp_path: Path) -> CmpServer:
+    """The server the Applications of these tests are sent to; `run` checks exit 0 always carries objects."""
+    return CmpServer(plugin, repo_src, tmp_path, sidecar)
 
 
 def _params(**values: str) -> list[dict[str, Any]]:
@@ -266,14 +241,14 @@ DISCOVERY = [
 
 
 @pytest.mark.parametrize(("app_path", "matches"), DISCOVERY)
-def test_discovery_matches_only_clusterpair_folders(cmp: Cmp, app_path: str, matches: bool) -> None:
+def test_discovery_matches_only_clusterpair_folders(cmp: CmpServer, app_path: str, matches: bool) -> None:
     copy = cmp.copy()
     env = {**cmp.sidecar, **request_env(Request(app_path, has_plugin_block=False))}
     assert discover(cmp.plugin, copy / app_path, env) is matches
     assert bool(argocd.discover(copy / app_path)) is matches, "argocd-generate must find what discovery found"
 
 
-def test_discovery_without_grep_finds_nothing_and_never_fails(cmp: Cmp, tmp_path: Path) -> None:
+def test_discovery_without_grep_finds_nothing_and_never_fails(cmp: CmpServer, tmp_path: Path) -> None:
     bare = tmp_path / "bin"
     bare.mkdir()
     (bare / "sh").symlink_to(shutil.which("sh") or "/bin/sh")
@@ -282,7 +257,7 @@ def test_discovery_without_grep_finds_nothing_and_never_fails(cmp: Cmp, tmp_path
     assert discover(cmp.plugin, copy / "pairs/classic", env) is False
 
 
-def test_repo_copy_has_no_exec_bits(cmp: Cmp) -> None:
+def test_repo_copy_has_no_exec_bits(cmp: CmpServer) -> None:
     copy = cmp.copy()
     assert (cmp.repo_src / "pairs/classic/clusterpair.yaml").stat().st_mode & 0o111
     assert not (copy / "pairs/classic/clusterpair.yaml").stat().st_mode & 0o111
@@ -300,7 +275,7 @@ GENERATE = [
 
 @pytest.mark.parametrize(("app_path", "cluster", "spec"), GENERATE)
 def test_output_is_what_render_prints_for_that_cluster(
-    cmp: Cmp,
+    cmp: CmpServer,
     app_path: str,
     cluster: str,
     spec: str,
@@ -316,7 +291,7 @@ def test_output_is_what_render_prints_for_that_cluster(
         assert obj["kind"] != "ResourceList"
 
 
-def test_migrationcontroller_is_never_pruned_or_deleted(cmp: Cmp) -> None:
+def test_migrationcontroller_is_never_pruned_or_deleted(cmp: CmpServer) -> None:
     result = cmp.run(Request("pairs/classic", parameters=_params(cluster="ocp412")))
     controller = next(o for o in parse_manifests(result.stdout) if o["kind"] == "MigrationController")
     options = controller["metadata"]["annotations"]["argocd.argoproj.io/sync-options"].split(",")
@@ -363,7 +338,7 @@ PARAMETERS = [
 
 @pytest.mark.parametrize(("req", "cluster"), PARAMETERS)
 def test_cluster_comes_from_parameters_or_plugin_env(
-    cmp: Cmp,
+    cmp: CmpServer,
     req: Request,
     cluster: str | None,
 ) -> None:
@@ -387,7 +362,7 @@ MODES = [
 
 
 @pytest.mark.parametrize(("mode", "kinds"), MODES)
-def test_mode_selects_the_objects_the_application_owns(cmp: Cmp, mode: str, kinds: set[str]) -> None:
+def test_mode_selects_the_objects_the_application_owns(cmp: CmpServer, mode: str, kinds: set[str]) -> None:
     req = Request("pairs/nodeport", parameters=_params(cluster="ocp414-east", mode=mode))
     result = cmp.run(req)
     assert result.returncode == 0, result.stderr
@@ -410,7 +385,7 @@ API_VERSIONS = [
 
 @pytest.mark.parametrize(("apis", "kind", "api_version"), API_VERSIONS)
 def test_firewall_kind_follows_the_cluster_when_the_spec_leaves_it_open(
-    cmp: Cmp,
+    cmp: CmpServer,
     apis: tuple[str, ...],
     kind: str,
     api_version: str,
@@ -424,7 +399,7 @@ def test_firewall_kind_follows_the_cluster_when_the_spec_leaves_it_open(
     assert firewalls[0]["spec"]["egress"][0]["type"] == "Allow"
 
 
-def test_firewall_kind_unknown_is_an_error_on_the_source(cmp: Cmp) -> None:
+def test_firewall_kind_unknown_is_an_error_on_the_source(cmp: CmpServer) -> None:
     req = Request("pairs/open-network", api_versions=("v1", "apps/v1"), parameters=_params(cluster="ocp412-src"))
     result = cmp.run(req)
     assert result.returncode != 0
@@ -433,7 +408,7 @@ def test_firewall_kind_unknown_is_an_error_on_the_source(cmp: Cmp) -> None:
     assert "KUBE_API_VERSIONS lists neither k8s.ovn.org/v1" in result.stderr
 
 
-def test_the_target_application_does_not_need_the_source_network_plugin(cmp: Cmp) -> None:
+def test_the_target_application_does_not_need_the_source_network_plugin(cmp: CmpServer) -> None:
     req = Request("pairs/open-network", api_versions=OVN_APIS, parameters=_params(cluster="ocp414-dst"))
     result = cmp.run(req)
     assert result.returncode == 0, result.stderr
@@ -444,7 +419,7 @@ def test_the_target_application_does_not_need_the_source_network_plugin(cmp: Cmp
 
 
 @pytest.mark.parametrize("app_path", ["pairs/secret-env", "pairs/secret-file"])
-def test_proxy_password_is_read_at_render_time_and_url_encoded(cmp: Cmp, app_path: str) -> None:
+def test_proxy_password_is_read_at_render_time_and_url_encoded(cmp: CmpServer, app_path: str) -> None:
     result = cmp.run(Request(app_path, parameters=_params(cluster="ocp412")))
     assert result.returncode == 0, result.stderr
     controller = next(o for o in parse_manifests(result.stdout) if o["kind"] == "MigrationController")
@@ -453,7 +428,7 @@ def test_proxy_password_is_read_at_render_time_and_url_encoded(cmp: Cmp, app_pat
     assert PASSWORD not in result.stderr
 
 
-def test_missing_password_fails_without_output(cmp: Cmp) -> None:
+def test_missing_password_fails_without_output(cmp: CmpServer) -> None:
     req = Request("pairs/secret-env", parameters=_params(cluster="ocp412"))
     result = cmp.run(req, drop=["DVM_PROXY_PASSWORD"])
     assert (result.returncode, result.stdout) == (1, "")
@@ -502,7 +477,7 @@ FAILURES = [
 
 
 @pytest.mark.parametrize(("req", "message"), FAILURES)
-def test_failure_exits_non_zero_with_empty_stdout(cmp: Cmp, req: Request, message: str) -> None:
+def test_failure_exits_non_zero_with_empty_stdout(cmp: CmpServer, req: Request, message: str) -> None:
     result = cmp.run(req)
     assert result.returncode != 0
     assert result.stdout == ""

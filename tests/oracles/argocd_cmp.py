@@ -37,6 +37,7 @@ import yaml
 
 __all__ = [
     "CmdResult",
+    "CmpServer",
     "Request",
     "copy_repo",
     "discover",
@@ -226,3 +227,31 @@ def parse_manifests(stdout: str) -> list[dict[str, Any]]:
         else:
             objects.append(doc)
     return objects
+
+
+@dataclass(frozen=True)
+class CmpServer:
+    """One argocd-cmp-server: a plugin.yaml, the repo it is sent, its work dir and its container env."""
+
+    plugin: dict[str, Any]
+    repo_src: Path
+    workdir: Path
+    sidecar: dict[str, str]
+
+    def copy(self) -> Path:
+        return copy_repo(self.repo_src, self.workdir)
+
+    def run(self, req: Request, *, drop: Sequence[str] = ()) -> CmdResult:
+        """Discovery (which must match: a named plugin's rules still apply), then generate."""
+        copy = self.copy()
+        env = {**{k: v for k, v in self.sidecar.items() if k not in drop}, **request_env(req)}
+        app_dir = copy / req.app_path
+        if not discover(self.plugin, app_dir, env):
+            raise PluginError(
+                f'could not find cmp-server plugin with name "{plugin_name(self.plugin)}" supporting the given '
+                f"repository ({req.app_path})"
+            )
+        result = generate(self.plugin, app_dir, env)
+        if result.returncode == 0 and not parse_manifests(result.stdout):
+            raise PluginError("exit 0 with no objects: Argo CD would prune everything the Application owns")
+        return result
