@@ -1,7 +1,10 @@
-"""The `mtc-policygen` command line: a thin layer that loads, checks, renders and writes through the library.
+"""The `mtc-policygen` command line: parse arguments, call `generator.api`, print. Nothing else lives here.
 
 Exit codes (spec §6): 0 ok, 1 problems, 2 usage or unreadable input. Problems go to stderr as
 `file:line:col: severity: field.path: message`; no command prints a traceback for bad input.
+
+Each subcommand is one `_add_<name>` function (its arguments) and one `_cmd_<name>` function (its work),
+listed in `COMMANDS`; adding a command adds one such pair.
 """
 
 from __future__ import annotations
@@ -10,29 +13,20 @@ import argparse
 import gc
 import json
 import os
+import shlex
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
 
-from generator import __version__
+from generator import __version__, api
 from generator.mtc.network import Environment
-from generator.mtc.rules import validate
-from generator.problems import (
-    Problem,
-    ProblemsError,
-    Severity,
-    format_github,
-    format_json,
-    format_text,
-    has_errors,
-)
-from generator.spec.load import load_spec
-from generator.spec.model import ClusterPair
+from generator.problems import Problem, ProblemsError, format_github, format_json, format_text, has_errors
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _UNREADABLE_RULES = {"unreadable-file", "file-too-large", "not-yaml", "no-specs"}
-_SPEC_MARKER = "mtc-policygen.io/"
+PROGRESS_DELAY_ENV = "MTC_POLICYGEN_PROGRESS_DELAY"  # seconds before a progress line shows (default 1)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,71 +34,6 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(EXIT_USAGE)
-
-
-@dataclass
-class _Loaded:
-    pairs: list[ClusterPair] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-
-def _expand(inputs: Sequence[str]) -> tuple[list[Path], list[Problem]]:
-    """Spec files, and the ClusterPair files directly inside given folders (by their apiVersion)."""
-    files: list[Path] = []
-    problems: list[Problem] = []
-    for raw in inputs:
-        path = Path(raw)
-        if not path.is_dir():
-            files.append(path)
-            continue
-        found = []
-        for candidate in sorted([*path.glob("*.yaml"), *path.glob("*.yml")]):
-            try:
-                with candidate.open(encoding="utf-8", errors="replace") as stream:
-                    head = stream.read(65536)  # bounded: a huge file is refused by the loader, not read here
-            except OSError:
-                head = _SPEC_MARKER  # let the loader report why it cannot be read
-            if _SPEC_MARKER in head:
-                found.append(candidate)
-        if not found:
-            problems.append(
-                Problem(
-                    raw,
-                    0,
-                    0,
-                    "",
-                    Severity.ERROR,
-                    "no-specs",
-                    "no ClusterPair spec (*.yaml with apiVersion mtc-policygen.io/...) in this folder",
-                )
-            )
-        files += found
-    return files, problems
-
-
-def _load(inputs: Sequence[str], env: Environment, *, unique_names: bool = False) -> _Loaded:
-    """Load and check specs; `unique_names` (generate) refuses two specs writing the same overlays/<pair>/."""
-    files, problems = _expand(inputs)
-    loaded = _Loaded(problems=problems)
-    names: dict[str, str] = {}
-    for file in files:
-        pair, found = load_spec(file)
-        loaded.problems += found
-        if pair is None:
-            continue
-        loaded.problems += validate(pair, env)
-        if unique_names and pair.name in names:
-            loaded.problems.append(
-                pair.source_doc.problem(
-                    ("metadata", "name"),
-                    "duplicate-pair",
-                    f"pair {pair.name!r} is also defined in {names[pair.name]}",
-                    suggestion="give each ClusterPair its own name",
-                )
-            )
-        names.setdefault(pair.name, str(file))
-        loaded.pairs.append(pair)
-    return loaded
 
 
 def _report(problems: Sequence[Problem], fmt: str) -> None:
@@ -122,115 +51,170 @@ def _exit_code(problems: Sequence[Problem], strict: bool) -> int:
     return EXIT_PROBLEMS if has_errors(problems, strict=strict) else EXIT_OK
 
 
-# --- commands ---------------------------------------------------------------------------------------------
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+class _Progress:
+    """`what done/total` on one line of a terminal's stderr, once a run has lasted a while; never in a pipe."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        try:
+            self.delay = float(os.environ.get(PROGRESS_DELAY_ENV, "1"))
+        except ValueError:
+            self.delay = 1.0
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.start < self.delay or (now - self.last < 0.1 and done < total):
+            return
+        self.last = now
+        self.shown = True
+        self.stream.write(f"\r{what}: {done:,}/{total:,}\033[K")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.shown = False
+
+
+# --- validate ---------------------------------------------------------------------------------------------
+
+
+def _add_validate(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    p = sub.add_parser("validate", help="check ClusterPair specs")
+    p.add_argument("specs", nargs="+", metavar="SPEC-or-DIR")
+    p.add_argument(
+        "--skip-non-specs",
+        action="store_true",
+        help="skip files given that are not ClusterPair specs (by their text), as a pre-commit hook does",
+    )
+    return p
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    loaded = _load(args.specs, Environment())
+    loaded = api.load_specs(args.specs, Environment(), specs_only=args.skip_non_specs)
     _report(loaded.problems, args.format)
     code = _exit_code(loaded.problems, args.strict)
     if code == EXIT_OK and args.format == "text":
-        sys.stderr.write(f"ok: {len(loaded.pairs)} ClusterPair spec(s) valid\n")
+        skipped = f"; {_plural(len(loaded.skipped), 'other YAML file')} skipped" if loaded.skipped else ""
+        sys.stderr.write(f"ok: {len(loaded.pairs)} ClusterPair spec(s) valid{skipped}\n")
     return code
 
 
-def _spec_label(spec_file: Path, out_dir: Path) -> str:
-    rel = os.path.relpath(spec_file.resolve(), out_dir.resolve().parent)
-    return PurePosixPath(Path(rel)).as_posix()
+# --- generate ---------------------------------------------------------------------------------------------
+
+
+def _add_generate(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    p = sub.add_parser("generate", help="write Kustomize overlays for ClusterPair specs")
+    p.add_argument("specs", nargs="+", metavar="SPEC-or-DIR")
+    p.add_argument("-o", "--output", default="overlays", help="overlays folder (default: overlays)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 when the overlays are stale")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every file added, changed or removed")
+    p.add_argument(
+        "--allow-secrets-in-output",
+        action="store_true",
+        help="write the stunnel proxy password into the overlays (they are usually committed)",
+    )
+    return p
+
+
+def _changes(run: api.GenerateRun, verbose: bool) -> str:
+    """Per pair: files added, changed, removed (and each file with -v)."""
+    lines = []
+    for pair in run.changes:
+        counts = f"{len(pair.added)} added, {len(pair.modified)} changed, {len(pair.removed)} removed"
+        lines.append(f"  {pair.pair}: {counts}\n")
+        if verbose:
+            marks = [("+", pair.added), ("~", pair.modified), ("-", pair.removed)]
+            files = sorted((path, mark) for mark, paths in marks for path in paths)
+            lines += [f"    {mark} {path}\n" for path, mark in files]
+    return "".join(lines)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from generator.overlay.files import cluster_files  # noqa: PLC0415 - keeps `render` cold start small
-    from generator.overlay.writer import PairFiles, apply, plan  # noqa: PLC0415
-    from generator.render.plan import render_pair  # noqa: PLC0415
-    from generator.secrets import read_password  # noqa: PLC0415
-
+    usage = api.output_dir_problem(args.output)
+    if usage:
+        args.parser.error(f"-o {args.output!r}: {usage}")
     env = Environment()
-    loaded = _load(args.specs, env, unique_names=True)
+    progress = _Progress(sys.stderr)
+    loaded = api.load_specs(args.specs, env, unique_names=True, progress=progress)
     problems = list(loaded.problems)
-    for pair in loaded.pairs:
-        proxy = pair.dvm.stunnel_tcp_proxy
-        if proxy is not None and proxy.password_from is not None and not args.allow_secrets_in_output:  # spec §7
-            problems.append(
-                pair.source_doc.problem(
-                    (*proxy.path, "passwordFrom"),
-                    "secret-in-output",
-                    f"the stunnel proxy password ({proxy.password_from.describe()}) would be written into overlays "
-                    "that are committed to git; generate refuses it",
-                    suggestion="render it at apply time (render, the KRM function or the Argo CD plugin), or pass "
-                    "--allow-secrets-in-output",
-                )
-            )
+    if not args.allow_secrets_in_output:
+        problems += api.secret_in_output(loaded.pairs)
     code = _exit_code(problems, args.strict)
     if code != EXIT_OK:
+        progress.clear()
         _report(problems, args.format)
         return code
     out_dir = Path(args.output)
     try:
-        pair_files = []
-        for pair in loaded.pairs:
-            password = read_password(pair) if args.allow_secrets_in_output else None
-            label = _spec_label(pair.spec_dir / Path(pair.source_doc.file).name, out_dir)
-            files: dict[str, str] = {}
-            for render in render_pair(pair, env, password):
-                overlay_dir = out_dir / pair.name / render.cluster.name
-                for name, text in cluster_files(render, label, pair.spec_dir, overlay_dir).items():
-                    files[f"{pair.name}/{render.cluster.name}/{name}"] = text
-            pair_files.append(PairFiles(pair.name, label, files))
-        the_plan = plan(out_dir, pair_files)
+        run = api.plan_generate(
+            loaded.pairs, out_dir, env, allow_secrets=args.allow_secrets_in_output, progress=progress
+        )
+        progress.clear()
         if args.check:
             _report(problems, args.format)
-            if the_plan.stale:
-                sys.stderr.write(f"{out_dir}: overlays are stale; run mtc-policygen generate\n")
-                sys.stderr.write("".join(f"  {line}\n" for line in the_plan.summary()))
+            if run.plan.stale:
+                command = shlex.join(["mtc-policygen", "generate", *args.specs, "-o", args.output])
+                sys.stderr.write(f"{out_dir}: overlays are stale; run: {command}\n")
+                sys.stderr.write(_changes(run, args.verbose))
                 return EXIT_PROBLEMS
-            sys.stderr.write(f"{out_dir}: overlays are up to date\n")
+            sys.stderr.write(f"{out_dir}: overlays are up to date ({_plural(run.pairs, 'pair')})\n")
             return EXIT_OK
-        apply(the_plan)
+        run.apply()
     except ProblemsError as exc:
+        progress.clear()
         _report([*problems, *exc.problems], args.format)
         return _exit_code(exc.problems, args.strict) or EXIT_PROBLEMS
     _report(problems, args.format)
-    changes = the_plan.summary()
-    sys.stderr.write(f"{out_dir}: {len(pair_files)} pair(s), {len(changes)} file(s) changed\n")
-    sys.stderr.write("".join(f"  {line}\n" for line in changes))
+    plan = run.plan
+    total = len(plan.added) + len(plan.modified) + len(plan.removed)
+    sys.stderr.write(
+        f"{out_dir}: {_plural(run.pairs, 'pair')}, {total} file(s) changed ({len(plan.added)} added, "
+        f"{len(plan.modified)} changed, {len(plan.removed)} removed); {run.rendered} rendered, "
+        f"{run.pairs - run.rendered} unchanged\n"
+    )
+    sys.stderr.write(_changes(run, args.verbose))
     return EXIT_OK
 
 
+# --- render -----------------------------------------------------------------------------------------------
+
+
+def _add_render(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    p = sub.add_parser("render", help="print one cluster's objects as a YAML stream")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--cluster", required=True, metavar="NAME")
+    return p
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
-    from generator.render.plan import render_pair  # noqa: PLC0415
     from generator.render.yamlout import dump_stream  # noqa: PLC0415
-    from generator.secrets import password_for  # noqa: PLC0415
 
     env = Environment()
-    loaded = _load([args.spec], env)
+    loaded = api.load_specs([args.spec], env)
     problems = list(loaded.problems)
-    pair = loaded.pairs[0] if loaded.pairs else None
-    if pair is not None and args.cluster not in {c.name for c in pair.clusters}:
-        names = ", ".join(c.name for c in pair.clusters)
-        problems.append(
-            Problem(
-                args.spec,
-                0,
-                0,
-                "",
-                Severity.ERROR,
-                "unknown-cluster",
-                f"--cluster {args.cluster!r} is not a cluster of pair {pair.name!r}",
-                f"one of: {names}",
-            )
-        )
     code = _exit_code(problems, args.strict)
-    if code != EXIT_OK or pair is None:
+    if code != EXIT_OK or not loaded.pairs:
         _report(problems, args.format)
         return code or EXIT_PROBLEMS
+    pair = loaded.pairs[0]
     try:
-        password = password_for(pair, args.cluster)
+        render = api.render_one(pair, api.cluster_of(pair, args.cluster, args.spec, "--cluster"), env)
     except ProblemsError as exc:
         _report([*problems, *exc.problems], args.format)
         return EXIT_PROBLEMS
     _report(problems, args.format)
-    render = next(r for r in render_pair(pair, env, password) if r.cluster.name == args.cluster)
     if any(f.whole is None for f in render.firewalls):
         sys.stderr.write(
             "note: EgressFirewall/EgressNetworkPolicy patches are shown as partial objects holding only "
@@ -240,8 +224,21 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- argocd-generate --------------------------------------------------------------------------------------
+
+
+def _add_argocd_generate(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    return sub.add_parser(
+        "argocd-generate",
+        help="Argo CD plugin: print the objects of the app folder's ClusterPair for one cluster",
+        description="Run by argocd-cmp-server in the Application's folder (plugin.yaml). Parameters come from "
+        "the environment: cluster (required), mode (all|policies|controller), spec (file name when the folder "
+        "holds several specs); KUBE_API_VERSIONS picks the egress firewall kind when the spec leaves it open.",
+    )
+
+
 def _cmd_argocd_generate(args: argparse.Namespace) -> int:
-    """Argo CD CMP generate: a YAML stream on stdout, or a message on stderr and exit 1 with stdout empty."""
+    """A YAML stream on stdout, or the problems on stderr and exit 1 with stdout empty (Argo CD shows stderr)."""
     from generator.render.yamlout import dump_stream  # noqa: PLC0415
     from generator.runtimes import argocd  # noqa: PLC0415
 
@@ -255,32 +252,53 @@ def _cmd_argocd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- appset -----------------------------------------------------------------------------------------------
+
+
+def _add_appset(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "appset", help="print an Argo CD ApplicationSet: one Application per pair and cluster, rendered by the plugin"
+    )
+    p.add_argument("spec_dir", metavar="SPEC-DIR", help="folder of ClusterPair specs (searched recursively)")
+    p.add_argument("--repo-url", required=True, metavar="URL", help="the git repository Argo CD reads")
+    p.add_argument("--revision", required=True, metavar="REV", help="branch, tag or commit to render")
+    p.add_argument(
+        "--path-prefix",
+        metavar="PATH",
+        help="SPEC-DIR's path inside the repository (default: SPEC-DIR when relative, else found from .git)",
+    )
+    p.add_argument("--name", default="mtc-policygen", help="the ApplicationSet's name (default: mtc-policygen)")
+    p.add_argument("--namespace", default="argocd", help="Argo CD's namespace (default: argocd)")
+    p.add_argument("--project", default="default", help="Argo CD project of the Applications (default: default)")
+    p.add_argument(
+        "--mode", choices=("all", "policies", "controller"), default="all", help="the plugin's mode parameter"
+    )
+    p.add_argument("--strict", action="store_true", help="warnings fail too")
+    return p
+
+
 def _repo_path(spec_dir: Path) -> str | None:
     """SPEC-DIR's path inside its git repository: as given when relative and inside, else found from `.git`."""
-    given = PurePosixPath(spec_dir.as_posix())
-    if not spec_dir.is_absolute() and ".." not in given.parts:
-        return os.path.normpath(given.as_posix()).replace(os.sep, "/")
+    if not spec_dir.is_absolute() and ".." not in spec_dir.parts:
+        return Path(os.path.normpath(spec_dir)).as_posix()
     here = spec_dir.resolve()
-    for folder in (here, *here.parents):
-        if (folder / ".git").exists():
-            return here.relative_to(folder).as_posix()
-    return None
+    root = api.repository_root(here)
+    return here.relative_to(root).as_posix() if root is not None else None
 
 
 def _cmd_appset(args: argparse.Namespace) -> int:
-    """Print an ApplicationSet for a folder of specs; 0, or 2 with the problems on stderr."""
+    """The ApplicationSet on stdout; 0, or 2 with the problems on stderr."""
     from generator import appset  # noqa: PLC0415
     from generator.render.yamlout import dump_document  # noqa: PLC0415
     from generator.runtimes.argocd import Mode  # noqa: PLC0415
 
     spec_dir = Path(args.spec_dir)
     if not spec_dir.is_dir():
-        sys.stderr.write(f"mtc-policygen appset: {args.spec_dir}: not a folder\n")
-        return EXIT_USAGE
+        args.parser.error(f"{args.spec_dir}: not a folder")
     prefix = args.path_prefix if args.path_prefix is not None else _repo_path(spec_dir)
     if prefix is None:
-        sys.stderr.write(f"mtc-policygen appset: {args.spec_dir} is not inside a git repository; give --path-prefix\n")
-        return EXIT_USAGE
+        args.parser.error(f"{args.spec_dir} is not inside a git repository; give --path-prefix")
+        return EXIT_USAGE  # not reached: error() exits with it
     options = appset.Options(
         repo_url=args.repo_url,
         revision=args.revision,
@@ -298,6 +316,13 @@ def _cmd_appset(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- schema -----------------------------------------------------------------------------------------------
+
+
+def _add_schema(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    return sub.add_parser("schema", help="print the JSON Schema of ClusterPair")
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from generator.spec.schema import json_schema  # noqa: PLC0415
 
@@ -305,75 +330,42 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- the parser -------------------------------------------------------------------------------------------
+
+AddParser = Callable[["argparse._SubParsersAction[_Parser]"], argparse.ArgumentParser]
+Command = Callable[[argparse.Namespace], int]
+
+# Each entry: the function adding the subcommand's arguments, the one doing its work, and whether it takes the
+# common --format and --strict options.
+COMMANDS: list[tuple[AddParser, Command, bool]] = [
+    (_add_validate, _cmd_validate, True),
+    (_add_generate, _cmd_generate, True),
+    (_add_render, _cmd_render, True),
+    (_add_argocd_generate, _cmd_argocd_generate, False),
+    (_add_appset, _cmd_appset, False),
+    (_add_schema, _cmd_schema, False),
+]
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="how problems are shown (text on stderr; json and github on stdout)",
+    )
+    p.add_argument("--strict", action="store_true", help="warnings fail too")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mtc-policygen", description="GitOps policy generator for MTC Direct Volume Migration.")
     parser.add_argument("--version", action="version", version=f"mtc-policygen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--format",
-            choices=("text", "json", "github"),
-            default="text",
-            help="how problems are shown (text on stderr; json and github on stdout)",
-        )
-        p.add_argument("--strict", action="store_true", help="warnings fail too")
-
-    p = sub.add_parser("validate", help="check ClusterPair specs")
-    p.add_argument("specs", nargs="+", metavar="SPEC")
-    common(p)
-    p.set_defaults(func=_cmd_validate)
-
-    p = sub.add_parser("generate", help="write Kustomize overlays for ClusterPair specs")
-    p.add_argument("specs", nargs="+", metavar="SPEC-or-DIR")
-    p.add_argument("-o", "--output", default="overlays", help="overlays folder (default: overlays)")
-    p.add_argument("--check", action="store_true", help="write nothing; exit 1 when the overlays are stale")
-    p.add_argument(
-        "--allow-secrets-in-output",
-        action="store_true",
-        help="write the stunnel proxy password into the overlays (they are usually committed)",
-    )
-    common(p)
-    p.set_defaults(func=_cmd_generate)
-
-    p = sub.add_parser("render", help="print one cluster's objects as a YAML stream")
-    p.add_argument("spec", metavar="SPEC")
-    p.add_argument("--cluster", required=True, metavar="NAME")
-    common(p)
-    p.set_defaults(func=_cmd_render)
-
-    p = sub.add_parser(
-        "argocd-generate",
-        help="Argo CD plugin: print the objects of the app folder's ClusterPair for one cluster",
-        description="Run by argocd-cmp-server in the Application's folder (plugin.yaml). Parameters come from "
-        "the environment: cluster (required), mode (all|policies|controller), spec (file name when the folder "
-        "holds several specs); KUBE_API_VERSIONS picks the egress firewall kind when the spec leaves it open.",
-    )
-    p.set_defaults(func=_cmd_argocd_generate)
-
-    p = sub.add_parser(
-        "appset",
-        help="print an Argo CD ApplicationSet: one Application per pair and cluster, rendered by the plugin",
-    )
-    p.add_argument("spec_dir", metavar="SPEC-DIR", help="folder of ClusterPair specs (searched recursively)")
-    p.add_argument("--repo-url", required=True, metavar="URL", help="the git repository Argo CD reads")
-    p.add_argument("--revision", required=True, metavar="REV", help="branch, tag or commit to render")
-    p.add_argument(
-        "--path-prefix",
-        metavar="PATH",
-        help="SPEC-DIR's path inside the repository (default: SPEC-DIR when relative, else found from .git)",
-    )
-    p.add_argument("--name", default="mtc-policygen", help="the ApplicationSet's name (default: mtc-policygen)")
-    p.add_argument("--namespace", default="argocd", help="Argo CD's namespace (default: argocd)")
-    p.add_argument("--project", default="default", help="Argo CD project of the Applications (default: default)")
-    p.add_argument(
-        "--mode", choices=("all", "policies", "controller"), default="all", help="the plugin's mode parameter"
-    )
-    p.add_argument("--strict", action="store_true", help="warnings fail too")
-    p.set_defaults(func=_cmd_appset)
-
-    p = sub.add_parser("schema", help="print the JSON Schema of ClusterPair")
-    p.set_defaults(func=_cmd_schema)
+    for add, command, common in COMMANDS:
+        p = add(sub)
+        if common:
+            _add_common(p)
+        p.set_defaults(func=command, parser=p)
     return parser
 
 

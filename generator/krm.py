@@ -11,22 +11,24 @@ done yet: an input item that the function would generate again is reported inste
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from generator import __version__, api
+from generator.api import SPEC_FILE_ANNOTATION
 from generator.mtc.network import Environment
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, format_text, has_errors, krm_results
-from generator.render.plan import render_pair
 from generator.render.yamlout import dump_document
-from generator.secrets import password_for
 from generator.spec.load import load_spec, parse_spec
 from generator.spec.model import ClusterPair
 from generator.spec.yamlsource import load_yaml
 
 CLUSTER_ANNOTATION = "mtc-policygen.io/cluster"
-SPEC_FILE_ANNOTATION = "mtc-policygen.io/spec-file"
+EXIT_USAGE = 2
 _FUNCTION_ANNOTATIONS = ("config.kubernetes.io/function", "config.k8s.io/function")
 
 
@@ -74,13 +76,7 @@ def _process(resource_list: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
         problems += validate(pair, env)
     if pair is None or has_errors(problems):
         return items, problems
-    names = {c.name for c in pair.clusters}
-    if cluster not in names:
-        raise _fail(
-            f"{CLUSTER_ANNOTATION}: {cluster!r} is not a cluster of pair {pair.name!r} ({', '.join(sorted(names))})"
-        )
-    password = password_for(pair, cluster)
-    render = next(r for r in render_pair(pair, env, password) if r.cluster.name == cluster)
+    render = api.render_one(pair, api.cluster_of(pair, cluster, "functionConfig", f"{CLUSTER_ANNOTATION}:"), env)
     existing = {_identity(i) for i in items if not _is_function_config(i)}
     generated = render.objects()
     clashes = [obj for obj in generated if _identity(obj) in existing]
@@ -112,7 +108,33 @@ def _identity(obj: dict[str, Any]) -> tuple[str, str, str, str]:
     return (str(obj.get("apiVersion")), str(obj.get("kind")), str(meta.get("namespace")), str(meta.get("name")))
 
 
-def main() -> int:
+_DESCRIPTION = """\
+KRM exec function of mtc-policygen: reads one ResourceList on stdin and writes it back with the objects of one
+cluster of a ClusterPair added. Run it through `kustomize build --enable-alpha-plugins --enable-exec` or
+`kpt fn eval --exec mtc-policygen-krm`; the function config is a ClusterPair with the annotation
+mtc-policygen.io/cluster and either an inline spec or mtc-policygen.io/spec-file.
+"""
+
+
+def _arguments(argv: Sequence[str] | None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="mtc-policygen-krm",
+        description=_DESCRIPTION,
+        epilog="Exit codes: 0 ok, 1 problems (also in the ResourceList's results), 2 usage.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"mtc-policygen-krm {__version__}")
+    parser.parse_args(argv)  # --help and --version exit here; anything else is a usage error (exit 2)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _arguments(argv)
+    if sys.stdin.isatty():
+        sys.stderr.write(
+            "mtc-policygen-krm: stdin is a terminal; this KRM function reads a ResourceList on stdin. "
+            "Run it through kustomize or kpt (see mtc-policygen-krm --help).\n"
+        )
+        return EXIT_USAGE
     resource_list: dict[str, Any] = {}
     try:
         resource_list = _read_resource_list(sys.stdin.read())

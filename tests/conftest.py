@@ -1,7 +1,9 @@
-"""Shared fixtures: paths of the repository and helpers to run the CLI in-process."""
+"""Shared fixtures: paths of the repository, the installed console scripts, and helpers to run the CLI."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,20 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+
+# The console scripts end-to-end tests run: those of the venv the built wheel was installed into (`make test`
+# sets MTC_POLICYGEN_BIN), else those of the venv running pytest. Run them with a working directory outside
+# the repository, so that `generator` is imported from where the package was installed.
+BIN_ENV = "MTC_POLICYGEN_BIN"
+INSTALLED_BIN = Path(os.environ.get(BIN_ENV) or Path(sys.executable).parent)
+
+
+def installed_script(name: str) -> Path:
+    """`mtc-policygen` or `mtc-policygen-krm` as installed; a missing one fails the test, it never skips."""
+    script = INSTALLED_BIN / name
+    if not script.is_file():
+        pytest.fail(f"{script} is not installed (${BIN_ENV}={os.environ.get(BIN_ENV, '')!r})")
+    return script
 
 
 @pytest.fixture

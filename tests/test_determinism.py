@@ -10,7 +10,8 @@ Test design notes:
   * ``generate`` of the examples, the render-time example and the golden cases writes byte-identical trees,
     manifest included. Each seed gets its own copy of the inputs, laid out the same way, so the spec paths
     in the file headers match.
-  * The subprocesses run in threads, because each one mostly waits on interpreter start.
+  * The subprocesses run in threads, because each one mostly waits on interpreter start. Each runs in its
+    seed's folder (outside git), so the paths in the file headers, relative to the current folder, match.
 * Permutations: a Hypothesis property over a few rich specs. Permuting the namespace list and the lists
   that are sets by meaning (cidrs, noProxy, supplemental groups) must not change a byte of the rendered
   objects or of the overlay files. The order of a firewall's existing ``rules`` is meaningful (first match
@@ -27,7 +28,6 @@ import copy
 import os
 import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -43,22 +43,22 @@ from generator.overlay.files import cluster_files
 from generator.render.plan import render_pair
 from generator.render.yamlout import dump_stream
 from generator.spec.load import parse_spec
-from tests.conftest import EXAMPLES, GOLDEN
+from tests.conftest import EXAMPLES, GOLDEN, INSTALLED_BIN
 
 Obj = dict[str, Any]
 SEEDS = ("0", "1", "12345")
-CLI = Path(sys.executable).parent / "mtc-policygen"
+CLI = INSTALLED_BIN / "mtc-policygen"
 PASSWORD = "det-Pa55:w/rd@x"
 
 
-def _cli(argv: list[str], seed: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(argv: list[str], seed: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONHASHSEED": seed, "DVM_PROXY_PASSWORD": PASSWORD}
     return subprocess.run([str(CLI), *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
-def _parallel(jobs: list[tuple[Any, list[str], str]]) -> dict[Any, subprocess.CompletedProcess[str]]:
+def _parallel(jobs: list[tuple[Any, list[str], str, Path]]) -> dict[Any, subprocess.CompletedProcess[str]]:
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {key: pool.submit(_cli, argv, seed) for key, argv, seed in jobs}
+        futures = {key: pool.submit(_cli, argv, seed, cwd) for key, argv, seed, cwd in jobs}
         return {key: future.result() for key, future in futures.items()}
 
 
@@ -75,9 +75,9 @@ RENDER_TARGETS = [
 
 
 @pytest.mark.e2e
-def test_render_is_byte_identical_across_hash_seeds() -> None:
+def test_render_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
     jobs = [
-        ((spec, cluster, seed), ["render", str(spec), "--cluster", cluster], seed)
+        ((spec, cluster, seed), ["render", str(spec), "--cluster", cluster], seed, tmp_path)
         for spec, cluster in RENDER_TARGETS
         for seed in SEEDS
     ]
@@ -106,7 +106,7 @@ def test_generate_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
             shutil.copytree(case, work / "golden" / case.name)
         golden_specs = [str(p) for p in sorted((work / "golden").glob("*/spec.yaml"))]
         jobs += [
-            ((seed, "examples"), ["generate", str(work / "examples"), "-o", str(work / "out-examples")], seed),
+            ((seed, "examples"), ["generate", str(work / "examples"), "-o", str(work / "out-examples")], seed, work),
             (
                 (seed, "render-time"),
                 [
@@ -117,11 +117,13 @@ def test_generate_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
                     "--allow-secrets-in-output",
                 ],
                 seed,
+                work,
             ),
             (
                 (seed, "golden"),
                 ["generate", *golden_specs, "-o", str(work / "out-golden"), "--allow-secrets-in-output"],
                 seed,
+                work,
             ),
         ]
     results = _parallel(jobs)

@@ -31,6 +31,7 @@ Test design notes:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -46,6 +47,7 @@ import pytest
 
 from generator.cli import run
 from generator.overlay import writer
+from tests.conftest import REPO
 
 OUT = "overlays"
 MANIFEST = ".mtc-policygen-manifest.json"
@@ -120,8 +122,10 @@ def _write_specs(root: Path, alpha_namespaces: str = ALPHA_NAMESPACES, *, beta: 
 
 
 def _generate(root: Path, *extra: str, specs: list[str] | None = None) -> int:
+    """`generate` run from `root`: outside git, file headers name the spec relative to the current folder."""
     targets = specs if specs is not None else [str(root / "specs")]
-    return run(["generate", *targets, "-o", str(root / OUT), *extra])
+    with contextlib.chdir(root):
+        return run(["generate", *targets, "-o", str(root / OUT), *extra])
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -235,7 +239,7 @@ def test_check_reports_stale_overlays_and_writes_nothing(
     change(workspace)
     before = _state(workspace / OUT)
     capsys.readouterr()
-    assert _generate(workspace, "--check") == 1
+    assert _generate(workspace, "--check", "-v") == 1
     err = capsys.readouterr().err
     assert "stale" in err
     summary = {line.strip() for line in err.splitlines()}
@@ -561,7 +565,8 @@ sys.exit(run(sys.argv[1:]))
 def _killed_generate(ws: Path, target: str, after: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", KILLER, "generate", str(ws / "specs"), "-o", str(ws / OUT)],
-        env={**os.environ, "KILL_AT": target, "KILL_AFTER": str(after)},
+        cwd=ws,
+        env={**os.environ, "KILL_AT": target, "KILL_AFTER": str(after), "PYTHONPATH": str(REPO)},
         capture_output=True,
         text=True,
         timeout=120,

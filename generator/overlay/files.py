@@ -64,11 +64,21 @@ def firewall_file(namespace: str, *, patch: bool) -> str:
     return f"egressfirewall-{namespace}{'-patch' if patch else ''}.yaml"
 
 
-def cluster_files(render: ClusterRender, spec_label: str, spec_dir: Path, overlay_dir: Path) -> dict[str, str]:
-    """`{file name: text}` of one cluster's overlay folder, kustomization included."""
+def cluster_files(
+    render: ClusterRender,
+    spec_label: str,
+    spec_dir: Path,
+    overlay_dir: Path,
+    regenerate: str = "with: mtc-policygen generate",
+) -> dict[str, str]:
+    """`{file name: text}` of one cluster's overlay folder, kustomization included.
+
+    `spec_label` and `regenerate` (how to write the file again: "with: <command>") go into every file's header.
+    """
+    header = {"spec": spec_label, "regenerate": regenerate}
 
     def resource(body: str) -> str:
-        return _render("resource.yaml.j2", spec=spec_label, body=body.rstrip("\n"))
+        return _render("resource.yaml.j2", body=body.rstrip("\n"), **header)
 
     files: dict[str, str] = {}
     resource_list: list[str] = []
@@ -99,5 +109,5 @@ def cluster_files(render: ClusterRender, spec_label: str, spec_dir: Path, overla
             files[name] = resource(dump_document(fw.json6902()))
             patches.append(_Patch(name, fw.target()))
 
-    files[KUSTOMIZATION] = _render("kustomization.yaml.j2", spec=spec_label, resources=resource_list, patches=patches)
+    files[KUSTOMIZATION] = _render("kustomization.yaml.j2", resources=resource_list, patches=patches, **header)
     return files

@@ -28,11 +28,26 @@ _MANIFEST_KIND = "mtc-policygen-manifest"
 
 @dataclass(frozen=True)
 class PairFiles:
-    """What one ClusterPair produces: files relative to the output folder (`<pair>/<cluster>/<file>`)."""
+    """What one ClusterPair produces: files relative to the output folder (`<pair>/<cluster>/<file>`).
+
+    `files` is None for a pair whose inputs have not changed since the last run (same `digest`) and whose
+    files on disk are intact (`intact`): it is not rendered again, and the plan keeps its recorded entry.
+    """
 
     pair: str
-    spec: str  # the spec as shown in file headers, relative to the output folder's parent
-    files: dict[str, str]
+    spec: str  # the spec relative to the output folder's parent: the manifest's anchor, whatever the cwd
+    files: dict[str, str] | None
+    digest: str = ""  # the inputs' digest (spec, tool, base, header), recorded in the manifest
+
+
+@dataclass(frozen=True)
+class PairChanges:
+    """What a run changes in one pair's files (paths relative to the output folder)."""
+
+    pair: str
+    added: tuple[str, ...]
+    modified: tuple[str, ...]
+    removed: tuple[str, ...]
 
 
 @dataclass
@@ -40,6 +55,8 @@ class Plan:
     out_dir: Path
     manifest: dict[str, dict[str, object]]
     new_manifest: dict[str, dict[str, object]]
+    generator: str = ""  # the tool that wrote the manifest last (version and a digest of its code)
+    new_generator: str = ""
     changed_pairs: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     modified: list[str] = field(default_factory=list)
@@ -48,14 +65,41 @@ class Plan:
 
     @property
     def stale(self) -> bool:
-        return bool(self.added or self.modified or self.removed) or self.manifest != self.new_manifest
+        """Files differ from what this run produces, or the manifest records other files or specs.
+
+        Input digests are left out: another tool build that writes the same files does not make overlays stale.
+        """
+        if self.added or self.modified or self.removed:
+            return True
+        return _without_digests(self.manifest) != _without_digests(self.new_manifest)
+
+    @property
+    def outdated(self) -> bool:
+        """Anything to write, the manifest's input digests included (so that the next run can skip)."""
+        return self.stale or self.manifest != self.new_manifest or self.generator != self.new_generator
 
     def summary(self) -> list[str]:
+        """One line per changed file: `+ path`, `~ path` or `- path`, sorted by path."""
         lines = [f"+ {p}" for p in self.added] + [f"~ {p}" for p in self.modified]
         return sorted(lines + [f"- {p}" for p in self.removed], key=lambda line: line[2:])
 
+    def by_pair(self) -> list[PairChanges]:
+        """The changed files grouped by pair, pairs sorted; pairs without a changed file are left out."""
+        groups: dict[str, tuple[list[str], list[str], list[str]]] = {}
+        for index, paths in enumerate((self.added, self.modified, self.removed)):
+            for path in paths:
+                groups.setdefault(path.split("/", 1)[0], ([], [], []))[index].append(path)
+        return [
+            PairChanges(pair, tuple(sorted(a)), tuple(sorted(m)), tuple(sorted(r)))
+            for pair, (a, m, r) in sorted(groups.items())
+        ]
 
-def _digest(text: str) -> str:
+
+def _without_digests(pairs: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+    return {pair: {k: v for k, v in entry.items() if k != "digest"} for pair, entry in pairs.items()}
+
+
+def digest_text(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -70,11 +114,17 @@ def _os_error(out_dir: Path, action: str, exc: OSError) -> ProblemsError:
 
 
 def read_manifest(out_dir: Path) -> dict[str, dict[str, object]]:
+    """The pairs the manifest records: `{pair: {"spec": ..., "files": {path: sha256}, "digest": ...}}`."""
+    return load_manifest(out_dir)[0]
+
+
+def load_manifest(out_dir: Path) -> tuple[dict[str, dict[str, object]], str]:
+    """The recorded pairs and the tool that recorded them ("" when unknown)."""
     path = out_dir / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {}
+        return {}, ""
     except (OSError, ValueError) as exc:
         raise _problem(
             out_dir,
@@ -84,11 +134,15 @@ def read_manifest(out_dir: Path) -> dict[str, dict[str, object]]:
         ) from None
     if not isinstance(data, dict) or data.get("kind") != _MANIFEST_KIND or not isinstance(data.get("pairs"), dict):
         raise _problem(out_dir, "manifest", f"{MANIFEST} is not an mtc-policygen manifest")
-    return data["pairs"]  # type: ignore[no-any-return]
+    generator = data.get("generator")
+    return data["pairs"], generator if isinstance(generator, str) else ""
 
 
-def _manifest_text(pairs: dict[str, dict[str, object]]) -> str:
-    return json.dumps({"kind": _MANIFEST_KIND, "version": 1, "pairs": pairs}, indent=2, sort_keys=True) + "\n"
+def _manifest_text(pairs: dict[str, dict[str, object]], generator: str) -> str:
+    data: dict[str, object] = {"kind": _MANIFEST_KIND, "version": 1, "pairs": pairs}
+    if generator:
+        data["generator"] = generator
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
 def _owned(entry: dict[str, object]) -> dict[str, str]:
@@ -96,76 +150,165 @@ def _owned(entry: dict[str, object]) -> dict[str, str]:
     return dict(files) if isinstance(files, dict) else {}
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except (UnicodeDecodeError, IsADirectoryError):
-        return "\0"  # something else stands there; never equal to generated text
+class _Tree:
+    """What stands at each path under the output folder, one `os.scandir` per folder (not a stat per file)."""
+
+    FILE, DIR, OTHER = "file", "dir", "other"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._listings: dict[str, dict[str, str] | None] = {}
+
+    def _listing(self, folder: str) -> dict[str, str] | None:
+        """`{name: kind}` of a folder ("" is the root), or None when no folder stands there."""
+        if folder not in self._listings:
+            if folder and self.kind(folder) != self.DIR:
+                self._listings[folder] = None
+                return None
+            try:
+                with os.scandir(self.root / folder) as entries:
+                    listing = {}
+                    for entry in entries:
+                        try:
+                            is_dir, is_file = entry.is_dir(), entry.is_file()
+                        except OSError:
+                            is_dir = is_file = False
+                        listing[entry.name] = self.DIR if is_dir else self.FILE if is_file else self.OTHER
+            except (FileNotFoundError, NotADirectoryError):
+                listing = None
+            self._listings[folder] = listing
+        return self._listings[folder]
+
+    def kind(self, rel: str) -> str | None:
+        """"file", "dir" or "other" (symlinks followed, as `open` would), or None when nothing is there."""
+        folder, _, name = rel.rpartition("/")
+        listing = self._listing(folder)
+        return None if listing is None else listing.get(name)
+
+    def read(self, rel: str) -> str | None:
+        """The text of a file, None when there is none, or a marker that never equals generated text."""
+        kind = self.kind(rel)
+        if kind is None:
+            return None
+        if kind == self.DIR:
+            return "\0"
+        if kind == self.OTHER:  # a dangling symlink counts as absent; a device or FIFO is never opened
+            return None if not (self.root / rel).exists() else "\0"
+        try:
+            return (self.root / rel).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (UnicodeDecodeError, OSError):
+            return "\0"  # something else stands there; never equal to generated text
+
+    def in_the_way(self, rel: str) -> str | None:
+        """Why `rel` cannot be written: a directory at its place, or a file where a parent folder must be."""
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):
+            parent = "/".join(parts[:depth])
+            kind = self.kind(parent)
+            if kind is None:
+                return None  # the rest is created
+            if kind != self.DIR:
+                return f"{parent} is a file, where a folder must be"
+        return f"{rel} is a directory" if self.kind(rel) == self.DIR else None
 
 
-def _in_the_way(out_dir: Path, rel: str) -> str | None:
-    """Why `rel` cannot be written: a directory at its place, or a file where a parent folder must be."""
-    path = out_dir / rel
-    if path.is_dir():
-        return f"{rel} is a directory"
-    parent = Path(rel).parent
-    while parent != Path("."):
-        if (out_dir / parent).exists() and not (out_dir / parent).is_dir():
-            return f"{parent.as_posix()} is a file, where a folder must be"
-        parent = parent.parent
-    return None
+class Inspector:
+    """Answers "are this pair's recorded files intact?" for many pairs, listing each folder once."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self._tree = _Tree(out_dir)
+
+    def intact(self, entry: dict[str, object]) -> bool:
+        """Whether every file a manifest entry records is on disk with the recorded content."""
+        owned = _owned(entry)
+        if not owned:
+            return False
+        for rel, digest in owned.items():
+            if self._tree.kind(rel) != _Tree.FILE:
+                return False
+            try:
+                data = (self.out_dir / rel).read_bytes()
+            except OSError:
+                return False
+            if hashlib.sha256(data).hexdigest() != digest:
+                return False
+        return True
 
 
-def plan(out_dir: Path, pairs: Sequence[PairFiles]) -> Plan:
+def _compare(tree: _Tree, files: dict[str, str], owned: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """Files to add, files to rewrite, and conflicts (what stands in the way, or is someone else's)."""
+    added, modified, conflicts = [], [], []
+    for rel in sorted(files):
+        blocker = tree.in_the_way(rel)
+        if blocker:
+            conflicts.append(blocker)
+            continue
+        current = tree.read(rel)
+        if current is None:
+            added.append(rel)
+        elif current != files[rel]:
+            if rel not in owned:
+                conflicts.append(f"{rel} exists and was not generated by mtc-policygen")
+                continue
+            modified.append(rel)
+    return added, modified, conflicts
+
+
+def plan(
+    out_dir: Path,
+    pairs: Sequence[PairFiles],
+    generator: str = "",
+    manifest: tuple[dict[str, dict[str, object]], str] | None = None,
+) -> Plan:
     """Compare what `pairs` produce with what is on disk; raise `ProblemsError` on conflicts.
 
     Recorded pairs not in this run are kept while their spec (recorded relative to the output folder's parent)
-    still exists, and removed once it is gone. Pairs of this run lose the files they no longer produce.
+    still exists, and removed once it is gone. Pairs of this run lose the files they no longer produce. A pair
+    given without files (unchanged inputs, intact files) keeps its recorded entry as it is. `generator` names
+    the tool in the new manifest; `manifest` is what `load_manifest` returned, when the caller has read it.
     """
-    manifest = read_manifest(out_dir)
-    keep = {str(e.get("spec")) for e in manifest.values() if (out_dir.parent / str(e.get("spec"))).is_file()}
-    result = Plan(out_dir, manifest, {})
+    recorded, recorded_generator = load_manifest(out_dir) if manifest is None else manifest
+    keep = {str(e.get("spec")) for e in recorded.values() if (out_dir.parent / str(e.get("spec"))).is_file()}
+    tree = _Tree(out_dir)
+    result = Plan(out_dir, recorded, {}, recorded_generator, generator or recorded_generator)
     owners: dict[str, str] = {}
     conflicts: list[str] = []
+    owned_by_anyone = {rel for entry in recorded.values() for rel in _owned(entry)}
     for pf in pairs:
-        recorded = manifest.get(pf.pair)
-        if recorded is not None and recorded.get("spec") != pf.spec and recorded.get("spec") in keep:
-            conflicts.append(f"pair {pf.pair!r} is generated from {recorded.get('spec')} already")
-        owned = _owned(recorded or {})
-        changes_before = len(result.added) + len(result.modified)
-        for rel in sorted(pf.files):
-            owners[rel] = pf.pair
-            text = pf.files[rel]
-            blocker = _in_the_way(out_dir, rel)
-            if blocker:
-                conflicts.append(blocker)
-                continue
-            current = _read(out_dir / rel)
-            if current is None:
-                result.added.append(rel)
-            elif current != text:
-                if rel not in owned and not any(rel in _owned(e) for e in manifest.values()):
-                    conflicts.append(f"{rel} exists and was not generated by mtc-policygen")
-                    continue
-                result.modified.append(rel)
-        stale = [rel for rel in owned if rel not in pf.files and (out_dir / rel).is_file()]
+        before = recorded.get(pf.pair)
+        if before is not None and before.get("spec") != pf.spec and before.get("spec") in keep:
+            conflicts.append(f"pair {pf.pair!r} is generated from {before.get('spec')} already")
+        owned = _owned(before or {})
+        if pf.files is None:
+            if before is None:
+                raise ValueError(f"pair {pf.pair!r} has no files and no manifest entry")  # a caller's bug
+            owners.update(dict.fromkeys(owned, pf.pair))
+            result.new_manifest[pf.pair] = before
+            continue
+        owners.update(dict.fromkeys(pf.files, pf.pair))
+        added, modified, found = _compare(tree, pf.files, owned_by_anyone)
+        conflicts += found
+        stale = [rel for rel in owned if rel not in pf.files and tree.kind(rel) == _Tree.FILE]
+        result.added += added
+        result.modified += modified
         result.removed += stale
-        result.new_manifest[pf.pair] = {
-            "spec": pf.spec,
-            "files": {rel: _digest(t) for rel, t in sorted(pf.files.items())},
-        }
+        entry: dict[str, object] = {"spec": pf.spec, "files": {r: digest_text(t) for r, t in sorted(pf.files.items())}}
+        if pf.digest:
+            entry["digest"] = pf.digest
+        result.new_manifest[pf.pair] = entry
         result.contents.update(pf.files)
-        if stale or len(result.added) + len(result.modified) > changes_before:
+        if stale or added or modified:
             result.changed_pairs.append(pf.pair)
-    for pair, entry in manifest.items():
+    for pair, entry in recorded.items():
         if pair in result.new_manifest:
             continue
         if entry.get("spec") in keep:
             result.new_manifest[pair] = entry
         else:
-            gone = [rel for rel in _owned(entry) if (out_dir / rel).is_file() and rel not in owners]
+            gone = [rel for rel in _owned(entry) if tree.kind(rel) == _Tree.FILE and rel not in owners]
             result.removed += gone
             if gone:
                 result.changed_pairs.append(pair)
@@ -256,7 +399,7 @@ def _write(path: Path, text: str) -> None:
 
 def apply(p: Plan) -> None:
     """Carry out a plan; raises `ProblemsError` on failure, leaving the previous overlays as they were."""
-    if not p.stale:
+    if not p.outdated:
         return
     out_dir = p.out_dir
     staging = out_dir / STAGING
@@ -277,7 +420,7 @@ def apply(p: Plan) -> None:
             for rel, text in sorted(new_files.items()):
                 _write(staging / rel, text)
             (staging / pair).mkdir(exist_ok=True)
-        _write(staging / MANIFEST, _manifest_text(p.new_manifest))
+        _write(staging / MANIFEST, _manifest_text(p.new_manifest, p.new_generator))
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise _os_error(out_dir, "cannot stage the new overlays", exc) from None

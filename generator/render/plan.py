@@ -31,27 +31,29 @@ class ClusterRender:
 
 def render_pair(pair: ClusterPair, env: Environment, password: str | None) -> list[ClusterRender]:
     """Render a ClusterPair that passed validation; `password` is the stunnel proxy password, if any."""
+    return [render_cluster(pair, cluster, env, password) for cluster in pair.clusters]
+
+
+def render_cluster(pair: ClusterPair, cluster: Cluster, env: Environment, password: str | None) -> ClusterRender:
+    """One cluster of a validated pair: `render` and the KRM function need only the cluster asked for."""
     mtc = effective_mtc(pair)
     namespaces = sorted(pair.namespaces, key=lambda ns: (ns.source, ns.target))
-    out = []
-    for cluster in pair.clusters:
-        policies: list[tuple[str, Obj]] = []
-        firewalls: list[FirewallOutput] = []
-        for ns in namespaces:
-            if cluster.name == pair.source.name:
-                egress = egress_policy(pair, ns.source, ns.target, mtc)
-                if egress is not None:
-                    policies.append((ns.source, egress))
-                kind = network_type(pair.source, env)
-                fw = firewall_output(pair, ns, kind, mtc) if kind is not None else None
-                if fw is not None:
-                    firewalls.append(fw)
-            if cluster.name == pair.target.name:
-                ingress = ingress_policy(pair, ns.source, ns.target, mtc)
-                if ingress is not None:
-                    policies.append((ns.target, ingress))
-        policies.sort(key=lambda item: (item[0], item[1]["metadata"]["name"]))
-        firewalls.sort(key=lambda f: f.namespace)
-        controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None)
-        out.append(ClusterRender(cluster, controller, policies, firewalls))
-    return out
+    policies: list[tuple[str, Obj]] = []
+    firewalls: list[FirewallOutput] = []
+    for ns in namespaces:
+        if cluster.name == pair.source.name:
+            egress = egress_policy(pair, ns.source, ns.target, mtc)
+            if egress is not None:
+                policies.append((ns.source, egress))
+            kind = network_type(pair.source, env)
+            fw = firewall_output(pair, ns, kind, mtc) if kind is not None else None
+            if fw is not None:
+                firewalls.append(fw)
+        if cluster.name == pair.target.name:
+            ingress = ingress_policy(pair, ns.source, ns.target, mtc)
+            if ingress is not None:
+                policies.append((ns.target, ingress))
+    policies.sort(key=lambda item: (item[0], item[1]["metadata"]["name"]))
+    firewalls.sort(key=lambda f: f.namespace)
+    controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None)
+    return ClusterRender(cluster, controller, policies, firewalls)

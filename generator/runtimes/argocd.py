@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from generator import api
 from generator.mtc import facts
 from generator.mtc.network import Environment
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, has_errors
 from generator.render.objects import Obj
-from generator.render.plan import render_pair
-from generator.secrets import password_for
 from generator.spec.load import load_spec
 from generator.spec.model import ClusterPair, NetworkType
 from generator.spec.yamlsource import dotted
@@ -286,12 +285,7 @@ def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
     pair, problems = load_spec(spec_file, _display(spec_file.name, environ))
     if pair is None:
         raise ProblemsError(problems)
-    names = [c.name for c in pair.clusters]
-    if request.cluster not in names:
-        raise _fail(
-            f"cluster {request.cluster!r} is not a cluster of pair {pair.name!r}",
-            f"parameter cluster: one of {', '.join(names)}",
-        )
+    cluster = api.cluster_of(pair, request.cluster, pair.source_doc.file, "parameter cluster")
     detected = detected_network_type(request.api_versions)
     env = Environment(network_types={request.cluster: detected} if detected is not None else {})
     problems = open_network_type([*problems, *validate(pair, env)], pair, request.cluster)
@@ -299,8 +293,7 @@ def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
     problems += base_problems(pair, [request.cluster])
     if has_errors(problems):
         raise ProblemsError(problems)
-    password = password_for(pair, request.cluster)
-    render = next(r for r in render_pair(pair, env, password) if r.cluster.name == request.cluster)
+    render = api.render_one(pair, cluster, env)  # reads the proxy password now, when this cluster needs it
     objects = _select(render.objects(), request.mode)
     if not objects:
         raise ProblemsError(
