@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.problems import ProblemsError
 from generator.runtimes import argocd
 from tests.conftest import EXAMPLES, REPO
 from tests.oracles.argocd_cmp import (
@@ -147,6 +148,8 @@ def repo_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "kustomize/ocp311/fn.yaml": FUNCTION_CONFIG,
         "fn-only/fn.yaml": FUNCTION_CONFIG,
         "apps/web/deployment.yaml": DEPLOYMENT,
+        "hidden/.clusterpair.yaml": classic,
+        "upper/CLUSTERPAIR.YAML": classic,
         "apps/web/notes.yaml": "kind: ClusterPair  # mentioned, but not our apiVersion\n",
     }
     for rel, text in files.items():
@@ -236,6 +239,8 @@ DISCOVERY = [
     pytest.param("fn-only", False, id="krm-function-config"),
     pytest.param("apps/web", False, id="other-app"),
     pytest.param("empty", False, id="empty-folder"),
+    pytest.param("hidden", False, id="hidden-file"),
+    pytest.param("upper", False, id="upper-case-suffix"),
     pytest.param(".", False, id="repo-root"),
 ]
 
@@ -484,3 +489,80 @@ def test_failure_exits_non_zero_with_empty_stdout(cmp: CmpServer, req: Request, 
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert PASSWORD not in result.stderr
+
+
+def test_spec_network_type_wins_and_a_contradiction_is_logged(cmp: CmpServer) -> None:
+    req = Request("pairs/classic", api_versions=OVN_APIS, parameters=_params(cluster="ocp311"))
+    result = cmp.run(req)
+    assert result.returncode == 0, result.stderr
+    assert "warning: spec.source.networkType: the spec says OpenShiftSDN" in result.stderr
+    kinds = {o["kind"] for o in parse_manifests(result.stdout)}
+    assert "EgressFirewall" not in kinds
+
+
+# --- the request, in-process ----------------------------------------------------------------------------
+
+API_DETECTION = [
+    pytest.param((), None, id="nothing"),
+    pytest.param(("v1", "apps/v1"), None, id="no-firewall-api"),
+    pytest.param(("k8s.ovn.org/v1",), "OVNKubernetes", id="ovn-group"),
+    pytest.param(("network.openshift.io/v1",), "OpenShiftSDN", id="sdn-group"),
+    pytest.param(("k8s.ovn.org/v1", "network.openshift.io/v1"), "OVNKubernetes", id="both-groups-ovn"),
+    pytest.param(
+        ("k8s.ovn.org/v1", "k8s.ovn.org/v1/EgressIP", "network.openshift.io/v1/EgressNetworkPolicy"),
+        "OpenShiftSDN",
+        id="kind-entry-decides",
+    ),
+]
+
+
+@pytest.mark.parametrize(("apis", "expected"), API_DETECTION)
+def test_network_type_from_api_versions(apis: tuple[str, ...], expected: str | None) -> None:
+    detected = argocd.detected_network_type(apis)
+    assert (detected.value if detected else None) == expected
+
+
+REQUESTS = [
+    pytest.param({"PARAM_CLUSTER": "a"}, ("a", "all", None), id="param"),
+    pytest.param({"ARGOCD_APP_PARAMETERS": "null", "ARGOCD_ENV_CLUSTER": "b"}, ("b", "all", None), id="null"),
+    pytest.param({"ARGOCD_APP_PARAMETERS": " [] ", "ARGOCD_ENV_CLUSTER": "b"}, ("b", "all", None), id="empty"),
+    pytest.param(
+        {"ARGOCD_APP_PARAMETERS": '[{"name":"cluster","string":"c"},{"name":"mode","string":"policies"}]'},
+        ("c", "policies", None),
+        id="json-only",
+    ),
+    pytest.param(
+        {"ARGOCD_APP_PARAMETERS": '[{"name":"cluster","string":""}]', "ARGOCD_ENV_CLUSTER": "d"},
+        ("d", "all", None),
+        id="empty-string-falls-back",
+    ),
+    pytest.param(
+        {"PARAM_CLUSTER": "a", "ARGOCD_ENV_SPEC": "x.yaml", "ARGOCD_ENV_MODE": "controller"},
+        ("a", "controller", "x.yaml"),
+        id="env-spec-mode",
+    ),
+]
+
+
+@pytest.mark.parametrize(("environ", "expected"), REQUESTS)
+def test_request_from_the_environment(environ: dict[str, str], expected: tuple[str, str, str | None]) -> None:
+    req = argocd.parse_request(environ)
+    assert (req.cluster, req.mode.value, req.spec) == expected
+
+
+BAD_REQUESTS = [
+    pytest.param({"ARGOCD_APP_PARAMETERS": "{not json"}, "is not JSON", id="not-json"),
+    pytest.param({"ARGOCD_APP_PARAMETERS": '{"name":"cluster"}'}, "must be a JSON list", id="not-a-list"),
+    pytest.param({"ARGOCD_APP_PARAMETERS": '[{"string":"a"}]'}, "needs a name", id="no-name"),
+    pytest.param(
+        {"ARGOCD_APP_PARAMETERS": '[{"name":"cluster","map":{"a":"b"}}]'}, "must be a string", id="map-cluster"
+    ),
+    pytest.param({"PARAM_CLUSTER": "a", "PARAM_SPEC": ".."}, "must be a file name", id="spec-dotdot"),
+]
+
+
+@pytest.mark.parametrize(("environ", "message"), BAD_REQUESTS)
+def test_bad_request_is_a_problem_not_a_traceback(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ProblemsError) as info:
+        argocd.parse_request(environ)
+    assert message in info.value.problems[0].message

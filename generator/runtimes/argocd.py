@@ -128,21 +128,18 @@ def detected_network_type(api_versions: Iterable[str]) -> NetworkType | None:
     """The cluster's network plugin from its served APIs (facts §4.1-4.2).
 
     EgressFirewall (k8s.ovn.org) is served only by OVN-Kubernetes; EgressNetworkPolicy (network.openshift.io)
-    only under OpenShift SDN, or on OVN during a migration, so OVN wins when both are there. Argo CD lists
-    group/versions and group/version/Kind entries; the kind entry is the precise one, the group the fallback.
+    only under OpenShift SDN, or on OVN during a migration, so OVN wins when both are there (facts §4.1: CNO
+    installs each plugin's CRDs). Argo CD lists group/versions and group/version/Kind entries: the kinds decide
+    first, the groups when no kind entry names a firewall.
     """
     served = set(api_versions)
     ovn_kind = f"{facts.EGRESS_FIREWALL_API}/{facts.EGRESS_FIREWALL_KIND}"
     sdn_kind = f"{facts.EGRESS_NETWORK_POLICY_API}/{facts.EGRESS_NETWORK_POLICY_KIND}"
-    if ovn_kind in served:
-        return NetworkType.OVN_KUBERNETES
-    if sdn_kind in served:
-        return NetworkType.OPENSHIFT_SDN
-    has_kinds = any(v.count("/") == 2 for v in served)  # with kind entries, a bare group proves nothing more
-    if not has_kinds and facts.EGRESS_FIREWALL_API in served:
-        return NetworkType.OVN_KUBERNETES
-    if not has_kinds and facts.EGRESS_NETWORK_POLICY_API in served:
-        return NetworkType.OPENSHIFT_SDN
+    for ovn, sdn in ((ovn_kind, sdn_kind), (facts.EGRESS_FIREWALL_API, facts.EGRESS_NETWORK_POLICY_API)):
+        if ovn in served:
+            return NetworkType.OVN_KUBERNETES
+        if sdn in served:
+            return NetworkType.OPENSHIFT_SDN
     return None
 
 
@@ -157,7 +154,8 @@ def discover(app_dir: Path) -> list[Path]:
         return []
     found = []
     for path in sorted(app_dir.iterdir()):
-        if path.suffix not in _SPEC_SUFFIXES or not path.is_file():
+        # `*.yaml *.yml` in sh: no hidden files, case-sensitive suffixes, symlinks followed.
+        if path.name.startswith(".") or path.suffix not in _SPEC_SUFFIXES or not path.is_file():
             continue
         try:
             with path.open(encoding="utf-8", errors="replace") as stream:
