@@ -4,14 +4,16 @@ Test design notes:
 - The harness (tests/oracles/argocd_cmp.py) reads the committed plugin.yaml and execs its commands exactly as
   the CMP server does: argv without a shell, stdin /dev/null, cwd the app folder inside a fresh copy of a
   fixture repo whose files are 0644 (exec bits lost), the environment the sidecar's own (PATH with the
-  installed console script, a read-only HOME) plus the request entries built from an Application's source
-  (ARGOCD_APP_*, KUBE_*, ARGOCD_ENV_* envsubst-ed, ARGOCD_APP_PARAMETERS, PARAM_*). Nothing is mocked.
+  installed console script, a HOME nothing can be written to) plus the request entries built from an
+  Application's source (ARGOCD_APP_*, KUBE_*, ARGOCD_ENV_* envsubst-ed, ARGOCD_APP_PARAMETERS, PARAM_*).
+  Nothing is mocked.
 - Output is parsed as Argo CD parses it and compared with `mtc-policygen render` for the same cluster, so the
   plugin and the CLI cannot drift apart. Every run checks the plugin's hard rule: exit 0 implies objects.
 - Failures check the two things the Argo CD UI shows: a non-zero exit with EMPTY stdout, and a stderr that
   points at the spec (file:line:col) and never holds the proxy password.
 - Discovery is checked on folders that must match (any file name, quoted kind) and folders that must not
-  (KRM function config, a kustomization folder, another app, an empty folder), and against the Python finder
+  (KRM function config, a kustomization folder, another app, an empty folder, hidden or upper-case file
+  names), and against the Python finder
   that argocd-generate uses, so the two cannot disagree.
 """
 
@@ -21,7 +23,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -164,19 +166,24 @@ def repo_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """The sidecar container's own environment: the installed CLI on PATH, a read-only HOME, its own /tmp."""
-    home = tmp_path_factory.mktemp("home")
-    tmp = tmp_path_factory.mktemp("tmp")
-    home.chmod(0o555)
-    yield {
+def sidecar(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The sidecar container's own environment: the installed CLI on PATH, an unwritable HOME, its own /tmp.
+
+    The sidecar's HOME is on a read-only root filesystem. Tests may run as root, for whom a 0555 folder is
+    writable, so HOME is a path below a regular file: nothing can be created there, not even by root.
+    """
+    blocker = tmp_path_factory.mktemp("home") / "not-a-folder"
+    blocker.write_text("")
+    home = blocker / "argocd"
+    with pytest.raises(OSError):  # noqa: PT011 - ENOTDIR, whoever runs the tests
+        (home / ".cache").mkdir(parents=True)
+    return {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
-        "TMPDIR": str(tmp),
+        "TMPDIR": str(tmp_path_factory.mktemp("tmp")),
         "LANG": "C.UTF-8",
         "DVM_PROXY_PASSWORD": PASSWORD,
     }
-    home.chmod(0o755)
 
 
 @pytest.fixture(scope="module")
