@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from generator import __version__
 from generator.mtc.network import Environment
+from generator.mtc.resolve import ResolvedPair, resolve
 from generator.mtc.rules import validate
 from generator.overlay import writer
 from generator.problems import Problem, ProblemsError, Severity
@@ -122,6 +123,7 @@ class Loaded:
     pairs: list[ClusterPair] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
+    resolved: list[ResolvedPair] = field(default_factory=list)  # one per pair, decided once (bases read once)
 
 
 def load_specs(
@@ -142,7 +144,8 @@ def load_specs(
         loaded.problems += problems
         if pair is None:
             continue
-        loaded.problems += validate(pair, env)
+        resolved = resolve(pair, env)
+        loaded.problems += validate(pair, env, resolved)
         if unique_names and pair.name in names:
             loaded.problems.append(
                 pair.source_doc.problem(
@@ -154,6 +157,7 @@ def load_specs(
             )
         names.setdefault(pair.name, str(file))
         loaded.pairs.append(pair)
+        loaded.resolved.append(resolved)
     progress("checking specs", len(found.files), len(found.files))
     return loaded
 
@@ -207,9 +211,11 @@ def cluster_of(pair: ClusterPair, name: str, where: str, option: str) -> Cluster
     )
 
 
-def render_one(pair: ClusterPair, cluster: Cluster, env: Environment) -> ClusterRender:
+def render_one(
+    pair: ClusterPair, cluster: Cluster, env: Environment, resolved: ResolvedPair | None = None
+) -> ClusterRender:
     """Only the cluster asked for; its proxy password is read now, when that cluster carries it."""
-    return render_cluster(pair, cluster, env, password_for(pair, cluster.name))
+    return render_cluster(pair, cluster, env, password_for(pair, cluster.name), resolved)
 
 
 # --- generate: where each file goes -----------------------------------------------------------------------
@@ -320,14 +326,21 @@ def input_digest(pair: ClusterPair, spec_file: Path, header: Header, out_dir: Pa
 
 
 def pair_files(
-    pair: ClusterPair, header: Header, out_dir: Path, env: Environment, password: str | None
+    pair: ClusterPair,
+    header: Header,
+    out_dir: Path,
+    env: Environment,
+    password: str | None,
+    *,
+    resolved: ResolvedPair | None = None,
 ) -> dict[str, str]:
     """Every file of one pair, `<pair>/<cluster>/<file>` relative to the overlays folder."""
     from generator.overlay.files import cluster_files  # noqa: PLC0415 - Jinja2 only when files are written
 
     files: dict[str, str] = {}
+    resolved = resolved if resolved is not None else resolve(pair, env)
     for cluster in pair.clusters:
-        render = render_cluster(pair, cluster, env, password)
+        render = render_cluster(pair, cluster, env, password, resolved)
         overlay_dir = out_dir / pair.name / cluster.name
         texts = cluster_files(render, header.spec, pair.spec_dir, overlay_dir, header.regenerate)
         for name, text in texts.items():
@@ -357,13 +370,15 @@ def plan_generate(
     env: Environment,
     *,
     allow_secrets: bool = False,
+    resolved: Sequence[ResolvedPair] = (),
     progress: Progress = _no_progress,
 ) -> GenerateRun:
     """Plan the overlays of validated pairs; raises `ProblemsError` (a missing password, a file in the way).
 
     A pair whose input digest and tool match the manifest, and whose recorded files are intact on disk, is
-    not rendered again. A pair that writes the proxy password is always rendered: its digest would depend on
-    the password, and no trace of it may be recorded.
+    not rendered again; `resolved`, parallel to `pairs`, saves resolving a pair twice. A pair that writes the
+    proxy password is always rendered: its digest would depend on the password, and no trace of it may be
+    recorded.
     """
     manifest = writer.load_manifest(out_dir)
     recorded, recorded_tool = manifest
@@ -391,7 +406,9 @@ def plan_generate(
             planned.append(writer.PairFiles(pair.name, spec, None, digest))
             continue
         password = read_password(pair) if secret else None
-        planned.append(writer.PairFiles(pair.name, spec, pair_files(pair, header, out_dir, env, password), digest))
+        known = resolved[index] if index < len(resolved) else None
+        files = pair_files(pair, header, out_dir, env, password, resolved=known)
+        planned.append(writer.PairFiles(pair.name, spec, files, digest))
         rendered += 1
     progress("rendering pairs", len(pairs), len(pairs))
     return GenerateRun(writer.plan(out_dir, planned, tool, manifest), len(pairs), rendered)

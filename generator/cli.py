@@ -159,7 +159,12 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     out_dir = Path(args.output)
     try:
         run = api.plan_generate(
-            loaded.pairs, out_dir, env, allow_secrets=args.allow_secrets_in_output, progress=progress
+            loaded.pairs,
+            out_dir,
+            env,
+            allow_secrets=args.allow_secrets_in_output,
+            resolved=loaded.resolved,
+            progress=progress,
         )
         progress.clear()
         if args.check:
@@ -210,7 +215,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
         return code or EXIT_PROBLEMS
     pair = loaded.pairs[0]
     try:
-        render = api.render_one(pair, api.cluster_of(pair, args.cluster, args.spec, "--cluster"), env)
+        cluster = api.cluster_of(pair, args.cluster, args.spec, "--cluster")
+        render = api.render_one(pair, cluster, env, loaded.resolved[0])
     except ProblemsError as exc:
         _report([*problems, *exc.problems], args.format)
         return EXIT_PROBLEMS

@@ -20,6 +20,7 @@ from typing import Any
 from generator import __version__, api
 from generator.api import SPEC_FILE_ANNOTATION
 from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, format_text, has_errors, krm_results
 from generator.render.yamlout import dump_document
@@ -72,11 +73,13 @@ def _process(resource_list: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
     items: list[dict[str, Any]] = list(resource_list.get("items") or [])
     pair, problems, cluster = _pair_from_config(resource_list["functionConfig"])
     env = Environment()
+    resolved = resolve(pair, env) if pair is not None else None
     if pair is not None:
-        problems += validate(pair, env)
+        problems += validate(pair, env, resolved)
     if pair is None or has_errors(problems):
         return items, problems
-    render = api.render_one(pair, api.cluster_of(pair, cluster, "functionConfig", f"{CLUSTER_ANNOTATION}:"), env)
+    target = api.cluster_of(pair, cluster, "functionConfig", f"{CLUSTER_ANNOTATION}:")
+    render = api.render_one(pair, target, env, resolved)
     existing = {_identity(i) for i in items if not _is_function_config(i)}
     generated = render.objects()
     clashes = [obj for obj in generated if _identity(obj) in existing]

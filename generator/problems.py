@@ -8,6 +8,7 @@ The library never prints or exits: a fatal condition raises `ProblemsError` carr
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,8 +19,17 @@ class Severity(enum.Enum):
     WARNING = "warning"
     INFO = "info"
 
+    @property
+    def rank(self) -> int:
+        """0 for errors, 1 warnings, 2 info: the order problems of one place are listed in."""
+        return _RANK[self]
 
-@dataclass(frozen=True, order=True)
+
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@functools.total_ordering
+@dataclass(frozen=True)
 class Problem:
     """A finding at a place in a file.
 
@@ -39,6 +49,16 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple[str, int, int, str, int, str, str, str]:
+        return (self.file, self.line, self.column, self.path, self.severity.rank, self.rule, self.message,
+                self.suggestion)
+
+    def __lt__(self, other: object) -> bool:
+        # Never compares Severity members themselves (an Enum has no order): ties in place sort by rank.
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return self.sort_key() < other.sort_key()
 
     def location(self) -> str:
         if self.line <= 0:
@@ -72,7 +92,10 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
     file_order: dict[str, int] = {}
     for problem in items:
         file_order.setdefault(problem.file, len(file_order))
-    return sorted(set(items), key=lambda p: (file_order[p.file], p.line, p.column, p.rule, p.message))
+    return sorted(
+        set(items),
+        key=lambda p: (file_order[p.file], p.line, p.column, p.rule, p.message, p.path, p.severity.rank, p.suggestion),
+    )
 
 
 def has_errors(problems: Iterable[Problem], *, strict: bool = False) -> bool:

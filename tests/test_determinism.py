@@ -244,17 +244,19 @@ NODEPORT_SDN_DEFAULTS: Obj = {
     },
 }
 
-SAME_CLUSTER_PROXY: Obj = {
+# A stunnel proxy on a same-cluster pair is an error (spec §3): the proxy case moves between two clusters.
+PROXY_NODEPORT: Obj = {
     "apiVersion": "mtc-policygen.io/v1alpha1",
     "kind": "ClusterPair",
-    "metadata": {"name": "perm-same-cluster"},
+    "metadata": {"name": "perm-proxy"},
     "spec": {
         "source": {"name": "prod", "openshiftVersion": "4.16", "networkType": "OVNKubernetes"},
         "target": {
-            "name": "prod",
+            "name": "prod-dr",
             "openshiftVersion": "4.16",
             "networkType": "OVNKubernetes",
-            "rsyncEndpointType": "ClusterIP",
+            "rsyncEndpointType": "NodePort",
+            "cidrs": ["198.51.100.0/24", "192.0.2.64/26", "192.0.2.0/26"],
         },
         "dvm": {"stunnelTCPProxy": {"url": "http://192.0.2.30:3128"}, "sourceSupplementalGroups": [3, 1, 2]},
         "networkPolicy": {"mode": "open"},
@@ -307,7 +309,7 @@ def _rendered(spec: Obj) -> dict[str, str]:
     [
         pytest.param(ROUTE_OVN, id="route-ovn-strict-firewalls"),
         pytest.param(NODEPORT_SDN_DEFAULTS, id="nodeport-sdn-namespace-defaults"),
-        pytest.param(SAME_CLUSTER_PROXY, id="same-cluster-clusterip-proxy"),
+        pytest.param(PROXY_NODEPORT, id="nodeport-proxy"),
     ],
 )
 @settings(

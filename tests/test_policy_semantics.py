@@ -34,10 +34,18 @@ Test design notes:
     the cases the exact proof covers.
 * Open mode allows all protocols, which nca counts beyond TCP/UDP/SCTP, so ``exactly`` cannot express it.
   ``permits`` shows the documented allow-all for the rsync pods instead.
-* Stunnel proxy with a same-cluster ClusterIP: the service is reached from the proxy, so the server must
-  accept the proxy, not the clients. The generated strict ingress admits only the clients, so DVM is
-  blocked. Those two parameters are strict xfails that document the gap; spec §4 does not cover the
-  combination.
+* Stunnel proxy with a same-cluster ClusterIP: the service would be reached from the proxy, which strict
+  ingress does not admit. Spec §3 makes a stunnel proxy on a same-cluster pair an error, so that scenario
+  is not rendered: ``test_same_cluster_proxy_is_refused`` checks the error instead (it was two strict xfails).
+* Per OpenShift version (spec §4.1, facts §9), each row on both sides of its boundary, in both modes
+  (``VERSIONED``): egress enforced (SDN 4.9 / 4.10, and 3.11), ``endPort`` (OVN 4.9 / 4.10 NodePort), the
+  namespace-name label (OVN 4.7 / 4.8: DNS to ``openshift-dns``; strict ClusterIP at 4.8, an error at 4.7)
+  and the router label (target 4.6 / 4.7). The model follows the version: a target before 4.7 labels its
+  router namespace only ``network.openshift.io/policy-group: ingress``. Where the source does not enforce
+  egress policies (SDN before 4.10) none is generated, and the end-to-end model default-denies only the
+  target (the source's egress is not filtered there): the DVM connections must still be permitted and the
+  servers must admit only the endpoint path. Where ``endPort`` is missing, strict NodePort egress is exactly
+  DNS plus any TCP port to the target cidrs.
 * The router label ``policy-group.network.openshift.io/ingress: ""`` has an empty value, which nca 2.1.0
   misreads. ``tests.oracles.nca`` fixes that by default (``fix_empty_values``). A bystander namespace without
   the label is in the model, so an over-match would show (checked by hand: without the fix the Route
@@ -91,7 +99,7 @@ BYSTANDERS = [Pod(BYSTANDER_NS, "web")]
 INFRA = ROUTERS + DNS_PODS + BYSTANDERS
 
 
-def _resources() -> list[Obj]:
+def _resources(router_labels: Obj | None = None) -> list[Obj]:
     dvm = {
         "owner": "directvolumemigration",
         "directvolumemigration": UID,
@@ -102,7 +110,11 @@ def _resources() -> list[Obj]:
         "app-label-only": {"app": DVM_FS},
         "uid-label-only": {"directvolumemigration": UID},
     }
-    router_labels = {"policy-group.network.openshift.io/ingress": "", "network.openshift.io/policy-group": "ingress"}
+    if router_labels is None:
+        router_labels = {
+            "policy-group.network.openshift.io/ingress": "",
+            "network.openshift.io/policy-group": "ingress",
+        }
     out = [
         nca.namespace(SRC),
         nca.namespace(DST),
@@ -127,6 +139,8 @@ def _resources() -> list[Obj]:
 
 
 RESOURCES = _resources()
+# facts §9: before 4.7 the router namespace carries only the legacy policy-group label.
+RESOURCES_46 = _resources({"network.openshift.io/policy-group": "ingress"})
 ALL_PODS = CLIENTS + SERVERS + UNSELECTED + INFRA
 
 
@@ -135,13 +149,46 @@ class Scenario:
     endpoint: str  # Route | NodePort | ClusterIP (ClusterIP: source and target are one cluster)
     proxy: bool  # a stunnel TCP proxy given by IP
     mode: str  # strict | open
+    source: str = "4.14"  # the source's OpenShift version
+    plugin: str = "OVNKubernetes"  # the source's network plugin
+    target: str = "4.14"  # the target's OpenShift version (the source's on a same-cluster pair)
 
     @property
     def id(self) -> str:
-        return f"{self.endpoint}-{'proxy' if self.proxy else 'direct'}-{self.mode}"
+        versions = "" if (self.source, self.plugin, self.target) == ("4.14", "OVNKubernetes", "4.14") else (
+            f"{'sdn' if self.plugin == 'OpenShiftSDN' else 'ovn'}{self.source}-to-{self.target}-"
+        )
+        return f"{versions}{self.endpoint}-{'proxy' if self.proxy else 'direct'}-{self.mode}"
+
+    @property
+    def egress_enforced(self) -> bool:
+        """facts §9: OVN enforces egress policies; OpenShift SDN from 4.10."""
+        return self.plugin == "OVNKubernetes" or _minor(self.source) >= (4, 10)
+
+    @property
+    def end_port(self) -> bool:
+        return _minor(self.source) >= (4, 10)
+
+    @property
+    def dns_by_name(self) -> bool:
+        return _minor(self.source) >= (4, 8)
+
+    @property
+    def mtc18(self) -> bool:
+        """facts §6: MTC 1.8 when both clusters are 4.10+; 1.7 otherwise."""
+        return _minor(self.source) >= (4, 10) and _minor(self.target) >= (4, 10)
+
+    @property
+    def resources(self) -> list[Obj]:
+        resources = RESOURCES if _minor(self.target) >= (4, 7) else RESOURCES_46
+        if self.mtc18:
+            return resources
+        return [r for r in resources if r["metadata"]["name"] not in BLOCK_PODS]  # no block pods before 1.8
 
     def spec(self) -> str:
         target = "east" if self.endpoint == "ClusterIP" else "west"
+        target_version = self.source if self.endpoint == "ClusterIP" else self.target
+        target_plugin = self.plugin if self.endpoint == "ClusterIP" else "OVNKubernetes"
         cidrs = "" if self.endpoint == "ClusterIP" else f", cidrs: [{TARGET_CIDR}]"
         dvm = f"  dvm: {{stunnelTCPProxy: {{url: 'http://{PROXY_IP}:{PROXY_PORT}'}}}}\n" if self.proxy else ""
         return (
@@ -149,8 +196,8 @@ class Scenario:
             "kind: ClusterPair\n"
             "metadata: {name: semantics}\n"
             "spec:\n"
-            "  source: {name: east, openshiftVersion: '4.14', networkType: OVNKubernetes}\n"
-            f"  target: {{name: {target}, openshiftVersion: '4.14', networkType: OVNKubernetes, "
+            f"  source: {{name: east, openshiftVersion: '{self.source}', networkType: {self.plugin}}}\n"
+            f"  target: {{name: {target}, openshiftVersion: '{target_version}', networkType: {target_plugin}, "
             f"rsyncEndpointType: {self.endpoint}{cidrs}}}\n"
             f"{dvm}"
             f"  networkPolicy: {{mode: {self.mode}}}\n"
@@ -158,37 +205,64 @@ class Scenario:
         )
 
 
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")
+    return int(major), int(minor)
+
+
+BLOCK_PODS = {"blockrsync-client", "blockrsync-server"}
+
+
+def _clients(scenario: Scenario) -> list[Pod]:
+    """The rsync clients of the scenario's MTC version: block pods exist from MTC 1.8 (facts §3.2)."""
+    return CLIENTS if scenario.mtc18 else [p for p in CLIENTS if p.name not in BLOCK_PODS]
+
+
+def _servers(scenario: Scenario) -> list[Pod]:
+    return SERVERS if scenario.mtc18 else [p for p in SERVERS if p.name not in BLOCK_PODS]
+
+
+def _all_pods(scenario: Scenario) -> list[Pod]:
+    return _clients(scenario) + _servers(scenario) + UNSELECTED + INFRA
+
+
+# A stunnel proxy on a same-cluster pair is an error (spec §3): not rendered, see test_same_cluster_proxy_is_refused.
 SCENARIOS = [
     Scenario(endpoint, proxy, mode)
     for mode in ("strict", "open")
     for endpoint in ("Route", "NodePort", "ClusterIP")
     for proxy in (False, True)
+    if not (proxy and endpoint == "ClusterIP")
 ]
-PROXY_TO_CLUSTER_IP = pytest.mark.xfail(
-    strict=True,
-    reason="generator gap: with a stunnel proxy the ClusterIP service is reached from the proxy, never from the "
-    "rsync clients, but strict ingress admits only the clients (spec §4 does not cover the combination), so "
-    "DVM is blocked at the rsync server",
-)
+# spec §4.1, each row on both sides of its boundary version, both modes.
+VERSIONED = [
+    Scenario(endpoint, False, mode, source, plugin, target)
+    for mode in ("strict", "open")
+    for endpoint, source, plugin, target in (
+        ("Route", "3.11", "OpenShiftSDN", "4.12"),  # egress unenforced, 3.x
+        ("Route", "4.9", "OpenShiftSDN", "4.12"),  # egress unenforced
+        ("Route", "4.10", "OpenShiftSDN", "4.12"),  # egress enforced
+        ("NodePort", "4.9", "OVNKubernetes", "4.12"),  # no endPort
+        ("NodePort", "4.10", "OVNKubernetes", "4.12"),  # endPort
+        ("Route", "4.7", "OVNKubernetes", "4.12"),  # DNS port-only
+        ("Route", "4.8", "OVNKubernetes", "4.12"),  # DNS to openshift-dns by name
+        ("ClusterIP", "4.8", "OVNKubernetes", "4.8"),  # namespace-name selectors
+        ("Route", "4.6", "OVNKubernetes", "4.6"),  # legacy router label
+        ("Route", "4.6", "OVNKubernetes", "4.7"),  # new router label
+    )
+]
+ALL_SCENARIOS = SCENARIOS + VERSIONED
 
 
-def _params(scenarios: Iterable[Scenario], *, proxy_gap: bool = False) -> list[Any]:
-    """pytest params; `proxy_gap` marks strict ClusterIP-through-a-proxy, where the server-side path is wrong."""
-    return [
-        pytest.param(
-            s,
-            id=s.id,
-            marks=[PROXY_TO_CLUSTER_IP]
-            if proxy_gap and s.proxy and s.mode == "strict" and s.endpoint == "ClusterIP"
-            else [],
-        )
-        for s in scenarios
-    ]
+def _params(scenarios: Iterable[Scenario]) -> list[Any]:
+    return [pytest.param(s, id=s.id) for s in scenarios]
 
 
-STRICT = _params(s for s in SCENARIOS if s.mode == "strict")
-OPEN = _params(s for s in SCENARIOS if s.mode == "open")
-ALL = _params(SCENARIOS)
+STRICT = _params(s for s in ALL_SCENARIOS if s.mode == "strict")
+STRICT_ENFORCED = _params(s for s in ALL_SCENARIOS if s.mode == "strict" and s.egress_enforced)
+OPEN = _params(s for s in ALL_SCENARIOS if s.mode == "open")
+OPEN_ENFORCED = _params(s for s in ALL_SCENARIOS if s.mode == "open" and s.egress_enforced)
+ALL = _params(ALL_SCENARIOS)
 
 
 @functools.cache
@@ -213,16 +287,18 @@ def _conns(srcs: Iterable[Pod | str], dsts: Iterable[Pod | str], ports: Sequence
 def _endpoint_conns(scenario: Scenario) -> list[Conn]:
     """Where the rsync clients' stunnel connects (facts §3.3), or the proxy (spec §4)."""
     if scenario.proxy:
-        return _conns(CLIENTS, [f"{PROXY_IP}/32"], [(PROXY_PORT, "TCP")])
+        return _conns(_clients(scenario), [f"{PROXY_IP}/32"], [(PROXY_PORT, "TCP")])
     if scenario.endpoint == "Route":
-        return _conns(CLIENTS, [TARGET_CIDR], [(443, "TCP")])
+        return _conns(_clients(scenario), [TARGET_CIDR], [(443, "TCP")])
+    if scenario.endpoint == "NodePort" and not scenario.end_port:
+        return _conns(_clients(scenario), [TARGET_CIDR], [(None, "TCP")])  # facts §9: no endPort before 4.10
     if scenario.endpoint == "NodePort":
-        return [Conn(c, TARGET_CIDR, 30000, "TCP", end_port=32767) for c in CLIENTS]
-    return _conns(CLIENTS, SERVERS, [(6443, "TCP")])
+        return [Conn(c, TARGET_CIDR, 30000, "TCP", end_port=32767) for c in _clients(scenario)]
+    return _conns(_clients(scenario), _servers(scenario), [(6443, "TCP")])
 
 
-def _dns_conns(destinations: Iterable[Pod | str]) -> list[Conn]:
-    return _conns(CLIENTS, destinations, DNS_PORTS)
+def _dns_conns(scenario: Scenario, destinations: Iterable[Pod | str]) -> list[Conn]:
+    return _conns(_clients(scenario), destinations, DNS_PORTS)
 
 
 def _server_sources(scenario: Scenario) -> list[Pod | str]:
@@ -233,34 +309,41 @@ def _server_sources(scenario: Scenario) -> list[Pod | str]:
     if scenario.endpoint == "Route":
         return list(ROUTERS)
     if scenario.endpoint == "NodePort":
-        return [p for p in ALL_PODS if p.namespace != DST] + list(EVERYWHERE)
-    return [f"{PROXY_IP}/32"] if scenario.proxy else list(CLIENTS)
+        return [p for p in _all_pods(scenario) if p.namespace != DST] + list(EVERYWHERE)
+    return [f"{PROXY_IP}/32"] if scenario.proxy else list(_clients(scenario))
 
 
 def _dvm_conns(scenario: Scenario) -> list[Conn]:
     """The connections DVM needs, end to end."""
     # Default deny holds the source's other pods back, so node port traffic is shown coming from outside.
     sources = [*INFRA, *EVERYWHERE] if scenario.endpoint == "NodePort" else _server_sources(scenario)
-    return _endpoint_conns(scenario) + _dns_conns(DNS_PODS) + _conns(sources, SERVERS, [(6443, "TCP")])
+    into_servers = _conns(sources, _servers(scenario), [(6443, "TCP")])
+    return _endpoint_conns(scenario) + _dns_conns(scenario, DNS_PODS) + into_servers
 
 
 def _strict_denied_client_conns(scenario: Scenario) -> list[Conn]:
     """Client traffic that strict mode must not allow: other ports, other addresses, pods directly."""
-    conns = _conns(CLIENTS, [TARGET_IP, OUTSIDE_IP, f"{PROXY_IP}/32"], [(22, "TCP"), (6443, "UDP"), (8080, "TCP")])
-    conns += _conns(CLIENTS, [*BYSTANDERS, *ROUTERS], [(443, "TCP"), (6443, "TCP")])
-    if scenario.proxy or scenario.endpoint != "Route":
-        conns += _conns(CLIENTS, [TARGET_IP], [(443, "TCP")])
+    any_tcp_to_target = scenario.endpoint == "NodePort" and not scenario.proxy and not scenario.end_port
+    clients = _clients(scenario)
+    other_ports = [(22, "TCP"), (6443, "UDP"), (8080, "TCP")]
+    conns = _conns(clients, [OUTSIDE_IP, f"{PROXY_IP}/32"], other_ports)
+    conns += _conns(clients, [TARGET_IP], [(6443, "UDP")] if any_tcp_to_target else other_ports)
+    if scenario.dns_by_name:  # 4.8+: DNS only to the cluster DNS pods
+        conns += _conns(_clients(scenario), [*BYSTANDERS, OUTSIDE_IP], [(53, "UDP"), (5353, "TCP")])
+    conns += _conns(_clients(scenario), [*BYSTANDERS, *ROUTERS], [(443, "TCP"), (6443, "TCP")])
+    if (scenario.proxy or scenario.endpoint != "Route") and not any_tcp_to_target:
+        conns += _conns(_clients(scenario), [TARGET_IP], [(443, "TCP")])
     if scenario.proxy or scenario.endpoint != "NodePort":
-        conns += _conns(CLIENTS, [TARGET_IP], [(30000, "TCP"), (32767, "TCP")])
-    else:
-        conns += _conns(CLIENTS, [TARGET_IP], [(29999, "TCP"), (32768, "TCP")])
-    conns += _conns(CLIENTS, [OUTSIDE_IP], [(443, "TCP"), (30000, "TCP")])
+        conns += _conns(_clients(scenario), [TARGET_IP], [(30000, "TCP"), (32767, "TCP")])
+    elif scenario.end_port:
+        conns += _conns(_clients(scenario), [TARGET_IP], [(29999, "TCP"), (32768, "TCP")])
+    conns += _conns(_clients(scenario), [OUTSIDE_IP], [(443, "TCP"), (30000, "TCP")])
     if scenario.proxy:
-        conns += _conns(CLIENTS, [f"{PROXY_IP}/32"], [(PROXY_PORT + 1, "TCP"), (443, "TCP")])
+        conns += _conns(_clients(scenario), [f"{PROXY_IP}/32"], [(PROXY_PORT + 1, "TCP"), (443, "TCP")])
     if scenario.proxy or scenario.endpoint != "ClusterIP":
-        conns += _conns(CLIENTS, SERVERS, [(6443, "TCP")])  # a pod is never inside an ipBlock
+        conns += _conns(_clients(scenario), _servers(scenario), [(6443, "TCP")])  # a pod is never inside an ipBlock
     else:
-        conns += _conns(CLIENTS, SERVERS, [(2222, "TCP"), (443, "TCP")])
+        conns += _conns(_clients(scenario), _servers(scenario), [(2222, "TCP"), (443, "TCP")])
     return conns
 
 
@@ -270,22 +353,29 @@ Question = tuple[str, tuple[Obj, ...], tuple[Conn, ...], tuple[str, ...]]  # que
 
 
 def q_source_exact(scenario: Scenario) -> Question:
-    outside_source = [p for p in ALL_PODS if p.namespace != SRC]
-    want = _endpoint_conns(scenario) + _dns_conns([*outside_source, *EVERYWHERE])
+    """4.8+: DNS to the openshift-dns pods only; before, the port-only rule reaches every pod and address."""
+    outside_source = [p for p in _all_pods(scenario) if p.namespace != SRC]
+    dns = DNS_PODS if scenario.dns_by_name else [*outside_source, *EVERYWHERE]
+    want = _endpoint_conns(scenario) + _dns_conns(scenario, dns)
     return ("exactly", tuple(_in(scenario, SRC)), tuple(want), (SRC,))
 
 
+def _deny_in(scenario: Scenario) -> tuple[str, ...]:
+    """Default deny where the cluster filters: the source's egress only where egress policies are enforced."""
+    return (SRC, DST) if scenario.egress_enforced else (DST,)
+
+
 def q_target_exact(scenario: Scenario) -> Question:
-    want = _conns(_server_sources(scenario), SERVERS, [(6443, "TCP")])
+    want = _conns(_server_sources(scenario), _servers(scenario), [(6443, "TCP")])
     return ("exactly", tuple(_in(scenario, DST)), tuple(want), (DST,))
 
 
 def q_dvm_permitted(scenario: Scenario) -> Question:
-    return ("permits", tuple(_in(scenario, SRC, DST)), tuple(_dvm_conns(scenario)), (SRC, DST))
+    return ("permits", tuple(_in(scenario, SRC, DST)), tuple(_dvm_conns(scenario)), _deny_in(scenario))
 
 
 def q_report(scenario: Scenario) -> Question:
-    return ("connectivity", tuple(_in(scenario, SRC, DST)), (), (SRC, DST))
+    return ("connectivity", tuple(_in(scenario, SRC, DST)), (), _deny_in(scenario))
 
 
 def q_strict_denied(scenario: Scenario) -> Question:
@@ -294,30 +384,35 @@ def q_strict_denied(scenario: Scenario) -> Question:
 
 def q_open_wide(scenario: Scenario) -> Question:
     any_port = [(None, "TCP"), (None, "UDP"), (None, "SCTP")]
-    wide = _conns(CLIENTS, [*INFRA, *SERVERS, *EVERYWHERE], any_port)
-    wide += _conns([*INFRA, *EVERYWHERE], SERVERS, any_port)
+    wide = _conns(_clients(scenario), [*INFRA, *_servers(scenario), *EVERYWHERE], any_port)
+    wide += _conns([*INFRA, *EVERYWHERE], _servers(scenario), any_port)
     return ("permits", tuple(_in(scenario, SRC, DST)), tuple(wide), (SRC, DST))
 
 
 def _questions(scenario: Scenario) -> list[Question]:
-    if scenario.mode == "strict":
+    if scenario.mode == "strict" and scenario.egress_enforced:
         builders = [q_source_exact, q_target_exact, q_dvm_permitted, q_report, q_strict_denied]
-    else:
+    elif scenario.mode == "strict":
+        builders = [q_target_exact, q_dvm_permitted, q_report]
+    elif scenario.egress_enforced:
         builders = [q_dvm_permitted, q_report, q_open_wide]
+    else:
+        builders = [q_dvm_permitted, q_report]
     return [build(scenario) for build in builders]
 
 
-def _key(question: Question) -> str:
+def _key(question: Question, scenario: Scenario) -> str:
     query, policies, conns, deny_in = question
-    return json.dumps([query, policies, [repr(c) for c in conns], deny_in], sort_keys=True)
+    model = [_minor(scenario.target) >= (4, 7), scenario.mtc18]
+    return json.dumps([query, policies, [repr(c) for c in conns], deny_in, model], sort_keys=True)
 
 
-def _answer(question: Question) -> Any:
+def _answer(question: Question, resources: list[Obj]) -> Any:
     query, policies, conns, deny_in = question
     if query == "connectivity":
-        return nca.connectivity(list(policies), RESOURCES, deny_in=list(deny_in))
+        return nca.connectivity(list(policies), resources, deny_in=list(deny_in))
     ask = {"exactly": nca.exactly, "permits": nca.permits, "forbids": nca.forbids}[query]
-    return ask(list(policies), RESOURCES, list(conns), deny_in=list(deny_in))
+    return ask(list(policies), resources, list(conns), deny_in=list(deny_in))
 
 
 @pytest.fixture(scope="module")
@@ -326,21 +421,22 @@ def answers() -> dict[str, object]:
 
     Open-mode policies do not depend on the endpoint, so several scenarios share one answer.
     """
-    unique = {_key(q): q for scenario in SCENARIOS for q in _questions(scenario)}
+    unique = {_key(q, scenario): (q, scenario.resources) for scenario in ALL_SCENARIOS for q in _questions(scenario)}
 
-    def safe(question: Question) -> object:
+    def safe(question: Question, resources: list[Obj]) -> object:
         try:
-            return _answer(question)
+            return _answer(question, resources)
         except Exception as exc:  # noqa: BLE001 - re-raised in the test that asked
             return exc
 
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {key: pool.submit(safe, q) for key, q in unique.items()}
+        futures = {key: pool.submit(safe, q, res) for key, (q, res) in unique.items()}
         return {key: future.result() for key, future in futures.items()}
 
 
-def _ask(answers: dict[str, object], question: Question) -> Any:
-    result = answers[_key(question)] if _key(question) in answers else _answer(question)
+def _ask(answers: dict[str, object], question: Question, scenario: Scenario) -> Any:
+    key = _key(question, scenario)
+    result = answers[key] if key in answers else _answer(question, scenario.resources)
     if isinstance(result, BaseException):
         raise result
     return result
@@ -351,7 +447,8 @@ def _ask(answers: dict[str, object], question: Question) -> Any:
 
 @pytest.mark.parametrize("scenario", ALL)
 def test_generated_policies_match_the_mode(scenario: Scenario) -> None:
-    """A cheap structural guard first: one egress policy in the source, one ingress policy in the target."""
+    """A cheap structural guard first: one egress policy in the source (where enforced), one ingress policy in
+    the target; no selector on a label the cluster's version lacks (facts §9)."""
     names = sorted((ns, p["metadata"]["name"], tuple(p["spec"]["policyTypes"])) for ns, p in _policies(scenario))
     if scenario.mode == "strict":
         expected = [
@@ -363,26 +460,34 @@ def test_generated_policies_match_the_mode(scenario: Scenario) -> None:
             (SRC, "allow-all-egress-from-rsync-pods", ("Egress",)),
             (DST, "allow-all-ingress-to-rsync-pods", ("Ingress",)),
         ]
+    if not scenario.egress_enforced:
+        expected = expected[1:]  # spec §4.1: no egress policy on an SDN source before 4.10
     assert names == expected
+    text = json.dumps([p for _, p in _policies(scenario)])
+    if not scenario.dns_by_name:
+        assert "kubernetes.io/metadata.name" not in text
+    assert ("endPort" in text) == (scenario.mode == "strict" and scenario.endpoint == "NodePort" and scenario.end_port
+                                   and not scenario.proxy)
+    assert '"except"' not in text
+
+
+@pytest.mark.parametrize("scenario", STRICT_ENFORCED)
+def test_strict_source_egress_is_exactly_dns_and_the_endpoint(answers: dict[str, object], scenario: Scenario) -> None:
+    verdict = _ask(answers, q_source_exact(scenario), scenario)
+    assert verdict, verdict
 
 
 @pytest.mark.parametrize("scenario", STRICT)
-def test_strict_source_egress_is_exactly_dns_and_the_endpoint(answers: dict[str, object], scenario: Scenario) -> None:
-    verdict = _ask(answers, q_source_exact(scenario))
-    assert verdict, verdict
-
-
-@pytest.mark.parametrize("scenario", _params((s for s in SCENARIOS if s.mode == "strict"), proxy_gap=True))
 def test_strict_target_ingress_is_exactly_6443_from_the_endpoint_path(
     answers: dict[str, object], scenario: Scenario
 ) -> None:
-    verdict = _ask(answers, q_target_exact(scenario))
+    verdict = _ask(answers, q_target_exact(scenario), scenario)
     assert verdict, verdict
 
 
-@pytest.mark.parametrize("scenario", _params(SCENARIOS, proxy_gap=True))
+@pytest.mark.parametrize("scenario", ALL)
 def test_dvm_connections_are_permitted_end_to_end(answers: dict[str, object], scenario: Scenario) -> None:
-    verdict = _ask(answers, q_dvm_permitted(scenario))
+    verdict = _ask(answers, q_dvm_permitted(scenario), scenario)
     assert verdict, verdict
 
 
@@ -394,12 +499,17 @@ def _ends(line: str) -> tuple[str, str]:
 
 @pytest.mark.parametrize("scenario", ALL)
 def test_nobody_else_gains_anything(answers: dict[str, object], scenario: Scenario) -> None:
-    """Exhaustive over pods, addresses and protocols: nca's full report under default deny in both namespaces."""
-    lines = _ask(answers, q_report(scenario))
+    """Exhaustive over pods, addresses and protocols: nca's full report under default deny where the cluster
+    filters (the source only where it enforces egress policies)."""
+    lines = _ask(answers, q_report(scenario), scenario)
     assert lines, "nca reported no connection at all"
-    unselected, clients, servers = ({str(p) for p in group} for group in (UNSELECTED, CLIENTS, SERVERS))
+    groups = (UNSELECTED, _clients(scenario), _servers(scenario))
+    unselected, clients, servers = ({str(p) for p in group} for group in groups)
     into_servers = {str(p) for p in _server_sources(scenario) if isinstance(p, Pod)}
     only_some_into_servers = scenario.mode == "strict" and scenario.endpoint != "NodePort"
+    enforced = scenario.egress_enforced
+    if not enforced:  # the source namespace is not default-denied there: only the target's pods are ours to check
+        unselected = {str(p) for p in UNSELECTED if p.namespace == DST}
     problems = []
     for line in lines:
         src, dst = _ends(line)
@@ -407,20 +517,43 @@ def test_nobody_else_gains_anything(answers: dict[str, object], scenario: Scenar
             problems.append(f"an unselected pod is reachable or reaches out: {line}")
         if src in servers:
             problems.append(f"the rsync servers only listen: {line}")
-        if dst in clients:
+        if dst in clients and enforced:
             problems.append(f"the rsync clients only connect: {line}")
         if only_some_into_servers and dst in servers and src not in into_servers:
             problems.append(f"{scenario.endpoint}: the servers accept only {sorted(into_servers)}: {line}")
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("scenario", STRICT)
+@pytest.mark.parametrize("scenario", STRICT_ENFORCED)
 def test_strict_clients_reach_no_other_port_or_address(answers: dict[str, object], scenario: Scenario) -> None:
-    verdict = _ask(answers, q_strict_denied(scenario))
+    verdict = _ask(answers, q_strict_denied(scenario), scenario)
     assert verdict, verdict
 
 
-@pytest.mark.parametrize("scenario", OPEN)
+@pytest.mark.parametrize("scenario", OPEN_ENFORCED)
 def test_open_mode_is_the_documented_allow_all_for_rsync_pods(answers: dict[str, object], scenario: Scenario) -> None:
-    verdict = _ask(answers, q_open_wide(scenario))
+    verdict = _ask(answers, q_open_wide(scenario), scenario)
     assert verdict, verdict
+
+
+@pytest.mark.parametrize("mode", ["strict", "open"])
+def test_same_cluster_proxy_is_refused(mode: str) -> None:
+    """Spec §3 (was two strict xfails): the server would be reached from the proxy, which strict ingress does
+    not admit; a stunnel proxy on a same-cluster pair is now an error, in both modes."""
+    pair, problems = parse_spec(Scenario("ClusterIP", True, mode).spec(), "semantics.yaml", Path.cwd())
+    assert pair is not None, [str(p) for p in problems]
+    errors = [p for p in validate(pair, Environment()) if p.is_error]
+    assert [p.rule for p in errors] == ["stunnel-proxy-same-cluster"], [p.text() for p in errors]
+
+
+@pytest.mark.parametrize(
+    ("source", "rule"),
+    [pytest.param("4.7", "strict-namespace-by-name", id="4.7-error"), pytest.param("4.8", None, id="4.8-ok")],
+)
+def test_strict_clusterip_needs_namespace_name_labels(source: str, rule: str | None) -> None:
+    """Spec §4.1: before 4.8 a strict ClusterIP policy cannot select the peer namespace by name (an error)."""
+    spec = Scenario("ClusterIP", False, "strict", source).spec()
+    pair, problems = parse_spec(spec, "semantics.yaml", Path.cwd())
+    assert pair is not None, [str(p) for p in problems]
+    errors = [p.rule for p in validate(pair, Environment()) if p.is_error]
+    assert errors == ([rule] if rule else [])

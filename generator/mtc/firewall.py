@@ -7,10 +7,13 @@ to the whole namespace, so the Allow rules name destinations, never pods, and mu
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from generator.mtc import facts
-from generator.mtc.addresses import parse_network, parse_proxy_url, sorted_networks
+from generator.mtc.addresses import parse_network
+from generator.mtc.network import Environment
+from generator.mtc.resolve import Capabilities, ResolvedPair, capabilities, resolve
 from generator.mtc.routes import route_hosts
 from generator.mtc.versions import MtcVersion
 from generator.spec.model import ClusterPair, EndpointType, NetworkType
@@ -18,51 +21,75 @@ from generator.spec.model import ClusterPair, EndpointType, NetworkType
 Rule = dict[str, Any]
 
 
-def _proxy_rule(pair: ClusterPair, kind: NetworkType) -> Rule | None:
-    proxy = pair.dvm.stunnel_tcp_proxy
-    address = parse_proxy_url(proxy.url) if proxy else None
-    if address is None:
-        return None
-    to = {"cidrSelector": address.cidr} if address.cidr is not None else {"dnsName": address.host}
-    rule: Rule = {"type": "Allow", "to": to}
-    if kind is NetworkType.OVN_KUBERNETES and address.port is not None:
-        rule["ports"] = [{"protocol": "TCP", "port": address.port}]
-    return rule
+def allow_rules(resolved: ResolvedPair, target_namespace: str) -> list[Rule]:
+    """Allow rules, in order, for what the rsync clients of one source namespace reach (spec §4, §4.1).
 
-
-def dvm_allow_rules(pair: ClusterPair, target_namespace: str, kind: NetworkType, mtc: MtcVersion) -> list[Rule]:
-    """Allow rules, in order, for what the rsync clients of one source namespace reach (spec §4).
-
-    With a stunnel TCP proxy the clients reach only the proxy. Otherwise: the destination `cidrs`, then one
-    exact `dnsName` rule per DVM route host when the destination's `appsDomain` is known (Route endpoint).
-    OVN rules for Route traffic carry TCP 443; EgressNetworkPolicy has no ports (facts §4.1).
+    With a stunnel TCP proxy the clients reach only the proxy (an IP as a /32, a host name as `dnsName` where
+    the firewall API has it). Otherwise: the destination `cidrs`, then one exact `dnsName` rule per DVM route
+    host when the destination's `appsDomain` is known (Route endpoint) and the source's firewall API has
+    `dnsName` (EgressFirewall from 4.7). OVN rules carry the TCP port; EgressNetworkPolicy has no ports.
     """
-    proxy_rule = _proxy_rule(pair, kind)
-    if proxy_rule is not None:
-        return [proxy_rule]
-    endpoint = pair.target.rsync_endpoint_type
-    if endpoint is EndpointType.CLUSTER_IP and pair.same_cluster:
+    source = resolved.source
+    api = source.caps.firewall
+    if api is None:
+        return []
+    ovn = source.network_type is NetworkType.OVN_KUBERNETES
+    address = resolved.stunnel_proxy
+    if address is not None:
+        if address.cidr is not None:
+            to = {"cidrSelector": address.cidr}
+        elif source.caps.firewall_dns_name:
+            to = {"dnsName": address.host}
+        else:
+            return []  # rule egress-firewall-proxy-host: give the proxy's IP
+        rule: Rule = {"type": "Allow", "to": to}
+        if ovn and address.port is not None:
+            rule["ports"] = [{"protocol": "TCP", "port": address.port}]
+        return [rule]
+    endpoint = resolved.endpoint
+    if endpoint is EndpointType.CLUSTER_IP and resolved.same_cluster:
         return []  # pod-to-service traffic inside one cluster never meets an egress firewall
     ports = (
-        {"ports": [{"protocol": "TCP", "port": facts.ROUTE_PORT}]}
-        if kind is NetworkType.OVN_KUBERNETES and endpoint is EndpointType.ROUTE
-        else {}
+        {"ports": [{"protocol": "TCP", "port": facts.ROUTE_PORT}]} if ovn and endpoint is EndpointType.ROUTE else {}
     )
-    networks = sorted_networks(pair.target.cidrs)
-    rules: list[Rule] = [{"type": "Allow", "to": {"cidrSelector": str(net)}, **ports} for net in networks]
-    if endpoint is EndpointType.ROUTE and pair.target.apps_domain:
-        hosts = route_hosts(target_namespace, pair.target.apps_domain, mtc)
+    rules: list[Rule] = [{"type": "Allow", "to": {"cidrSelector": cidr}, **ports} for cidr in resolved.target_cidrs]
+    apps_domain = resolved.target.spec.apps_domain
+    if endpoint is EndpointType.ROUTE and apps_domain and source.caps.firewall_dns_name:
+        hosts = route_hosts(target_namespace, apps_domain, resolved.mtc)
         rules += [{"type": "Allow", "to": {"dnsName": host}, **ports} for host in hosts]
     return rules
 
 
-def merged_rules(ours: list[Rule], existing: tuple[Rule, ...]) -> list[Rule]:
+def dvm_allow_rules(pair: ClusterPair, target_namespace: str, kind: NetworkType, mtc: MtcVersion) -> list[Rule]:
+    """`allow_rules` for callers without a resolved pair (the firewall kind given, the MTC version as given)."""
+    resolved = resolve(pair, Environment(network_types={pair.source.name: kind}, check_base=False))
+    if resolved.source.network_type is not kind:  # the spec's networkType wins in resolve; the caller's here
+        caps = capabilities(resolved.source.version, kind)
+        resolved = replace(resolved, source=replace(resolved.source, network_type=kind, caps=caps))
+    return allow_rules(replace(resolved, mtc=mtc), target_namespace)
+
+
+def merged_rules(ours: list[Rule], existing: tuple[Rule, ...] | list[Rule]) -> list[Rule]:
     """Our rules first, then the existing ones without copies of ours: applying twice changes nothing."""
     return ours + [rule for rule in existing if rule not in ours]
 
 
-def existing_rule_problems(rule: object, kind: NetworkType) -> list[tuple[tuple[str | int, ...], str]]:
-    """Schema checks of one existing rule, per the API types of facts §4.1 (SDN) and §4.2 (OVN)."""
+def rules_to_insert(ours: list[Rule], existing: list[Rule]) -> list[Rule]:
+    """Ours without those a firewall already holds where they take effect: before its first Deny rule
+    (first match wins, facts §4), so a copy below a Deny is inserted again at the top (spec §4.2)."""
+    effective: list[Rule] = []
+    for rule in existing:
+        if rule.get("type") == "Deny":
+            break
+        effective.append(rule)
+    return [rule for rule in ours if rule not in effective]
+
+
+def existing_rule_problems(
+    rule: object, kind: NetworkType, caps: Capabilities | None = None, version: str = ""
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Schema checks of one existing rule, per the API types of facts §4.1 (SDN) and §4.2 (OVN), and, given the
+    cluster's capabilities, the fields its version has (facts §9: dnsName from 4.7, nodeSelector from 4.11)."""
     if not isinstance(rule, dict):
         return [((), "a firewall rule is a mapping with `type` and `to`")]
     ovn = kind is NetworkType.OVN_KUBERNETES
@@ -75,6 +102,18 @@ def existing_rule_problems(rule: object, kind: NetworkType) -> list[tuple[tuple[
     if rule.get("type") not in ("Allow", "Deny"):
         out.append((("type",), "type must be Allow or Deny"))
     out += [(("to", *sub), msg) for sub, msg in _destination_problems(rule.get("to"), kind)]
+    to = rule.get("to")
+    if ovn and caps is not None and isinstance(to, dict):
+        if "nodeSelector" in to and not caps.firewall_node_selector:
+            out.append(
+                (("to", "nodeSelector"), f"EgressFirewall nodeSelector rules exist from OpenShift 4.11; {version} "
+                 "rejects this rule")
+            )
+        if "dnsName" in to and not caps.firewall_dns_name:
+            out.append(
+                (("to", "dnsName"), f"EgressFirewall dnsName rules exist from OpenShift 4.7; {version} rejects "
+                 "this rule")
+            )
     if ovn and "ports" in rule:
         out += [(("ports", *sub), msg) for sub, msg in _ports_problems(rule["ports"])]
     return out

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from generator.mtc import facts
-from generator.mtc.addresses import IpNetwork, ProxyAddress, parse_proxy_url, sorted_networks
+from generator.mtc.addresses import IpNetwork, ProxyAddress, sorted_networks
+from generator.mtc.holdings import Holdings
 from generator.mtc.network import Environment, network_type
-from generator.mtc.versions import MtcVersion, OcpVersion, effective_mtc, parse_ocp
+from generator.mtc.versions import MtcVersion, OcpVersion, effective_mtc
+from generator.spec.base import KUSTOMIZATION_FILES, read_base
 from generator.spec.model import Cluster, ClusterPair, EndpointType, NamespaceMapping, NetworkType, Role
 
 # facts §9 cites OpenShift releases up to 4.19; a newer one is assumed to behave like the newest known.
@@ -90,6 +93,11 @@ class ResolvedCluster:
     roles: frozenset[Role]  # both on a same-cluster pair
     control: bool  # runs the MTC controller and UI
     caps: Capabilities
+    # spec §4.2: what the cluster's `base` holds (None: no base, or not read here: Environment.check_base off or
+    # the folder is missing, which the base-path rule reports); `base_errors`: what breaks `kustomize build`.
+    holdings: Holdings | None = None
+    base_errors: tuple[str, ...] = ()
+    base_patched: bool = False  # the base patches its objects: rules read from its files may differ
 
     @property
     def name(self) -> str:
@@ -114,6 +122,7 @@ class ResolvedPair:
     stunnel_proxy: ProxyAddress | None
     target_networks: tuple[IpNetwork, ...]  # distinct, in address order
     namespaces: tuple[NamespaceMapping, ...]  # sorted by (source, target)
+    target_cidrs: tuple[str, ...] = ()  # `target_networks` as CIDR strings, same order
 
     @property
     def name(self) -> str:
@@ -140,12 +149,26 @@ class UnresolvableError(ValueError):
     """The pair has a value the rules report (an unparseable version); it cannot be resolved."""
 
 
+def base_folder(pair: ClusterPair, cluster: Cluster) -> Path | None:
+    """The cluster's base folder when it is a kustomize folder here; None otherwise."""
+    if cluster.base is None:
+        return None
+    folder = Path(pair.spec_dir, cluster.base)
+    return folder if any((folder / name).is_file() for name in KUSTOMIZATION_FILES) else None
+
+
 def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedCluster:
-    version = parse_ocp(cluster.openshift_version)
-    if version is None:
-        raise UnresolvableError(f"{cluster.name}: openshiftVersion {cluster.openshift_version!r}")
+    version = cluster.openshift_version
     plugin = network_type(cluster, env)
     roles = frozenset(role for role in Role if pair.cluster(role).name == cluster.name)
+    folder = base_folder(pair, cluster) if env.check_base else None
+    holdings: Holdings | None = None
+    errors: tuple[str, ...] = ()
+    patched = False
+    if folder is not None:
+        contents = read_base(folder)
+        holdings = Holdings.of(f"base {cluster.base}", contents.objects, contents.unread)
+        errors, patched = tuple(contents.errors), contents.patched
     return ResolvedCluster(
         spec=cluster,
         version=version,
@@ -153,6 +176,9 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
         roles=roles,
         control=pair.control_cluster in roles,
         caps=capabilities(version, plugin),
+        holdings=holdings,
+        base_errors=errors,
+        base_patched=patched,
     )
 
 
@@ -162,13 +188,15 @@ def resolve(pair: ClusterPair, env: Environment | None = None) -> ResolvedPair:
     source = _cluster(pair, pair.source, env)
     target = source if pair.same_cluster else _cluster(pair, pair.target, env)
     proxy = pair.dvm.stunnel_tcp_proxy
+    networks = tuple(sorted_networks(pair.target.cidrs))
     return ResolvedPair(
         spec=pair,
         mtc=effective_mtc(pair),
         source=source,
         target=target,
         endpoint=pair.target.rsync_endpoint_type,
-        stunnel_proxy=parse_proxy_url(proxy.url) if proxy is not None else None,
-        target_networks=tuple(sorted_networks(pair.target.cidrs)),
+        stunnel_proxy=proxy.url if proxy is not None else None,
+        target_networks=networks,
         namespaces=tuple(sorted(pair.namespaces, key=lambda ns: (ns.source, ns.target))),
+        target_cidrs=tuple(str(net) for net in networks),
     )

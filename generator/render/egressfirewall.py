@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from generator.mtc.firewall import dvm_allow_rules, merged_rules
-from generator.mtc.network import firewall_api
-from generator.mtc.versions import MtcVersion
+from generator.mtc.firewall import allow_rules, merged_rules, rules_to_insert
+from generator.mtc.resolve import ResolvedPair
 from generator.render.objects import Obj, metadata
-from generator.spec.model import ClusterPair, NamespaceMapping, NetworkType
+from generator.spec.model import NamespaceMapping
 
 
 @dataclass(frozen=True)
@@ -37,22 +36,29 @@ class FirewallOutput:
         return {"apiVersion": self.api_version, "kind": self.kind, "metadata": meta, "spec": {"egress": self.rules}}
 
 
-def firewall_output(
-    pair: ClusterPair, ns: NamespaceMapping, kind: NetworkType, mtc: MtcVersion
-) -> FirewallOutput | None:
+def firewall_output(resolved: ResolvedPair, ns: NamespaceMapping) -> FirewallOutput | None:
+    """The namespace's firewall output; None when it declares no firewall, there is nothing to allow, or the
+    base already holds every DVM rule where it takes effect (spec §4.2)."""
     fw = ns.egress_firewall
-    if fw is None:
+    api = resolved.source.caps.firewall
+    if fw is None or api is None:
         return None
-    rules = dvm_allow_rules(pair, ns.target, kind, mtc)
+    rules = allow_rules(resolved, ns.target)
     if not rules:
         return None
-    api_version, kind_name = firewall_api(kind)
     whole = None
     if fw.rules is not None:
         whole = {
-            "apiVersion": api_version,
-            "kind": kind_name,
+            "apiVersion": api.api_version,
+            "kind": api.kind,
             "metadata": metadata(fw.name, ns.source),
             "spec": {"egress": merged_rules(rules, fw.rules)},
         }
-    return FirewallOutput(ns.source, api_version, kind_name, fw.name, rules, whole)
+    else:
+        holdings = resolved.source.holdings
+        held = holdings.firewall_rules(api.api_version, api.kind, ns.source, fw.name) if holdings else None
+        if held is not None and not resolved.source.base_patched:
+            rules = rules_to_insert(rules, held)
+            if not rules:
+                return None
+    return FirewallOutput(ns.source, api.api_version, api.kind, fw.name, rules, whole)

@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import quote
 
 from generator.mtc import facts
-from generator.mtc.addresses import parse_proxy_url
 from generator.render.objects import Obj, metadata
 from generator.render.yamlout import Quoted
 from generator.spec.model import Cluster, ClusterPair, Role, StunnelProxy
@@ -15,9 +14,7 @@ from generator.spec.model import Cluster, ClusterPair, Role, StunnelProxy
 def stunnel_proxy_value(proxy: StunnelProxy, password: str | None) -> str:
     """`http://user:password@host:port`, user and password URL-encoded (facts §3.3: only host, user and
     password are read, through Go url.Parse, so reserved characters must be escaped)."""
-    address = parse_proxy_url(proxy.url)
-    if address is None:  # excluded by the stunnel-proxy rule
-        raise ValueError("invalid stunnel proxy URL")
+    address = proxy.url
     userinfo = ""
     if proxy.username is not None:
         userinfo = quote(proxy.username, safe="")
@@ -65,9 +62,9 @@ def controller_spec(pair: ClusterPair, cluster: Cluster, password: str | None) -
     proxy = cluster.proxy
     if proxy is not None:
         if proxy.http_proxy is not None:
-            spec["http_proxy"] = proxy.http_proxy
+            spec["http_proxy"] = proxy.http_proxy.url
         if proxy.https_proxy is not None:
-            spec["https_proxy"] = proxy.https_proxy
+            spec["https_proxy"] = proxy.https_proxy.url
         if proxy.no_proxy is not None:
             spec["no_proxy"] = ",".join(sorted(set(proxy.no_proxy)))
     return dict(sorted(spec.items()))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.mtc.network import Environment, network_type
-from generator.mtc.versions import effective_mtc
+from generator.mtc.network import Environment
+from generator.mtc.resolve import ResolvedPair, resolve
 from generator.render.egressfirewall import FirewallOutput, firewall_output
 from generator.render.migrationcontroller import controller_object
 from generator.render.networkpolicy import egress_policy, ingress_policy
@@ -29,28 +29,34 @@ class ClusterRender:
         return [self.controller, *(p for _, p in self.policies), *(f.partial_object() for f in self.firewalls)]
 
 
-def render_pair(pair: ClusterPair, env: Environment, password: str | None) -> list[ClusterRender]:
-    """Render a ClusterPair that passed validation; `password` is the stunnel proxy password, if any."""
-    return [render_cluster(pair, cluster, env, password) for cluster in pair.clusters]
+def render_pair(
+    pair: ClusterPair, env: Environment, password: str | None, resolved: ResolvedPair | None = None
+) -> list[ClusterRender]:
+    """Render a ClusterPair that passed validation; `password` is the stunnel proxy password, if any.
+
+    `resolved` is the pair's resolved form when the caller has it (validated with it); resolved here otherwise.
+    """
+    resolved = resolved if resolved is not None else resolve(pair, env)
+    return [render_cluster(pair, cluster, env, password, resolved) for cluster in pair.clusters]
 
 
-def render_cluster(pair: ClusterPair, cluster: Cluster, env: Environment, password: str | None) -> ClusterRender:
+def render_cluster(
+    pair: ClusterPair, cluster: Cluster, env: Environment, password: str | None, resolved: ResolvedPair | None = None
+) -> ClusterRender:
     """One cluster of a validated pair: `render` and the KRM function need only the cluster asked for."""
-    mtc = effective_mtc(pair)
-    namespaces = sorted(pair.namespaces, key=lambda ns: (ns.source, ns.target))
+    resolved = resolved if resolved is not None else resolve(pair, env)
     policies: list[tuple[str, Obj]] = []
     firewalls: list[FirewallOutput] = []
-    for ns in namespaces:
+    for ns in resolved.namespaces:
         if cluster.name == pair.source.name:
-            egress = egress_policy(pair, ns.source, ns.target, mtc)
+            egress = egress_policy(resolved, ns.source, ns.target)
             if egress is not None:
                 policies.append((ns.source, egress))
-            kind = network_type(pair.source, env)
-            fw = firewall_output(pair, ns, kind, mtc) if kind is not None else None
+            fw = firewall_output(resolved, ns)
             if fw is not None:
                 firewalls.append(fw)
         if cluster.name == pair.target.name:
-            ingress = ingress_policy(pair, ns.source, ns.target, mtc)
+            ingress = ingress_policy(resolved, ns.source, ns.target)
             if ingress is not None:
                 policies.append((ns.target, ingress))
     policies.sort(key=lambda item: (item[0], item[1]["metadata"]["name"]))

@@ -21,28 +21,30 @@ from generator.spec.model import (
     Role,
     StunnelProxy,
 )
-from generator.spec.schema import check_structure
+from generator.spec.schema import check_and_parse
 from generator.spec.yamlsource import PathKey, Source, load_yaml, read_text
 
 Mapping = dict[str, Any]
+Parsed = dict[PathKey, Any]  # typed values by path, from the structure check (generator.spec.values)
 
 
-def _cluster(data: Mapping, role: Role, path: PathKey) -> Cluster:
+def _cluster(data: Mapping, role: Role, path: PathKey, parsed: Parsed) -> Cluster:
     proxy = data.get("proxy")
     ref = data.get("migrationController", {})
     no_proxy = proxy.get("noProxy") if proxy else None
+    proxy_path = (*path, "proxy")
     return Cluster(
         role=role,
         name=data["name"],
-        openshift_version=data["openshiftVersion"],
+        openshift_version=parsed[(*path, "openshiftVersion")],
         network_type=NetworkType(data["networkType"]) if "networkType" in data else None,
-        cidrs=tuple(data.get("cidrs", ())),
+        cidrs=tuple(parsed[(*path, "cidrs", i)] for i in range(len(data.get("cidrs", ())))),
         apps_domain=data.get("appsDomain"),
         proxy=ProxyOverride(
-            proxy.get("httpProxy"),
-            proxy.get("httpsProxy"),
+            parsed.get((*proxy_path, "httpProxy")),
+            parsed.get((*proxy_path, "httpsProxy")),
             tuple(no_proxy) if no_proxy is not None else None,
-            (*path, "proxy"),
+            proxy_path,
         )
         if proxy is not None
         else None,
@@ -86,14 +88,14 @@ def _namespaces(spec: Mapping) -> tuple[NamespaceMapping, ...]:
     return tuple(out)
 
 
-def _dvm(spec: Mapping) -> Dvm:
+def _dvm(spec: Mapping, parsed: Parsed) -> Dvm:
     dvm = spec.get("dvm", {})
     proxy = dvm.get("stunnelTCPProxy")
     stunnel = None
     if proxy is not None:
         pw = proxy.get("passwordFrom")
         stunnel = StunnelProxy(
-            url=proxy["url"],
+            url=parsed[("spec", "dvm", "stunnelTCPProxy", "url")],
             username=proxy.get("username"),
             password_from=PasswordFrom(pw.get("env"), pw.get("file")) if pw is not None else None,
             path=("spec", "dvm", "stunnelTCPProxy"),
@@ -108,17 +110,21 @@ def _dvm(spec: Mapping) -> Dvm:
     )
 
 
-def build_model(source: Source, spec_dir: Path) -> ClusterPair:
-    """Build the model from structurally valid data (call `check_structure` first)."""
+def build_model(source: Source, spec_dir: Path, parsed: Parsed | None = None) -> ClusterPair:
+    """Build the model from structurally valid data and its parsed values (from `check_and_parse`)."""
+    if parsed is None:
+        problems, parsed = check_and_parse(source)
+        if any(p.is_error for p in problems):
+            raise ProblemsError(problems)
     data = cast(Mapping, source.data)
     spec = cast(Mapping, data["spec"])
     return ClusterPair(
         name=data["metadata"]["name"],
-        mtc_version=spec.get("mtcVersion"),
+        mtc_version=parsed.get(("spec", "mtcVersion")),
         control_cluster=Role(spec.get("controlCluster", "target")),
-        source=_cluster(spec["source"], Role.SOURCE, ("spec", "source")),
-        target=_cluster(spec["target"], Role.TARGET, ("spec", "target")),
-        dvm=_dvm(spec),
+        source=_cluster(spec["source"], Role.SOURCE, ("spec", "source"), parsed),
+        target=_cluster(spec["target"], Role.TARGET, ("spec", "target"), parsed),
+        dvm=_dvm(spec, parsed),
         network_policy_mode=PolicyMode(spec.get("networkPolicy", {}).get("mode", "open")),
         namespaces=_namespaces(spec),
         annotations=dict(data["metadata"].get("annotations", {})),
@@ -133,10 +139,10 @@ def parse_spec(text: str, display: str, spec_dir: Path) -> tuple[ClusterPair | N
         source = load_yaml(text, display)
     except ProblemsError as exc:
         return None, list(exc.problems)
-    problems = check_structure(source)
+    problems, parsed = check_and_parse(source)
     if any(p.is_error for p in problems):
         return None, problems
-    return build_model(source, spec_dir), problems
+    return build_model(source, spec_dir, parsed), problems
 
 
 def load_spec(path: Path, display: str | None = None) -> tuple[ClusterPair | None, list[Problem]]:

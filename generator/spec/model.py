@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.spec.values import IpNetwork, MtcVersion, OcpVersion, ProxyAddress
 from generator.spec.yamlsource import PathKey, Source
 
 
@@ -37,8 +38,8 @@ class PolicyMode(enum.Enum):
 
 @dataclass(frozen=True)
 class ProxyOverride:
-    http_proxy: str | None
-    https_proxy: str | None
+    http_proxy: ProxyAddress | None  # parsed; credentials are refused at load time and never kept
+    https_proxy: ProxyAddress | None
     no_proxy: tuple[str, ...] | None
     path: PathKey = field(compare=False)
 
@@ -53,9 +54,9 @@ class ControllerRef:
 class Cluster:
     role: Role
     name: str
-    openshift_version: str
+    openshift_version: OcpVersion
     network_type: NetworkType | None
-    cidrs: tuple[str, ...]
+    cidrs: tuple[IpNetwork, ...]  # as listed (duplicates kept so the rules can name them)
     apps_domain: str | None
     proxy: ProxyOverride | None
     base: str | None
@@ -75,7 +76,7 @@ class PasswordFrom:
 
 @dataclass(frozen=True)
 class StunnelProxy:
-    url: str
+    url: ProxyAddress  # parsed `http://host:port`; inline credentials are refused at load time
     username: str | None
     password_from: PasswordFrom | None
     path: PathKey = field(compare=False)
@@ -107,7 +108,7 @@ class NamespaceMapping:
 @dataclass(frozen=True)
 class ClusterPair:
     name: str
-    mtc_version: str | None  # as written; the effective version is derived by generator.mtc.versions
+    mtc_version: MtcVersion | None  # as written; the effective version is derived by generator.mtc.versions
     control_cluster: Role
     source: Cluster
     target: Cluster

@@ -7,10 +7,13 @@ compatibility) is checked by the named rules in `generator.mtc.rules`, which rep
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator.problems import Problem
+from generator.spec import values
+from generator.spec.values import ValueProblemError
 from generator.spec.yamlsource import PathKey, Source
 
 API_VERSION = "mtc-policygen.io/v1alpha1"
@@ -22,6 +25,8 @@ class Str:
     enum: tuple[str, ...] = ()
     pattern: str = ""
     version: bool = False  # a version: a YAML number here is a mistake worth naming ("4.10" vs 4.1)
+    # parses the value into its type (generator.spec.values) or raises ValueProblemError; the model holds the result
+    parse: Callable[[str], object] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,8 @@ _CONTROLLER_REF = Obj(
 
 _PROXY = Obj(
     {
-        "httpProxy": Field(Str(), "http_proxy override, http://host:port"),
-        "httpsProxy": Field(Str(), "https_proxy override, http://host:port"),
+        "httpProxy": Field(Str(parse=values.proxy_url), "http_proxy override, http://host:port"),
+        "httpsProxy": Field(Str(parse=values.proxy_url), "https_proxy override, http://host:port"),
         "noProxy": Field(ListOf(Str()), "no_proxy entries: domain, .domain, *, IP or CIDR"),
     },
     "MigrationController proxy override for this cluster (replaces the inherited cluster-wide proxy).",
@@ -98,10 +103,21 @@ _PROXY = Obj(
 def _cluster(role: str) -> Obj:
     fields = {
         "name": Field(Str(pattern=DNS1123_LABEL), "cluster name; names overlays/<pair>/<name>/", required=True),
-        "openshiftVersion": Field(Str(pattern=r"^(3\.11|4\.[0-9]+)$", version=True), '"3.11" or "4.N"', required=True),
+        "openshiftVersion": Field(
+            Str(pattern=r"^(3\.11|4\.[0-9]+)$", version=True, parse=values.ocp_version),
+            '"3.11" or "4.N"',
+            required=True,
+        ),
         "networkType": Field(Str(enum=("OpenShiftSDN", "OVNKubernetes")), "cluster network plugin"),
-        "cidrs": Field(ListOf(Str()), "where the peer reaches this cluster for DVM (router VIPs or worker IPs)"),
-        "appsDomain": Field(Str(), "ingress apps domain; enables exact dnsName firewall rules for DVM routes"),
+        "cidrs": Field(
+            ListOf(Str(parse=values.network)), "where the peer reaches this cluster for DVM (router VIPs or worker IPs)"
+        ),
+        "appsDomain": Field(
+            Str(),
+            "the domain mig-controller puts DVM routes under: this cluster's ingresses.config.openshift.io/cluster "
+            ".spec.domain, or the MigrationController's cluster_subdomain when set (not .spec.appsDomain); enables "
+            "exact dnsName firewall rules for DVM routes",
+        ),
         "proxy": Field(_PROXY, _PROXY.description),
         "base": Field(
             Str(),
@@ -159,7 +175,7 @@ CLUSTER_PAIR = Obj(
             Obj(
                 {
                     "mtcVersion": Field(
-                        Str(pattern=r"^1\.[78](\.[0-9]+)?$", version=True),
+                        Str(pattern=r"^1\.[78](\.[0-9]+)?$", version=True, parse=values.mtc_version),
                         '"1.7", "1.8" or "1.7.7"-style; derived from the OpenShift versions',
                     ),
                     "controlCluster": Field(
@@ -173,7 +189,11 @@ CLUSTER_PAIR = Obj(
                                 "stunnelTCPProxy": Field(
                                     Obj(
                                         {
-                                            "url": Field(Str(), "http://host:port, no credentials", required=True),
+                                            "url": Field(
+                                                Str(parse=values.stunnel_url),
+                                                "http://host:port, no credentials",
+                                                required=True,
+                                            ),
                                             "username": Field(Str(), "proxy user"),
                                             "passwordFrom": Field(
                                                 Obj(
@@ -275,6 +295,7 @@ def _matches(type_: Type, value: object) -> bool:
 class _Checker:
     source: Source
     problems: list[Problem] = field(default_factory=list)
+    parsed: dict[PathKey, Any] = field(default_factory=dict)  # typed values by path, for the model
 
     def check(self, type_: Type, value: object, path: PathKey) -> None:
         if not _matches(type_, value):
@@ -321,6 +342,13 @@ class _Checker:
         )
 
     def _string(self, type_: Str, value: str, path: PathKey) -> None:
+        if type_.parse is not None:
+            try:
+                self.parsed[path] = type_.parse(value)
+            except ValueProblemError as exc:
+                self.problems.append(
+                    self.source.problem(path, exc.rule, exc.message, severity=exc.severity, suggestion=exc.suggestion)
+                )
         if type_.enum and value not in type_.enum:
             close = difflib.get_close_matches(value, type_.enum, n=1, cutoff=0.5) or [
                 e for e in type_.enum if e.lower() == value.lower()
@@ -371,16 +399,22 @@ class _Checker:
                 )
 
 
-def check_structure(source: Source) -> list[Problem]:
-    """Structural problems of a loaded ClusterPair: unknown keys (with hints), types, required keys."""
+def check_and_parse(source: Source) -> tuple[list[Problem], dict[PathKey, Any]]:
+    """Structural problems of a loaded ClusterPair (unknown keys with hints, types, required keys, values that
+    do not parse), and the parsed typed values by path."""
     checker = _Checker(source)
     if not isinstance(source.data, dict):
         checker.problems.append(
             source.problem((), "wrong-type", f"a ClusterPair is a mapping, got {_json_type(source.data)}")
         )
-        return checker.problems
+        return checker.problems, checker.parsed
     checker.check(CLUSTER_PAIR, source.data, ())
-    return checker.problems
+    return checker.problems, checker.parsed
+
+
+def check_structure(source: Source) -> list[Problem]:
+    """Structural problems of a loaded ClusterPair: unknown keys (with hints), types, required keys, values."""
+    return check_and_parse(source)[0]
 
 
 # --- JSON Schema export -----------------------------------------------------------------------------------

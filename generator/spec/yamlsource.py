@@ -107,7 +107,7 @@ def decode(raw: bytes, display: str) -> str:
         raise _file_problem(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
 
 
-def _check_depth(text: str, display: str) -> None:
+def check_depth(text: str, display: str) -> None:
     """Refuse deep nesting before composing: libyaml's composer recurses in C and overflows the stack."""
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
@@ -123,7 +123,7 @@ def _check_depth(text: str, display: str) -> None:
 
 def _single_node(text: str, display: str) -> yaml.Node:
     try:
-        _check_depth(text, display)
+        check_depth(text, display)
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -1,100 +1,332 @@
-"""Egress firewall and NetworkPolicy rules."""
+"""Egress firewall and strict NetworkPolicy endpoint rules, one check each.
+
+facts §4: firewalls are evaluated in order, first match wins, so DVM's Allow rules must precede any Deny;
+only the source namespace's firewall matters (rsync clients open every connection). The firewall API, its
+rule limit and which destination kinds it has follow from the source's version and plugin (spec §4.1).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from generator.mtc import facts
-from generator.mtc.firewall import dvm_allow_rules, existing_rule_problems, merged_rules
-from generator.mtc.network import firewall_api, firewall_rule_limit, network_type
+from generator.mtc.firewall import allow_rules, existing_rule_problems, merged_rules
 from generator.mtc.rules.registry import Finding, RuleContext, rule
-from generator.mtc.versions import effective_mtc
 from generator.problems import Severity
-from generator.spec.model import EndpointType, NetworkType, PolicyMode
+from generator.spec.model import EndpointType, NamespaceMapping, NetworkType, PolicyMode
 
 
-@rule("egress-firewall")
-def egress_firewall(ctx: RuleContext) -> Iterator[Finding]:
-    """A declared egress firewall gets DVM Allow rules placed before its existing rules, within the limits.
+def _declared(ctx: RuleContext) -> Iterator[NamespaceMapping]:
+    """Namespaces with a declared firewall, when the source's firewall API is known (else network-type-needed)."""
+    if ctx.resolved.source.caps.firewall is None:
+        return
+    yield from (ns for ns in ctx.pair.namespaces if ns.egress_firewall is not None)
 
-    facts §4: firewalls are evaluated in order, first match wins, so the Allow rules must precede any Deny;
-    OVN's EgressFirewall must be named `default` (CRD pattern ^default$); EgressNetworkPolicy allows 1,000
-    rules and EgressFirewall 8,000 per namespace; only the source namespace's firewall matters. The generator
-    must either patch the firewall in `base` or rewrite it whole from `rules:`; anything else would be a guess.
+
+def _not_applicable(ctx: RuleContext) -> bool:
+    resolved = ctx.resolved
+    return resolved.stunnel_proxy is None and resolved.endpoint is EndpointType.CLUSTER_IP and resolved.same_cluster
+
+
+@rule("egress-firewall-name")
+def egress_firewall_name(ctx: RuleContext) -> Iterator[Finding]:
+    """An OVN-Kubernetes EgressFirewall is named `default` (its CRD pattern is ^default$, facts §4.2).
+
+    Passing::
+
+        source: {networkType: OVNKubernetes}
+        namespaces: [{source: app1, egressFirewall: {name: default, rules: []}}]
+
+    Failing::
+
+        source: {networkType: OVNKubernetes}
+        namespaces: [{source: app1, egressFirewall: {name: fw, rules: []}}]
     """
-    pair = ctx.pair
-    kind = network_type(pair.source, ctx.env)
-    if kind is None:
-        return  # reported by the network-type rule
-    _, kind_name = firewall_api(kind)
-    mtc = effective_mtc(pair)
-    for ns in pair.namespaces:
+    if ctx.resolved.source.network_type is not NetworkType.OVN_KUBERNETES:
+        return
+    for ns in _declared(ctx):
         fw = ns.egress_firewall
-        if fw is None:
-            continue
-        if kind is NetworkType.OVN_KUBERNETES and fw.name != facts.EGRESS_FIREWALL_NAME:
+        if fw is not None and fw.name != facts.EGRESS_FIREWALL_NAME:
             yield Finding(
                 (*fw.path, "name"),
                 f"an EgressFirewall must be named 'default', not {fw.name!r}",
                 suggestion="name: default",
             )
-        for i, existing in enumerate(fw.rules or ()):
-            for sub, message in existing_rule_problems(existing, kind):
-                yield Finding((*fw.path, "rules", i, *sub), message)
-        ours = dvm_allow_rules(pair, ns.target, kind, mtc)
-        if not ours:
-            if pair.target.rsync_endpoint_type is EndpointType.CLUSTER_IP and pair.same_cluster:
-                yield Finding(
-                    fw.path,
-                    f"namespace {ns.source!r}: a ClusterIP move stays inside the cluster, where "
-                    "egress firewalls do not apply; no rules are generated",
-                    severity=Severity.INFO,
-                )
-            else:
-                yield Finding(
-                    fw.path,
-                    f"namespace {ns.source!r}: nothing to allow through its {kind_name}",
-                    suggestion="give target.cidrs, or target.appsDomain for a Route endpoint",
-                )
-            continue
-        if fw.rules is None and pair.source.base is None:
+
+
+@rule("egress-firewall-rules")
+def egress_firewall_rules(ctx: RuleContext) -> Iterator[Finding]:
+    """Existing `rules:` fit the source's firewall API and version.
+
+    facts §4.1 (EgressNetworkPolicy: type, to {cidrSelector IPv4 | dnsName}, no ports) and §4.2
+    (EgressFirewall: type, to {cidrSelector | dnsName | nodeSelector}, ports); facts §9: EgressFirewall
+    `dnsName` exists from 4.7 and `nodeSelector` from 4.11, so an older cluster rejects such a rule.
+
+    Passing::
+
+        source: {openshiftVersion: "4.11", networkType: OVNKubernetes}
+        egressFirewall: {rules: [{type: Allow, to: {nodeSelector: {matchLabels: {a: b}}}}]}
+
+    Failing::
+
+        source: {openshiftVersion: "4.10", networkType: OVNKubernetes}
+        egressFirewall: {rules: [{type: Allow, to: {nodeSelector: {matchLabels: {a: b}}}}]}
+    """
+    source = ctx.resolved.source
+    kind = source.network_type
+    if kind is None:
+        return
+    for ns in _declared(ctx):
+        fw = ns.egress_firewall
+        for i, existing in enumerate((fw.rules if fw else None) or ()):
+            for sub, message in existing_rule_problems(existing, kind, source.caps, f"OpenShift {source.version}"):
+                yield Finding((*fw.path, "rules", i, *sub), message)  # type: ignore[union-attr]
+
+
+@rule("egress-firewall-existing")
+def egress_firewall_existing(ctx: RuleContext) -> Iterator[Finding]:
+    """The generator patches the firewall in `base` or rewrites it whole from `rules:`; anything else is a guess.
+
+    Passing::
+
+        namespaces: [{source: app1, egressFirewall: {name: default, rules: []}}]
+
+    Failing::
+
+        namespaces: [{source: app1, egressFirewall: {name: default}}]    # and no source.base
+    """
+    if ctx.pair.source.base is not None or _not_applicable(ctx):
+        return
+    api = ctx.resolved.source.caps.firewall
+    for ns in _declared(ctx):
+        fw = ns.egress_firewall
+        if fw is not None and fw.rules is None and api is not None:
             yield Finding(
                 fw.path,
-                f"namespace {ns.source!r}: the existing {kind_name} {fw.name!r} is needed to "
+                f"namespace {ns.source!r}: the existing {api.kind} {fw.name!r} is needed to "
                 "insert the DVM rules before its rules",
                 suggestion="add its current rules as `rules:`, or set source.base to the kustomize base that holds it",
             )
-        total = len(merged_rules(ours, fw.rules or ()))
-        limit = firewall_rule_limit(kind)
-        if total > limit:
-            yield Finding(fw.path, f"namespace {ns.source!r}: {total} rules exceed the {kind_name} limit of {limit}")
-        proxy = pair.dvm.stunnel_tcp_proxy
-        if kind is NetworkType.OPENSHIFT_SDN and proxy is not None and ":" in ours[0]["to"].get("cidrSelector", ""):
-            # Target CIDRs are checked where they are written (rule `cidr`); the proxy address is checked here.
-            yield Finding((*proxy.path, "url"), "the proxy address is IPv6; EgressNetworkPolicy is IPv4 only",
-                          suggestion="give the proxy's IPv4 address")
+
+
+@rule("egress-firewall-nothing")
+def egress_firewall_nothing(ctx: RuleContext) -> Iterator[Finding]:
+    """A declared firewall gets at least one Allow rule: something must say where DVM goes.
+
+    Passing::
+
+        target: {cidrs: [203.0.113.0/24]}
+        namespaces: [{source: app1, egressFirewall: {rules: []}}]
+
+    Failing::
+
+        target: {}                              # no cidrs, no appsDomain
+        namespaces: [{source: app1, egressFirewall: {rules: []}}]
+    """
+    if _not_applicable(ctx):
+        return
+    resolved = ctx.resolved
+    api = resolved.source.caps.firewall
+    address = resolved.stunnel_proxy
+    if address is not None and address.ip is None and not resolved.source.caps.firewall_dns_name:
+        return  # egress-firewall-proxy-host says why
+    for ns in _declared(ctx):
+        fw = ns.egress_firewall
+        if fw is not None and api is not None and not allow_rules(resolved, ns.target):
+            yield Finding(
+                fw.path,
+                f"namespace {ns.source!r}: nothing to allow through its {api.kind}",
+                suggestion="give target.cidrs"
+                + (", or target.appsDomain for a Route endpoint" if resolved.source.caps.firewall_dns_name else ""),
+            )
+
+
+@rule("egress-firewall-not-applicable", Severity.INFO)
+def egress_firewall_not_applicable(ctx: RuleContext) -> Iterator[Finding]:
+    """A same-cluster ClusterIP move never meets an egress firewall (pod-to-service inside one cluster).
+
+    Passing::
+
+        source: {name: east}
+        target: {name: west}
+        namespaces: [{source: app1, egressFirewall: {rules: []}}]
+
+    Failing (info)::
+
+        source: {name: east}
+        target: {name: east, rsyncEndpointType: ClusterIP}
+        namespaces: [{source: app1, egressFirewall: {rules: []}}]
+    """
+    if not _not_applicable(ctx):
+        return
+    for ns in _declared(ctx):
+        if ns.egress_firewall is not None:
+            yield Finding(
+                ns.egress_firewall.path,
+                f"namespace {ns.source!r}: a ClusterIP move stays inside the cluster, where "
+                "egress firewalls do not apply; no rules are generated",
+            )
+
+
+@rule("egress-firewall-limit")
+def egress_firewall_limit(ctx: RuleContext) -> Iterator[Finding]:
+    """The firewall with DVM's rules stays within its API's rule limit.
+
+    facts §4 / §9: EgressNetworkPolicy 1,000 rules on 4.x and 50 on 3.x (origin's EgressNetworkPolicyMaxRules,
+    "too many egress rules (max 50)"); EgressFirewall 8,000.
+
+    Passing::
+
+        source: {openshiftVersion: "3.11"}
+        egressFirewall: {rules: [...48 rules...]}
+
+    Failing::
+
+        source: {openshiftVersion: "3.11"}
+        egressFirewall: {rules: [...50 rules...]}     # plus DVM's rule: 51 > 50
+    """
+    resolved = ctx.resolved
+    api = resolved.source.caps.firewall
+    if api is None:
+        return
+    for ns in _declared(ctx):
+        fw = ns.egress_firewall
+        if fw is None:
+            continue
+        existing: list[dict[str, object]] = list(fw.rules or ())
+        if fw.rules is None and resolved.source.holdings is not None:
+            existing = resolved.source.holdings.firewall_rules(api.api_version, api.kind, ns.source, fw.name) or []
+        total = len(merged_rules(allow_rules(resolved, ns.target), existing))
+        if total > api.max_rules:
+            yield Finding(
+                fw.path,
+                f"namespace {ns.source!r}: {total} rules exceed the {api.kind} limit of {api.max_rules}"
+                + (f" on OpenShift {resolved.source.version}" if resolved.source.version.major == 3 else ""),
+            )
+
+
+@rule("egress-firewall-dns-name", Severity.INFO)
+def egress_firewall_dns_name(ctx: RuleContext) -> Iterator[Finding]:
+    """EgressFirewall `dnsName` rules exist from OpenShift 4.7: before, DVM routes are allowed by CIDR only.
+
+    facts §9: ovn-kubernetes added dnsName in e52e32d49 ("use DNS names in rules"); the 4.6 docs list only
+    CIDRs. With `appsDomain` set on a 4.6 OVN source, only the `cidrs` rules are generated.
+
+    Passing::
+
+        source: {openshiftVersion: "4.7", networkType: OVNKubernetes}
+        target: {appsDomain: apps.example.com}
+
+    Failing (info)::
+
+        source: {openshiftVersion: "4.6", networkType: OVNKubernetes}
+        target: {appsDomain: apps.example.com}
+    """
+    resolved = ctx.resolved
+    if (
+        resolved.source.caps.firewall is None
+        or resolved.source.caps.firewall_dns_name
+        or resolved.stunnel_proxy is not None
+        or resolved.endpoint is not EndpointType.ROUTE
+        or resolved.target.spec.apps_domain is None
+        or not any(True for _ in _declared(ctx))
+    ):
+        return
+    yield Finding(
+        (*resolved.target.spec.path, "appsDomain"),
+        f"the source's EgressFirewall on OpenShift {resolved.source.version} has no dnsName rules (from 4.7): "
+        "DVM routes are allowed by the target cidrs only",
+    )
+
+
+@rule("egress-firewall-proxy-host")
+def egress_firewall_proxy_host(ctx: RuleContext) -> Iterator[Finding]:
+    """A stunnel proxy given by host name needs a `dnsName` firewall rule, which EgressFirewall has from 4.7.
+
+    Passing::
+
+        source: {openshiftVersion: "4.6", networkType: OVNKubernetes}
+        dvm: {stunnelTCPProxy: {url: "http://192.0.2.30:3128"}}
+
+    Failing::
+
+        source: {openshiftVersion: "4.6", networkType: OVNKubernetes}
+        dvm: {stunnelTCPProxy: {url: "http://proxy.example.com:3128"}}
+    """
+    resolved = ctx.resolved
+    address = resolved.stunnel_proxy
+    proxy = ctx.pair.dvm.stunnel_tcp_proxy
+    if address is None or proxy is None or address.ip is not None or resolved.source.caps.firewall_dns_name:
+        return
+    if any(True for _ in _declared(ctx)):
+        yield Finding(
+            (*proxy.path, "url"),
+            f"the source's EgressFirewall on OpenShift {resolved.source.version} has no dnsName rules (from 4.7), "
+            f"so the proxy host {address.host!r} cannot be allowed by name",
+            suggestion="give the proxy's IP address",
+        )
+
+
+@rule("egress-firewall-proxy-ipv6")
+def egress_firewall_proxy_ipv6(ctx: RuleContext) -> Iterator[Finding]:
+    """An EgressNetworkPolicy (OpenShift SDN) takes IPv4 only, so the stunnel proxy it allows must be IPv4.
+
+    Passing::
+
+        source: {networkType: OpenShiftSDN}
+        dvm: {stunnelTCPProxy: {url: "http://192.0.2.30:3128"}}
+
+    Failing::
+
+        source: {networkType: OpenShiftSDN}
+        dvm: {stunnelTCPProxy: {url: "http://[2001:db8::30]:3128"}}
+    """
+    resolved = ctx.resolved
+    address = resolved.stunnel_proxy
+    proxy = ctx.pair.dvm.stunnel_tcp_proxy
+    if proxy is None or address is None or address.ip is None or address.ip.version != 6:
+        return
+    if resolved.source.network_type is NetworkType.OPENSHIFT_SDN and any(True for _ in _declared(ctx)):
+        yield Finding(
+            (*proxy.path, "url"),
+            "the proxy address is IPv6; EgressNetworkPolicy is IPv4 only",
+            suggestion="give the proxy's IPv4 address",
+        )
 
 
 @rule("strict-endpoint")
 def strict_endpoint(ctx: RuleContext) -> Iterator[Finding]:
-    """Strict NetworkPolicies allow the rsync clients only to where the endpoint type sends them.
+    """Strict NetworkPolicies name the destination by IP block, so they need the target's `cidrs`.
 
     facts §3.3: Route traffic goes to the destination routers on 443, NodePort to worker addresses on the node
-    port range, and both are named in NetworkPolicy only by IP block, so the destination `cidrs` are needed;
-    with a stunnel proxy the clients reach only the proxy.
+    port range, ClusterIP between clusters to the service network; with a stunnel proxy the clients reach
+    only the proxy, and a same-cluster ClusterIP peer is selected by namespace and pod labels.
+
+    Passing::
+
+        target: {rsyncEndpointType: NodePort, cidrs: [192.0.2.0/24]}
+        networkPolicy: {mode: strict}
+
+    Failing::
+
+        target: {rsyncEndpointType: NodePort}
+        networkPolicy: {mode: strict}
     """
     pair = ctx.pair
-    if pair.network_policy_mode is not PolicyMode.STRICT or pair.dvm.stunnel_tcp_proxy is not None:
+    resolved = ctx.resolved
+    if pair.network_policy_mode is not PolicyMode.STRICT or resolved.stunnel_proxy is not None or pair.target.cidrs:
         return
-    endpoint = pair.target.rsync_endpoint_type
-    if endpoint in (EndpointType.ROUTE, EndpointType.NODE_PORT) and not pair.target.cidrs:
+    if resolved.source.caps.egress_policy is False:
+        return  # no egress policy on this source (egress-policy-unenforced)
+    endpoint = resolved.endpoint
+    if endpoint in (EndpointType.ROUTE, EndpointType.NODE_PORT):
         where = "router VIP / load balancer" if endpoint is EndpointType.ROUTE else "worker InternalIP"
         yield Finding(
             (*pair.target.path, "cidrs"),
             f"strict mode with a {endpoint.value} endpoint needs the target's {where} CIDRs",
             suggestion="add target.cidrs, or use networkPolicy.mode: open",
         )
-    if endpoint is EndpointType.CLUSTER_IP and not pair.same_cluster and not pair.target.cidrs:
+    elif not pair.same_cluster:
         yield Finding(
             (*pair.target.path, "cidrs"),
             "strict mode with a ClusterIP endpoint on another cluster needs the target's service CIDRs",

@@ -45,6 +45,14 @@ def dns1123_label(ctx: RuleContext) -> Iterator[Finding]:
 
     They become Kubernetes namespaces and object names (which the API server validates this way) and folder
     names under overlays/ (spec §3), so a name that passes here never fails later at apply time.
+
+    Passing::
+
+        namespaces: [app-1]
+
+    Failing::
+
+        namespaces: [App_1]
     """
     seen: set[PathKey] = set()
     for path, name in _named(ctx):

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
+from generator.spec.base import KUSTOMIZATION_FILES
 
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+__all__ = ["KUSTOMIZATION_FILES"]
 
 
 @rule("duplicate-namespace")
@@ -16,9 +17,15 @@ def duplicate_namespace(ctx: RuleContext) -> Iterator[Finding]:
     """Each source namespace is migrated once, and each target namespace receives one source.
 
     Two entries for one namespace would generate two NetworkPolicies of the same name (a kustomize id clash)
-    and make MTC's namespace mapping ambiguous. Within one cluster, mig-controller treats a plan with no
-    mapped namespaces as a storage class conversion and rejects one that maps only some (migplan validation);
-    a mapped namespace cannot also be the target of another, since its policies would serve two roles.
+    and make MTC's namespace mapping ambiguous.
+
+    Passing::
+
+        namespaces: [app1, {source: db, target: db-migrated}]
+
+    Failing::
+
+        namespaces: [app1, {source: db, target: app1}]
     """
     pair = ctx.pair
     sources: dict[str, int] = {}
@@ -38,8 +45,32 @@ def duplicate_namespace(ctx: RuleContext) -> Iterator[Finding]:
             )
         sources.setdefault(ns.source, i)
         targets.setdefault(ns.target, i)
+
+
+@rule("namespace-mapping")
+def namespace_mapping(ctx: RuleContext) -> Iterator[Finding]:
+    """Within one cluster, every namespace is mapped (a move) or none is (a storage class conversion).
+
+    mig-controller treats a same-cluster plan with no mapped namespaces as a storage class conversion and
+    rejects one that maps only some (migplan validation); a mapped namespace cannot also be the target of
+    another, since its policies would serve two roles.
+
+    Passing::
+
+        source: {name: east}
+        target: {name: east}
+        namespaces: [{source: a, target: a2}, {source: b, target: b2}]
+
+    Failing::
+
+        source: {name: east}
+        target: {name: east}
+        namespaces: [app1, {source: a, target: a2}]
+    """
+    pair = ctx.pair
     if not pair.same_cluster:
         return
+    sources = {ns.source for ns in pair.namespaces}
     mapped = [ns for ns in pair.namespaces if ns.source != ns.target]
     if mapped and len(mapped) != len(pair.namespaces):
         first_same = next(ns for ns in pair.namespaces if ns.source == ns.target)
@@ -63,6 +94,16 @@ def same_cluster(ctx: RuleContext) -> Iterator[Finding]:
     """When source and target name the same cluster, they must describe it the same way.
 
     One overlay folder is written for that cluster (spec §4), holding one MigrationController patch.
+
+    Passing::
+
+        source: {name: east, openshiftVersion: "4.12"}
+        target: {name: east, openshiftVersion: "4.12"}
+
+    Failing::
+
+        source: {name: east, openshiftVersion: "4.12"}
+        target: {name: east, openshiftVersion: "4.14"}
     """
     pair = ctx.pair
     if not pair.same_cluster:
@@ -89,6 +130,14 @@ def base_path(ctx: RuleContext) -> Iterator[Finding]:
     """`base` is a kustomize directory relative to the spec file; it must exist and hold a kustomization.
 
     The overlay lists it as a resource; a missing base would only fail later, inside Argo CD.
+
+    Passing::
+
+        source: {base: ../clusters/ocp311}      # a folder with a kustomization.yaml
+
+    Failing::
+
+        source: {base: ../clusters/missing}
     """
     if not ctx.env.check_base:
         return
@@ -107,12 +156,20 @@ def base_path(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(path, f"base {cluster.base!r} has no kustomization.yaml")
 
 
-@rule("supplemental-groups")
+@rule("supplemental-groups", Severity.WARNING)
 def supplemental_groups(ctx: RuleContext) -> Iterator[Finding]:
     """Supplemental groups are listed once each.
 
     The generator writes them as the comma-joined string the controller parses without trimming (facts §1.2:
     "1000, 2000" or a YAML list crash-loops the controller); a repeated group is harmless but a likely typo.
+
+    Passing::
+
+        dvm: {sourceSupplementalGroups: [1000, 2000]}
+
+    Failing::
+
+        dvm: {sourceSupplementalGroups: [1000, 1000]}
     """
     dvm = ctx.pair.dvm
     for key, groups in (
@@ -121,4 +178,4 @@ def supplemental_groups(ctx: RuleContext) -> Iterator[Finding]:
     ):
         for i, gid in enumerate(groups or ()):
             if gid in (groups or ())[:i]:
-                yield Finding(("spec", "dvm", key, i), f"group {gid} is listed twice", severity=Severity.WARNING)
+                yield Finding(("spec", "dvm", key, i), f"group {gid} is listed twice")

@@ -1,6 +1,8 @@
 """Proxy rules: the MigrationController proxy override and the DVM stunnel TCP proxy.
 
-Messages never repeat a URL that may carry credentials.
+Whether proxy URLs parse, and that none carries credentials (rules `proxy-url`, `stunnel-proxy-url`,
+`proxy-credentials`), is checked when the spec is loaded (generator.spec.values): the model holds parsed
+addresses without user or password, so no message here can repeat a secret.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from generator.mtc.addresses import no_proxy_entry_ok, parse_proxy_url
+from generator.mtc.addresses import no_proxy_entry_ok
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
 from generator.spec.model import PolicyMode
@@ -16,43 +18,31 @@ from generator.spec.model import PolicyMode
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@rule("proxy-url")
-def proxy_url(ctx: RuleContext) -> Iterator[Finding]:
-    """`httpProxy`/`httpsProxy` are `http://host:port` (spec §3).
+@rule("proxy-url-https", Severity.WARNING)
+def proxy_url_https(ctx: RuleContext) -> Iterator[Finding]:
+    """`httpProxy`/`httpsProxy` are `http://host:port` (spec §3); `https://` works only with a TLS proxy.
 
     The operator copies them into the controller's HTTP(S)_PROXY env and the `migration-proxy` Secret (facts
     §1.2); a removed value is not cleaned up from the deployments (facts §7.6), so a wrong one is costly.
-    Credentials written here would be committed to git.
+
+    Passing::
+
+        proxy: {httpProxy: "http://proxy.example.com:3128"}
+
+    Failing::
+
+        proxy: {httpProxy: "https://proxy.example.com:3128"}
     """
     for cluster in (ctx.pair.source, ctx.pair.target):
         proxy = cluster.proxy
         if proxy is None:
             continue
-        for key, value in (("httpProxy", proxy.http_proxy), ("httpsProxy", proxy.https_proxy)):
-            if value is None:
-                continue
-            path = (*proxy.path, key)
-            address = parse_proxy_url(value)
-            if address is None or address.scheme not in ("http", "https"):
-                yield Finding(path, "not a proxy URL", suggestion="write http://host:port")
-                continue
-            if address.scheme == "https":
+        for key, address in (("httpProxy", proxy.http_proxy), ("httpsProxy", proxy.https_proxy)):
+            if address is not None and address.scheme == "https":
                 yield Finding(
-                    path,
+                    (*proxy.path, key),
                     "https:// proxy URL; the contract expects http://host:port",
-                    severity=Severity.WARNING,
                     suggestion="use http:// unless the proxy itself speaks TLS",
-                )
-            if address.port is None:
-                yield Finding(path, "the proxy URL has no port", suggestion="write http://host:port")
-            if address.extra:
-                yield Finding(path, "a proxy URL has no path, query or fragment", suggestion="write http://host:port")
-            if address.has_credentials:
-                yield Finding(
-                    path,
-                    "the proxy URL carries credentials, which would be committed to git",
-                    severity=Severity.WARNING,
-                    suggestion="use a proxy that authenticates otherwise",
                 )
 
 
@@ -60,9 +50,13 @@ def proxy_url(ctx: RuleContext) -> Iterator[Finding]:
 def no_proxy(ctx: RuleContext) -> Iterator[Finding]:
     """`noProxy` entries are a domain, `.domain` (subdomains only), `*`, an IP or a CIDR (seed doc §6.4.3).
 
-    The operator ignores `noProxy` when neither httpProxy nor httpsProxy is set ("This field is ignored if
-    neither the httpProxy nor the httpsProxy field is set"), and a CR value replaces the inherited list rather
-    than extending it (facts §1.4).
+    Passing::
+
+        proxy: {httpProxy: "http://proxy:3128", noProxy: [.svc, example.com, 10.0.0.0/16]}
+
+    Failing::
+
+        proxy: {httpProxy: "http://proxy:3128", noProxy: ["*.example.com"]}
     """
     for cluster in (ctx.pair.source, ctx.pair.target):
         proxy = cluster.proxy
@@ -75,70 +69,150 @@ def no_proxy(ctx: RuleContext) -> Iterator[Finding]:
                     f"{entry!r} is not a domain, .domain, *, IP or CIDR",
                     suggestion="e.g. .cluster.local, example.com or 10.0.0.0/16",
                 )
-        if proxy.http_proxy is None and proxy.https_proxy is None:
+
+
+@rule("no-proxy-ignored", Severity.WARNING)
+def no_proxy_ignored(ctx: RuleContext) -> Iterator[Finding]:
+    """`noProxy` without `httpProxy`/`httpsProxy` is ignored by the operator.
+
+    The docs: "This field is ignored if neither the httpProxy nor the httpsProxy field is set"; a CR value
+    replaces the inherited list rather than extending it (facts §1.4).
+
+    Passing::
+
+        proxy: {httpProxy: "http://proxy:3128", noProxy: [.svc]}
+
+    Failing::
+
+        proxy: {noProxy: [.svc]}
+    """
+    for cluster in (ctx.pair.source, ctx.pair.target):
+        proxy = cluster.proxy
+        if proxy is not None and proxy.no_proxy is not None and proxy.http_proxy is None and proxy.https_proxy is None:
             yield Finding(
                 (*proxy.path, "noProxy"),
                 "noProxy without httpProxy or httpsProxy is ignored by MTC",
-                severity=Severity.WARNING,
                 suggestion="add httpProxy/httpsProxy or remove noProxy",
             )
 
 
-@rule("stunnel-proxy")
-def stunnel_proxy(ctx: RuleContext) -> Iterator[Finding]:
-    """The stunnel TCP proxy is `http://host:port`, with credentials only from `username` + `passwordFrom`.
+@rule("stunnel-proxy-password-unused")
+def stunnel_proxy_password_unused(ctx: RuleContext) -> Iterator[Finding]:
+    """A stunnel proxy password is sent only with a `username` (facts §3.3: Go url.Parse user info).
 
-    facts §3.3: the controller parses the URL with Go url.Parse and uses only host, user and password; the
-    client stunnel speaks a plain HTTP CONNECT tunnel, so the scheme is ignored and TLS to the proxy is
-    impossible; a URL without a scheme silently disables the proxy. The value lands in a plain ConfigMap
-    (peers §1.6), so inline credentials would reach git: they are refused, and read at render time instead.
+    Passing::
+
+        stunnelTCPProxy: {url: "http://proxy:3128", username: dvm, passwordFrom: {env: PW}}
+
+    Failing::
+
+        stunnelTCPProxy: {url: "http://proxy:3128", passwordFrom: {env: PW}}
     """
     proxy = ctx.pair.dvm.stunnel_tcp_proxy
-    if proxy is None:
-        return
-    path = (*proxy.path, "url")
-    address = parse_proxy_url(proxy.url)
-    if address is None:
-        yield Finding(path, "not a URL with a host", suggestion="write http://host:port")
-        return
-    if address.has_credentials:
-        yield Finding(
-            path,
-            "the URL carries inline credentials, which would be committed to git",
-            suggestion="move the user to `username` and the password to `passwordFrom`",
-        )
-    if address.scheme != "http":
-        yield Finding(
-            path,
-            f"scheme {address.scheme!r}: stunnel speaks plain HTTP CONNECT to the proxy and the "
-            "controller ignores the scheme, so TLS to the proxy is impossible",
-            suggestion="write http://host:port",
-        )
-    if address.port is None:
-        yield Finding(path, "the URL has no port", suggestion="write http://host:port")
-    if address.extra:
-        yield Finding(path, "the URL has a path, query or fragment", suggestion="write http://host:port")
-    password = proxy.password_from
-    if password is not None and proxy.username is None:
+    if proxy is not None and proxy.password_from is not None and proxy.username is None:
         yield Finding(
             (*proxy.path, "passwordFrom"), "a password without `username` is never sent", suggestion="add username"
         )
-    if password is not None and password.env is not None and not _ENV_NAME.match(password.env):
+
+
+@rule("stunnel-proxy-password-source")
+def stunnel_proxy_password_source(ctx: RuleContext) -> Iterator[Finding]:
+    """`passwordFrom` names an environment variable (a shell name) or a non-empty file path.
+
+    The password is read at render time only (spec §7); a name that cannot exist fails there, later.
+
+    Passing::
+
+        passwordFrom: {env: DVM_PROXY_PASSWORD}
+
+    Failing::
+
+        passwordFrom: {env: 1PW}
+    """
+    proxy = ctx.pair.dvm.stunnel_tcp_proxy
+    password = proxy.password_from if proxy is not None else None
+    if proxy is None or password is None:
+        return
+    if password.env is not None and not _ENV_NAME.match(password.env):
         yield Finding((*proxy.path, "passwordFrom", "env"), f"{password.env!r} is not an environment variable name")
-    if password is not None and password.file is not None and not password.file.strip():
+    if password.file is not None and not password.file.strip():
         yield Finding((*proxy.path, "passwordFrom", "file"), "empty file path")
-    if proxy.username is not None and password is None:
+
+
+@rule("stunnel-proxy-no-password", Severity.WARNING)
+def stunnel_proxy_no_password(ctx: RuleContext) -> Iterator[Finding]:
+    """A stunnel proxy `username` without `passwordFrom` sends an empty password.
+
+    Passing::
+
+        stunnelTCPProxy: {url: "http://proxy:3128", username: dvm, passwordFrom: {file: /etc/pw}}
+
+    Failing::
+
+        stunnelTCPProxy: {url: "http://proxy:3128", username: dvm}
+    """
+    proxy = ctx.pair.dvm.stunnel_tcp_proxy
+    if proxy is not None and proxy.username is not None and proxy.password_from is None:
         yield Finding(
             (*proxy.path, "username"),
             "a username without passwordFrom sends an empty password",
-            severity=Severity.WARNING,
             suggestion="add passwordFrom: {env: NAME} or {file: PATH}",
         )
-    if ctx.pair.network_policy_mode is PolicyMode.STRICT and address.ip is None:
+
+
+@rule("stunnel-proxy-strict-host", Severity.WARNING)
+def stunnel_proxy_strict_host(ctx: RuleContext) -> Iterator[Finding]:
+    """Strict mode names the stunnel proxy in a NetworkPolicy only by IP (ipBlock); a host name cannot be.
+
+    The egress rule is then port-only: the rsync clients may reach any address on the proxy port.
+
+    Passing::
+
+        stunnelTCPProxy: {url: "http://192.0.2.30:3128"}
+        networkPolicy: {mode: strict}
+
+    Failing::
+
+        stunnelTCPProxy: {url: "http://proxy.example.com:3128"}
+        networkPolicy: {mode: strict}
+    """
+    proxy = ctx.pair.dvm.stunnel_tcp_proxy
+    address = ctx.resolved.stunnel_proxy
+    if proxy is None or address is None or ctx.pair.network_policy_mode is not PolicyMode.STRICT:
+        return
+    if address.ip is None and ctx.resolved.source.caps.egress_policy is not False:
         yield Finding(
-            path,
+            (*proxy.path, "url"),
             f"strict mode cannot name the proxy host {address.host!r} in a NetworkPolicy; the rsync "
             f"clients may reach any address on port {address.port}",
-            severity=Severity.WARNING,
             suggestion="give the proxy as an IP address to narrow the policy",
+        )
+
+
+@rule("stunnel-proxy-same-cluster")
+def stunnel_proxy_same_cluster(ctx: RuleContext) -> Iterator[Finding]:
+    """No stunnel proxy on a same-cluster pair (spec §3).
+
+    Nothing leaves the cluster, and the connection would reach the rsync server from the proxy, where strict
+    ingress admits only the rsync clients: DVM would be blocked at the server.
+
+    Passing::
+
+        source: {name: east}
+        target: {name: west}
+        dvm: {stunnelTCPProxy: {url: "http://192.0.2.30:3128"}}
+
+    Failing::
+
+        source: {name: east}
+        target: {name: east}
+        dvm: {stunnelTCPProxy: {url: "http://192.0.2.30:3128"}}
+    """
+    proxy = ctx.pair.dvm.stunnel_tcp_proxy
+    if proxy is not None and ctx.pair.same_cluster:
+        yield Finding(
+            proxy.path,
+            f"source and target are one cluster ({ctx.pair.source.name}): DVM traffic never leaves it, and through "
+            "a proxy it would reach the rsync server from the proxy, which strict ingress does not admit",
+            suggestion="remove dvm.stunnelTCPProxy",
         )

@@ -1,4 +1,8 @@
-"""The rule registry and the runner."""
+"""The rule registry and the runner.
+
+One check per rule id, each with a default severity; its docstring says why it exists, which fact it rests
+on, and shows a passing and a failing example (yamllint style). The catalogue is `RULES` / `SEVERITIES`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from generator.mtc.network import Environment
+from generator.mtc.resolve import ResolvedPair, resolve
 from generator.problems import Problem, Severity, sorted_problems
 from generator.spec.model import ClusterPair
 from generator.spec.yamlsource import PathKey
@@ -15,7 +20,7 @@ from generator.spec.yamlsource import PathKey
 class Finding:
     path: PathKey
     message: str
-    severity: Severity = Severity.ERROR
+    severity: Severity | None = None  # None: the rule's default severity
     suggestion: str = ""
     key: bool = False  # point at the mapping key rather than its value
 
@@ -24,28 +29,37 @@ class Finding:
 class RuleContext:
     pair: ClusterPair
     env: Environment
+    resolved: ResolvedPair  # decided once per pair: versions, capabilities, endpoint, proxy, networks, bases
 
 
 RuleFunc = Callable[[RuleContext], Iterable[Finding]]
 RULES: dict[str, RuleFunc] = {}
+SEVERITIES: dict[str, Severity] = {}
 
 
-def rule(rule_id: str) -> Callable[[RuleFunc], RuleFunc]:
+def rule(rule_id: str, severity: Severity = Severity.ERROR) -> Callable[[RuleFunc], RuleFunc]:
     def register(func: RuleFunc) -> RuleFunc:
         if rule_id in RULES:
             raise ValueError(f"rule {rule_id!r} registered twice")
         RULES[rule_id] = func
+        SEVERITIES[rule_id] = severity
         return func
 
     return register
 
 
-def validate(pair: ClusterPair, env: Environment | None = None) -> list[Problem]:
-    """Every domain problem of a structurally valid ClusterPair, sorted by position."""
-    ctx = RuleContext(pair, env or Environment())
+def validate(pair: ClusterPair, env: Environment | None = None, resolved: ResolvedPair | None = None) -> list[Problem]:
+    """Every domain problem of a structurally valid ClusterPair, sorted by position.
+
+    `resolved` is the pair's resolved form when the caller has it already (it then renders from the same one).
+    """
+    env = env or Environment()
+    ctx = RuleContext(pair, env, resolved if resolved is not None else resolve(pair, env))
     doc = pair.source_doc
     problems = [
-        doc.problem(f.path, rule_id, f.message, severity=f.severity, suggestion=f.suggestion, key=f.key)
+        doc.problem(
+            f.path, rule_id, f.message, severity=f.severity or SEVERITIES[rule_id], suggestion=f.suggestion, key=f.key
+        )
         for rule_id, func in RULES.items()
         for f in func(ctx)
     ]

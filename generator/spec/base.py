@@ -1,0 +1,189 @@
+"""Read a cluster's kustomize `base` folder the way `kustomize build` would find its objects (spec §4.2).
+
+Only what decides which objects exist, and under which name and namespace, is followed: the kustomization
+(`kustomization.yaml`, `.yml` or `Kustomization`), its `resources`, `bases` and `components` (files, and
+folders holding a kustomization, recursively), YAML streams and `...List` kinds, and the kustomization's
+`namespace`, `namePrefix` and `nameSuffix`. What cannot be followed without running kustomize or fetching
+something (remote resources, generators, helm charts, transformer plugins) is listed in `unread`: a check
+over the objects is then partial, never a silent pass. What makes `kustomize build` itself fail (a missing
+file, YAML that does not parse, a cycle) is listed in `errors`.
+
+Reading is bounded like the spec loader: per-file size, a total size, a file count and a nesting depth, and
+symlinked folders are followed once per path (a loop is an error).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.problems import ProblemsError
+from generator.spec.yamlsource import MAX_BYTES, check_depth, decode
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+MAX_FILES = 1000
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
+MAX_NESTING = 20
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|[?&]ref=|\.git(?:$|/|//)")
+# Kustomization fields that produce or rewrite objects through plugins or fetched content: not followed here.
+_GENERATORS = ("configMapGenerator", "secretGenerator", "helmCharts", "helmChartInflationGenerator", "generators",
+               "transformers", "validators")
+_PATCHES = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements")
+_CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+                   "SecurityContextConstraints", "StorageClass", "PersistentVolume", "PriorityClass"}
+
+Obj = dict[str, Any]
+
+
+@dataclass
+class BaseContents:
+    """The objects of a base as kustomize would emit them (by identity; patches not applied)."""
+
+    objects: list[Obj] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # why the objects may be incomplete
+    errors: list[str] = field(default_factory=list)  # what makes `kustomize build` of the base fail
+    patched: bool = False  # the base patches its objects: their content (not identity) may differ from files
+
+
+@dataclass
+class _Reader:
+    root: Path
+    contents: BaseContents = field(default_factory=BaseContents)
+    files: int = 0
+    total: int = 0
+
+    def rel(self, path: Path) -> str:
+        try:
+            return Path(os.path.relpath(path, self.root)).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def kustomization(self, folder: Path, stack: tuple[Path, ...]) -> list[Obj]:
+        real = folder.resolve()
+        if real in stack:
+            self.contents.errors.append(f"{self.rel(folder)}: a kustomization cycle (a folder includes itself)")
+            return []
+        if len(stack) >= MAX_NESTING:
+            self.contents.unread.append(f"{self.rel(folder)}: kustomizations nested deeper than {MAX_NESTING}")
+            return []
+        file = next((folder / n for n in KUSTOMIZATION_FILES if (folder / n).is_file()), None)
+        if file is None:
+            self.contents.errors.append(f"{self.rel(folder)}: no kustomization.yaml in this folder")
+            return []
+        docs = self.documents(file)
+        if docs is None:
+            return []
+        data = next((d for d in docs if d is not None), {})
+        if not isinstance(data, dict):
+            self.contents.errors.append(f"{self.rel(file)}: a kustomization is a mapping")
+            return []
+        objects: list[Obj] = []
+        for key in ("resources", "bases", "components"):
+            entries = data.get(key) or []
+            if not isinstance(entries, list):
+                self.contents.errors.append(f"{self.rel(file)}: `{key}` must be a list")
+                continue
+            for entry in entries:
+                objects += self.entry(folder, file, entry, (*stack, real))
+        for key in _GENERATORS:
+            if data.get(key):
+                self.contents.unread.append(f"{self.rel(file)}: `{key}` (generated objects are not read)")
+        if any(data.get(key) for key in _PATCHES):
+            self.contents.patched = True
+        return self.transform(objects, data)
+
+    def entry(self, folder: Path, file: Path, entry: object, stack: tuple[Path, ...]) -> list[Obj]:
+        if not isinstance(entry, str) or not entry:
+            self.contents.errors.append(f"{self.rel(file)}: a resource entry is a path")
+            return []
+        if _REMOTE.search(entry):
+            self.contents.unread.append(f"{self.rel(file)}: remote resource {entry} (not fetched)")
+            return []
+        path = folder / entry
+        if path.is_dir():
+            return self.kustomization(path, stack)
+        if not path.is_file():
+            self.contents.errors.append(f"{self.rel(file)}: resource {entry} does not exist")
+            return []
+        docs = self.documents(path)
+        return [] if docs is None else self.objects_of(docs)
+
+    def documents(self, file: Path) -> list[object] | None:
+        """The YAML documents of one file, within the limits; None (and a reason recorded) otherwise."""
+        self.files += 1
+        if self.files > MAX_FILES:
+            if self.files == MAX_FILES + 1:
+                self.contents.unread.append(f"more than {MAX_FILES} files (the rest is not read)")
+            return None
+        try:
+            size = file.stat().st_size
+            if size > MAX_BYTES or self.total + size > MAX_TOTAL_BYTES:
+                self.contents.unread.append(f"{self.rel(file)}: {size:,} bytes, over the size limit (not read)")
+                return None
+            with file.open("rb") as stream:
+                raw = stream.read(MAX_BYTES + 1)
+        except OSError as exc:
+            self.contents.errors.append(f"{self.rel(file)}: cannot read ({exc.strerror or 'error'})")
+            return None
+        self.total += len(raw)
+        try:
+            text = decode(raw, self.rel(file))
+            check_depth(text, self.rel(file))
+            return list(yaml.load_all(text, Loader=_Loader))
+        except ProblemsError as exc:
+            self.contents.errors.append(f"{self.rel(file)}: {exc.problems[0].message}")
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+            self.contents.errors.append(f"{self.rel(file)}{where}: invalid YAML ({exc.problem or 'syntax error'})")
+        except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+            self.contents.errors.append(f"{self.rel(file)}: invalid YAML")
+        return None
+
+    def objects_of(self, docs: list[object]) -> list[Obj]:
+        out: list[Obj] = []
+        for doc in docs:
+            if not isinstance(doc, dict):
+                continue
+            kind = doc.get("kind")
+            items = doc.get("items")
+            if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+                out += [item for item in items if isinstance(item, dict)]
+            else:
+                out.append(doc)
+        return out
+
+    @staticmethod
+    def transform(objects: list[Obj], data: dict[str, Any]) -> list[Obj]:
+        """The kustomization's own `namespace`, `namePrefix`, `nameSuffix`, on copies of the metadata."""
+        namespace, prefix, suffix = data.get("namespace"), data.get("namePrefix"), data.get("nameSuffix")
+        if not any(isinstance(v, str) and v for v in (namespace, prefix, suffix)):
+            return objects
+        out = []
+        for obj in objects:
+            meta = dict(obj.get("metadata") or {}) if isinstance(obj.get("metadata"), dict) else {}
+            if isinstance(namespace, str) and namespace and obj.get("kind") not in _CLUSTER_SCOPED:
+                meta["namespace"] = namespace
+            if isinstance(meta.get("name"), str) and obj.get("kind") not in ("Namespace", "CustomResourceDefinition"):
+                meta["name"] = f"{prefix if isinstance(prefix, str) else ''}{meta['name']}" + (
+                    suffix if isinstance(suffix, str) else ""
+                )
+            out.append({**obj, "metadata": meta})
+        return out
+
+
+def read_base(folder: Path) -> BaseContents:
+    """Read a base folder; never raises for bad content (it is recorded in `errors` or `unread`)."""
+    reader = _Reader(folder)
+    try:
+        reader.contents.objects = reader.kustomization(folder, ())
+    except RecursionError:  # a pathological tree beyond the nesting limit's protection
+        reader.contents.errors.append("the base nests too deeply to read")
+    return reader.contents

@@ -1,0 +1,278 @@
+"""Typed values of a ClusterPair, parsed once when the spec is loaded (parse, don't re-validate).
+
+OpenShift and MTC versions, IP networks and proxy URLs have a type: the structure check parses each one, an
+unparseable value is a problem at its file:line:col, and the model holds the parsed value. Nothing after
+loading parses these strings again. `generator.mtc.versions` and `generator.mtc.addresses` re-export them.
+
+Each parser raises `ValueProblemError` (rule id, message, suggestion, severity): the rule ids of the values.
+- `openshift-version` (error): "3.11" or "4.N".
+- `mtc-version` (error): "1.7", "1.8" or "1.7.7"-style.
+- `cidr` (error): an IP network (or one address) with no host bits set.
+- `proxy-url` (error): `http://host:port` (httpProxy, httpsProxy), no path, query or fragment.
+- `proxy-url-https` (warning): an `https://` httpProxy/httpsProxy.
+- `stunnel-proxy-url` (error): the stunnel proxy is `http://host:port`.
+- `proxy-credentials` (error): any proxy URL carrying a user or password; the value is never echoed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import SplitResult, urlsplit
+
+from generator.problems import Severity
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_OCP = re.compile(r"^(3)\.(11)$|^(4)\.(0|[1-9][0-9]?)$")
+_MTC = re.compile(r"^1\.([78])(?:\.(0|[1-9][0-9]*))?$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+class ValueProblemError(ValueError):
+    """A value that does not parse (or parses with a finding); never carries the value when it is secret."""
+
+    def __init__(self, rule: str, message: str, suggestion: str = "", severity: Severity = Severity.ERROR) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.suggestion = suggestion
+        self.severity = severity
+
+
+# --- versions ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class OcpVersion:
+    major: int
+    minor: int
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+    @property
+    def legacy(self) -> bool:
+        """facts §6: "legacy platform: OpenShift Container Platform 4.5 and earlier" (3.x included)."""
+        return self <= OcpVersion(4, 5)
+
+    @property
+    def needs_mtc_17(self) -> bool:
+        """facts §6: a cluster at 4.9 or earlier runs MTC 1.7; 1.8 supports only 4.10 and later."""
+        return self <= OcpVersion(4, 9)
+
+
+@dataclass(frozen=True)
+class MtcVersion:
+    minor: int  # 7 or 8
+    patch: int | None
+
+    def __str__(self) -> str:
+        return f"1.{self.minor}" + (f".{self.patch}" if self.patch is not None else "")
+
+    def at_least(self, minor: int, patch: int) -> bool | None:
+        """None when the answer depends on a patch version that was not given."""
+        if self.minor != minor:
+            return self.minor > minor
+        return None if self.patch is None else self.patch >= patch
+
+
+def parse_ocp(text: str | OcpVersion) -> OcpVersion | None:
+    if isinstance(text, OcpVersion):
+        return text
+    m = _OCP.match(text)
+    if not m:
+        return None
+    major, minor = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    return OcpVersion(int(major), int(minor))
+
+
+def parse_mtc(text: str | MtcVersion) -> MtcVersion | None:
+    if isinstance(text, MtcVersion):
+        return text
+    m = _MTC.match(text)
+    if not m:
+        return None
+    return MtcVersion(int(m.group(1)), int(m.group(2)) if m.group(2) is not None else None)
+
+
+def ocp_version(text: str) -> OcpVersion:
+    version = parse_ocp(text)
+    if version is not None:
+        return version
+    parts = text.split(".")
+    # "4.12.3" -> "4.12"; a hint only when the first two parts already form a version we accept.
+    hint = 'e.g. "4.12"'
+    if len(parts) > 2 and parse_ocp(".".join(parts[:2])) is not None:
+        hint = f'write "{parts[0]}.{parts[1]}"'
+    raise ValueProblemError("openshift-version", f'{text!r} is not "3.11" or "4.N"', hint)
+
+
+def mtc_version(text: str) -> MtcVersion:
+    version = parse_mtc(text)
+    if version is None:
+        raise ValueProblemError("mtc-version", f"{text!r} is not an MTC version", '"1.7", "1.8" or "1.7.7"')
+    return version
+
+
+# --- networks ---------------------------------------------------------------------------------------------
+
+
+def parse_network(text: str) -> IpNetwork | None:
+    """A CIDR (`10.0.0.0/16`) or a single address (taken as /32 or /128); None when it is neither."""
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
+def parse_ip(text: str) -> IpAddress | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def network(text: str) -> IpNetwork:
+    """A `cidrs` entry: host bits set is usually a typo for another range, so it is named, not widened."""
+    net = parse_network(text)
+    if net is None:
+        raise ValueProblemError("cidr", f"{text!r} is not an IP network", "e.g. 203.0.113.0/24")
+    if "/" in text and net.network_address != parse_ip(text.split("/", maxsplit=1)[0]):
+        raise ValueProblemError("cidr", f"{text!r} has host bits set", f"did you mean {str(net)!r}?")
+    return net
+
+
+def network_sort_key(net: IpNetwork) -> tuple[int, int, int]:
+    return (net.version, int(net.network_address), net.prefixlen)
+
+
+def sorted_networks(items: Iterable[str | IpNetwork]) -> list[IpNetwork]:
+    """Distinct networks in address order: output never depends on the order of the spec's list."""
+    nets = (parse_network(i) if isinstance(i, str) else i for i in items)
+    return sorted({n for n in nets if n is not None}, key=network_sort_key)
+
+
+# --- DNS names --------------------------------------------------------------------------------------------
+
+
+def is_dns_subdomain(name: str) -> bool:
+    """RFC 1123 subdomain as Kubernetes checks it: lower-case labels, at most 253 characters."""
+    return 0 < len(name) <= 253 and all(_DNS_LABEL.match(label) for label in name.split("."))
+
+
+def no_proxy_entry_ok(entry: str) -> bool:
+    """noProxy grammar (seed doc): a domain, `.domain` for subdomains only, `*`, an IP or a CIDR."""
+    if entry == "*":
+        return True
+    if parse_network(entry) is not None:
+        return True
+    name = entry[1:] if entry.startswith(".") else entry
+    return is_dns_subdomain(name.lower())
+
+
+# --- proxy URLs -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProxyAddress:
+    """A proxy URL split into what the controller uses: host, port, and whether the host is an IP.
+
+    The user and password are never kept: only whether there were any (an error, spec §3).
+    """
+
+    scheme: str
+    host: str  # IPv6 without brackets
+    port: int | None
+    has_credentials: bool
+    extra: str  # path, query or fragment that should not be there
+
+    @property
+    def ip(self) -> IpAddress | None:
+        return parse_ip(self.host)
+
+    @property
+    def cidr(self) -> str | None:
+        """The host as a single-address CIDR (`/32`, `/128`), None when it is a name."""
+        ip = self.ip
+        return f"{ip}/{ip.max_prefixlen}" if ip is not None else None
+
+    @property
+    def netloc(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}" if self.port is not None else host
+
+    @property
+    def url(self) -> str:
+        """`scheme://host:port`, credentials never included."""
+        return f"{self.scheme}://{self.netloc}"
+
+    def __str__(self) -> str:
+        return self.url
+
+
+def parse_proxy_url(text: str | ProxyAddress) -> ProxyAddress | None:
+    """Split `scheme://[user[:password]@]host:port`; None when it does not parse as a URL with a host."""
+    if isinstance(text, ProxyAddress):
+        return text
+    try:
+        parts: SplitResult = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    extra = "".join(p for p in (parts.path if parts.path != "/" else "", parts.query, parts.fragment) if p)
+    return ProxyAddress(
+        scheme=parts.scheme.lower(),
+        host=parts.hostname,
+        port=port,
+        has_credentials=parts.username is not None or parts.password is not None,
+        extra=extra,
+    )
+
+
+def _credentials(rule_hint: str) -> ValueProblemError:
+    return ValueProblemError(
+        "proxy-credentials",
+        "the proxy URL carries credentials; the spec is committed to git, so they are refused (and not repeated)",
+        rule_hint,
+    )
+
+
+def proxy_url(text: str) -> ProxyAddress:
+    """httpProxy / httpsProxy: `http://host:port` (an `https://` proxy is a warning, checked by the rule)."""
+    address = parse_proxy_url(text)
+    if address is None or address.scheme not in ("http", "https"):
+        raise ValueProblemError("proxy-url", "not a proxy URL", "write http://host:port")
+    if address.has_credentials:
+        raise _credentials("use a proxy that authenticates otherwise, or rotate the exposed password")
+    if address.port is None:
+        raise ValueProblemError("proxy-url", "the proxy URL has no port", "write http://host:port")
+    if address.extra:
+        raise ValueProblemError("proxy-url", "a proxy URL has no path, query or fragment", "write http://host:port")
+    return address
+
+
+def stunnel_url(text: str) -> ProxyAddress:
+    """The stunnel TCP proxy: `http://host:port` (facts §3.3: a plain CONNECT tunnel; scheme ignored)."""
+    address = parse_proxy_url(text)
+    if address is None:
+        raise ValueProblemError("stunnel-proxy-url", "not a URL with a host", "write http://host:port")
+    if address.has_credentials:
+        raise _credentials("move the user to `username` and the password to `passwordFrom`")
+    if address.scheme != "http":
+        raise ValueProblemError(
+            "stunnel-proxy-url",
+            f"scheme {address.scheme!r}: stunnel speaks plain HTTP CONNECT to the proxy and the controller "
+            "ignores the scheme, so TLS to the proxy is impossible",
+            "write http://host:port",
+        )
+    if address.port is None:
+        raise ValueProblemError("stunnel-proxy-url", "the URL has no port", "write http://host:port")
+    if address.extra:
+        raise ValueProblemError("stunnel-proxy-url", "the URL has a path, query or fragment", "write http://host:port")
+    return address
