@@ -573,3 +573,9 @@ def test_bad_request_is_a_problem_not_a_traceback(environ: dict[str, str], messa
     with pytest.raises(ProblemsError) as info:
         argocd.parse_request(environ)
     assert message in info.value.problems[0].message
+
+
+def test_the_rule_left_to_render_time_exists() -> None:
+    from generator.mtc.rules.registry import RULES  # noqa: PLC0415
+
+    assert argocd.NETWORK_TYPE_NEEDED in RULES, "renamed rule: the target Application would fail again"

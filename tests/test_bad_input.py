@@ -23,9 +23,9 @@ import hashlib
 import itertools
 import json
 import os
+import resource
 import subprocess
 import sys
-import resource
 import time
 from pathlib import Path
 

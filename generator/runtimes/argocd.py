@@ -23,6 +23,7 @@ from typing import Any
 from generator import api
 from generator.mtc import facts
 from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, has_errors
 from generator.render.objects import Obj
@@ -34,6 +35,7 @@ PLUGIN_NAME = "mtc-policygen-v1"  # plugin.yaml: metadata.name + "-" + spec.vers
 PARAMETERS_VAR = "ARGOCD_APP_PARAMETERS"
 API_VERSIONS_VAR = "KUBE_API_VERSIONS"
 _SOURCE = "argocd-generate"  # the `file` of problems that are about the request, not a spec
+NETWORK_TYPE_NEEDED = "network-type-needed"  # the rule asking a 4.x source with firewalls for its network plugin
 
 # The lines plugin.yaml's discovery command greps for; `is_discoverable` applies the same test, so the plugin
 # renders exactly the files that made Argo CD pick it (tests/test_argocd_cmp.py checks both agree).
@@ -205,7 +207,7 @@ def open_network_type(problems: Iterable[Problem], pair: ClusterPair, cluster: s
     if cluster == pair.source.name or pair.source.network_type is not None:
         return list(problems)
     field = dotted((*pair.source.path, "networkType"))
-    return [p for p in problems if not (p.rule == "network-type" and p.path == field)]
+    return [p for p in problems if not (p.rule == NETWORK_TYPE_NEEDED and p.path == field)]
 
 
 def base_problems(pair: ClusterPair, clusters: Iterable[str]) -> list[Problem]:
@@ -286,12 +288,13 @@ def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
     cluster = api.cluster_of(pair, request.cluster, pair.source_doc.file, "parameter cluster")
     detected = detected_network_type(request.api_versions)
     env = Environment(network_types={request.cluster: detected} if detected is not None else {})
-    problems = open_network_type([*problems, *validate(pair, env)], pair, request.cluster)
+    resolved = resolve(pair, env)  # once: the checks and the render read the same decisions (and base)
+    problems = open_network_type([*problems, *validate(pair, env, resolved)], pair, request.cluster)
     problems += _network_problems(pair, request.cluster, detected)
     problems += base_problems(pair, [request.cluster])
     if has_errors(problems):
         raise ProblemsError(problems)
-    render = api.render_one(pair, cluster, env)  # reads the proxy password now, when this cluster needs it
+    render = api.render_one(pair, cluster, env, resolved)  # reads the proxy password now, if this cluster needs it
     objects = _select(render.objects(), request.mode)
     if not objects:
         raise ProblemsError(
