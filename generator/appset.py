@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from generator.mtc import facts
 from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, Severity
 from generator.render.objects import Obj
@@ -79,8 +80,9 @@ def elements(spec_dir: Path, options: Options) -> tuple[list[dict[str, str]], li
         if pair is None:
             problems += found
             continue
-        found = open_network_type([*found, *validate(pair, Environment())], pair, None)
-        problems += found + base_problems(pair, [c.name for c in pair.clusters])
+        resolved = resolve(pair, Environment())
+        found = open_network_type([*found, *validate(pair, Environment(), resolved)], pair, None)
+        problems += found + base_problems(pair, resolved, [c.name for c in pair.clusters])
         path = _app_path(options.path_prefix, spec_dir, file)
         for cluster in pair.clusters:
             name = f"mtc-{pair.name}-{cluster.name}"

@@ -220,7 +220,15 @@ BAD = [
         {"x/p.yaml": SAME_CLUSTER.replace("openshiftVersion", "openshiftVersoin")}, "unknown key", id="broken-spec"
     ),
     pytest.param({"x/a/p.yaml": SAME_CLUSTER, "x/b/p.yaml": SAME_CLUSTER}, "would also be made from", id="dup-name"),
-    pytest.param({"x/p.yaml": (EXAMPLES / "firewall-in-base.yaml").read_text()}, "has a kustomize base", id="base"),
+    pytest.param(
+        {
+            "x/p.yaml": (EXAMPLES / "firewall-in-base.yaml").read_text(),
+            "x/clusters/ocp413-dc1/kustomization.yaml": "resources: [mc.yaml]\nnamespace: other\n",
+            "x/clusters/ocp413-dc1/mc.yaml": (EXAMPLES / "clusters/ocp413-dc1/migrationcontroller.yaml").read_text(),
+        },
+        "cannot build this base exactly",
+        id="base-not-plain",
+    ),
 ]
 
 

@@ -6,12 +6,14 @@ unset, `null`, `[]` or a list of `{name, string|array|map}`), `PARAM_<NAME>`, `A
 `KUBE_API_VERSIONS` (group/versions, and group/version/Kind entries, of the destination cluster).
 
 The contract kept here: one ClusterPair spec per app folder (a `spec` parameter picks one when there are
-several); every object of the chosen cluster, or a `ProblemsError` — never an empty result, which Argo CD
-would apply as "delete everything" under auto-prune. Problems carry no secret: Argo CD shows them in its UI.
+several); every object of the chosen cluster — with a `base`, the base's objects with the overlay applied, as
+`kustomize build` of the generated overlay gives them — or a `ProblemsError`, never an empty result, which
+Argo CD would apply as "delete everything" under auto-prune. Problems carry no secret: Argo CD shows them.
 """
 
 from __future__ import annotations
 
+import copy
 import enum
 import json
 import re
@@ -20,13 +22,18 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import yaml
+
 from generator import api
 from generator.mtc import facts
+from generator.mtc.holdings import Holdings, identity
 from generator.mtc.network import Environment
-from generator.mtc.resolve import resolve
+from generator.mtc.resolve import ResolvedPair, base_folder, resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, has_errors
 from generator.render.objects import Obj
+from generator.render.plan import ClusterRender
+from generator.spec.base import KUSTOMIZATION_FILES
 from generator.spec.load import load_spec
 from generator.spec.model import ClusterPair, NetworkType
 from generator.spec.yamlsource import dotted
@@ -45,13 +52,14 @@ FUNCTION_MARK = re.compile(r"config\.kubernetes\.io/function")
 KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _SPEC_SUFFIXES = (".yaml", ".yml")
 _MAX_HEAD = 1 << 20  # a spec is far smaller; the loader refuses big files with a clear problem anyway
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Mode(enum.Enum):
     """Which of the cluster's objects the Application owns (the `mode` parameter)."""
 
     ALL = "all"  # default: the MigrationController settings, NetworkPolicies and egress firewalls
-    POLICIES = "policies"  # NetworkPolicies and egress firewalls; the MigrationController is managed elsewhere
+    POLICIES = "policies"  # all but the MigrationController, which another Application owns
     CONTROLLER = "controller"  # only the MigrationController settings
 
 
@@ -210,23 +218,109 @@ def open_network_type(problems: Iterable[Problem], pair: ClusterPair, cluster: s
     return [p for p in problems if not (p.rule == NETWORK_TYPE_NEEDED and p.path == field)]
 
 
-def base_problems(pair: ClusterPair, clusters: Iterable[str]) -> list[Problem]:
-    """A cluster with a kustomize base is for the kustomize route: the plugin's output would lack the base."""
+# What a base's kustomization may use for the plugin to emit exactly what `kustomize build` of the overlay does:
+# a plain list of files and folders. Anything else (namespace, name prefixes, labels, patches, generators,
+# components, images...) is kustomize's to apply, and the plugin refuses rather than guess.
+_PLAIN_KUSTOMIZATION_KEYS = frozenset({"apiVersion", "kind", "resources", "bases"})
+
+
+def _not_plain(folder: Path, seen: set[Path] | None = None) -> list[str]:
+    """Why `kustomize build` of this base would differ from its files' objects (empty: it would not)."""
+    seen = set() if seen is None else seen
+    real = folder.resolve()
+    if real in seen:
+        return [f"{folder.as_posix()}: included twice"]
+    seen.add(real)
+    file = next((folder / n for n in KUSTOMIZATION_FILES if (folder / n).is_file()), None)
+    if file is None:
+        return [f"{folder.as_posix()}: no kustomization"]
+    try:
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
+    except (OSError, ValueError, yaml.YAMLError):
+        return [f"{file.as_posix()}: unreadable"]
+    if not isinstance(data, dict):
+        return [f"{file.as_posix()}: not a mapping"]
+    reasons = [f"{file.name} uses `{key}`" for key in sorted(set(data) - _PLAIN_KUSTOMIZATION_KEYS)]
+    for key in ("resources", "bases"):
+        for entry in data.get(key) or []:
+            if isinstance(entry, str) and (folder / entry).is_dir():
+                reasons += _not_plain(folder / entry, seen)
+    return reasons
+
+
+def base_problems(pair: ClusterPair, resolved: ResolvedPair, clusters: Iterable[str]) -> list[Problem]:
+    """Clusters whose base the plugin cannot reproduce exactly: their Applications must use the overlay route."""
     out = []
-    for cluster in pair.clusters:
+    for rc in resolved.clusters:
+        cluster = rc.spec
         if cluster.base is None or cluster.name not in clusters:
+            continue
+        reasons = list(rc.base_errors)
+        if rc.holdings is None:
+            reasons.append("it is not a kustomize folder here")
+        else:
+            reasons += list(rc.holdings.unread)
+            if rc.base_patched:
+                reasons.append("it patches its own objects")
+            folder = base_folder(pair, cluster)
+            reasons += _not_plain(folder) if folder is not None else []
+        if not reasons:
             continue
         out.append(
             pair.source_doc.problem(
                 (*cluster.path, "base"),
                 "argocd-base",
-                f"cluster {cluster.name!r} has a kustomize base; the Argo CD plugin renders only clusters without "
-                "one, because an Application must own everything it syncs, the base's objects included",
-                suggestion="point this cluster's Application at its generated overlay instead (kustomize route, "
-                "docs/argo-cd.md), or give the firewall's rules in the spec and drop the base",
+                f"the Argo CD plugin emits the base's objects with cluster {cluster.name!r}'s (an Application "
+                f"owns everything it syncs), but cannot build this base exactly: {'; '.join(reasons)}",
+                suggestion="keep the base to a plain list of files (resources:), or point this cluster's "
+                "Application at its generated overlay (Argo CD's kustomize builds it; docs/argo-cd.md)",
             )
         )
     return out
+
+
+def _duplicate(what: Obj, origin: str) -> ProblemsError:
+    meta = what.get("metadata") or {}
+    return _fail(
+        f"{origin} already holds {what.get('kind')} {meta.get('namespace')}/{meta.get('name')}, which the spec "
+        "generates too (kustomize build of the overlay fails the same way)",
+        "remove it from the base, or drop `rules:` from the spec to patch the base's firewall instead",
+        rule="argocd-base",
+    )
+
+
+def with_base(render: ClusterRender, holdings: Holdings) -> list[Obj]:
+    """The base's objects with the overlay applied, as `kustomize build` of the generated overlay gives them:
+    the MigrationController patch merged (labels and spec keys), DVM rules inserted at the top of each patched
+    firewall, the generated resources added. Raises `ProblemsError` where kustomize would fail."""
+    objects = [copy.deepcopy(o) for o in holdings.objects]
+    index = {identity(o): i for i, o in enumerate(objects)}
+
+    def find(obj: Obj) -> Obj:
+        at = index.get(identity(obj))
+        if at is None:  # the base rules report it first; kept for a base changed between check and render
+            meta = obj["metadata"]
+            raise _fail(
+                f"{holdings.origin} holds no {obj['kind']} {meta['namespace']}/{meta['name']}", rule="argocd-base"
+            )
+        return objects[at]
+
+    controller = find(render.controller)
+    meta = controller.setdefault("metadata", {})
+    meta["labels"] = {**(meta.get("labels") or {}), **render.controller["metadata"]["labels"]}
+    controller["spec"] = {**(controller.get("spec") or {}), **copy.deepcopy(render.controller["spec"])}
+    added: list[Obj] = [p for _, p in render.policies]
+    for fw in render.firewalls:
+        if fw.whole is not None:
+            added.append(fw.whole)
+            continue
+        firewall = find(fw.partial_object())
+        spec = firewall.setdefault("spec", {})
+        spec["egress"] = copy.deepcopy(fw.rules) + list(spec.get("egress") or [])
+    for obj in added:
+        if identity(obj) in index:
+            raise _duplicate(obj, holdings.origin)
+    return objects + [copy.deepcopy(o) for o in added]
 
 
 def _network_problems(pair: ClusterPair, cluster: str, detected: NetworkType | None) -> list[Problem]:
@@ -291,11 +385,13 @@ def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
     resolved = resolve(pair, env)  # once: the checks and the render read the same decisions (and base)
     problems = open_network_type([*problems, *validate(pair, env, resolved)], pair, request.cluster)
     problems += _network_problems(pair, request.cluster, detected)
-    problems += base_problems(pair, [request.cluster])
+    problems += base_problems(pair, resolved, [request.cluster])
     if has_errors(problems):
         raise ProblemsError(problems)
     render = api.render_one(pair, cluster, env, resolved)  # reads the proxy password now, if this cluster needs it
-    objects = _select(render.objects(), request.mode)
+    holdings = next(rc.holdings for rc in resolved.clusters if rc.name == cluster.name)
+    everything = with_base(render, holdings) if cluster.base is not None and holdings else render.objects()
+    objects = _select(everything, request.mode)
     if not objects:
         raise ProblemsError(
             [
