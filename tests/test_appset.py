@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -241,3 +242,30 @@ def test_bad_folder_exits_2_and_prints_nothing(tmp_path: Path, files: dict[str, 
     assert (proc.returncode, proc.stdout) == (2, "")
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_pair_with_a_plain_base_fans_out_and_renders(tmp_path: Path) -> None:
+    """A base that is a plain list of files is rendered by the plugin (base objects + overlay) in the fleet too."""
+    repo = tmp_path / "repo"
+    (repo / "fleet" / "dc").mkdir(parents=True)
+    (repo / "fleet" / "dc" / "pair.yaml").write_text((EXAMPLES / "firewall-in-base.yaml").read_text())
+    shutil.copytree(EXAMPLES / "clusters", repo / "fleet" / "dc" / "clusters")
+    (repo / "plugin.yaml").write_bytes((REPO / "plugin.yaml").read_bytes())
+    proc = _appset("fleet", "--repo-url", REPO_URL, "--revision", "main", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    apps = _applications(yaml.safe_load(proc.stdout))
+    assert [a["metadata"]["name"] for a in apps] == [
+        "mtc-firewall-in-base-ocp413-dc1",
+        "mtc-firewall-in-base-ocp416-dc2",
+    ]
+    server = CmpServer(
+        load_plugin(repo / "plugin.yaml"),
+        repo,
+        tmp_path / "work",
+        {"PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    source = apps[0]["spec"]["source"]
+    result = server.run(Request(source["path"], parameters=source["plugin"]["parameters"]))
+    assert result.returncode == 0, result.stderr
+    kinds = sorted(o["kind"] for o in parse_manifests(result.stdout))
+    assert kinds == ["EgressFirewall", "MigrationController", "NetworkPolicy", "NetworkPolicy"]
