@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import shlex
 from collections.abc import Callable, Iterable, Sequence
@@ -18,13 +19,15 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from generator import __version__
+from generator.mtc.install import spec_inputs
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair, resolve
 from generator.mtc.rules import validate
 from generator.overlay import writer
 from generator.problems import Problem, ProblemsError, Severity
+from generator.render.install.plan import RenderSecrets
 from generator.render.plan import ClusterRender, render_cluster
-from generator.secrets import password_for, read_password
+from generator.secrets import install_secrets, password_for, read_password, render_time_credentials
 from generator.spec.load import load_spec
 from generator.spec.model import Cluster, ClusterPair
 
@@ -170,6 +173,11 @@ def needs_password(pair: ClusterPair) -> bool:
     return proxy is not None and proxy.password_from is not None
 
 
+def needs_secrets(pair: ClusterPair) -> bool:
+    """The pair's output holds a credential read at render time: the proxy password or a spec §8 one."""
+    return needs_password(pair) or bool(render_time_credentials(pair))
+
+
 def secret_in_output(pairs: Iterable[ClusterPair]) -> list[Problem]:
     """Spec §7: files meant for git never hold the proxy password; one error per spec that needs it."""
     problems = []
@@ -186,6 +194,16 @@ def secret_in_output(pairs: Iterable[ClusterPair]) -> list[Problem]:
                 suggestion=f"{SECRET_AT_APPLY_TIME}, or pass --allow-secrets-in-output",
             )
         )
+    for pair in pairs:  # spec §8: S3 credentials and the remote token from env/file
+        problems += [
+            pair.source_doc.problem(
+                path,
+                "secret-in-output",
+                f"{what} would be written into overlays that are committed to git; generate refuses it",
+                suggestion=f"use secretRef, {SECRET_AT_APPLY_TIME}, or pass --allow-secrets-in-output",
+            )
+            for path, what in render_time_credentials(pair)
+        ]
     return problems
 
 
@@ -214,8 +232,9 @@ def cluster_of(pair: ClusterPair, name: str, where: str, option: str) -> Cluster
 def render_one(
     pair: ClusterPair, cluster: Cluster, env: Environment, resolved: ResolvedPair | None = None
 ) -> ClusterRender:
-    """Only the cluster asked for; its proxy password is read now, when that cluster carries it."""
-    return render_cluster(pair, cluster, env, password_for(pair, cluster.name), resolved)
+    """Only the cluster asked for; its credentials are read now, when that cluster carries them."""
+    password, secrets = password_for(pair, cluster.name), install_secrets(pair, cluster.name)
+    return render_cluster(pair, cluster, env, password, resolved, secrets=secrets)
 
 
 # --- generate: where each file goes -----------------------------------------------------------------------
@@ -300,15 +319,29 @@ def _feed(digest: hashlib._Hash, *parts: bytes | str) -> None:
         digest.update(f"{len(data)}:".encode() + data)
 
 
-def input_digest(pair: ClusterPair, spec_file: Path, header: Header, out_dir: Path, env: Environment) -> str:
+def input_digest(
+    pair: ClusterPair,
+    spec_file: Path,
+    header: Header,
+    out_dir: Path,
+    env: Environment,
+    *,
+    resolved: ResolvedPair | None = None,
+) -> str:
     """A digest of everything a pair's files are made from, besides the tool (recorded beside it).
 
     The spec's bytes, the header, where the overlays lie relative to the spec (base paths in kustomizations
-    depend on it), the runtime environment, and every file under each cluster's `base`.
+    depend on it), the runtime environment, every file under each cluster's `base`, and — given the resolved
+    pair — what each base holds as read, which also covers files a base lists from outside its folder.
     """
     digest = hashlib.sha256()
     _feed(digest, spec_file.read_bytes(), header.spec, header.regenerate, repr(env))
     _feed(digest, _posix_relpath(Path(os.path.abspath(out_dir)), pair.spec_dir))
+    for extra in spec_inputs(pair):  # spec §8: a mirror mapping and CA bundles shape the output too
+        try:
+            _feed(digest, "input", extra, Path(pair.spec_dir, extra).read_bytes())
+        except OSError:
+            _feed(digest, "input", extra, "unreadable")
     for cluster in pair.clusters:
         if cluster.base is None:
             continue
@@ -322,6 +355,12 @@ def input_digest(pair: ClusterPair, spec_file: Path, header: Header, out_dir: Pa
                     _feed(digest, path.relative_to(base).as_posix(), path.read_bytes())
                 except OSError:
                     _feed(digest, path.relative_to(base).as_posix(), "unreadable")
+    for resolved_cluster in resolved.clusters if resolved is not None else ():
+        holdings = resolved_cluster.holdings
+        if holdings is not None:
+            held = [json.dumps(obj, sort_keys=True, default=str) for obj in holdings.objects]
+            _feed(digest, "holdings", resolved_cluster.name, *sorted(held), *holdings.unread)
+            _feed(digest, "base errors", *resolved_cluster.base_errors)
     return digest.hexdigest()
 
 
@@ -333,6 +372,7 @@ def pair_files(
     password: str | None,
     *,
     resolved: ResolvedPair | None = None,
+    secrets: RenderSecrets | None = None,
 ) -> dict[str, str]:
     """Every file of one pair, `<pair>/<cluster>/<file>` relative to the overlays folder."""
     from generator.overlay.files import cluster_files  # noqa: PLC0415 - Jinja2 only when files are written
@@ -340,7 +380,7 @@ def pair_files(
     files: dict[str, str] = {}
     resolved = resolved if resolved is not None else resolve(pair, env)
     for cluster in pair.clusters:
-        render = render_cluster(pair, cluster, env, password, resolved)
+        render = render_cluster(pair, cluster, env, password, resolved, secrets=secrets)
         overlay_dir = out_dir / pair.name / cluster.name
         texts = cluster_files(render, header.spec, pair.spec_dir, overlay_dir, header.regenerate)
         for name, text in texts.items():
@@ -392,8 +432,9 @@ def plan_generate(
         spec_file = Path(pair.source_doc.file)
         header = Header.of(spec_file, out_dir, allow_secrets=allow_secrets)
         spec = _posix_relpath(Path(os.path.abspath(spec_file)), anchor)
-        secret = allow_secrets and needs_password(pair)
-        digest = "" if secret else input_digest(pair, spec_file, header, out_dir, env)
+        secret = allow_secrets and needs_secrets(pair)
+        known = resolved[index] if index < len(resolved) else None
+        digest = "" if secret else input_digest(pair, spec_file, header, out_dir, env, resolved=known)
         entry = recorded.get(pair.name)
         if (
             digest
@@ -406,8 +447,8 @@ def plan_generate(
             planned.append(writer.PairFiles(pair.name, spec, None, digest))
             continue
         password = read_password(pair) if secret else None
-        known = resolved[index] if index < len(resolved) else None
-        files = pair_files(pair, header, out_dir, env, password, resolved=known)
+        secrets = install_secrets(pair, pair.cluster(pair.control_cluster).name) if secret else None
+        files = pair_files(pair, header, out_dir, env, password, resolved=known, secrets=secrets)
         planned.append(writer.PairFiles(pair.name, spec, files, digest))
         rendered += 1
     progress("rendering pairs", len(pairs), len(pairs))

@@ -322,6 +322,35 @@ def _cmd_appset(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- uninstall (spec §8) ---------------------------------------------------------------------------------
+
+
+def _add_uninstall(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    p = sub.add_parser("uninstall", help="print the ordered MTC uninstall plan of one cluster (runs nothing)")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--cluster", required=True, metavar="NAME")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="the plan as text or JSON")
+    return p
+
+
+def _cmd_uninstall(args: argparse.Namespace) -> int:
+    """The ordered uninstall plan of seed 003 §7.6 for one cluster; exit 0, or 2 (spec §6)."""
+    from generator.render.install.uninstall import uninstall_plan  # noqa: PLC0415
+
+    loaded = api.load_specs([args.spec], Environment())
+    problems = list(loaded.problems)
+    try:
+        cluster = api.cluster_of(loaded.pairs[0], args.cluster, args.spec, "--cluster") if loaded.pairs else None
+    except ProblemsError as exc:
+        problems, cluster = [*problems, *exc.problems], None
+    sys.stderr.write(format_text(problems))
+    if cluster is None or has_errors(problems):
+        return EXIT_USAGE
+    plan = uninstall_plan(loaded.pairs[0], cluster.name)
+    sys.stdout.write(plan.as_json() if args.format == "json" else plan.as_text())
+    return EXIT_OK
+
+
 # --- schema -----------------------------------------------------------------------------------------------
 
 
@@ -349,6 +378,7 @@ COMMANDS: list[tuple[AddParser, Command, bool]] = [
     (_add_render, _cmd_render, True),
     (_add_argocd_generate, _cmd_argocd_generate, False),
     (_add_appset, _cmd_appset, False),
+    (_add_uninstall, _cmd_uninstall, False),
     (_add_schema, _cmd_schema, False),
 ]
 

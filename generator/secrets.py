@@ -1,15 +1,20 @@
-"""The stunnel proxy password, read only at render time from the environment or a mounted file (spec §7).
+"""Credentials read only at render time from the environment or a mounted file (spec §7, §8): the stunnel
+proxy password, the replication repository's S3 keys and the remote cluster's service account token.
 
-The value never appears in a problem message: only where it was looked for.
+A value never appears in a problem message: only where it was looked for.
 """
 
 from __future__ import annotations
 
+import configparser
 import os
 from pathlib import Path
 
+from generator.mtc.install import remote_cluster, wires
 from generator.problems import ProblemsError
+from generator.render.install.plan import RenderSecrets
 from generator.spec.model import ClusterPair
+from generator.spec.yamlsource import PathKey
 
 MAX_PASSWORD_BYTES = 4096
 
@@ -69,3 +74,92 @@ def read_password(pair: ClusterPair) -> str | None:
             ]
         )
     return value
+
+
+# --- spec §8: S3 credentials and the remote cluster's token, read at render time like the password ----------
+
+
+def _unavailable(pair: ClusterPair, path: PathKey, message: str, suggestion: str = "") -> ProblemsError:
+    return ProblemsError(
+        [pair.source_doc.problem(path, "credential-unavailable", message, suggestion=suggestion)]
+    )
+
+
+def _env(pair: ClusterPair, name: str, path: PathKey) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise _unavailable(
+            pair, path, f"environment variable {name} is not set or empty", "export it, or mount the Secret as a file"
+        )
+    return value
+
+
+def _file_text(pair: ClusterPair, file: str, path: PathKey, what: str) -> str:
+    try:
+        raw = Path(pair.spec_dir, file).read_bytes()[: MAX_PASSWORD_BYTES + 1]
+    except OSError as exc:
+        raise _unavailable(pair, path, f"cannot read the {what} file {file}: {exc.strerror or 'error'}") from None
+    try:
+        value = raw.decode("utf-8").strip() if len(raw) <= MAX_PASSWORD_BYTES else ""
+    except UnicodeDecodeError:
+        value = ""
+    if not value:
+        raise _unavailable(pair, path, f"the {what} file {file} is empty, too large or not UTF-8 text")
+    return value
+
+
+def _aws_credentials(pair: ClusterPair, file: str, path: PathKey) -> tuple[str, str]:
+    """An AWS shared credentials file: `[default]` with aws_access_key_id and aws_secret_access_key."""
+    text = _file_text(pair, file, path, "credentials")
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text)
+        section = parser["default"]
+        key_id, key = section["aws_access_key_id"].strip(), section["aws_secret_access_key"].strip()
+    except (configparser.Error, KeyError):  # their messages may quote the file: never shown
+        raise _unavailable(
+            pair,
+            path,
+            f"the credentials file {file} is not an AWS credentials file with a [default] section holding "
+            "aws_access_key_id and aws_secret_access_key",
+        ) from None
+    if not key_id or not key:
+        raise _unavailable(pair, path, f"the credentials file {file} has an empty key")
+    return key_id, key
+
+
+def render_time_credentials(pair: ClusterPair) -> list[tuple[PathKey, str]]:
+    """Every spec §8 credential read at render time: (where it is declared, what it is). `generate` refuses them."""
+    found: list[tuple[PathKey, str]] = []
+    repo = pair.replication_repository
+    if repo is not None and repo.credentials.at_render_time:
+        found.append((repo.credentials.path, "the replication repository's S3 credentials"))
+    remote = remote_cluster(pair)
+    if remote is not None and wires(pair) and remote.token_from is not None and remote.token_from.secret_ref is None:
+        found.append((remote.token_from.path, f"the service account token of {remote.name}"))
+    return found
+
+
+def install_secrets(pair: ClusterPair, cluster: str) -> RenderSecrets:
+    """The spec §8 credentials `cluster` needs (only the control cluster holds them); raises `ProblemsError`."""
+    if cluster != pair.cluster(pair.control_cluster).name:
+        return RenderSecrets()
+    s3: tuple[str, str] | None = None
+    repo = pair.replication_repository
+    if repo is not None and repo.credentials.at_render_time:
+        creds = repo.credentials
+        if creds.file is not None:
+            s3 = _aws_credentials(pair, creds.file, (*creds.path, "file"))
+        elif creds.access_key_id_env is not None and creds.secret_access_key_env is not None:
+            s3 = (
+                _env(pair, creds.access_key_id_env, (*creds.path, "env", "accessKeyId")),
+                _env(pair, creds.secret_access_key_env, (*creds.path, "env", "secretAccessKey")),
+            )
+    token: str | None = None
+    remote = remote_cluster(pair)
+    source = remote.token_from if remote is not None and wires(pair) else None
+    if source is not None and source.env is not None:
+        token = _env(pair, source.env, (*source.path, "env"))
+    elif source is not None and source.file is not None:
+        token = _file_text(pair, source.file, (*source.path, "file"), "token")
+    return RenderSecrets(s3, token)

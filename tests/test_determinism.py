@@ -53,6 +53,7 @@ PASSWORD = "det-Pa55:w/rd@x"
 
 def _cli(argv: list[str], seed: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONHASHSEED": seed, "DVM_PROXY_PASSWORD": PASSWORD}
+    env |= {"MTC_S3_ACCESS_KEY_ID": "determinism-id", "MTC_S3_SECRET_ACCESS_KEY": "determinism-key"}  # spec §8
     return subprocess.run([str(CLI), *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 

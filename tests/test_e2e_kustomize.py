@@ -4,8 +4,9 @@ Test design notes:
 
 * Cases: every ``examples/*.yaml``, every ``examples/render-time/*.yaml`` and every ``tests/golden/*/spec.yaml``.
   Each case's folder is copied into a tmp dir first, so ``base`` paths resolve and file headers name no tmp
-  path, then generated once per session with ``generator.cli.run(["generate", SPEC, "-o", OUT])``. A spec with
-  ``passwordFrom`` gets ``--allow-secrets-in-output`` and ``DVM_PROXY_PASSWORD``.
+  path, then generated once per session by the installed console script (``mtc-policygen generate SPEC -o
+  OUT``, run from the tmp dir: imports come from where the package was installed, the built wheel under
+  ``make test``). A spec with ``passwordFrom`` gets ``--allow-secrets-in-output`` and ``DVM_PROXY_PASSWORD``.
 * The overlay folders (``<pair>/<cluster>``) are listed when the tests are collected, from the specs' raw YAML
   (metadata.name, source.name, target.name). So every folder is its own test id, and a folder that
   ``generate`` fails to write fails its tests instead of disappearing from the list.
@@ -17,30 +18,31 @@ Test design notes:
 * Expected values come from the specs and the product contract (spec §4), not from the generator:
   * Firewalls: the tail of each built ``egress`` list must equal the firewall's existing rules, in order.
     Those are the spec's ``rules:`` merged over ``namespaceDefaults``, or the firewall of the ``base`` built
-    alone. The head must be non-empty, Allow-only and duplicate-free, share no rule with the tail, and name
-    what spec §4 says the rsync clients reach: the stunnel proxy alone, or every destination cidr, plus
-    ``dvm-…`` dnsName rules under ``appsDomain`` on Route. OVN Route rules must carry TCP 443; SDN rules have
-    no ports.
+    alone. The head must be Allow-only and duplicate-free, share no rule with the tail's part before its first
+    Deny (a copy below a Deny is shadowed), be empty only when that part already allows every destination cidr,
+    and name what spec §4 says the rsync clients reach: the stunnel proxy alone, or every destination cidr, plus
+    ``dvm-…`` dnsName rules under ``appsDomain`` on Route (not on an EgressFirewall before 4.7, spec §4.1).
+    OVN Route rules must carry TCP 443; SDN rules have no ports.
   * Managed-by label: every object the overlay adds carries it. An object from a user's ``base`` keeps its
     own labels. If an overlay patch that is a partial object (the MigrationController patch) targets it, it
     also gains the label, because that patch carries it. A base firewall patched by JSON6902 gains nothing.
 * KRM function: one kustomization per (example, cluster) with ``generators: [fn.yaml]``. fn.yaml names the
   spec by ``mtc-policygen.io/spec-file``, relative to the kustomization folder. Its build must give the same
-  parsed objects as ``mtc-policygen render SPEC --cluster NAME``, order ignored, annotations that kustomize or
-  kpt add ignored. kpt is checked on two clusters, one of them the control cluster holding the rendered
-  secret. The error path is checked through kustomize, through kpt, and through a ResourceList on stdin.
+  parsed objects as ``mtc-policygen render SPEC --cluster NAME`` (the installed script), order ignored,
+  annotations that kustomize or kpt add ignored. kustomize and kpt find ``mtc-policygen-krm`` on ``PATH``, where
+  the installed scripts' folder comes first. kpt is checked on two clusters, one of them the control cluster
+  holding the rendered secret. The error path is checked through kustomize, through kpt, and through a
+  ResourceList on stdin.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import ipaddress
 import os
 import shutil
 import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,11 +52,11 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from generator.cli import run
 from generator.mtc.resolve import capabilities
+from generator.mtc.versions import default_network_type
 from generator.spec.model import NetworkType
 from generator.spec.values import ocp_version
-from tests.conftest import EXAMPLES, GOLDEN
+from tests.conftest import EXAMPLES, GOLDEN, INSTALLED_BIN, installed_script
 from tests.oracles import (
     ToolError,
     kubectl_kustomize,
@@ -70,7 +72,12 @@ Obj = dict[str, Any]
 MANAGED_BY = ("app.kubernetes.io/managed-by", "mtc-policygen")
 FIREWALL_KINDS = {"EgressFirewall", "EgressNetworkPolicy"}
 PASSWORD = "e2e-Pa55:w/rd@x"
-VENV_BIN = Path(sys.executable).parent
+# Every render-time secret the cases read (spec §7 proxy password, spec §8 S3 keys).
+SECRETS_ENV = {
+    "DVM_PROXY_PASSWORD": PASSWORD,
+    "MTC_S3_ACCESS_KEY_ID": "e2e-key-id",
+    "MTC_S3_SECRET_ACCESS_KEY": "e2e-key",
+}
 # Annotations that kustomize and kpt add or keep on function input and output; they are not the generator's.
 TOOL_ANNOTATION_PREFIXES = ("config.kubernetes.io/", "internal.config.kubernetes.io/", "config.k8s.io/")
 
@@ -98,7 +105,10 @@ class Case:
     @property
     def needs_secret(self) -> bool:
         proxy = (self.data["spec"].get("dvm") or {}).get("stunnelTCPProxy") or {}
-        return "passwordFrom" in proxy
+        creds = (self.data["spec"].get("replicationRepository") or {}).get("credentialsFrom") or {}
+        tokens = [(self.data["spec"][role].get("tokenFrom") or {}) for role in ("source", "target")]
+        render_time = bool(set(creds) - {"secretRef"}) or any(set(t) - {"secretRef"} for t in tokens)  # spec §8
+        return "passwordFrom" in proxy or render_time
 
 
 def _case(case_id: str, spec: Path) -> Case:
@@ -139,14 +149,6 @@ def _value(result: object) -> Any:
     return result
 
 
-@contextlib.contextmanager
-def _env(**values: str) -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in values.items():
-            mp.setenv(key, value)
-        yield
-
-
 def _docs(text: str) -> list[Obj]:
     return [d for d in yaml.safe_load_all(text) if d is not None]
 
@@ -174,15 +176,17 @@ class Generated:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Generated]:
     """Every case generated into its own tmp tree: <tmp>/case/<spec> and <tmp>/overlays."""
     results = {}
-    with _env(DVM_PROXY_PASSWORD=PASSWORD):
-        for case in CASES:
-            work = tmp_path_factory.mktemp(case.id)
-            shutil.copytree(case.folder, work / "case")
-            spec, out = work / "case" / case.spec.name, work / "overlays"
-            argv = ["generate", str(spec), "-o", str(out)]
-            if case.needs_secret:
-                argv.append("--allow-secrets-in-output")
-            results[case.id] = Generated(out, spec, run(argv))
+    script = installed_script("mtc-policygen")
+    for case in CASES:
+        work = tmp_path_factory.mktemp(case.id)
+        shutil.copytree(case.folder, work / "case")
+        spec, out = work / "case" / case.spec.name, work / "overlays"
+        argv = [str(script), "generate", str(spec), "-o", str(out)]
+        if case.needs_secret:
+            argv.append("--allow-secrets-in-output")
+        env = {**os.environ, **SECRETS_ENV}
+        done = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=120, check=False)
+        results[case.id] = Generated(out, spec, done.returncode)
     return results
 
 
@@ -306,7 +310,11 @@ def _check_dvm_rules(head: list[Obj], data: Obj, kind: str) -> None:
     assert cidrs <= {d.get("cidrSelector") for d in destinations}, "every destination cidr must be allowed"
     endpoint = target.get("rsyncEndpointType", "Route")
     names = [d["dnsName"] for d in destinations if "dnsName" in d]
-    if endpoint == "Route" and target.get("appsDomain"):
+    source = data["spec"]["source"]
+    version = ocp_version(source["openshiftVersion"])
+    plugin = NetworkType(source["networkType"]) if "networkType" in source else default_network_type(version)
+    dns_rules = capabilities(version, plugin).firewall_dns_name  # SDN always, OVN from 4.7 (spec §4.1)
+    if endpoint == "Route" and target.get("appsDomain") and dns_rules:
         assert names, "appsDomain is set: the DVM route hosts must be allowed by name"
         assert all(n.startswith("dvm-") and n.endswith("." + target["appsDomain"]) for n in names), names
     else:
@@ -347,10 +355,17 @@ def test_built_firewalls_are_valid_with_dvm_rules_first(
         egress = fw["spec"]["egress"]
         head, tail = egress[: len(egress) - len(existing)], egress[len(egress) - len(existing) :]
         assert tail == existing, f"{where}: the existing rules must follow, unchanged and in order"
+        # A DVM rule the firewall already holds above its first Deny is not added again (spec §4.2); one held
+        # only below a Deny never applies (first match wins), so it is inserted again at the top.
+        first_deny = next((i for i, rule in enumerate(tail) if rule.get("type") == "Deny"), len(tail))
+        live = tail[:first_deny]
+        if not head:  # every DVM rule is held already: they are the live Allow rules
+            head = [rule for rule in live if rule.get("type") == "Allow"]
+            live = []
         assert head, f"{where}: no DVM rule before the existing rules"
         assert all(rule["type"] == "Allow" for rule in head), where
         assert all(head.count(rule) == 1 for rule in head), f"{where}: a DVM rule is duplicated"
-        assert not [rule for rule in head if rule in tail], f"{where}: a DVM rule is also among the existing rules"
+        assert not [rule for rule in head if rule in live], f"{where}: a DVM rule is also among the live rules"
         _check_dvm_rules(head, case.data, fw["kind"])
 
 
@@ -410,7 +425,7 @@ def _function_config(cluster: str, spec_file: str) -> Obj:
 
 
 def _krm_env() -> dict[str, str]:
-    return {"PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}", "DVM_PROXY_PASSWORD": PASSWORD}
+    return {"PATH": f"{INSTALLED_BIN}{os.pathsep}{os.environ.get('PATH', '')}", **SECRETS_ENV}
 
 
 def _krm_dir(root: Path, case: Case, cluster: str) -> Path:
@@ -459,13 +474,18 @@ def krm_builds(krm_root: Path) -> dict[tuple[str, str], object]:
     return _parallel(jobs)
 
 
-def _render(spec: Path, cluster: str, capsys: pytest.CaptureFixture[str]) -> list[Obj]:
-    capsys.readouterr()
-    with _env(DVM_PROXY_PASSWORD=PASSWORD):
-        code = run(["render", str(spec), "--cluster", cluster])
-    out = capsys.readouterr().out
-    assert code == 0, f"render exited {code}"
-    objs = _docs(out)
+def _render(spec: Path, cluster: str) -> list[Obj]:
+    done = subprocess.run(
+        [str(installed_script("mtc-policygen")), "render", str(spec), "--cluster", cluster],
+        cwd=spec.parent,
+        env={**os.environ, **SECRETS_ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"render exited {done.returncode}: {done.stderr}"
+    objs = _docs(done.stdout)
     assert objs
     return objs
 
@@ -484,7 +504,7 @@ def test_krm_function_in_kustomize_equals_render(
 ) -> None:
     built_objs = _docs(str(_value(krm_builds[(case.id, cluster)])))
     assert built_objs, "the KRM function generated nothing"
-    assert _comparable(built_objs) == _comparable(_render(_copied_spec(krm_root, case), cluster, capsys))
+    assert _comparable(built_objs) == _comparable(_render(_copied_spec(krm_root, case), cluster))
 
 
 def _kpt() -> str:
@@ -527,7 +547,7 @@ def test_kpt_fn_eval_writes_the_rendered_objects(
     assert proc.returncode == 0, proc.stderr
     written = [doc for path in sorted(package.rglob("*.yaml")) for doc in _docs(path.read_text(encoding="utf-8"))]
     assert written, "kpt wrote nothing into the package"
-    assert _comparable(written) == _comparable(_render(_copied_spec(tmp_path, case), cluster, capsys))
+    assert _comparable(written) == _comparable(_render(_copied_spec(tmp_path, case), cluster))
     if case.needs_secret:
         assert PASSWORD not in proc.stderr + proc.stdout
 
@@ -571,7 +591,7 @@ def test_krm_unknown_cluster_on_stdin_exits_nonzero_with_reason(tmp_path: Path) 
         "functionConfig": yaml.safe_load((folder / "fn.yaml").read_text(encoding="utf-8")),
     }
     proc = subprocess.run(
-        [str(VENV_BIN / "mtc-policygen-krm")],
+        [str(installed_script("mtc-policygen-krm"))],
         input=yaml.safe_dump(resource_list),
         cwd=folder,
         capture_output=True,

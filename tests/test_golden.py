@@ -55,6 +55,8 @@ def test_generated_overlay_matches_snapshot(
     shutil.copytree(spec.parent, work / "case")
     monkeypatch.chdir(work)
     monkeypatch.setenv("DVM_PROXY_PASSWORD", "golden-Pa55:word@x")
+    monkeypatch.setenv("MTC_S3_ACCESS_KEY_ID", "golden-access-key-id")  # spec §8 render-time S3 credentials
+    monkeypatch.setenv("MTC_S3_SECRET_ACCESS_KEY", "golden-secret-access-key")
     argv = ["generate", str(work / "case" / spec.name), "-o", str(work / "overlays")]
     if "secret" in spec.parent.name:
         argv.append("--allow-secrets-in-output")

@@ -29,7 +29,7 @@ import pytest
 
 from generator.cli import run
 from generator.mtc.rules import RULES, SEVERITIES, validate
-from generator.problems import Problem, Severity
+from generator.problems import Problem, Severity, sorted_problems
 from generator.spec.load import load_spec, parse_spec
 from tests.conftest import EXAMPLES
 
@@ -61,8 +61,14 @@ LEGACY_SOURCE = ('"4.12"\n    networkType: OVNKubernetes\n  target', '"3.11"\n  
 SOURCE_49 = ('"4.12"\n    networkType: OVNKubernetes\n  target', '"4.9"\n    networkType: OpenShiftSDN\n  target')
 NO_CIDRS = ("    cidrs: [203.0.113.0/24]\n", "")
 SAME_CLUSTER = ("    name: tgt", "    name: src")
+LEGACY_IMAGE = "registry.redhat.io/rhmtc/openshift-migration-legacy-rhel8-operator"
+# spec §8: `install` appended as line 17; the remote (source) cluster's registration fields inserted at line 10.
+INSTALL = ("    - app1\n", "    - app1\n  install: {}\n")
+REMOTE = ["    apiUrl: https://api.src.example.com:6443", "    tokenFrom: {secretRef: src-token}"]
 STRICT = ["  networkPolicy: {mode: strict}"]
 APPS_DOMAIN = ("    cidrs: [203.0.113.0/24]\n", "    cidrs: [203.0.113.0/24]\n    appsDomain: apps.example.com\n")
+IN_NODE_SELECTOR_BASE = ("    networkType: OVNKubernetes\n  target",
+                         "    networkType: OVNKubernetes\n    base: node-selector\n  target")
 IN_BASE = ("    networkType: OVNKubernetes\n  target", "    networkType: OVNKubernetes\n    base: base\n  target")
 
 
@@ -70,6 +76,13 @@ def ovn(version: str) -> tuple[str, str]:
     """The source at `version`, on OVN-Kubernetes."""
     return ('"4.12"\n    networkType: OVNKubernetes\n  target',
         f'"{version}"\n    networkType: OVNKubernetes\n  target')
+
+
+def at(source: str, target: str = "4.14", plugin: str | None = "OVNKubernetes") -> list[tuple[str, str]]:
+    """BASE with the source at `source` on `plugin` (None: not given) and the target at `target`."""
+    line = f"\n    networkType: {plugin}" if plugin else ""
+    return [('"4.14"', f'"{target}"'),
+            ('"4.12"\n    networkType: OVNKubernetes\n  target', f'"{source}"{line}\n  target')]
 
 
 def proxy_at_15(url: str) -> tuple[str, str]:
@@ -117,7 +130,7 @@ def spec_dir(tmp_path: Path) -> Path:
 
     `base/` holds the MigrationController and app1's EgressFirewall, in a YAML stream; `empty/` is no kustomize
     folder; `no-controller/` holds only the firewall; `broken/` lists a file that does not exist; `remote/`
-    lists a remote resource besides the controller.
+    lists a remote resource besides the controller; `node-selector/` holds a firewall with a nodeSelector rule.
     """
     write_base(tmp_path / "base", "resources: [objects.yaml]\n", objects_yaml=CONTROLLER + "---\n" + FIREWALL)
     (tmp_path / "empty").mkdir()
@@ -125,6 +138,21 @@ def spec_dir(tmp_path: Path) -> Path:
     write_base(tmp_path / "broken", "resources: [mc.yaml, missing.yaml]\n", mc_yaml=CONTROLLER)
     write_base(tmp_path / "remote", "resources: [mc.yaml, https://github.com/example/config//fw?ref=v1]\n",
                mc_yaml=CONTROLLER)
+    node_selector = FIREWALL.replace("egress: []", "egress: [{type: Allow, to: {nodeSelector: {matchLabels: {a: b}}}}]")
+    write_base(tmp_path / "node-selector", "resources: [mc.yaml, fw.yaml]\n", mc_yaml=CONTROLLER, fw_yaml=node_selector)
+    # spec §8: a CA bundle, a legacy operator base and mirror mappings with and without its image
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    write_base(tmp_path / "legacy", "resources: [operator.yml, controller.yml]\n", controller_yml=CONTROLLER)
+    (tmp_path / "legacy" / "operator.yml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: migration-operator, namespace: openshift-migration}\n"
+        "spec:\n  template:\n    spec:\n      containers:\n      - name: operator\n        image: "
+        f"{LEGACY_IMAGE}:v1.7\n        env: [{{name: REGISTRY, value: registry.redhat.io}}]\n"
+    )
+    write_base(tmp_path / "legacy-no-registry", "resources: [operator.yml, controller.yml]\n",
+               controller_yml=CONTROLLER, operator_yml=(tmp_path / "legacy" / "operator.yml").read_text().replace(
+                   "REGISTRY", "PROJECT"))
+    (tmp_path / "mapping.txt").write_text(f"{LEGACY_IMAGE}@sha256:{'a' * 64}=mirror.example.com/rhmtc/op\n")
+    (tmp_path / "other-mapping.txt").write_text(f"registry.redhat.io/x/y@sha256:{'b' * 64}=mirror.example.com/x/y\n")
     return tmp_path
 
 
@@ -412,6 +440,10 @@ FAILING = [
          "OpenShift 4.99 is newer than the facts", id="openshift-version-newer"),
     case(spec(('"4.14"', '"34.1.2"')), "openshift-version", E, "spec.target.openshiftVersion", 12, 23,
          "'34.1.2' is not", 'e.g. "4.12"', id="openshift-version-no-false-hint"),
+    case(firewall("{name: default}", *at("4.10"), IN_NODE_SELECTOR_BASE), "egress-firewall-rules", E,
+         "spec.namespaces[0].egressFirewall", 18, 23,
+         "base node-selector: EgressFirewall app1/default egress.0.to.nodeSelector: EgressFirewall nodeSelector rules "
+         "exist from OpenShift 4.11", id="egress-firewall-node-selector-in-base-410"),
     # --- §3: secrets and same-cluster proxies ------------------------------------------------------------
     case(spec(at=10, lines=["    proxy:", "      httpsProxy: http://user:s3cret@proxy.example.com:3128"]),
          "proxy-credentials", E, "spec.source.proxy.httpsProxy", 11, 19, "carries credentials",
@@ -438,6 +470,51 @@ FAILING = [
          id="base-firewall-missing"),
     case(firewall("{rules: []}", IN_BASE), "base-firewall", E, "spec.namespaces[0].egressFirewall.rules", 18, 31,
          "already holds EgressFirewall app1/default", "remove `rules:`", id="base-firewall-and-rules"),
+    # --- spec §8 (generator/mtc/rules/install.py) ----------------------------------------------------------
+    case(spec(LEGACY_SOURCE, INSTALL, at=10, lines=REMOTE), "install-legacy-operator", E, "spec.source", 7, 5,
+         "a legacy platform: `install` needs a `base`", "podman cp", id="install-legacy-without-base"),
+    case(spec(LEGACY_SOURCE, INSTALL, at=10, lines=[*REMOTE, "    base: base"]), "install-legacy-operator", E,
+         "spec.source.base", 12, 11, "base base holds no Deployment openshift-migration/migration-operator",
+         id="install-legacy-base-without-operator"),
+    case(spec(LEGACY_SOURCE, ("    - app1\n", "    - app1\n  install: {mirror: {mapping: other-mapping.txt}}\n"),
+              at=10, lines=[*REMOTE, "    base: legacy"]),
+         "mirror-mapping", E, "spec.install.mirror.mapping", 20, 31,
+         f"other-mapping.txt has no digest line for {LEGACY_IMAGE}; it holds registry.redhat.io/x/y",
+         id="install-mapping-without-legacy-image"),
+    case(spec(("    - app1\n", "    - app1\n  install: {catalogSource: Mirror_Catalog}\n"), at=10, lines=REMOTE),
+         "install-catalog", E, "spec.install.catalogSource", 19, 28, "'Mirror_Catalog' is not a CatalogSource name",
+         id="install-catalog-name"),
+    case(spec(INSTALL), "registration-remote", E, "spec.source", 7, 5,
+         "src is registered as remote on the control cluster (MigCluster): it needs apiUrl", "add apiUrl",
+         id="registration-without-api-url"),
+    case(spec(at=10, lines=["    insecure: true", "    caBundleFile: ca.pem"]), "registration-insecure-with-ca", E,
+         "spec.source.insecure", 10, 15, "insecure: true with caBundleFile", id="registration-insecure-with-ca"),
+    case(spec(at=10, lines=["    insecure: true"]), "registration-insecure", W, "spec.source.insecure", 10, 15,
+         "will not verify this API server's certificate", "caBundleFile", id="registration-insecure"),
+    case(spec(at=10, lines=["    caBundleFile: missing.pem"]), "ca-bundle-file", E, "spec.source.caBundleFile",
+         10, 19, "cannot read the CA bundle missing.pem: no such file", id="registration-unreadable-ca"),
+    case(spec(at=10, lines=["    apiUrl: http://api.src.example.com:6443"]), "registration-api-url", E,
+         "spec.source.apiUrl", 10, 13, "not an API server URL", id="registration-api-url-scheme"),
+    case(spec(at=10, lines=["    apiUrl: https://api.src.example.com:6443"]), "registration-unused", W,
+         "spec.source.apiUrl", 10, 5, "not used: no cluster is registered", id="registration-unused"),
+    case(spec(INSTALL, at=15, lines=["    tokenFrom: {env: T}"]), "registration-unused", W, "spec.target.tokenFrom",
+         15, 5, "tgt is the control cluster", id="registration-on-control-cluster"),
+    case(spec(at=17, lines=["  replicationRepository:", "    name: mcg", "    s3Url: s3.example.com",
+                            "    bucket: bucket1", "    credentialsFrom: {secretRef: mcg}"]), "repository-url", E,
+         "spec.replicationRepository.s3Url", 19, 12, "not an S3 URL", id="repository-url"),
+    case(spec(at=10, lines=["    proxy: {httpProxy: 'http://proxy.example.com:3128', noProxy: [.svc]}"],
+              ) + "  replicationRepository: {name: mcg, s3Url: 'https://s3.example.com', bucket: bucket1, "
+         "credentialsFrom: {secretRef: mcg}}\n", "repository-behind-proxy", W, "spec.source.proxy.noProxy", 10, 66,
+         "noProxy does not cover the replication repository host s3.example.com", id="repository-behind-proxy"),
+    case(spec(("    - app1\n", "    - app1\n  install: {mirror: {mapping: mapping.txt}}\n"), at=10, lines=REMOTE),
+         "mirror-mapping-unused", W, "spec.install.mirror.mapping", 19, 31, "no cluster of this pair is legacy",
+         id="mirror-mapping-unused"),
+    case(spec(LEGACY_SOURCE, ("    - app1\n", "    - app1\n  install: {mirror: {mapping: mapping.txt}}\n"),
+              at=10, lines=[*REMOTE, "    base: legacy-no-registry"]), "legacy-registry-env", W, "spec.source.base",
+         12, 11, "no container of Deployment migration-operator sets env REGISTRY", id="legacy-registry-env"),
+    case(spec(at=10, lines=["    tokenFrom: {env: 'OCP-TOKEN'}"]), "credential-source", E,
+         "spec.source.tokenFrom.env", 10, 22, "'OCP-TOKEN' is not an environment variable name",
+         id="credential-source-env"),
 ]
 PASSING = [
     pytest.param(BASE, id="base"),
@@ -488,6 +565,14 @@ PASSING = [
                       '"4.18"')), id="network-type-derived"),
     pytest.param("---\n" + spec(("  name: pair", "  name: &n pair"), ("    - app1", "    - *n")) + "...\n",
                  id="document-markers-and-alias"),
+    pytest.param(spec(LEGACY_SOURCE, ("    - app1\n", "    - app1\n  install: {catalogSource: mtc-operator-catalog, "
+                                      "installPlanApproval: Automatic, mirror: {mapping: mapping.txt}}\n"
+                                      "  replicationRepository: {name: mcg, s3Url: 'https://s3.example.com', bucket: "
+                                      "bucket1, region: eu-west-1, caBundleFile: ca.pem, credentialsFrom: {env: "
+                                      "{accessKeyId: K, secretAccessKey: S}}}\n"),
+                      at=10, lines=[*REMOTE, "    base: legacy", "    caBundleFile: ca.pem",
+                                    "    proxy: {httpProxy: 'http://p.example.com:3128', noProxy: [example.com]}"]),
+                 id="install-legacy-mirror-repository-registration"),
 ]
 
 STRUCTURAL_RULES = {"unknown-key", "wrong-type", "missing-key", "invalid-value", "empty-list", "out-of-range", "one-of"}
@@ -614,3 +699,69 @@ def test_invalid_example_reports_what_it_promises(spec_file: Path, capsys: pytes
     problems = json.loads(capsys.readouterr().out)
     assert {(p["severity"], p["path"], p["line"]) for p in problems} >= {("error", header["path"], int(header["line"]))}
     assert all(p["file"] == str(spec_file) for p in problems)
+
+
+# --- Problem ordering -------------------------------------------------------------------------------------
+
+
+def test_problems_sort_without_comparing_severities() -> None:
+    """Two problems at one place that differ only in severity: dataclass ordering used to compare the Enum."""
+    error = Problem("spec.yaml", 3, 5, "spec.x", E, "rule", "message")
+    warning = Problem("spec.yaml", 3, 5, "spec.x", W, "rule", "message")
+    info = Problem("spec.yaml", 3, 5, "spec.x", Severity.INFO, "rule", "message")
+    assert sorted([info, warning, error]) == [error, warning, info]
+    assert sorted_problems([info, warning, error, error]) == [error, warning, info]
+
+
+# --- spec §4.1: every row on both sides of its boundary version ---------------------------------------------
+
+
+def row(rule: str, below: str, at_boundary: str, id: str) -> Any:
+    return pytest.param(rule, below, at_boundary, id=id)
+
+
+FIFTY = "{name: fw, rules: [" + ", ".join(["{type: Deny, to: {cidrSelector: 10.0.0.0/8}}"] * 50) + "]}"
+NODE_SELECTOR = "{rules: [{type: Allow, to: {nodeSelector: {matchLabels: {a: b}}}}]}"
+HOST_PROXY = proxy_at_15("http://proxy.example.com:3128")
+NODEPORT_STRICT = ["    rsyncEndpointType: NodePort", *STRICT]
+
+
+def same_cluster(version: str) -> list[tuple[str, str]]:
+    return [SAME_CLUSTER, *at(version, version), NO_CIDRS,
+            ("OVNKubernetes\n  namespaces",
+             "OVNKubernetes\n    rsyncEndpointType: ClusterIP\n" + STRICT[0] + "\n  namespaces")]
+
+
+BOUNDARIES = [
+    row("egress-policy-unenforced", spec(*at("4.9", plugin="OpenShiftSDN")), spec(*at("4.10", plugin="OpenShiftSDN")),
+        id="egress-policy-sdn-4.9-4.10"),
+    row("egress-policy-unenforced", spec(*at("3.11", plugin="OpenShiftSDN")), spec(*at("4.10", plugin="OpenShiftSDN")),
+        id="egress-policy-sdn-3.11-4.10"),
+    row("egress-policy-plugin-unknown", spec(*at("4.9", plugin=None)), spec(*at("4.10", plugin=None)),
+        id="egress-policy-plugin-4.9-4.10"),
+    row("node-port-range", spec(*at("4.9"), at=15, lines=NODEPORT_STRICT),
+        spec(*at("4.10"), at=15, lines=NODEPORT_STRICT), id="end-port-4.9-4.10"),
+    row("strict-namespace-by-name", spec(*same_cluster("4.7")), spec(*same_cluster("4.8")), id="clusterip-4.7-4.8"),
+    row("dns-port-only", spec(*at("4.7"), at=15, lines=STRICT), spec(*at("4.8"), at=15, lines=STRICT),
+        id="dns-4.7-4.8"),
+    row("router-label-legacy", spec(*at("4.6", "4.6"), at=15, lines=STRICT),
+        spec(*at("4.6", "4.7"), at=15, lines=STRICT), id="router-label-4.6-4.7"),
+    row("egress-firewall-limit", firewall(FIFTY, *at("3.11", plugin="OpenShiftSDN")),
+        firewall(FIFTY, *at("4.9", plugin="OpenShiftSDN")), id="enp-limit-3.11-4.9"),
+    row("egress-firewall-dns-name", firewall("{rules: []}", *at("4.6"), APPS_DOMAIN),
+        firewall("{rules: []}", *at("4.7"), APPS_DOMAIN), id="firewall-dns-name-4.6-4.7"),
+    row("egress-firewall-proxy-host", firewall("{rules: []}", *at("4.6"), HOST_PROXY),
+        firewall("{rules: []}", *at("4.7"), HOST_PROXY), id="firewall-proxy-host-4.6-4.7"),
+    row("egress-firewall-rules", firewall(NODE_SELECTOR, *at("4.10")), firewall(NODE_SELECTOR, *at("4.11")),
+        id="firewall-node-selector-4.10-4.11"),
+    row("openshift-version-newer", spec(*at("4.14", "4.99")), spec(*at("4.14", "4.19")), id="newer-4.99-4.19"),
+]
+
+
+@pytest.mark.parametrize(("rule", "below", "at_boundary"), BOUNDARIES)
+def test_capability_row_on_both_sides_of_its_boundary(rule: str, below: str, at_boundary: str, spec_dir: Path) -> None:
+    """Below the boundary version the row's rule reports (with the table's severity); from it on, nothing does."""
+    found = [p for p in check(below, spec_dir) if p.rule == rule]
+    assert found, [p.text() for p in check(below, spec_dir)]
+    assert all(p.severity is SEVERITIES[rule] for p in found)
+    assert [p.text() for p in check(at_boundary, spec_dir) if p.rule == rule or p.is_error] == []

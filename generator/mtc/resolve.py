@@ -98,6 +98,7 @@ class ResolvedCluster:
     holdings: Holdings | None = None
     base_errors: tuple[str, ...] = ()
     base_patched: bool = False  # the base patches its objects: rules read from its files may differ
+    base_files: tuple[Path, ...] = ()  # every file the base was read from (e.g. for a digest of the inputs)
 
     @property
     def name(self) -> str:
@@ -165,10 +166,11 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
     holdings: Holdings | None = None
     errors: tuple[str, ...] = ()
     patched = False
+    files: tuple[Path, ...] = ()
     if folder is not None:
         contents = read_base(folder)
         holdings = Holdings.of(f"base {cluster.base}", contents.objects, contents.unread)
-        errors, patched = tuple(contents.errors), contents.patched
+        errors, patched, files = tuple(contents.errors), contents.patched, tuple(contents.files)
     return ResolvedCluster(
         spec=cluster,
         version=version,
@@ -179,6 +181,7 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
         holdings=holdings,
         base_errors=errors,
         base_patched=patched,
+        base_files=files,
     )
 
 

@@ -15,11 +15,21 @@ from typing import Any
 
 import jinja2
 
+from generator.render.install.objects import REGISTRY_PATCH_TARGET
+from generator.render.install.plan import InstallRender
 from generator.render.plan import ClusterRender
 from generator.render.yamlout import dump_document, dump_stream, flow
 
 KUSTOMIZATION = "kustomization.yaml"
 CONTROLLER = "migrationcontroller-patch.yaml"
+OPERATOR_PATCH = "migration-operator-patch.yaml"
+
+
+def install_files(install: InstallRender) -> list[tuple[str, list[dict[str, Any]]]]:
+    """spec §8 resources by file: the operator, the credential Secrets, the MTC wiring."""
+    groups = [("mtc-operator.yaml", install.operator), ("mtc-secrets.yaml", install.secrets)]
+    groups.append(("mtc-wiring.yaml", install.wiring))
+    return [(name, objs) for name, objs in groups if objs]
 
 
 def _comment(value: object) -> str:
@@ -109,5 +119,16 @@ def cluster_files(
             files[name] = resource(dump_document(fw.json6902()))
             patches.append(_Patch(name, fw.target()))
 
-    files[KUSTOMIZATION] = _render("kustomization.yaml.j2", resources=resource_list, patches=patches, **header)
+    images: list[dict[str, str]] = []
+    if render.install is not None:  # spec §8
+        for name, objs in install_files(render.install):
+            files[name] = resource(dump_stream(objs).removeprefix("---\n"))
+            resource_list.append(name)
+        if render.install.deployment_patch is not None:
+            files[OPERATOR_PATCH] = resource(dump_document(render.install.deployment_patch))
+            patches.append(_Patch(OPERATOR_PATCH, REGISTRY_PATCH_TARGET))
+        images = render.install.images
+    files[KUSTOMIZATION] = _render(
+        "kustomization.yaml.j2", resources=resource_list, patches=patches, images=images, **header
+    )
     return files

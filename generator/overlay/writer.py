@@ -166,7 +166,7 @@ class _Tree:
                 self._listings[folder] = None
                 return None
             try:
-                with os.scandir(self.root / folder) as entries:
+                with os.scandir(os.path.join(self.root, folder)) as entries:
                     listing = {}
                     for entry in entries:
                         try:
@@ -218,7 +218,7 @@ class Inspector:
     """Answers "are this pair's recorded files intact?" for many pairs, listing each folder once."""
 
     def __init__(self, out_dir: Path) -> None:
-        self.out_dir = out_dir
+        self._root = os.fspath(out_dir)
         self._tree = _Tree(out_dir)
 
     def intact(self, entry: dict[str, object]) -> bool:
@@ -230,7 +230,8 @@ class Inspector:
             if self._tree.kind(rel) != _Tree.FILE:
                 return False
             try:
-                data = (self.out_dir / rel).read_bytes()
+                with open(os.path.join(self._root, rel), "rb") as handle:
+                    data = handle.read()
             except OSError:
                 return False
             if hashlib.sha256(data).hexdigest() != digest:

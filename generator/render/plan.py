@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.mtc.install import SKIP_DRY_RUN, SYNC_OPTIONS
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair, resolve
 from generator.render.egressfirewall import FirewallOutput, firewall_output
+from generator.render.install.plan import InstallRender, RenderSecrets, render_install
 from generator.render.migrationcontroller import controller_object
 from generator.render.networkpolicy import egress_policy, ingress_policy
 from generator.render.objects import Obj
@@ -19,6 +21,7 @@ class ClusterRender:
     controller: Obj  # a patch over `base` when the cluster has one, else a server-side-apply resource
     policies: list[tuple[str, Obj]]  # (namespace, NetworkPolicy), sorted
     firewalls: list[FirewallOutput]  # sorted by namespace
+    install: InstallRender | None = None  # spec §8: operator, repository, registrations
 
     @property
     def base(self) -> str | None:
@@ -26,22 +29,35 @@ class ClusterRender:
 
     def objects(self) -> list[Obj]:
         """The cluster's objects as one stream: patches shown as partial objects (spec §6 `render`)."""
-        return [self.controller, *(p for _, p in self.policies), *(f.partial_object() for f in self.firewalls)]
+        extra = self.install.objects() if self.install is not None else []
+        return [self.controller, *(p for _, p in self.policies), *(f.partial_object() for f in self.firewalls), *extra]
 
 
 def render_pair(
-    pair: ClusterPair, env: Environment, password: str | None, resolved: ResolvedPair | None = None
+    pair: ClusterPair,
+    env: Environment,
+    password: str | None,
+    resolved: ResolvedPair | None = None,
+    *,
+    secrets: RenderSecrets | None = None,
 ) -> list[ClusterRender]:
-    """Render a ClusterPair that passed validation; `password` is the stunnel proxy password, if any.
+    """Render a ClusterPair that passed validation; `password` is the stunnel proxy password, if any, and
+    `secrets` the spec §8 credentials read at render time (None: Secrets for them are not rendered).
 
     `resolved` is the pair's resolved form when the caller has it (validated with it); resolved here otherwise.
     """
     resolved = resolved if resolved is not None else resolve(pair, env)
-    return [render_cluster(pair, cluster, env, password, resolved) for cluster in pair.clusters]
+    return [render_cluster(pair, cluster, env, password, resolved, secrets=secrets) for cluster in pair.clusters]
 
 
 def render_cluster(
-    pair: ClusterPair, cluster: Cluster, env: Environment, password: str | None, resolved: ResolvedPair | None = None
+    pair: ClusterPair,
+    cluster: Cluster,
+    env: Environment,
+    password: str | None,
+    resolved: ResolvedPair | None = None,
+    *,
+    secrets: RenderSecrets | None = None,
 ) -> ClusterRender:
     """One cluster of a validated pair: `render` and the KRM function need only the cluster asked for."""
     resolved = resolved if resolved is not None else resolve(pair, env)
@@ -62,4 +78,17 @@ def render_cluster(
     policies.sort(key=lambda item: (item[0], item[1]["metadata"]["name"]))
     firewalls.sort(key=lambda f: f.namespace)
     controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None)
-    return ClusterRender(cluster, controller, policies, firewalls)
+    install = render_install(resolved, cluster, secrets)
+    if install is not None and install.controller_annotations:
+        _annotate_controller(controller, install.controller_annotations)
+    return ClusterRender(cluster, controller, policies, firewalls, install)
+
+
+def _annotate_controller(controller: Obj, extra: dict[str, str]) -> None:
+    """spec §8: after the operator (a later sync wave), and no dry run while its CRD is still missing."""
+    meta = controller["metadata"]
+    annotations = dict(meta.get("annotations") or {})
+    options = [o for o in annotations.get(SYNC_OPTIONS, "").split(",") if o]
+    annotations[SYNC_OPTIONS] = ",".join([*options, SKIP_DRY_RUN])
+    annotations.update(extra)
+    meta["annotations"] = dict(sorted(annotations.items()))

@@ -50,6 +50,7 @@ class BaseContents:
     unread: list[str] = field(default_factory=list)  # why the objects may be incomplete
     errors: list[str] = field(default_factory=list)  # what makes `kustomize build` of the base fail
     patched: bool = False  # the base patches its objects: their content (not identity) may differ from files
+    files: list[Path] = field(default_factory=list)  # every file read (kustomizations too), outside the base included
 
 
 @dataclass
@@ -133,6 +134,7 @@ class _Reader:
             self.contents.errors.append(f"{self.rel(file)}: cannot read ({exc.strerror or 'error'})")
             return None
         self.total += len(raw)
+        self.contents.files.append(Path(os.path.abspath(file)))
         try:
             text = decode(raw, self.rel(file))
             check_depth(text, self.rel(file))

@@ -10,16 +10,20 @@ from generator.spec.model import (
     Cluster,
     ClusterPair,
     ControllerRef,
+    CredentialsFrom,
     Dvm,
     EgressFirewallDecl,
     EndpointType,
+    Install,
     NamespaceMapping,
     NetworkType,
     PasswordFrom,
     PolicyMode,
     ProxyOverride,
+    ReplicationRepository,
     Role,
     StunnelProxy,
+    TokenFrom,
 )
 from generator.spec.schema import check_and_parse
 from generator.spec.yamlsource import PathKey, Source, load_yaml, read_text
@@ -53,6 +57,58 @@ def _cluster(data: Mapping, role: Role, path: PathKey, parsed: Parsed) -> Cluste
             ref.get("name", "migration-controller"), ref.get("namespace", "openshift-migration")
         ),
         rsync_endpoint_type=EndpointType(data.get("rsyncEndpointType", "Route")),
+        path=path,
+        **_remote(data, path),
+    )
+
+
+# --- spec §8: install, replication repository, cluster registrations ---------------------------------------
+
+
+def _remote(data: Mapping, path: PathKey) -> Mapping:
+    token = data.get("tokenFrom")
+    return {
+        "api_url": data.get("apiUrl"),
+        "ca_bundle_file": data.get("caBundleFile"),
+        "insecure": data.get("insecure"),
+        "token_from": TokenFrom(token.get("env"), token.get("file"), token.get("secretRef"), (*path, "tokenFrom"))
+        if token is not None
+        else None,
+    }
+
+
+def _install(spec: Mapping) -> Install | None:
+    data = spec.get("install")
+    if data is None:
+        return None
+    return Install(
+        catalog_source=data.get("catalogSource", "redhat-operators"),
+        install_plan_approval=data.get("installPlanApproval", "Manual"),
+        mirror_mapping=data.get("mirror", {}).get("mapping"),
+        path=("spec", "install"),
+    )
+
+
+def _repository(spec: Mapping) -> ReplicationRepository | None:
+    data = spec.get("replicationRepository")
+    if data is None:
+        return None
+    path: PathKey = ("spec", "replicationRepository")
+    creds = data["credentialsFrom"]
+    env = creds.get("env") or {}
+    return ReplicationRepository(
+        name=data["name"],
+        s3_url=data["s3Url"],
+        bucket=data["bucket"],
+        region=data.get("region", "us-east-1"),
+        ca_bundle_file=data.get("caBundleFile"),
+        credentials=CredentialsFrom(
+            creds.get("secretRef"),
+            env.get("accessKeyId"),
+            env.get("secretAccessKey"),
+            creds.get("file"),
+            (*path, "credentialsFrom"),
+        ),
         path=path,
     )
 
@@ -130,6 +186,8 @@ def build_model(source: Source, spec_dir: Path, parsed: Parsed | None = None) ->
         annotations=dict(data["metadata"].get("annotations", {})),
         spec_dir=spec_dir,
         source_doc=source,
+        install=_install(spec),
+        replication_repository=_repository(spec),
     )
 
 

@@ -51,6 +51,16 @@ class ControllerRef:
 
 
 @dataclass(frozen=True)
+class TokenFrom:
+    """spec §8: the remote migration-controller token: a Secret reference, or read at render time."""
+
+    env: str | None
+    file: str | None
+    secret_ref: str | None
+    path: PathKey = field(compare=False)
+
+
+@dataclass(frozen=True)
 class Cluster:
     role: Role
     name: str
@@ -63,6 +73,11 @@ class Cluster:
     migration_controller: ControllerRef
     rsync_endpoint_type: EndpointType  # meaningful on the target only; Route when unset
     path: PathKey = field(compare=False)
+    # spec §8: where the control cluster reaches this one when it is registered as remote (MigCluster).
+    api_url: str | None = None
+    ca_bundle_file: str | None = None  # relative to the spec file
+    insecure: bool | None = None
+    token_from: TokenFrom | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +121,44 @@ class NamespaceMapping:
 
 
 @dataclass(frozen=True)
+class Install:
+    """spec §8 `install`: the MTC operator on each cluster (OLM on modern clusters, legacy operator otherwise)."""
+
+    catalog_source: str
+    install_plan_approval: str  # Manual | Automatic
+    mirror_mapping: str | None  # mapping.txt of `oc adm catalog mirror`, relative to the spec file
+    path: PathKey = field(compare=False)
+
+
+@dataclass(frozen=True)
+class CredentialsFrom:
+    """spec §8: S3 credentials: a Secret reference, two environment variables, or a file, read at render time."""
+
+    secret_ref: str | None
+    access_key_id_env: str | None
+    secret_access_key_env: str | None
+    file: str | None
+    path: PathKey = field(compare=False)
+
+    @property
+    def at_render_time(self) -> bool:
+        return self.secret_ref is None
+
+
+@dataclass(frozen=True)
+class ReplicationRepository:
+    """spec §8: the MigStorage on the control cluster (MCG or any S3)."""
+
+    name: str
+    s3_url: str
+    bucket: str
+    region: str
+    ca_bundle_file: str | None
+    credentials: CredentialsFrom
+    path: PathKey = field(compare=False)
+
+
+@dataclass(frozen=True)
 class ClusterPair:
     name: str
     mtc_version: MtcVersion | None  # as written; the effective version is derived by generator.mtc.versions
@@ -118,6 +171,8 @@ class ClusterPair:
     annotations: dict[str, str]
     spec_dir: Path = field(compare=False)  # `base` paths are relative to the spec file's folder
     source_doc: Source = field(compare=False, repr=False)
+    install: Install | None = None  # spec §8
+    replication_repository: ReplicationRepository | None = None  # spec §8
 
     @property
     def same_cluster(self) -> bool:

@@ -81,6 +81,7 @@ class AnyValue:
 Type = Str | Int | Bool | ListOf | StrMap | Obj | AnyOf | AnyValue
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 
 _CONTROLLER_REF = Obj(
     {
@@ -97,6 +98,75 @@ _PROXY = Obj(
         "noProxy": Field(ListOf(Str()), "no_proxy entries: domain, .domain, *, IP or CIDR"),
     },
     "MigrationController proxy override for this cluster (replaces the inherited cluster-wide proxy).",
+)
+
+
+# spec §8: how the control cluster registers this cluster when it is the remote one (MigCluster).
+_REMOTE_FIELDS = {
+    "apiUrl": Field(Str(pattern=r"^https://"), "API server URL, needed when this cluster is registered as remote"),
+    "caBundleFile": Field(Str(), "PEM CA bundle of the API server, relative to the spec file"),
+    "insecure": Field(Bool(), "skip TLS verification of the API server (a warning; not with caBundleFile)"),
+    "tokenFrom": Field(
+        Obj(
+            {
+                "secretRef": Field(Str(pattern=DNS1123_SUBDOMAIN), "Secret in openshift-config with key saToken"),
+                "env": Field(Str(), "environment variable read at render time"),
+                "file": Field(Str(), "file read at render time (a mounted Secret)"),
+            },
+            one_of_required=("secretRef", "env", "file"),
+        ),
+        "the remote migration-controller service account token",
+    ),
+}
+
+_INSTALL = Obj(
+    {
+        "catalogSource": Field(
+            Str(pattern=DNS1123_SUBDOMAIN), "OLM CatalogSource in openshift-marketplace", default="redhat-operators"
+        ),
+        "installPlanApproval": Field(
+            Str(enum=("Manual", "Automatic")), "OLM install plan approval", default="Manual"
+        ),
+        "mirror": Field(
+            Obj({"mapping": Field(Str(), "mapping.txt of oc adm catalog mirror, relative to the spec", required=True)}),
+            "restricted network: mirror the legacy operator image",
+        ),
+    },
+    "Install the MTC operator on each cluster (OLM on 4.6+, the legacy operator from `base` on older ones).",
+)
+
+_REPOSITORY = Obj(
+    {
+        "name": Field(Str(pattern=DNS1123_LABEL), "MigStorage name", required=True),
+        "s3Url": Field(Str(pattern=r"^https?://"), "S3 endpoint URL", required=True),
+        "bucket": Field(Str(), "bucket name", required=True),
+        "region": Field(Str(), "S3 region", default="us-east-1"),
+        "caBundleFile": Field(Str(), "PEM CA bundle of the S3 endpoint, relative to the spec file"),
+        "credentialsFrom": Field(
+            Obj(
+                {
+                    "secretRef": Field(
+                        Str(pattern=DNS1123_SUBDOMAIN),
+                        "Secret in openshift-config with aws-access-key-id and aws-secret-access-key",
+                    ),
+                    "env": Field(
+                        Obj(
+                            {
+                                "accessKeyId": Field(Str(), "variable holding the access key id", required=True),
+                                "secretAccessKey": Field(Str(), "variable holding the secret key", required=True),
+                            }
+                        ),
+                        "environment variables read at render time",
+                    ),
+                    "file": Field(Str(), "AWS credentials file ([default] section) read at render time"),
+                },
+                one_of_required=("secretRef", "env", "file"),
+            ),
+            "where the S3 credentials come from",
+            required=True,
+        ),
+    },
+    "The replication repository: a MigStorage on the control cluster.",
 )
 
 
@@ -124,6 +194,7 @@ def _cluster(role: str) -> Obj:
             "kustomize base with this cluster's MigrationController and egress firewalls, relative to the spec file",
         ),
         "migrationController": Field(_CONTROLLER_REF, _CONTROLLER_REF.description),
+        **_REMOTE_FIELDS,
     }
     if role == "target":
         fields["rsyncEndpointType"] = Field(
@@ -229,6 +300,8 @@ CLUSTER_PAIR = Obj(
                         "merged under every namespace entry",
                     ),
                     "namespaces": Field(ListOf(_NAMESPACE_ENTRY, 1), "namespaces to migrate", required=True),
+                    "install": Field(_INSTALL, _INSTALL.description),
+                    "replicationRepository": Field(_REPOSITORY, _REPOSITORY.description),
                 }
             ),
             "spec",

@@ -8,11 +8,12 @@
 Nothing here imports ``generator``: an oracle that shared code with the generator would share its bugs.
 """
 
-from .firewall import validate_firewall, validate_firewall_patch
+from .firewall import INSTALL_KINDS, validate_firewall, validate_firewall_patch, validate_install_object
 from .k8svalidate import K8S_VERSION, validate_networkpolicies
 from .tools import ToolError, kubectl_bin, kubectl_kustomize, kustomize_bin, kustomize_build, nca_bin
 
 __all__ = [
+    "INSTALL_KINDS",
     "K8S_VERSION",
     "ToolError",
     "kubectl_bin",
@@ -22,5 +23,6 @@ __all__ = [
     "nca_bin",
     "validate_firewall",
     "validate_firewall_patch",
+    "validate_install_object",
     "validate_networkpolicies",
 ]

@@ -18,7 +18,14 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped,unused-ignore]  # no stubs unless types-jsonschema
 from referencing import Registry, Resource
 
-__all__ = ["FIREWALL_KINDS", "SCHEMA_DIR", "validate_firewall", "validate_firewall_patch"]
+__all__ = [
+    "FIREWALL_KINDS",
+    "INSTALL_KINDS",
+    "SCHEMA_DIR",
+    "validate_firewall",
+    "validate_firewall_patch",
+    "validate_install_object",
+]
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
 _BASE = "https://mtc-policygen.io/oracles/"
@@ -74,3 +81,20 @@ def validate_firewall_patch(ops: object, kind: str) -> list[str]:
     if kind not in FIREWALL_KINDS:
         return [f"kind {kind!r} is not one of {sorted(FIREWALL_KINDS)}"]
     return _errors(f"{_PATCH}#/$defs/{kind}", ops)
+
+
+# spec §8 objects: OLM and MTC custom resources, schemas written from their API types (facts §10).
+INSTALL_KINDS = {
+    "Subscription": _BASE + "subscription.json",
+    "OperatorGroup": _BASE + "operatorgroup.json",
+    "MigStorage": _BASE + "migstorage.json",
+    "MigCluster": _BASE + "migcluster.json",
+}
+
+
+def validate_install_object(obj: object) -> list[str]:
+    """Errors of one Subscription, OperatorGroup, MigStorage or MigCluster; empty means valid."""
+    kind = obj.get("kind") if isinstance(obj, dict) else None
+    if kind not in INSTALL_KINDS:
+        return [f"$.kind: {kind!r} is not one of {sorted(INSTALL_KINDS)}"]
+    return _errors(INSTALL_KINDS[kind], obj)

@@ -6,10 +6,20 @@ rests on; it yields `Finding`s and never raises for bad input. `validate` runs t
 
 from __future__ import annotations
 
-from generator.mtc.rules import addresses, bases, capabilities, firewalls, names, namespaces, proxies, versions
+from generator.mtc.rules import (
+    addresses,
+    bases,
+    capabilities,
+    firewalls,
+    install,
+    names,
+    namespaces,
+    proxies,
+    versions,
+)
 from generator.mtc.rules.registry import RULES, SEVERITIES, Finding, RuleContext, rule, validate
 
 __all__ = ["RULES", "SEVERITIES", "Finding", "RuleContext", "rule", "validate"]
 
 # Imported for their registrations; the order of this tuple is the order problems are found in.
-_MODULES = (names, versions, addresses, proxies, namespaces, bases, capabilities, firewalls)
+_MODULES = (names, versions, addresses, proxies, namespaces, bases, capabilities, firewalls, install)

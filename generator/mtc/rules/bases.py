@@ -19,6 +19,11 @@ def _read(ctx: RuleContext) -> Iterator[ResolvedCluster]:
     yield from (c for c in ctx.resolved.clusters if c.holdings is not None)
 
 
+def _readable(ctx: RuleContext) -> Iterator[ResolvedCluster]:
+    """Bases read without errors: a broken one (base-broken) would only add noise about what it lacks."""
+    yield from (c for c in _read(ctx) if not c.base_errors)
+
+
 def _holds(names: list[str]) -> str:
     shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
     return f"it holds {shown}" if names else "it holds none"
@@ -81,7 +86,7 @@ def base_controller(ctx: RuleContext) -> Iterator[Finding]:
 
         source: {base: clusters/ocp311, migrationController: {name: mtc}}   # the base names it otherwise
     """
-    for cluster in _read(ctx):
+    for cluster in _readable(ctx):
         holdings = cluster.holdings
         ref = cluster.spec.migration_controller
         if holdings is None or (not holdings.complete and not holdings.names_of(facts.MIGRATION_CONTROLLER_KIND)):
@@ -114,7 +119,7 @@ def base_firewall(ctx: RuleContext) -> Iterator[Finding]:
     source = ctx.resolved.source
     holdings = source.holdings
     api = source.caps.firewall
-    if holdings is None or api is None:
+    if holdings is None or api is None or source.base_errors:
         return
     for ns in ctx.pair.namespaces:
         fw = ns.egress_firewall

@@ -71,16 +71,28 @@ def egress_firewall_rules(ctx: RuleContext) -> Iterator[Finding]:
 
         source: {openshiftVersion: "4.10", networkType: OVNKubernetes}
         egressFirewall: {rules: [{type: Allow, to: {nodeSelector: {matchLabels: {a: b}}}}]}
+
+    The rules of a firewall held in the source's `base` are checked the same way (reported at the declaration).
     """
     source = ctx.resolved.source
-    kind = source.network_type
-    if kind is None:
+    kind, api = source.network_type, source.caps.firewall
+    if kind is None or api is None:
         return
+    version = f"OpenShift {source.version}"
     for ns in _declared(ctx):
         fw = ns.egress_firewall
-        for i, existing in enumerate((fw.rules if fw else None) or ()):
-            for sub, message in existing_rule_problems(existing, kind, source.caps, f"OpenShift {source.version}"):
-                yield Finding((*fw.path, "rules", i, *sub), message)  # type: ignore[union-attr]
+        if fw is None:
+            continue
+        for i, existing in enumerate(fw.rules or ()):
+            for sub, message in existing_rule_problems(existing, kind, source.caps, version):
+                yield Finding((*fw.path, "rules", i, *sub), message)
+        held = source.holdings.firewall_rules(api.api_version, api.kind, ns.source, fw.name) if (
+            fw.rules is None and source.holdings is not None
+        ) else None
+        for i, existing in enumerate(held or ()):
+            for sub, message in existing_rule_problems(existing, kind, source.caps, version):
+                where = ".".join(["egress", str(i), *map(str, sub)])
+                yield Finding(fw.path, f"base {source.spec.base}: {api.kind} {ns.source}/{fw.name} {where}: {message}")
 
 
 @rule("egress-firewall-existing")

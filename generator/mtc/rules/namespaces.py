@@ -7,9 +7,8 @@ from pathlib import Path
 
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
-from generator.spec.base import KUSTOMIZATION_FILES
 
-__all__ = ["KUSTOMIZATION_FILES"]
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")  # as generator.spec.base reads
 
 
 @rule("duplicate-namespace")

@@ -23,6 +23,7 @@ class Finding:
     severity: Severity | None = None  # None: the rule's default severity
     suggestion: str = ""
     key: bool = False  # point at the mapping key rather than its value
+    elsewhere: Problem | None = None  # a problem located in another file the spec names (a mirror mapping)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def validate(pair: ClusterPair, env: Environment | None = None, resolved: Resolv
     ctx = RuleContext(pair, env, resolved if resolved is not None else resolve(pair, env))
     doc = pair.source_doc
     problems = [
-        doc.problem(
+        f.elsewhere
+        or doc.problem(
             f.path, rule_id, f.message, severity=f.severity or SEVERITIES[rule_id], suggestion=f.suggestion, key=f.key
         )
         for rule_id, func in RULES.items()

@@ -1,0 +1,460 @@
+"""spec §8 rules: the operator install, the replication repository and the cluster registrations.
+
+Messages name where a credential is looked for, never its value; validate never reads a credential.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+from collections.abc import Iterator
+
+from generator.mtc import install
+from generator.mtc.addresses import is_dns_subdomain, parse_network, parse_proxy_url
+from generator.mtc.mirror import MirrorMapping, load_mapping
+from generator.mtc.resolve import ResolvedCluster
+from generator.mtc.rules.registry import Finding, RuleContext, rule
+from generator.problems import ProblemsError, Severity
+from generator.spec.model import ClusterPair
+from generator.spec.yamlsource import PathKey, dotted
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def mapping_of(pair: ClusterPair) -> MirrorMapping:
+    """The pair's mirror mapping (install.mirror.mapping set); raises `ProblemsError` located in the mapping."""
+    relative = pair.install.mirror_mapping if pair.install else None
+    if relative is None:
+        raise ValueError("no mirror mapping")
+    return load_mapping(pair.spec_dir / relative, install.display_path(pair.source_doc.file, relative))
+
+
+def _mapping_path(pair: ClusterPair) -> PathKey:
+    return ("spec", "install", "mirror", "mapping")
+
+
+def _legacy(ctx: RuleContext) -> list[ResolvedCluster]:
+    return [c for c in ctx.resolved.clusters if c.version.legacy] if ctx.pair.install is not None else []
+
+
+def _mapping(ctx: RuleContext) -> MirrorMapping | None:
+    pair = ctx.pair
+    if pair.install is None or pair.install.mirror_mapping is None:
+        return None
+    try:
+        return mapping_of(pair)
+    except ProblemsError:
+        return None  # reported by mirror-mapping
+
+
+@rule("install-legacy-operator")
+def legacy_operator(ctx: RuleContext) -> Iterator[Finding]:
+    """A legacy cluster (3.x, 4.2-4.5) installs MTC from the user's operator.yml/controller.yml (facts §10).
+
+    They are never shipped here, so `install` needs them in the cluster's `base`, holding Deployment
+    `migration-operator` (spec §4.2: a patch that matches nothing is skipped silently).
+
+    Passing::
+
+        install: {}
+        source: {openshiftVersion: "3.11", base: clusters/ocp311}   # holds operator.yml and controller.yml
+
+    Failing::
+
+        install: {}
+        source: {openshiftVersion: "3.11"}                           # no base: nothing to install from
+    """
+    for resolved in _legacy(ctx):
+        cluster = resolved.spec
+        if cluster.base is None:
+            yield Finding(
+                cluster.path,
+                f"{cluster.name} runs OpenShift {cluster.openshift_version}, a legacy platform: `install` needs a "
+                "`base` holding your operator.yml and controller.yml from the legacy operator image",
+                suggestion="podman cp them out of "
+                f"{install.LEGACY_OPERATOR_IMAGE}:v1.7 into a kustomize base and set base: <its folder>",
+            )
+            continue
+        holdings = resolved.holdings
+        if holdings is None or install.legacy_deployment(holdings) is not None:
+            continue  # not read here (a missing folder is base-path's), or it holds the operator
+        held = ", ".join(holdings.names_of("Deployment")) or "no Deployment"
+        partial = "" if holdings.complete else f" (not read: {', '.join(holdings.unread)})"
+        yield Finding(
+            (*cluster.path, "base"),
+            f"{holdings.origin} holds no Deployment {install.MTC_NAMESPACE}/{install.LEGACY_DEPLOYMENT} "
+            f"(operator.yml); it holds {held}{partial}",
+            suggestion="list operator.yml and controller.yml in the base's kustomization.yaml resources",
+        )
+
+
+@rule("mirror-mapping")
+def mirror_mapping(ctx: RuleContext) -> Iterator[Finding]:
+    """`install.mirror.mapping` is a mapping.txt holding one digest for each image of the legacy operator.
+
+    Seed 003 §7.3 step 5: the operator's image and REGISTRY come from that file. It is parsed strictly (a bad
+    line is an error at its line and column); an image with no line, or with several digests, is an error that
+    lists what the mapping holds: the restricted cluster would otherwise pull from a registry it cannot reach.
+
+    Passing::
+
+        install: {mirror: {mapping: mirror/mapping.txt}}   # one digest line for the legacy operator image
+
+    Failing::
+
+        install: {mirror: {mapping: mirror/mapping.txt}}   # two digests for it: which one should run?
+    """
+    pair = ctx.pair
+    if pair.install is None or pair.install.mirror_mapping is None:
+        return
+    path = _mapping_path(pair)
+    try:
+        mapping = mapping_of(pair)
+    except ProblemsError as exc:
+        for problem in exc.problems:
+            if problem.line > 0:
+                located = dataclasses.replace(problem, path=dotted(path))
+                yield Finding(path, problem.message, elsewhere=located)
+            else:
+                yield Finding(path, f"{problem.file}: {problem.message}")
+        return
+    for resolved in _legacy(ctx):
+        deployment = install.legacy_deployment(resolved.holdings) if resolved.holdings is not None else None
+        if deployment is None:
+            continue  # install-legacy-operator
+        plan = install.mirror_plan(deployment, mapping)
+        if isinstance(plan, str):
+            yield Finding(path, plan)
+
+
+@rule("mirror-mapping-unused", Severity.WARNING)
+def mirror_mapping_unused(ctx: RuleContext) -> Iterator[Finding]:
+    """A mirror mapping rewrites the legacy operator only: without a legacy cluster it does nothing.
+
+    Modern clusters install from the mirrored catalog (`install.catalogSource`), never from mapping.txt.
+
+    Passing::
+
+        install: {mirror: {mapping: mirror/mapping.txt}}
+        source: {openshiftVersion: "3.11"}
+
+    Failing::
+
+        install: {mirror: {mapping: mirror/mapping.txt}}
+        source: {openshiftVersion: "4.12"}                 # no legacy cluster
+    """
+    inst = ctx.pair.install
+    if inst is not None and inst.mirror_mapping is not None and not _legacy(ctx):
+        yield Finding(
+            _mapping_path(ctx.pair),
+            "no cluster of this pair is legacy (4.5 or older): the mapping is not used",
+            suggestion="mirror the OLM catalog with a CatalogSource and name it in install.catalogSource",
+        )
+
+
+@rule("legacy-registry-env", Severity.WARNING)
+def legacy_registry_env(ctx: RuleContext) -> Iterator[Finding]:
+    """With a mirror mapping, some container of Deployment migration-operator sets env REGISTRY.
+
+    The operator composes its operands' images from REGISTRY (facts §1.3); without it they still come from
+    registry.redhat.io, which a restricted network cannot reach.
+
+    Passing::
+
+        env: [{name: REGISTRY, value: registry.redhat.io}]   # in operator.yml: rewritten to the mirror
+
+    Failing::
+
+        env: [{name: PROJECT, value: rhmtc}]                 # no REGISTRY anywhere
+    """
+    mapping = _mapping(ctx)
+    if mapping is None:
+        return
+    for resolved in _legacy(ctx):
+        deployment = install.legacy_deployment(resolved.holdings) if resolved.holdings is not None else None
+        plan = install.mirror_plan(deployment, mapping) if deployment is not None else None
+        if plan is not None and not isinstance(plan, str) and not plan.env_paths:
+            yield Finding(
+                (*resolved.spec.path, "base"),
+                f"no container of Deployment {install.LEGACY_DEPLOYMENT} sets env {install.REGISTRY_ENV}: the "
+                "operator would pull its operands from registry.redhat.io",
+            )
+
+
+@rule("install-catalog")
+def install_catalog(ctx: RuleContext) -> Iterator[Finding]:
+    """The OLM catalog source is an object name in openshift-marketplace (facts §10).
+
+    Passing::
+
+        install: {catalogSource: mtc-operator-catalog}
+
+    Failing::
+
+        install: {catalogSource: Mirror_Catalog}
+    """
+    inst = ctx.pair.install
+    if inst is not None and not is_dns_subdomain(inst.catalog_source):
+        yield Finding((*inst.path, "catalogSource"), f"{inst.catalog_source!r} is not a CatalogSource name")
+
+
+@rule("registration-remote")
+def registration_remote(ctx: RuleContext) -> Iterator[Finding]:
+    """The remote cluster's MigCluster needs `url` and a token Secret (facts §10).
+
+    Registrations are generated with `install` or a replication repository: the control cluster then reaches
+    the other cluster at `apiUrl` with the token of its service account migration-controller.
+
+    Passing::
+
+        install: {}
+        source: {apiUrl: "https://api.ocp311.example.com:8443", tokenFrom: {secretRef: ocp311-token}}
+
+    Failing::
+
+        install: {}
+        source: {name: ocp311}                               # where is it, and with which token?
+    """
+    pair = ctx.pair
+    remote = install.remote_cluster(pair)
+    if remote is None or not install.wires(pair):
+        return
+    if remote.api_url is None:
+        yield Finding(
+            remote.path,
+            f"{remote.name} is registered as remote on the control cluster (MigCluster): it needs apiUrl",
+            suggestion="add apiUrl: https://api.<cluster domain>:6443",
+        )
+    if remote.token_from is None:
+        yield Finding(
+            remote.path,
+            f"{remote.name} is registered as remote on the control cluster: it needs tokenFrom, the token of its "
+            f"service account {install.CONTROLLER_SA} in {install.MTC_NAMESPACE}",
+            suggestion="add tokenFrom: {secretRef: <Secret in openshift-config with key saToken>}",
+        )
+
+
+@rule("registration-unused", Severity.WARNING)
+def registration_unused(ctx: RuleContext) -> Iterator[Finding]:
+    """`apiUrl`/`tokenFrom` are read only for the remote cluster of a pair that registers it.
+
+    Passing::
+
+        install: {}
+        source: {apiUrl: "https://api.ocp311.example.com:8443", tokenFrom: {secretRef: t}}   # remote
+
+    Failing::
+
+        source: {apiUrl: "https://api.ocp311.example.com:8443"}   # no install, no repository: no registration
+    """
+    pair = ctx.pair
+    remote = install.remote_cluster(pair)
+    for cluster in pair.clusters:
+        if (cluster.api_url or cluster.token_from) and (cluster is not remote or not install.wires(pair)):
+            why = "no cluster is registered without install or replicationRepository"
+            if install.wires(pair):
+                why = f"{cluster.name} is the control cluster (MigCluster host): it is not registered by URL"
+            yield Finding((*cluster.path, "apiUrl" if cluster.api_url else "tokenFrom"), f"not used: {why}", key=True)
+
+
+@rule("registration-api-url")
+def registration_api_url(ctx: RuleContext) -> Iterator[Finding]:
+    """`apiUrl` is the API server's `https://host:port`, with no credentials, path or query (MigCluster `url`).
+
+    Passing::
+
+        apiUrl: https://api.ocp412.example.com:6443
+
+    Failing::
+
+        apiUrl: http://api.ocp412.example.com:6443
+    """
+    for cluster in ctx.pair.clusters:
+        if cluster.api_url is None:
+            continue
+        address = parse_proxy_url(cluster.api_url)
+        if address is None or address.scheme != "https" or address.has_credentials or address.extra:
+            yield Finding(
+                (*cluster.path, "apiUrl"),
+                "not an API server URL",
+                suggestion="write https://api.<cluster domain>:6443 (8443 on 3.x)",
+            )
+
+
+@rule("registration-insecure", Severity.WARNING)
+def registration_insecure(ctx: RuleContext) -> Iterator[Finding]:
+    """`insecure: true` makes the control cluster skip the API server's certificate check (MigCluster).
+
+    Passing::
+
+        caBundleFile: ca/ocp311.pem
+
+    Failing::
+
+        insecure: true
+    """
+    for cluster in ctx.pair.clusters:
+        if cluster.insecure and cluster.ca_bundle_file is None:
+            yield Finding(
+                (*cluster.path, "insecure"),
+                "the control cluster will not verify this API server's certificate",
+                suggestion="give caBundleFile instead",
+            )
+
+
+@rule("registration-insecure-with-ca")
+def registration_insecure_with_ca(ctx: RuleContext) -> Iterator[Finding]:
+    """`insecure: true` together with a CA bundle is a contradiction: the bundle would be ignored.
+
+    Passing::
+
+        caBundleFile: ca/ocp311.pem
+
+    Failing::
+
+        {caBundleFile: ca/ocp311.pem, insecure: true}
+    """
+    for cluster in ctx.pair.clusters:
+        if cluster.insecure and cluster.ca_bundle_file is not None:
+            yield Finding(
+                (*cluster.path, "insecure"),
+                "insecure: true with caBundleFile: the CA bundle would be ignored",
+                suggestion="remove insecure",
+            )
+
+
+@rule("ca-bundle-file")
+def ca_bundle_file(ctx: RuleContext) -> Iterator[Finding]:
+    """A `caBundleFile` (cluster or repository) is a readable PEM file, relative to the spec (embedded base64).
+
+    Passing::
+
+        caBundleFile: ca/mcg.pem          # -----BEGIN CERTIFICATE----- ...
+
+    Failing::
+
+        caBundleFile: ca/missing.pem
+    """
+    pair = ctx.pair
+    files = [(c.ca_bundle_file, (*c.path, "caBundleFile")) for c in pair.clusters if c.ca_bundle_file is not None]
+    repo = pair.replication_repository
+    if repo is not None and repo.ca_bundle_file is not None:
+        files.append((repo.ca_bundle_file, (*repo.path, "caBundleFile")))
+    for file, path in files:
+        try:
+            install.read_ca_bundle(pair.spec_dir, file)
+        except ValueError as exc:
+            yield Finding(path, str(exc), suggestion="give a PEM file relative to the spec file")
+
+
+@rule("credential-source")
+def credential_source(ctx: RuleContext) -> Iterator[Finding]:
+    """`tokenFrom` and `credentialsFrom` name a Secret (DNS subdomain) or an environment variable by name.
+
+    Passing::
+
+        tokenFrom: {env: OCP311_TOKEN}
+
+    Failing::
+
+        tokenFrom: {env: "OCP311-TOKEN"}
+    """
+    pair = ctx.pair
+    envs: list[tuple[str | None, PathKey]] = []
+    secrets: list[tuple[str | None, PathKey]] = []
+    for cluster in pair.clusters:
+        if cluster.token_from is not None:
+            envs.append((cluster.token_from.env, (*cluster.token_from.path, "env")))
+            secrets.append((cluster.token_from.secret_ref, (*cluster.token_from.path, "secretRef")))
+    repo = pair.replication_repository
+    if repo is not None:
+        creds = repo.credentials
+        envs.append((creds.access_key_id_env, (*creds.path, "env", "accessKeyId")))
+        envs.append((creds.secret_access_key_env, (*creds.path, "env", "secretAccessKey")))
+        secrets.append((creds.secret_ref, (*creds.path, "secretRef")))
+    for env, path in envs:
+        if env is not None and not _ENV_NAME.match(env):
+            yield Finding(path, f"{env!r} is not an environment variable name")
+    for secret_ref, path in secrets:
+        if secret_ref is not None and not is_dns_subdomain(secret_ref):
+            yield Finding(path, f"{secret_ref!r} is not a Secret name")
+
+
+@rule("repository-url")
+def repository_url(ctx: RuleContext) -> Iterator[Finding]:
+    """The repository is an `http(s)://host[:port]` S3 endpoint without credentials, and a valid bucket name.
+
+    The MigStorage's `awsS3Url` is committed; keys come from `credentialsFrom` (facts §10).
+
+    Passing::
+
+        {s3Url: "https://s3-openshift-storage.apps.ocp412.example.com", bucket: migration-repo}
+
+    Failing::
+
+        {s3Url: s3.example.com, bucket: Migration_Repo}
+    """
+    repo = ctx.pair.replication_repository
+    if repo is None:
+        return
+    address = parse_proxy_url(repo.s3_url)
+    if address is None or address.scheme not in ("http", "https"):
+        yield Finding((*repo.path, "s3Url"), "not an S3 URL", suggestion="write https://host[:port]")
+    elif address.has_credentials:
+        yield Finding(
+            (*repo.path, "s3Url"),
+            "the URL carries credentials, which would be committed to git",
+            suggestion="use credentialsFrom",
+        )
+    if not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", repo.bucket):
+        yield Finding((*repo.path, "bucket"), f"{repo.bucket!r} is not an S3 bucket name")
+
+
+def _covers(entry: str, host: str) -> bool:
+    """Go's httpproxy NO_PROXY matching, as the MTC pods use it: `*`, a domain and its subdomains, IP or CIDR."""
+    if entry == "*":
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        network = parse_network(entry)
+        return network is not None and ip in network
+    name = entry.lower().rstrip(".")
+    name = name[1:] if name.startswith("*.") else name
+    host = host.lower().rstrip(".")
+    if name.startswith("."):  # subdomains only
+        return host.endswith(name)
+    return host == name or host.endswith("." + name)
+
+
+@rule("repository-behind-proxy", Severity.WARNING)
+def repository_behind_proxy(ctx: RuleContext) -> Iterator[Finding]:
+    """Every cluster must reach the repository: a proxy override whose noProxy misses the S3 host sends it
+    through the proxy (facts §10: velero, restic/node-agent and the controller use `ProxyFromEnvironment`).
+
+    Passing::
+
+        proxy: {httpProxy: "http://proxy:3128", noProxy: [.apps.ocp412.example.com]}   # covers the MCG route
+
+    Failing::
+
+        proxy: {httpProxy: "http://proxy:3128", noProxy: [.svc]}
+    """
+    repo = ctx.pair.replication_repository
+    address = parse_proxy_url(repo.s3_url) if repo is not None else None
+    if address is None:
+        return
+    for cluster in ctx.pair.clusters:
+        proxy = cluster.proxy
+        if proxy is None or (proxy.http_proxy is None and proxy.https_proxy is None):
+            continue
+        if not any(_covers(entry, address.host) for entry in proxy.no_proxy or ()):
+            yield Finding(
+                (*proxy.path, "noProxy") if proxy.no_proxy is not None else proxy.path,
+                f"noProxy does not cover the replication repository host {address.host}: {cluster.name} reaches "
+                "it through the proxy",
+                suggestion=f"add {address.host} to noProxy, or make sure the proxy allows it",
+            )

@@ -1,0 +1,123 @@
+"""What spec §8 adds to one cluster's output, decided from the resolved pair (facts §10)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.mtc import install as facts
+from generator.mtc.holdings import Holdings
+from generator.mtc.resolve import ResolvedPair
+from generator.mtc.rules.install import mapping_of
+from generator.mtc.versions import OcpVersion
+from generator.render.install import objects
+from generator.render.objects import Obj
+from generator.spec.model import Cluster, ClusterPair
+
+# facts §10: OpenShift 4.11 stopped creating API token Secrets for service accounts.
+NO_AUTO_TOKEN_FROM = OcpVersion(4, 11)
+
+
+@dataclass(frozen=True)
+class RenderSecrets:
+    """Credentials read at render time (generator.secrets); only the control cluster's output uses them."""
+
+    s3: tuple[str, str] | None = None  # (access key id, secret access key)
+    token: str | None = None  # the remote cluster's migration-controller token
+
+    def __repr__(self) -> str:  # never show a value, whatever logs an object
+        return "RenderSecrets(<redacted>)"
+
+
+@dataclass(frozen=True)
+class InstallRender:
+    operator: list[Obj] = field(default_factory=list)  # OLM: Namespace, OperatorGroup, Subscription
+    secrets: list[Obj] = field(default_factory=list)  # credential Secrets, only with values read at render time
+    wiring: list[Obj] = field(default_factory=list)  # MigStorage, MigClusters, the SA token Secret
+    images: list[dict[str, str]] = field(default_factory=list)  # kustomize `images:` (legacy mirror)
+    deployment_patch: list[Obj] | None = None  # JSON6902: env REGISTRY on the legacy operator (legacy mirror)
+    deployment_partial: Obj | None = None  # the same change, and the images, as a partial object
+    controller_annotations: dict[str, str] = field(default_factory=dict)
+
+    def objects(self) -> list[Obj]:
+        patch = [self.deployment_partial] if self.deployment_partial is not None else []
+        return [*self.operator, *self.secrets, *self.wiring, *patch]
+
+
+def credentials_secret_name(pair: ClusterPair) -> str:
+    repo = pair.replication_repository
+    assert repo is not None  # noqa: S101 - called only with a repository
+    return repo.credentials.secret_ref or f"migstorage-{repo.name}-credentials"
+
+
+def token_secret_name(remote: Cluster) -> str:
+    token = remote.token_from
+    return token.secret_ref if token is not None and token.secret_ref else f"migcluster-{remote.name}-token"
+
+
+def _legacy_mirror(pair: ClusterPair, holdings: Holdings | None, out: InstallRender) -> None:
+    deployment = facts.legacy_deployment(holdings) if holdings is not None else None
+    if deployment is None:
+        return  # reported by the install-legacy-operator rule
+    plan = facts.mirror_plan(deployment, mapping_of(pair))
+    if isinstance(plan, str):
+        return  # reported by the install-legacy-operator rule
+    out.images.extend(plan.images)
+    object.__setattr__(out, "deployment_partial", objects.mirrored_deployment(plan))
+    if plan.env_paths:
+        object.__setattr__(out, "deployment_patch", objects.registry_patch(plan))
+
+
+def _control(pair: ClusterPair, secrets: RenderSecrets, out: InstallRender) -> None:
+    repo = pair.replication_repository
+    if repo is not None:
+        name = credentials_secret_name(pair)
+        if repo.credentials.at_render_time and secrets.s3 is not None:
+            key_id, key = secrets.s3
+            out.secrets.append(objects.opaque_secret(name, {facts.S3_ACCESS_KEY: key_id, facts.S3_SECRET_KEY: key}))
+        ca = facts.ca_bundle_b64(pair.spec_dir, repo.ca_bundle_file) if repo.ca_bundle_file else None
+        out.wiring.append(objects.mig_storage(repo, ca, name))
+    if not facts.wires(pair):
+        return
+    out.wiring.append(objects.mig_cluster_host())
+    remote = facts.remote_cluster(pair)
+    if remote is None or remote.api_url is None:
+        return
+    token_name = token_secret_name(remote)
+    if remote.token_from is not None and remote.token_from.secret_ref is None and secrets.token is not None:
+        out.secrets.append(objects.opaque_secret(token_name, {facts.TOKEN_KEY: secrets.token}))
+    ca = facts.ca_bundle_b64(pair.spec_dir, remote.ca_bundle_file) if remote.ca_bundle_file else None
+    out.wiring.append(objects.mig_cluster_remote(remote.name, remote.api_url, token_name, ca, bool(remote.insecure)))
+
+
+def _where(obj: Obj) -> tuple[str, str]:
+    return obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
+
+
+def render_install(
+    resolved: ResolvedPair, cluster: Cluster, secrets: RenderSecrets | None = None
+) -> InstallRender | None:
+    """spec §8 for one cluster of a valid pair; None when the pair declares none of it."""
+    pair = resolved.spec
+    if pair.install is None and pair.replication_repository is None:
+        return None
+    rc = resolved.cluster(cluster.name)
+    assert rc is not None  # noqa: S101 - a cluster of this pair
+    out = InstallRender()
+    annotations: dict[str, Any] = {}
+    if pair.install is not None and not rc.version.legacy:
+        sub = objects.subscription(pair.install, facts.channel(resolved.mtc))
+        operator = [objects.namespace(), objects.operator_group(), sub]
+        holdings = rc.holdings
+        if holdings is not None:  # a base that already holds one (its Namespace, say) keeps it: no duplicate ID
+            operator = [o for o in operator if holdings.find(o["apiVersion"], o["kind"], *_where(o)) is None]
+        out.operator.extend(operator)
+        annotations = {facts.SYNC_WAVE: facts.WAVE_CONTROLLER}
+    elif pair.install is not None and pair.install.mirror_mapping is not None:
+        _legacy_mirror(pair, rc.holdings, out)
+    out.controller_annotations.update(annotations)
+    if rc.control:
+        _control(pair, secrets or RenderSecrets(), out)
+    elif facts.wires(pair) and rc.version >= NO_AUTO_TOKEN_FROM:
+        out.wiring.append(objects.sa_token_secret())
+    return out

@@ -1,0 +1,245 @@
+"""What a run renders and touches: unchanged pairs are skipped, and only the cluster asked for is rendered.
+
+Test design notes:
+
+* Rendering is observed by wrapping `generator.render.plan.render_cluster` as `generator.api` calls it (the
+  one place every entry point renders through), counting calls per (pair, cluster). Disk access is observed by
+  wrapping `os.stat`, `os.lstat` and `os.scandir`, counting the calls that land inside the output folder.
+* A no-op `generate` renders nothing, writes nothing (inode, mtime and bytes of every path, folders included)
+  and reads the output folder's structure with one listing per folder, not a stat per file.
+* Each input of a pair's digest, changed alone, re-renders that pair and no other: its spec's bytes, a file
+  under its `base`, the header (another output folder), and the tool (its code fingerprint). A hand-edited or
+  deleted generated file is rewritten although the digest is unchanged; `--check` reports it.
+* A pair that writes the proxy password is rendered on every run: its digest would depend on the password,
+  which must leave no trace in the manifest.
+* `render --cluster X` and the KRM function render X alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator import api
+from generator.cli import run
+from generator.krm import main as krm_main
+from generator.overlay.writer import MANIFEST
+from tests.conftest import EXAMPLES
+
+Renders = Counter[tuple[str, str]]
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> Renders:
+    counts: Renders = Counter()
+    original = api.render_cluster
+
+    def counting(pair: Any, cluster: Any, *args: Any) -> Any:
+        counts[(pair.name, cluster.name)] += 1
+        return original(pair, cluster, *args)
+
+    monkeypatch.setattr(api, "render_cluster", counting)
+    return counts
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """examples/ copied (bases included), generated once into overlays/; the current folder is the copy."""
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    assert run(["generate", "examples", "-o", "overlays"]) == 0
+    return tmp_path
+
+
+def _generate(*extra: str) -> int:
+    return run(["generate", "examples", "-o", "overlays", *extra])
+
+
+def _state(root: Path) -> dict[str, tuple[object, ...]]:
+    out: dict[str, tuple[object, ...]] = {}
+    for path in sorted(root.rglob("*")):
+        st = path.lstat()
+        rel = path.relative_to(root).as_posix()
+        body = b"" if stat.S_ISDIR(st.st_mode) else path.read_bytes()
+        out[rel] = (st.st_ino, st.st_mtime_ns, body)
+    out["."] = (root.stat().st_ino, root.stat().st_mtime_ns)
+    return out
+
+
+def _pairs(renders: Renders) -> set[str]:
+    return {pair for pair, _ in renders}
+
+
+def test_noop_generate_renders_and_writes_nothing(ws: Path, renders: Renders) -> None:
+    before = _state(ws / "overlays")
+    assert _generate() == 0
+    assert renders == Counter()
+    assert _state(ws / "overlays") == before
+
+
+def test_noop_generate_lists_each_folder_once(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = os.path.abspath(ws / "overlays")
+    calls: Counter[str] = Counter()
+
+    def wrap(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(path: Any = ".", *args: Any, **kwargs: Any) -> Any:
+            full = os.path.abspath(os.fspath(path)) if not isinstance(path, int) else ""
+            if full == out or full.startswith(out + os.sep):
+                calls[name] += 1
+            return original(path, *args, **kwargs)
+
+        return wrapper
+
+    for name in ("stat", "lstat", "scandir"):
+        monkeypatch.setattr(os, name, wrap(name, getattr(os, name)))
+    assert _generate() == 0
+    seen = dict(calls)
+    files = sum(1 for p in (ws / "overlays").rglob("*") if p.is_file())
+    folders = sum(1 for p in (ws / "overlays").rglob("*") if p.is_dir()) + 1
+    monkeypatch.undo()
+    assert seen["scandir"] <= folders, seen
+    assert seen.get("stat", 0) + seen.get("lstat", 0) < files / 4, seen  # not a stat per file
+
+
+def _spec_changed(ws: Path) -> None:
+    path = ws / "examples" / "ovn-nodeport-strict.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# a comment changes the bytes, not the output\n")
+
+
+def _base_changed(ws: Path) -> None:
+    path = ws / "examples" / "clusters" / "ocp413-dc1" / "migrationcontroller.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "pair"),
+    [
+        pytest.param(_spec_changed, "ovn-nodeport-strict", id="spec-bytes"),
+        pytest.param(_base_changed, "firewall-in-base", id="base-file"),
+    ],
+)
+def test_a_changed_input_renders_its_pair_alone(
+    ws: Path, renders: Renders, change: Callable[[Path], None], pair: str
+) -> None:
+    change(ws)
+    assert _generate() == 0
+    assert _pairs(renders) == {pair}
+    renders.clear()
+    assert _generate() == 0
+    assert renders == Counter(), "the new digest is recorded"
+
+
+def test_another_tool_build_renders_every_pair(ws: Path, renders: Renders, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "tool_fingerprint", lambda: "0.0.0+another-build")
+    before = {p: b for p, b in _files(ws / "overlays").items() if p != MANIFEST}
+    assert _generate("--check") == 0, "the same files from another build are not stale"
+    assert len(_pairs(renders)) == len(list((ws / "examples").glob("*.yaml")))
+    assert _generate() == 0
+    assert {p: b for p, b in _files(ws / "overlays").items() if p != MANIFEST} == before
+    manifest = json.loads((ws / "overlays" / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["generator"] == "0.0.0+another-build"
+
+
+def test_another_output_folder_is_another_header(ws: Path, renders: Renders) -> None:
+    shutil.copytree(ws / "overlays", ws / "elsewhere")
+    assert run(["generate", "examples", "-o", "elsewhere"]) == 0
+    assert len(_pairs(renders)) == len(list((ws / "examples").glob("*.yaml")))
+    text = (ws / "elsewhere" / "ocp311-to-ocp412" / "ocp311" / "kustomization.yaml").read_text(encoding="utf-8")
+    assert "-o elsewhere\n" in text
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("damage", ["edit", "delete"])
+def test_a_damaged_file_is_rewritten_though_the_digest_is_unchanged(
+    ws: Path, renders: Renders, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expected = _files(ws / "overlays")
+    target = ws / "overlays" / "ocp311-to-ocp412" / "ocp412" / "networkpolicy-db-migrated.yaml"
+    if damage == "edit":
+        target.write_text(target.read_text(encoding="utf-8") + "# edited by hand\n", encoding="utf-8")
+    else:
+        target.unlink()
+    capsys.readouterr()
+    assert _generate("--check") == 1
+    assert "ocp311-to-ocp412: " in capsys.readouterr().err
+    assert _generate() == 0
+    assert _pairs(renders) == {"ocp311-to-ocp412"}
+    assert _files(ws / "overlays") == expected
+
+
+def test_a_pair_holding_the_password_is_rendered_every_run(
+    tmp_path: Path, renders: Renders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DVM_PROXY_PASSWORD", "inc-Pa55word")
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(EXAMPLES / "render-time" / "ocp311-to-ocp412.yaml", tmp_path / "s.yaml")
+    for _ in range(2):
+        assert run(["generate", "s.yaml", "-o", "out", "--allow-secrets-in-output"]) == 0
+    assert renders == Counter({("ocp311-to-ocp412", "ocp311"): 2, ("ocp311-to-ocp412", "ocp412"): 2})
+    manifest = (tmp_path / "out" / MANIFEST).read_text(encoding="utf-8")
+    assert "digest" not in json.loads(manifest)["pairs"]["ocp311-to-ocp412"]
+    assert "inc-Pa55word" not in manifest
+
+
+# --------------------------------------------------------------------------- one cluster
+
+
+def test_render_renders_the_cluster_asked_for_alone(renders: Renders, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["render", str(EXAMPLES / "ocp311-to-ocp412.yaml"), "--cluster", "ocp412"]) == 0
+    assert capsys.readouterr().out
+    assert renders == Counter({("ocp311-to-ocp412", "ocp412"): 1})
+
+
+@pytest.fixture
+def stdin_list(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, Any]], None]:
+    class _Stdin:
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+        def read(self) -> str:
+            return self.text
+
+        def isatty(self) -> bool:
+            return False
+
+    def feed(resource_list: dict[str, Any]) -> None:
+        monkeypatch.setattr("sys.stdin", _Stdin(yaml.safe_dump(resource_list)))
+
+    return feed
+
+
+def test_krm_function_renders_the_cluster_asked_for_alone(
+    renders: Renders,
+    stdin_list: Callable[[dict[str, Any]], None],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(EXAMPLES)
+    config = {
+        "apiVersion": "mtc-policygen.io/v1alpha1",
+        "kind": "ClusterPair",
+        "metadata": {
+            "name": "fn",
+            "annotations": {
+                "mtc-policygen.io/cluster": "ocp311",
+                "mtc-policygen.io/spec-file": "ocp311-to-ocp412.yaml",
+            },
+        },
+    }
+    stdin_list({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": [], "functionConfig": config})
+    assert krm_main([]) == 0
+    out = yaml.safe_load(capsys.readouterr().out)
+    assert out["items"]
+    assert renders == Counter({("ocp311-to-ocp412", "ocp311"): 1})
