@@ -143,6 +143,6 @@ def test_deploy_plugin_yaml_is_the_repository_plugin_yaml() -> None:
 )
 def test_containerfile_installs_the_built_wheel_and_drops_root(containerfile: Path, user: str) -> None:
     lines = [line.strip() for line in containerfile.read_text().splitlines() if not line.startswith("#")]
-    assert "COPY dist/*.whl /tmp/wheels/" in lines
-    assert any("pip install" in line and "/tmp/wheels/*.whl" in line for line in lines)
+    assert "COPY dist/*.whl /wheels/" in lines
+    assert any("pip install" in line and "/wheels/*.whl" in line for line in lines)
     assert [line for line in lines if line.startswith("USER ")][-1] == user, "the image must end as user 999"
