@@ -319,6 +319,16 @@ def _feed(digest: hashlib._Hash, *parts: bytes | str) -> None:
         digest.update(f"{len(data)}:".encode() + data)
 
 
+def _referenced_files(pair: ClusterPair) -> list[str]:
+    """Files a spec names (relative to it) whose contents go into the output; secrets are not among them."""
+    names = [c.ca_bundle_file for c in (pair.source, pair.target)]
+    if pair.install is not None:
+        names.append(pair.install.mirror_mapping)
+    if pair.replication_repository is not None:
+        names.append(pair.replication_repository.ca_bundle_file)
+    return sorted({name for name in names if name})
+
+
 def input_digest(
     pair: ClusterPair,
     spec_file: Path,
@@ -331,8 +341,9 @@ def input_digest(
     """A digest of everything a pair's files are made from, besides the tool (recorded beside it).
 
     The spec's bytes, the header, where the overlays lie relative to the spec (base paths in kustomizations
-    depend on it), the runtime environment, every file under each cluster's `base`, and — given the resolved
-    pair — what each base holds as read, which also covers files a base lists from outside its folder.
+    depend on it), the runtime environment, every file under each cluster's `base`, the files the spec names
+    whose contents reach the output (CA bundles, the mirror mapping), and — given the resolved pair — what each
+    base holds as read, which also covers files a base lists from outside its folder.
     """
     digest = hashlib.sha256()
     _feed(digest, spec_file.read_bytes(), header.spec, header.regenerate, repr(env))
@@ -355,6 +366,11 @@ def input_digest(
                     _feed(digest, path.relative_to(base).as_posix(), path.read_bytes())
                 except OSError:
                     _feed(digest, path.relative_to(base).as_posix(), "unreadable")
+    for name in _referenced_files(pair):  # embedded or read into the output (CA bundles, the mirror mapping)
+        try:
+            _feed(digest, "file", name, Path(pair.spec_dir, name).read_bytes())
+        except OSError:
+            _feed(digest, "file", name, "unreadable")
     for resolved_cluster in resolved.clusters if resolved is not None else ():
         holdings = resolved_cluster.holdings
         if holdings is not None:

@@ -8,7 +8,8 @@ Test design notes:
 * A no-op `generate` renders nothing, writes nothing (inode, mtime and bytes of every path, folders included)
   and reads the output folder's structure with one listing per folder, not a stat per file.
 * Each input of a pair's digest, changed alone, re-renders that pair and no other: its spec's bytes, a file
-  under its `base`, the header (another output folder), and the tool (its code fingerprint). A hand-edited or
+  under its `base`, a file the spec names whose contents reach the output (the mirror mapping), the header
+  (another output folder), and the tool (its code fingerprint). A hand-edited or
   deleted generated file is rewritten although the digest is unchanged; `--check` reports it.
 * A pair that writes the proxy password is rendered on every run: its digest would depend on the password,
   which must leave no trace in the manifest.
@@ -43,9 +44,9 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> Renders:
     counts: Renders = Counter()
     original = api.render_cluster
 
-    def counting(pair: Any, cluster: Any, *args: Any) -> Any:
+    def counting(pair: Any, cluster: Any, *args: Any, **kwargs: Any) -> Any:
         counts[(pair.name, cluster.name)] += 1
-        return original(pair, cluster, *args)
+        return original(pair, cluster, *args, **kwargs)
 
     monkeypatch.setattr(api, "render_cluster", counting)
     return counts
@@ -120,11 +121,17 @@ def _base_changed(ws: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
 
 
+def _mapping_changed(ws: Path) -> None:
+    path = ws / "examples" / "mirror" / "mapping.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("change", "pair"),
     [
         pytest.param(_spec_changed, "ovn-nodeport-strict", id="spec-bytes"),
         pytest.param(_base_changed, "firewall-in-base", id="base-file"),
+        pytest.param(_mapping_changed, "install-restricted-network", id="file-the-spec-names"),
     ],
 )
 def test_a_changed_input_renders_its_pair_alone(

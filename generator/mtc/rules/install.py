@@ -6,12 +6,11 @@ Messages name where a credential is looked for, never its value; validate never 
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import re
 from collections.abc import Iterator
 
 from generator.mtc import install
-from generator.mtc.addresses import is_dns_subdomain, parse_network, parse_proxy_url
+from generator.mtc.addresses import is_dns_subdomain, parse_ip, parse_network, parse_proxy_url
 from generator.mtc.mirror import MirrorMapping, load_mapping
 from generator.mtc.resolve import ResolvedCluster
 from generator.mtc.rules.registry import Finding, RuleContext, rule
@@ -415,10 +414,7 @@ def _covers(entry: str, host: str) -> bool:
     """Go's httpproxy NO_PROXY matching, as the MTC pods use it: `*`, a domain and its subdomains, IP or CIDR."""
     if entry == "*":
         return True
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        ip = None
+    ip = parse_ip(host)
     if ip is not None:
         network = parse_network(entry)
         return network is not None and ip in network
