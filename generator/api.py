@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 import shlex
 from collections.abc import Callable, Iterable, Sequence
@@ -319,14 +318,11 @@ def _feed(digest: hashlib._Hash, *parts: bytes | str) -> None:
         digest.update(f"{len(data)}:".encode() + data)
 
 
-def _referenced_files(pair: ClusterPair) -> list[str]:
-    """Files a spec names (relative to it) whose contents go into the output; secrets are not among them."""
-    names = [c.ca_bundle_file for c in (pair.source, pair.target)]
-    if pair.install is not None:
-        names.append(pair.install.mirror_mapping)
-    if pair.replication_repository is not None:
-        names.append(pair.replication_repository.ca_bundle_file)
-    return sorted({name for name in names if name})
+def _bytes_or_marker(path: Path) -> bytes | str:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return "unreadable"
 
 
 def input_digest(
@@ -341,42 +337,22 @@ def input_digest(
     """A digest of everything a pair's files are made from, besides the tool (recorded beside it).
 
     The spec's bytes, the header, where the overlays lie relative to the spec (base paths in kustomizations
-    depend on it), the runtime environment, every file under each cluster's `base`, the files the spec names
-    whose contents reach the output (CA bundles, the mirror mapping), and — given the resolved pair — what each
-    base holds as read, which also covers files a base lists from outside its folder.
+    depend on it), the runtime environment, the files the spec names whose contents reach the output (CA
+    bundles, the mirror mapping), and every file each cluster's `base` was read from, inside or outside it.
     """
     digest = hashlib.sha256()
     _feed(digest, spec_file.read_bytes(), header.spec, header.regenerate, repr(env))
     _feed(digest, _posix_relpath(Path(os.path.abspath(out_dir)), pair.spec_dir))
     for extra in spec_inputs(pair):  # spec §8: a mirror mapping and CA bundles shape the output too
-        try:
-            _feed(digest, "input", extra, Path(pair.spec_dir, extra).read_bytes())
-        except OSError:
-            _feed(digest, "input", extra, "unreadable")
-    for cluster in pair.clusters:
-        if cluster.base is None:
+        _feed(digest, "input", extra, _bytes_or_marker(Path(pair.spec_dir, extra)))
+    resolved = resolved if resolved is not None else resolve(pair, env)
+    for cluster in resolved.clusters:
+        if cluster.spec.base is None:
             continue
-        base = Path(pair.spec_dir, cluster.base)
-        _feed(digest, "base", cluster.name, cluster.base)
-        for root, dirs, files in os.walk(base):
-            dirs.sort()
-            for name in sorted(files):
-                path = Path(root, name)
-                try:
-                    _feed(digest, path.relative_to(base).as_posix(), path.read_bytes())
-                except OSError:
-                    _feed(digest, path.relative_to(base).as_posix(), "unreadable")
-    for name in _referenced_files(pair):  # embedded or read into the output (CA bundles, the mirror mapping)
-        try:
-            _feed(digest, "file", name, Path(pair.spec_dir, name).read_bytes())
-        except OSError:
-            _feed(digest, "file", name, "unreadable")
-    for resolved_cluster in resolved.clusters if resolved is not None else ():
-        holdings = resolved_cluster.holdings
-        if holdings is not None:
-            held = [json.dumps(obj, sort_keys=True, default=str) for obj in holdings.objects]
-            _feed(digest, "holdings", resolved_cluster.name, *sorted(held), *holdings.unread)
-            _feed(digest, "base errors", *resolved_cluster.base_errors)
+        # Every file the base reader read, inside the base folder or outside it (`../common`), in read order.
+        _feed(digest, "base", cluster.name, cluster.spec.base, *cluster.base_errors)
+        for path in cluster.base_files:
+            _feed(digest, str(path), _bytes_or_marker(path))
     return digest.hexdigest()
 
 

@@ -250,3 +250,19 @@ def test_krm_function_renders_the_cluster_asked_for_alone(
     out = yaml.safe_load(capsys.readouterr().out)
     assert out["items"]
     assert renders == Counter({("ocp311-to-ocp412", "ocp311"): 1})
+
+
+def test_a_base_file_outside_the_base_folder_is_an_input(ws: Path, renders: Renders) -> None:
+    """A base may list another kustomization (`../common`): its files shape what the base holds, so they count."""
+    common = ws / "examples" / "clusters" / "common"
+    common.mkdir()
+    (common / "kustomization.yaml").write_text("resources: [extra.yaml]\n", encoding="utf-8")
+    extra = common / "extra.yaml"
+    extra.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: payments}\n", encoding="utf-8")
+    base = ws / "examples" / "clusters" / "ocp413-dc1" / "kustomization.yaml"
+    base.write_text(base.read_text(encoding="utf-8") + "  - ../common\n", encoding="utf-8")
+    assert _generate() == 0
+    renders.clear()
+    extra.write_text(extra.read_text(encoding="utf-8") + "data: {a: b}\n", encoding="utf-8")
+    assert _generate() == 0
+    assert _pairs(renders) == {"firewall-in-base"}
