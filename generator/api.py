@@ -351,8 +351,8 @@ def input_digest(
             continue
         # Every file the base reader read, inside the base folder or outside it (`../common`), in read order.
         _feed(digest, "base", cluster.name, cluster.spec.base, *cluster.base_errors)
-        for path in cluster.base_files:
-            _feed(digest, str(path), _bytes_or_marker(path))
+        for path in cluster.base_files:  # named relative to the spec: the digest must not depend on the checkout
+            _feed(digest, _posix_relpath(path, pair.spec_dir), _bytes_or_marker(path))
     return digest.hexdigest()
 
 

@@ -365,6 +365,81 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_preflight(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    p = sub.add_parser("preflight", help="say what blocks DVM in the clusters' state, today and after the output")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument(
+        "--state",
+        action="append",
+        default=[],
+        metavar="CLUSTER=FILE",
+        help="a cluster's objects as exported by: oc get namespace,networkpolicy,egressnetworkpolicy,"
+        "egressfirewall,ingresscontroller -A -o yaml",
+    )
+    p.add_argument(
+        "--context",
+        action="append",
+        default=[],
+        metavar="CLUSTER=CONTEXT",
+        help="read a cluster's objects live with kubectl (read-only get)",
+    )
+    p.add_argument("--format", choices=("text", "json", "github"), default="text", help="report format (stdout)")
+    return p
+
+
+def _cmd_preflight(args: argparse.Namespace) -> int:
+    """spec §6: 0 nothing blocks after the generated output, 1 otherwise, 2 usage or unreadable state."""
+    from generator.preflight import run as pf  # noqa: PLC0415 - keeps other commands' cold start small
+
+    given: dict[str, dict[str, str]] = {"--state": {}, "--context": {}}
+    for flag, values in (("--state", args.state), ("--context", args.context)):
+        for value in values:
+            cluster, sep, target = value.partition("=")
+            if not sep or not cluster or not target or cluster in given[flag]:
+                why = "is given twice" if cluster in given[flag] else "takes CLUSTER=VALUE"
+                sys.stderr.write(f"mtc-policygen preflight: error: {flag} {why}: {value!r}\n")
+                return EXIT_USAGE
+            given[flag][cluster] = target
+    states = {name: Path(file) for name, file in given["--state"].items()}
+    outcome = pf.preflight(Path(args.spec), states, given["--context"])
+    if outcome.report is None:
+        (sys.stderr if args.format == "text" else sys.stdout).write(pf.format_problems(outcome.problems, args.format))
+        unreadable = outcome.unreadable or any(p.rule in _UNREADABLE_RULES for p in outcome.problems)
+        return EXIT_USAGE if unreadable else EXIT_PROBLEMS
+    if outcome.problems and args.format == "text":
+        sys.stderr.write(format_text(outcome.problems))
+    formats = {"json": pf.format_report_json, "github": pf.format_report_github, "text": pf.format_report_text}
+    sys.stdout.write(formats[args.format](outcome.report))
+    return EXIT_PROBLEMS if outcome.report.blocked_after else EXIT_OK
+
+
+def _add_kustomize_plugin(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    p = sub.add_parser("kustomize-plugin", help="the kustomize legacy exec plugin")
+    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    install = actions.add_parser("install", help="install it under a kustomize plugin home ($KUSTOMIZE_PLUGIN_HOME)")
+    install.add_argument("home", metavar="DIR")
+    return p
+
+
+def _cmd_kustomize_plugin(args: argparse.Namespace) -> int:
+    """`install DIR`: a small launcher that runs this installed package (never a copy of it), at spec §2's path."""
+    from generator.runtimes.legacy import install  # noqa: PLC0415
+
+    home = Path(args.home)
+    if home.exists() and not home.is_dir():
+        sys.stderr.write(f"mtc-policygen: {home} is not a folder; give the kustomize plugin home\n")
+        return EXIT_USAGE
+    try:
+        path = install(home)
+    except OSError as exc:
+        sys.stderr.write(f"mtc-policygen: cannot install into {home}: {exc.strerror or exc}\n")
+        return EXIT_USAGE
+    sys.stderr.write(
+        f"installed {path}\nuse it with KUSTOMIZE_PLUGIN_HOME={home.resolve()} kustomize build --enable-alpha-plugins\n"
+    )
+    return EXIT_OK
+
+
 # --- the parser -------------------------------------------------------------------------------------------
 
 AddParser = Callable[["argparse._SubParsersAction[_Parser]"], argparse.ArgumentParser]
@@ -380,6 +455,8 @@ COMMANDS: list[tuple[AddParser, Command, bool]] = [
     (_add_appset, _cmd_appset, False),
     (_add_uninstall, _cmd_uninstall, False),
     (_add_schema, _cmd_schema, False),
+    (_add_preflight, _cmd_preflight, False),
+    (_add_kustomize_plugin, _cmd_kustomize_plugin, False),
 ]
 
 
@@ -431,4 +508,12 @@ def main() -> None:
 def krm_main() -> None:
     from generator.krm import main as krm  # noqa: PLC0415
 
-    raise SystemExit(krm())
+    gc.disable()
+    try:
+        code = krm()
+    except Exception as exc:  # as in run(): never a traceback, which could carry the rendered proxy password
+        if os.environ.get("MTC_POLICYGEN_DEBUG"):
+            raise
+        sys.stderr.write(f"mtc-policygen-krm: internal error ({type(exc).__name__}); this is a bug.\n")
+        code = EXIT_INTERNAL
+    raise SystemExit(code)

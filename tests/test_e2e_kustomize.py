@@ -121,11 +121,18 @@ CASES = [
     *(_case(d.name, d / "spec.yaml") for d in sorted(GOLDEN.iterdir()) if (d / "spec.yaml").is_file()),
 ]
 OVERLAYS = [pytest.param(case, cluster, id=f"{case.id}/{cluster}") for case in CASES for cluster in case.clusters]
+def _has_base(case: Case, cluster: str) -> bool:
+    spec = case.data["spec"]
+    return any(c.get("name") == cluster and "base" in c for c in (spec["source"], spec["target"]))
+
+
+# Generator mode only: a cluster with a `base` is run as a transformer over it (tests/test_e2e_runtimes.py).
 KRM_TARGETS = [
     pytest.param(case, cluster, id=f"{case.id}/{cluster}")
     for case in CASES
     if case.id.startswith(("example-", "render-time-"))
     for cluster in case.clusters
+    if not _has_base(case, cluster)
 ]
 
 

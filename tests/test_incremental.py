@@ -258,9 +258,7 @@ def test_a_base_file_outside_the_base_folder_is_an_input(ws: Path, renders: Rend
     common.mkdir()
     (common / "kustomization.yaml").write_text("resources: [extra.yaml]\n", encoding="utf-8")
     extra = common / "extra.yaml"
-    extra.write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: payments}\n", encoding="utf-8"
-    )
+    extra.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\n", encoding="utf-8")
     base = ws / "examples" / "clusters" / "ocp413-dc1" / "kustomization.yaml"
     base.write_text(base.read_text(encoding="utf-8") + "  - ../common\n", encoding="utf-8")
     assert _generate() == 0

@@ -12,9 +12,9 @@ from typing import Any
 
 from generator.mtc import facts
 from generator.mtc.addresses import parse_network
+from generator.mtc.connections import endpoint_connection
 from generator.mtc.network import Environment
 from generator.mtc.resolve import Capabilities, ResolvedPair, capabilities, resolve
-from generator.mtc.routes import route_hosts
 from generator.mtc.versions import MtcVersion
 from generator.spec.model import ClusterPair, EndpointType, NetworkType
 
@@ -24,39 +24,33 @@ Rule = dict[str, Any]
 def allow_rules(resolved: ResolvedPair, target_namespace: str) -> list[Rule]:
     """Allow rules, in order, for what the rsync clients of one source namespace reach (spec §4, §4.1).
 
-    With a stunnel TCP proxy the clients reach only the proxy (an IP as a /32, a host name as `dnsName` where
-    the firewall API has it). Otherwise: the destination `cidrs`, then one exact `dnsName` rule per DVM route
-    host when the destination's `appsDomain` is known (Route endpoint) and the source's firewall API has
-    `dnsName` (EgressFirewall from 4.7). OVN rules carry the TCP port; EgressNetworkPolicy has no ports.
+    Written from the endpoint connection of the DVM model (`generator.mtc.connections`), which preflight reads
+    too: its addresses (the destination `cidrs`, or the stunnel proxy's IP as a /32), then its host names as
+    `dnsName` rules where the source's firewall API has them (EgressFirewall from 4.7) — the DVM route hosts
+    when `appsDomain` is known, or the proxy's name (without `dnsName` a proxy must be given by IP). OVN rules
+    carry the TCP port for a proxy or a Route; EgressNetworkPolicy has no ports. Traffic that stays inside the
+    cluster (a same-cluster ClusterIP) never meets a firewall: no rules.
     """
     source = resolved.source
-    api = source.caps.firewall
-    if api is None:
+    if source.caps.firewall is None:
         return []
+    conn = endpoint_connection(resolved, target_namespace)
+    if not conn.leaves_cluster:
+        return []
+    proxy = resolved.stunnel_proxy is not None
+    if proxy and not conn.peer.networks and not source.caps.firewall_dns_name:
+        return []  # rule egress-firewall-proxy-host: give the proxy's IP
     ovn = source.network_type is NetworkType.OVN_KUBERNETES
-    address = resolved.stunnel_proxy
-    if address is not None:
-        if address.cidr is not None:
-            to = {"cidrSelector": address.cidr}
-        elif source.caps.firewall_dns_name:
-            to = {"dnsName": address.host}
-        else:
-            return []  # rule egress-firewall-proxy-host: give the proxy's IP
-        rule: Rule = {"type": "Allow", "to": to}
-        if ovn and address.port is not None:
-            rule["ports"] = [{"protocol": "TCP", "port": address.port}]
-        return [rule]
-    endpoint = resolved.endpoint
-    if endpoint is EndpointType.CLUSTER_IP and resolved.same_cluster:
-        return []  # pod-to-service traffic inside one cluster never meets an egress firewall
-    ports = (
-        {"ports": [{"protocol": "TCP", "port": facts.ROUTE_PORT}]} if ovn and endpoint is EndpointType.ROUTE else {}
-    )
-    rules: list[Rule] = [{"type": "Allow", "to": {"cidrSelector": cidr}, **ports} for cidr in resolved.target_cidrs]
-    apps_domain = resolved.target.spec.apps_domain
-    if endpoint is EndpointType.ROUTE and apps_domain and source.caps.firewall_dns_name:
-        hosts = route_hosts(target_namespace, apps_domain, resolved.mtc)
-        rules += [{"type": "Allow", "to": {"dnsName": host}, **ports} for host in hosts]
+    ports: Rule = {}
+    if ovn and (proxy or resolved.endpoint is EndpointType.ROUTE):
+        ports = (
+            {"ports": [{"protocol": p.protocol, "port": p.port} for p in conn.ports if p.port]}
+            if any(p.port for p in conn.ports)
+            else {}
+        )
+    rules: list[Rule] = [{"type": "Allow", "to": {"cidrSelector": str(net)}, **ports} for net in conn.peer.networks]
+    if source.caps.firewall_dns_name:
+        rules += [{"type": "Allow", "to": {"dnsName": host}, **ports} for host in conn.peer.hosts]
     return rules
 
 
@@ -106,13 +100,17 @@ def existing_rule_problems(
     if ovn and caps is not None and isinstance(to, dict):
         if "nodeSelector" in to and not caps.firewall_node_selector:
             out.append(
-                (("to", "nodeSelector"), f"EgressFirewall nodeSelector rules exist from OpenShift 4.11; {version} "
-                 "rejects this rule")
+                (
+                    ("to", "nodeSelector"),
+                    f"EgressFirewall nodeSelector rules exist from OpenShift 4.11; {version} rejects this rule",
+                )
             )
         if "dnsName" in to and not caps.firewall_dns_name:
             out.append(
-                (("to", "dnsName"), f"EgressFirewall dnsName rules exist from OpenShift 4.7; {version} rejects "
-                 "this rule")
+                (
+                    ("to", "dnsName"),
+                    f"EgressFirewall dnsName rules exist from OpenShift 4.7; {version} rejects this rule",
+                )
             )
     if ovn and "ports" in rule:
         out += [(("ports", *sub), msg) for sub, msg in _ports_problems(rule["ports"])]

@@ -16,10 +16,13 @@ class Environment:
 
     `network_types`: plugin per cluster name detected by an adapter (Argo CD's KUBE_API_VERSIONS), used only
     where the spec leaves `networkType` open. `check_base`: whether `base` folders must exist here.
+    `items_as_base`: a KRM function or exec plugin, whose input items stand in for each cluster's `base`
+    (a firewall without `rules:` is looked up among them, generator/transform.py).
     """
 
     network_types: Mapping[str, NetworkType] = field(default_factory=dict)
     check_base: bool = True
+    items_as_base: bool = False
 
 
 def network_type(cluster: Cluster, env: Environment) -> NetworkType | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -47,3 +48,22 @@ def flow(value: Any) -> str:
         value, Dumper=_Dumper, default_flow_style=True, width=1 << 20, sort_keys=False, allow_unicode=True
     )
     return text.removesuffix("\n...\n").rstrip("\n")
+
+
+def represent(obj: Any) -> yaml.Node:
+    """`obj` as a node graph, to be placed among composed nodes (transformer output keeps input nodes as read)."""
+    dumper = _Dumper(io.StringIO(), **_OPTIONS)
+    node: yaml.Node = dumper.represent_data(obj)
+    return node
+
+
+def serialize(nodes: Iterable[yaml.Node], *, explicit_start: bool = False) -> str:
+    """Composed or represented nodes as YAML documents: scalars keep the text and quoting style they were read
+    with, so an item passed through comes out as it came in (no YAML 1.1 re-typing of `017`, `on`, dates)."""
+    stream = io.StringIO()
+    dumper = _Dumper(stream, explicit_start=explicit_start, **_OPTIONS)
+    dumper.open()
+    for node in nodes:
+        dumper.serialize(node)
+    dumper.close()
+    return stream.getvalue()

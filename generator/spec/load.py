@@ -197,6 +197,11 @@ def parse_spec(text: str, display: str, spec_dir: Path) -> tuple[ClusterPair | N
         source = load_yaml(text, display)
     except ProblemsError as exc:
         return None, list(exc.problems)
+    return parse_source(source, spec_dir)
+
+
+def parse_source(source: Source, spec_dir: Path) -> tuple[ClusterPair | None, list[Problem]]:
+    """Check and build a document already read (a KRM function config found in the user's file)."""
     problems, parsed = check_and_parse(source)
     if any(p.is_error for p in problems):
         return None, problems

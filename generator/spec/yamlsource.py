@@ -122,21 +122,7 @@ def check_depth(text: str, display: str) -> None:
 
 
 def _single_node(text: str, display: str) -> yaml.Node:
-    try:
-        check_depth(text, display)
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or exc.context or "invalid YAML"
-        raise ProblemsError(
-            [Problem(display, line, column, "", Severity.ERROR, "yaml-syntax", f"invalid YAML: {what}")]
-        ) from None
-    except yaml.reader.ReaderError as exc:  # control characters or bad encoding: not a YAML text file
-        raise _file_problem(display, "not-yaml", f"{exc.reason} (character offset {exc.position})") from None
-    except yaml.YAMLError as exc:
-        raise _file_problem(display, "yaml-syntax", f"invalid YAML: {exc}") from None
-    nodes = [n for n in nodes if not (isinstance(n, yaml.ScalarNode) and n.tag.endswith(":null"))]
+    nodes = compose_documents(text, display)
     if not nodes:
         raise _file_problem(display, "empty-document", "the file holds no YAML document", "write a ClusterPair")
     if len(nodes) > 1:
@@ -156,6 +142,25 @@ def _single_node(text: str, display: str) -> yaml.Node:
             ]
         )
     return nodes[0]
+
+
+def compose_documents(text: str, display: str) -> list[yaml.Node]:
+    """The non-empty documents of a YAML stream as nodes (with marks), within the depth limit."""
+    try:
+        check_depth(text, display)
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "invalid YAML"
+        raise ProblemsError(
+            [Problem(display, line, column, "", Severity.ERROR, "yaml-syntax", f"invalid YAML: {what}")]
+        ) from None
+    except yaml.reader.ReaderError as exc:  # control characters or bad encoding: not a YAML text file
+        raise _file_problem(display, "not-yaml", f"{exc.reason} (character offset {exc.position})") from None
+    except yaml.YAMLError as exc:
+        raise _file_problem(display, "yaml-syntax", f"invalid YAML: {exc}") from None
+    return [n for n in nodes if not (isinstance(n, yaml.ScalarNode) and n.tag.endswith(":null"))]
 
 
 class _Walker:
@@ -215,7 +220,11 @@ class _Walker:
 
 def load_yaml(text: str, display: str) -> Source:
     """Parse `text` (one YAML document) into a `Source`; raises `ProblemsError` on anything unreadable."""
-    node = _single_node(text, display)
+    return source_of(_single_node(text, display), display)
+
+
+def source_of(node: yaml.Node, display: str) -> Source:
+    """A composed document (from `compose_documents`) as plain data with its marks, within the budgets."""
     walker = _Walker(display)
     try:
         data = walker.walk(node, ())

@@ -107,8 +107,8 @@ def egress_firewall_existing(ctx: RuleContext) -> Iterator[Finding]:
 
         namespaces: [{source: app1, egressFirewall: {name: default}}]    # and no source.base
     """
-    if ctx.pair.source.base is not None or _not_applicable(ctx):
-        return
+    if ctx.pair.source.base is not None or ctx.env.items_as_base or _not_applicable(ctx):
+        return  # items_as_base: a KRM function finds the firewall among its input items (generator/transform.py)
     api = ctx.resolved.source.caps.firewall
     for ns in _declared(ctx):
         fw = ns.egress_firewall

@@ -1,0 +1,164 @@
+"""Egress firewall semantics (facts §4.1 EgressNetworkPolicy, §4.2 EgressFirewall).
+
+Rules are checked in order and the first that matches decides; when none matches the traffic is allowed (the
+implicit allow at the end). A rule matches by `cidrSelector` (the destination address is inside), `dnsName`
+(the connection's host name: the DVM route hosts or the proxy's name; `*.` stands for one leading label), or
+`nodeSelector` (node addresses, unknown here: never matches). EgressFirewall rules may carry `ports`; an
+EgressNetworkPolicy has none. Only traffic leaving the cluster meets a firewall (pod-to-pod never does).
+
+A destination network is followed address by address: an Allow rule takes the part it covers out, a Deny rule
+that meets any remaining part blocks. An Allow with `ports` counts only when it covers every port of the
+connection; a Deny with `ports` blocks when it meets any of them (conservative both ways).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generator.preflight.netpol import Interval, PolicyError, covers, interval, merge, overlaps, subtract
+
+ENP_KIND = "EgressNetworkPolicy"
+EF_KIND = "EgressFirewall"
+
+
+@dataclass(frozen=True)
+class FwRule:
+    index: int
+    allow: bool
+    cidr: tuple[int, Interval] | None  # (IP version, addresses)
+    dns_name: str | None
+    node_selector: bool
+    ports: tuple[tuple[str, int], ...] | None  # None: every port
+    text: str  # for people: "Deny to 0.0.0.0/0"
+
+    @property
+    def is_deny_all(self) -> bool:
+        return not self.allow and self.cidr is not None and self.cidr[1] == (0, 2**32 - 1) and self.ports is None
+
+
+@dataclass(frozen=True)
+class Firewall:
+    kind: str
+    namespace: str
+    name: str
+    rules: tuple[FwRule, ...]
+    where: str
+    generated_rules: int = 0  # how many leading rules the generated output put there
+
+    def ref(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"
+
+
+def _rule(data: object, index: int, kind: str) -> FwRule:
+    path = f"spec.egress[{index}]"
+    if not isinstance(data, dict):
+        raise PolicyError(path, "a rule is {type, to}")
+    kind_type = data.get("type")
+    if kind_type not in ("Allow", "Deny"):
+        raise PolicyError(f"{path}.type", "type is Allow or Deny")
+    to = data.get("to")
+    if not isinstance(to, dict) or len(to) != 1 or next(iter(to)) not in ("cidrSelector", "dnsName", "nodeSelector"):
+        raise PolicyError(f"{path}.to", "`to` holds exactly one of cidrSelector, dnsName, nodeSelector")
+    key, value = next(iter(to.items()))
+    cidr = None
+    dns_name = None
+    if key == "cidrSelector":
+        try:
+            net = ipaddress.ip_network(str(value), strict=False)
+        except ValueError:
+            raise PolicyError(f"{path}.to.cidrSelector", f"{value!r} is not a CIDR") from None
+        cidr = (net.version, interval(net))
+        shown = str(net)
+    elif key == "dnsName":
+        if not isinstance(value, str) or not value:
+            raise PolicyError(f"{path}.to.dnsName", "dnsName is a DNS name")
+        dns_name = value.rstrip(".").lower()
+        shown = value
+    else:
+        shown = "nodeSelector"
+    ports = None
+    if "ports" in data and data["ports"] is not None:
+        if kind == ENP_KIND:
+            raise PolicyError(f"{path}.ports", "EgressNetworkPolicy rules have no ports")
+        raw = data["ports"]
+        if not isinstance(raw, list):
+            raise PolicyError(f"{path}.ports", "ports is a list of {protocol, port}")
+        parsed = []
+        for j, p in enumerate(raw):
+            ok = isinstance(p, dict) and p.get("protocol", "TCP") in ("TCP", "UDP", "SCTP")
+            port = p.get("port") if isinstance(p, dict) else None
+            if not ok or not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+                raise PolicyError(f"{path}.ports[{j}]", "a port is {protocol: TCP|UDP|SCTP, port: 1-65535}")
+            parsed.append((str(p.get("protocol", "TCP")), port))
+        ports = tuple(parsed) or None
+    text = f"{kind_type} to {shown}" + (f" on {', '.join(f'{pr} {po}' for pr, po in ports)}" if ports else "")
+    return FwRule(index, kind_type == "Allow", cidr, dns_name, key == "nodeSelector", ports, text)
+
+
+def compile_firewall(obj: Mapping[str, Any], where: str, *, generated_rules: int = 0) -> Firewall:
+    meta = obj["metadata"]
+    kind = str(obj["kind"])
+    spec = obj.get("spec")
+    if not isinstance(spec, dict) or not isinstance(spec.get("egress"), list):
+        raise PolicyError("spec.egress", f"an {kind} needs spec.egress, a list of rules")
+    rules = tuple(_rule(r, i, kind) for i, r in enumerate(spec["egress"]))
+    return Firewall(kind, str(meta["namespace"]), str(meta["name"]), rules, where, generated_rules)
+
+
+def dns_matches(pattern: str, host: str) -> bool:
+    host = host.rstrip(".").lower()
+    if pattern.startswith("*."):
+        head, _, rest = host.partition(".")
+        return bool(head) and rest == pattern[2:]
+    return host == pattern
+
+
+@dataclass(frozen=True)
+class FwOutcome:
+    allowed: bool
+    rule: FwRule | None  # the deciding rule; None: the implicit allow at the end
+    firewall: Firewall | None
+
+
+def evaluate_firewall(
+    firewall: Firewall,
+    networks: Sequence[tuple[int, Interval]],
+    hosts: Sequence[str],
+    protocol: str,
+    ports: Interval,
+) -> FwOutcome:
+    """First match wins, per address; `networks` empty with `hosts`: an address only a /0 rule is sure to meet."""
+    remaining = {version: merge([span]) for version, span in networks} if networks else {}
+    unknown_address = not networks
+    deciding: FwRule | None = None
+    for rule in firewall.rules:
+        if rule.ports is not None:
+            rule_ports = [(p, p) for proto, p in rule.ports if proto == protocol]
+            if rule.allow and not covers(rule_ports, ports):
+                continue
+            if not rule.allow and not any(overlaps(iv, ports) for iv in rule_ports):
+                continue
+        if rule.dns_name is not None:
+            if any(dns_matches(rule.dns_name, h) for h in hosts):
+                return FwOutcome(rule.allow, rule, firewall)
+            continue
+        if rule.cidr is None:  # nodeSelector: node addresses are not known here
+            continue
+        version, span = rule.cidr
+        if unknown_address:
+            if span == (0, 2**32 - 1 if version == 4 else 2**128 - 1):
+                return FwOutcome(rule.allow, rule, firewall)
+            continue
+        left = remaining.get(version, [])
+        if not any(overlaps(iv, span) for iv in left):
+            continue
+        if not rule.allow:
+            return FwOutcome(False, rule, firewall)
+        remaining[version] = subtract(left, [span])
+        deciding = rule
+        if not any(remaining.values()):
+            return FwOutcome(True, deciding, firewall)
+    return FwOutcome(True, None, firewall)

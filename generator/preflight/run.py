@@ -1,0 +1,207 @@
+"""Preflight as one library call, and its three renderings (text table, JSON, GitHub annotations).
+
+`preflight()` never prints and never exits: it returns the report, or the problems that stopped it. Problems
+whose rule is in `UNREADABLE_RULES` mean bad usage or unreadable state (exit 2 in the CLI).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.mtc.network import Environment
+from generator.mtc.resolve import UnresolvableError, resolve
+from generator.mtc.rules import validate
+from generator.preflight.analyse import Report, Row, analyse
+from generator.preflight.state import ClusterState, load_state_file, load_state_live
+from generator.problems import Problem, ProblemsError, Severity, format_github, format_text, sorted_problems
+from generator.render.plan import render_pair
+from generator.spec.load import load_spec
+from generator.spec.model import ClusterPair
+
+UNREADABLE_RULES = frozenset(
+    {
+        "unreadable-file",
+        "file-too-large",
+        "not-yaml",
+        "too-deep",
+        "yaml-alias",
+        "state-object",
+        "state-item",
+        "state-empty",
+        "unreadable-state",
+        "state-namespace-missing",
+        "preflight-usage",
+    }
+)
+
+
+@dataclass
+class Outcome:
+    report: Report | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def unreadable(self) -> bool:
+        return any(p.rule in UNREADABLE_RULES and p.is_error for p in self.problems)
+
+
+def _usage(file: str, message: str, fix: str = "") -> Problem:
+    return Problem(file, 0, 0, "", Severity.ERROR, "preflight-usage", message, fix)
+
+
+def preflight(
+    spec: Path,
+    states: Mapping[str, Path],
+    contexts: Mapping[str, str] | None = None,
+    *,
+    kubectl: str | None = None,
+    env: Environment | None = None,
+) -> Outcome:
+    """Load the spec and each cluster's state (a file, or live through kubectl), render, evaluate."""
+    env = env or Environment()
+    contexts = contexts or {}
+    pair, problems = load_spec(spec)
+    if pair is None:
+        return Outcome(None, problems)
+    problems += validate(pair, env)
+    if any(p.is_error for p in problems):
+        return Outcome(None, problems)
+    names = [c.name for c in pair.clusters]
+    given = [*states, *contexts]
+    for name in sorted(set(given) - set(names)):
+        problems.append(
+            _usage(str(spec), f"{name!r} is not a cluster of pair {pair.name!r}", f"one of: {', '.join(names)}")
+        )
+    for name in sorted(n for n in set(given) if given.count(n) > 1):
+        problems.append(_usage(str(spec), f"cluster {name!r} has both --state and --context; give one"))
+    for name in names:
+        if name not in given:
+            problems.append(
+                _usage(
+                    str(spec), f"no state for cluster {name!r}", f"pass --state {name}=FILE or --context {name}=CONTEXT"
+                )
+            )
+    if any(p.is_error for p in problems):
+        return Outcome(None, problems)
+    loaded: dict[str, ClusterState] = {}
+    for name in names:
+        try:
+            loaded[name] = load_state_file(states[name]) if name in states else load_state_live(contexts[name], kubectl)
+        except ProblemsError as exc:
+            problems += exc.problems
+    if not any(p.is_error for p in problems):
+        problems += _missing_namespaces(pair, loaded[pair.source.name])
+    if any(p.is_error for p in problems):
+        return Outcome(None, problems)
+    try:
+        resolved = resolve(pair, env)
+    except UnresolvableError as exc:  # validate reports these; kept so the library never raises for bad input
+        return Outcome(None, [*problems, _usage(str(spec), str(exc))])
+    report = analyse(resolved, loaded, render_pair(pair, env, None))
+    return Outcome(report, problems)
+
+
+def _missing_namespaces(pair: ClusterPair, source: ClusterState) -> list[Problem]:
+    """A migrated namespace absent from the source's state: the export is partial, nothing can be said."""
+    return [
+        Problem(
+            source.origin,
+            0,
+            0,
+            "",
+            Severity.ERROR,
+            "state-namespace-missing",
+            f"the migrated namespace {m.source} is not in the state of cluster {pair.source.name}",
+            "export every namespace: oc get namespace,networkpolicy,... -A -o yaml",
+        )
+        for m in pair.namespaces
+        if m.source not in source.namespaces
+    ]
+
+
+# --- renderings ----------------------------------------------------------------------------------------------
+
+
+def _cell(row: Row, after: bool) -> str:
+    verdict = row.after if after else row.today
+    return "allowed" if verdict.allowed else "BLOCKED"
+
+
+def format_report_text(report: Report) -> str:
+    """A table, then the reason for every blocked connection, then the findings."""
+    header = ("NAMESPACE", "CONNECTION", "CLUSTER", "TODAY", "AFTER")
+    cells = [
+        (
+            f"{r.source_namespace}->{r.target_namespace}",
+            r.connection,
+            f"{r.cluster}/{r.namespace}",
+            _cell(r, False),
+            _cell(r, True),
+        )
+        for r in report.rows
+    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *cells, strict=False)]
+    lines = [f"preflight {report.pair} ({report.spec_file})", ""]
+    lines += [
+        "  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in (header, *cells)
+    ]
+    details = [r for r in report.rows if not (r.today.allowed and r.after.allowed)]
+    if details:
+        lines.append("")
+    for r in details:
+        lines.append(f"{r.source_namespace}->{r.target_namespace} {r.description} [{r.cluster}/{r.namespace}]")
+        for label, verdict in (("today", r.today), ("after", r.after)):
+            lines += [f"  {label}: blocked by {b.text()}" for b in verdict.blockers]
+            lines += [f"  {label}: note: {note}" for note in verdict.notes]
+        lines.append(f"  change: {r.change}")
+    if report.findings:
+        lines += ["", "findings:"]
+        lines += [f"  {p.text()}" for p in sorted_problems(report.findings)]
+    blocked = sum(not r.after.allowed for r in report.rows)
+    lines += ["", f"{blocked} of {len(report.rows)} connection(s) blocked after the generated output"]
+    return "\n".join(lines) + "\n"
+
+
+def format_report_json(report: Report) -> str:
+    return json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n"
+
+
+def report_problems(report: Report) -> list[Problem]:
+    """Blocked connections as problems at their namespace entry in the spec, plus the findings."""
+    out = list(report.findings)
+    for r in report.rows:
+        if r.after.allowed and r.today.allowed:
+            continue
+        severity = Severity.ERROR if not r.after.allowed else Severity.INFO
+        why = "; ".join(b.text() for b in (r.after if not r.after.allowed else r.today).blockers)
+        state = "blocked after the generated output" if not r.after.allowed else "blocked today"
+        out.append(
+            Problem(
+                report.spec_file,
+                r.spec_line,
+                r.spec_column,
+                "",
+                severity,
+                f"dvm-{r.connection}",
+                f"{r.source_namespace}->{r.target_namespace} {r.description} on {r.cluster}: {state} ({why}); "
+                f"{r.change}",
+            )
+        )
+    return out
+
+
+def format_report_github(report: Report) -> str:
+    return format_github(report_problems(report))
+
+
+def format_problems(problems: list[Problem], fmt: str) -> str:
+    if fmt == "json":
+        return (
+            json.dumps({"problems": [p.as_dict() for p in sorted_problems(problems)]}, indent=2, sort_keys=True) + "\n"
+        )
+    if fmt == "github":
+        return format_github(problems)
+    return format_text(problems)

@@ -1,0 +1,261 @@
+"""A cluster's state as `oc get namespace,networkpolicy,egressnetworkpolicy,egressfirewall,ingresscontroller -A
+-o yaml` exports it (a `List`), or as a multi-document stream, read from a file or live through kubectl.
+
+Safety as in the spec loader (generator/spec/yamlsource.py): a size cap, UTF-8 text only, a nesting cap, and
+no aliases (an export never has them, and refusing them stops alias bombs). The fast path loads with libyaml
+and never records positions; only when an object is broken is the file composed again to find its line.
+State files are only ever read.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, compile_firewall
+from generator.preflight.netpol import Policy, PolicyError, compile_policy
+from generator.problems import Problem, ProblemsError, Severity
+from generator.spec.yamlsource import MAX_DEPTH
+
+MAX_STATE_BYTES = 256 * 1024 * 1024  # a 10,000-policy export is about 10 MiB
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# (API group, kind) of what the export command lists.
+KINDS: dict[str, str] = {
+    "Namespace": "",
+    "NetworkPolicy": "networking.k8s.io",
+    ENP_KIND: "network.openshift.io",
+    EF_KIND: "k8s.ovn.org",
+    "IngressController": "operator.openshift.io",
+}
+EXPORT_RESOURCES = "namespace,networkpolicy,egressnetworkpolicy,egressfirewall,ingresscontroller"
+KUBECTL_TIMEOUT_S = 120
+
+Obj = dict[str, Any]
+
+
+@dataclass
+class ClusterState:
+    """Everything preflight reads of one cluster, indexed by namespace."""
+
+    origin: str  # the file, or "context NAME"
+    namespaces: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> labels
+    policies: dict[str, list[Policy]] = field(default_factory=dict)
+    firewalls: dict[str, list[Firewall]] = field(default_factory=dict)
+    ingress_controllers: dict[str, Obj] = field(default_factory=dict)  # name -> object
+    counts: dict[str, int] = field(default_factory=dict)  # kind -> objects read
+
+
+def _problem(
+    file: str, rule: str, message: str, *, line: int = 0, column: int = 0, path: str = "", fix: str = ""
+) -> Problem:
+    return Problem(file, line, column, path, Severity.ERROR, rule, message, fix)
+
+
+def _fail(file: str, rule: str, message: str, fix: str = "") -> ProblemsError:
+    return ProblemsError([_problem(file, rule, message, fix=fix)])
+
+
+def read_state_bytes(path: Path, display: str) -> bytes:
+    """Read a state file, bounded; never opened for writing."""
+    try:
+        if path.is_dir():
+            raise _fail(display, "unreadable-file", "is a directory, expected an exported state (YAML)")
+        size = path.stat().st_size
+        if size > MAX_STATE_BYTES:
+            raise _fail(display, "file-too-large", f"file is {size:,} bytes; the limit is {MAX_STATE_BYTES:,}")
+        with path.open("rb") as stream:
+            return stream.read(MAX_STATE_BYTES + 1)
+    except FileNotFoundError:
+        raise _fail(display, "unreadable-file", "no such file") from None
+    except PermissionError:
+        raise _fail(display, "unreadable-file", "permission denied") from None
+    except OSError as exc:
+        raise _fail(display, "unreadable-file", f"cannot read: {exc.strerror or exc}") from None
+
+
+def _decode(raw: bytes, display: str) -> str:
+    if b"\x00" in raw:
+        raise _fail(display, "not-yaml", "binary data (NUL bytes), expected a YAML export")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _fail(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
+
+
+def _mark_problem(display: str, rule: str, message: str, mark: Any) -> ProblemsError:
+    """`mark`: a PyYAML or libyaml mark (line, column 0-based), or None."""
+    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    return ProblemsError([_problem(display, rule, message, line=line, column=column)])
+
+
+def _documents(text: str, display: str) -> list[object]:
+    """Check depth and aliases from the event stream, then load every document with libyaml."""
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _mark_problem(display, "too-deep", f"nests deeper than {MAX_DEPTH} levels", event.start_mark)
+                if event.anchor:
+                    raise _mark_problem(
+                        display, "yaml-alias", "anchors and aliases are not read in a state export", event.start_mark
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, (yaml.AliasEvent, yaml.ScalarEvent)) and (
+                isinstance(event, yaml.AliasEvent) or event.anchor
+            ):
+                raise _mark_problem(
+                    display, "yaml-alias", "anchors and aliases are not read in a state export", event.start_mark
+                )
+        return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+    except yaml.MarkedYAMLError as exc:
+        what = exc.problem or exc.context or "invalid YAML"
+        raise _mark_problem(
+            display, "not-yaml", f"invalid YAML: {what}", exc.problem_mark or exc.context_mark
+        ) from None
+    except yaml.YAMLError as exc:
+        raise _fail(display, "not-yaml", f"invalid YAML: {exc}") from None
+
+
+def _items(documents: list[object], display: str) -> Iterator[tuple[tuple[int, ...], str, object]]:
+    """(index path, where, object) of every object: List items, or documents of a stream."""
+    for d, doc in enumerate(documents):
+        if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List") and "items" in doc:
+            items = doc["items"] or []
+            if not isinstance(items, list):
+                raise _fail(display, "state-item", f"document {d + 1}: `items` of the List is not a list")
+            prefix = f"document {d + 1} " if len(documents) > 1 else ""
+            for i, item in enumerate(items):
+                yield (d, i), f"{prefix}items[{i}]", item
+        else:
+            yield (d,), f"document {d + 1}", doc
+
+
+def _locate(text: str, index: tuple[int, ...]) -> tuple[int, int]:
+    """Line and column of an object, composing the file again (only on the error path)."""
+    try:
+        nodes = [n for n in yaml.compose_all(text, Loader=_Loader) if n is not None]
+        node = nodes[index[0]]
+        if len(index) > 1 and isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == "items" and isinstance(value, yaml.SequenceNode):
+                    node = value.value[index[1]]
+        return node.start_mark.line + 1, node.start_mark.column + 1
+    except (yaml.YAMLError, IndexError):
+        return 0, 0
+
+
+def _name(obj: Obj) -> tuple[str, str]:
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        return "", ""
+    return str(meta.get("namespace") or ""), str(meta.get("name") or "")
+
+
+def parse_state(text: str, display: str) -> ClusterState:
+    """Parse an export; raises `ProblemsError` naming the file and object of everything it cannot read."""
+    documents = _documents(text, display)
+    state = ClusterState(display)
+    problems: list[Problem] = []
+
+    def bad(index: tuple[int, ...], where: str, what: str, path: str, message: str, fix: str = "") -> None:  # noqa: PLR0917
+        line, column = _locate(text, index)
+        field_path = f"{where}.{path}" if path else where
+        problems.append(
+            _problem(display, "state-object", f"{what}: {message}", line=line, column=column, path=field_path, fix=fix)
+        )
+
+    for index, where, obj in _items(documents, display):
+        if not isinstance(obj, dict):
+            bad(index, where, "an item", "", "is not a Kubernetes object (a mapping with apiVersion and kind)")
+            continue
+        kind = obj.get("kind")
+        api = obj.get("apiVersion")
+        if not isinstance(kind, str) or not isinstance(api, str):
+            bad(index, where, "an item", "", "has no apiVersion or kind")
+            continue
+        group = api.rpartition("/")[0]
+        if KINDS.get(kind) != group:
+            bad(
+                index,
+                where,
+                f"{api} {kind}",
+                "kind",
+                f"is not one of the exported kinds ({', '.join(sorted(KINDS))})",
+                f"export with: oc get {EXPORT_RESOURCES} -A -o yaml",
+            )
+            continue
+        namespace, name = _name(obj)
+        namespaced = kind != "Namespace"
+        if not name or (namespaced and not namespace):
+            bad(
+                index,
+                where,
+                kind,
+                "metadata",
+                "needs metadata.name" + (" and metadata.namespace" if namespaced else ""),
+            )
+            continue
+        what = f"{kind} {namespace}/{name}" if namespaced else f"Namespace {name}"
+        state.counts[kind] = state.counts.get(kind, 0) + 1
+        try:
+            if kind == "Namespace":
+                labels = obj["metadata"].get("labels") or {}
+                if not isinstance(labels, dict):
+                    raise PolicyError("metadata.labels", "labels map keys to strings")
+                state.namespaces[name] = {str(k): str(v) for k, v in labels.items()}
+            elif kind == "NetworkPolicy":
+                state.policies.setdefault(namespace, []).append(compile_policy(obj, where))
+            elif kind in (ENP_KIND, EF_KIND):
+                state.firewalls.setdefault(namespace, []).append(compile_firewall(obj, where))
+            else:
+                state.ingress_controllers[name] = obj
+        except PolicyError as exc:
+            bad(index, where, what, exc.path, str(exc).removeprefix(f"{exc.path}: "))
+    if problems:
+        raise ProblemsError(problems)
+    if not any(state.counts.values()):
+        raise _fail(display, "state-empty", "holds no object", f"export with: oc get {EXPORT_RESOURCES} -A -o yaml")
+    return state
+
+
+def load_state_file(path: Path, display: str | None = None) -> ClusterState:
+    shown = display if display is not None else str(path)
+    return parse_state(_decode(read_state_bytes(path, shown), shown), shown)
+
+
+def load_state_live(context: str, kubectl: str | None = None) -> ClusterState:
+    """Read the same objects through `kubectl --context CONTEXT get ... -o yaml` (read-only).
+
+    Each resource is asked separately: a cluster lacks one of the two firewall APIs, which is not an error.
+    """
+    origin = f"context {context}"
+    binary = kubectl or shutil.which("kubectl")
+    if binary is None:
+        raise _fail(
+            origin, "unreadable-state", "kubectl is not on the PATH", "export the state to a file and pass --state"
+        )
+    docs: list[str] = []
+    for resource in EXPORT_RESOURCES.split(","):
+        argv = [binary, "--context", context, "get", resource, "-A", "-o", "yaml"]
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=KUBECTL_TIMEOUT_S, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise _fail(origin, "unreadable-state", f"kubectl failed: {type(exc).__name__}") from None
+        if proc.returncode != 0:
+            missing_api = "the server doesn't have a resource type" in proc.stderr
+            if missing_api and resource in ("egressnetworkpolicy", "egressfirewall", "ingresscontroller"):
+                continue
+            first = (proc.stderr.strip().splitlines() or ["no message"])[0][:300]
+            raise _fail(origin, "unreadable-state", f"kubectl get {resource} exited {proc.returncode}: {first}")
+        docs.append(proc.stdout)
+    return parse_state("\n---\n".join(docs), origin)

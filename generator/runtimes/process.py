@@ -1,0 +1,69 @@
+"""One pass of the function, shared by every runtime: config -> pair -> rendered cluster -> edited items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from generator import api
+from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
+from generator.mtc.rules import validate
+from generator.problems import Problem, ProblemsError, Severity, has_errors
+from generator.runtimes import nodes
+from generator.runtimes.config import CLUSTER_ANNOTATION, read_config
+from generator.transform import plan_transform
+
+
+@dataclass(frozen=True)
+class Outcome:
+    items: list[yaml.Node]  # the input items when anything failed: a tool must never lose them
+    problems: list[Problem]
+
+    @property
+    def failed(self) -> bool:
+        return has_errors(self.problems)
+
+
+def run_pass(items: list[yaml.Node], config: object, cwd: Path) -> Outcome:
+    """Never raises for bad input: every failure is a problem, and the items come back untouched."""
+    try:
+        return _run(items, config, cwd)
+    except ProblemsError as exc:
+        return Outcome(items, list(exc.problems))
+
+
+def _run(items: list[yaml.Node], config: object, cwd: Path) -> Outcome:
+    read = read_config(config, cwd)
+    problems = list(read.problems)
+    pair = read.pair
+    # The items are the base here: a `base` folder is not read, and a firewall without `rules:` is found among them.
+    env = Environment(check_base=False, items_as_base=True)
+    resolved = resolve(pair, env) if pair is not None else None
+    if pair is not None:
+        problems += validate(pair, env, resolved)
+    if pair is None or has_errors(problems):
+        return Outcome(items, problems)
+    if read.cluster not in {c.name for c in pair.clusters}:
+        names = ", ".join(c.name for c in pair.clusters)
+        # Alone: the pair's other findings belong to a cluster not chosen yet.
+        problems = [
+            Problem(
+                read.where,
+                0,
+                0,
+                f"metadata.annotations.{CLUSTER_ANNOTATION}",
+                Severity.ERROR,
+                "unknown-cluster",
+                f"{CLUSTER_ANNOTATION}: {read.cluster!r} is not a cluster of pair {pair.name!r}",
+                f"one of: {names}",
+            )
+        ]
+        return Outcome(items, problems)
+    cluster = next(c for c in pair.clusters if c.name == read.cluster)
+    render = api.render_one(pair, cluster, env, resolved)  # reads the proxy password now, when this cluster carries it
+    heads = [nodes.head(item, f"items[{i}]") for i, item in enumerate(items)]
+    plan = plan_transform(pair, render, heads)
+    return Outcome(nodes.apply(plan, items), [*problems, *plan.problems])

@@ -1,0 +1,266 @@
+"""Transformer mode (spec §7): one cluster's rendered objects applied to the objects a runtime already holds.
+
+A pure function of the input items and the rendered cluster. It decides, object by object, what the KRM
+function and the legacy exec plugin do; those adapters only read and write the items (generator/runtimes/).
+
+Generator or transformer — decided per object, never by asking the tool which list the function sits in
+(kustomize does not say). The input items are every item except function configs and the Kptfile:
+
+* MigrationController: the one named by the spec (`migrationController`, default
+  `openshift-migration/migration-controller`) among the items gets its keys merged into `spec` (and the
+  managed-by label); no MigrationController at all among the items -> the rendered one is added (generator);
+  others but not that one -> an error naming them (a renamed or misplaced controller would stay unpatched).
+* Egress firewall of a source namespace (kind by the source's network type): among the items -> the DVM Allow
+  rules it does not already hold before its first Deny are inserted at the top of `spec.egress`. Not among the
+  items: with `rules:` in the spec the whole firewall is added (generator); without `rules:` the firewall is
+  expected among the items, so its absence is an error naming the firewalls they hold (a partial firewall
+  holding only the Allow rules would replace the user's and drop every Deny).
+* NetworkPolicies and the MTC install objects of spec §8 (operator subscription, MigStorage, MigClusters,
+  their Secrets): added; one already among the items (a second pass) is replaced in place, keeping the item's
+  tool annotations (path, index, ids).
+
+Every other item is left alone; the adapters pass it through untouched. So a second pass adds nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.mtc.firewall import rules_to_insert
+from generator.mtc.holdings import Holdings, identity
+from generator.problems import Problem, ProblemsError, Severity
+from generator.render.egressfirewall import FirewallOutput
+from generator.render.plan import ClusterRender
+from generator.spec.model import ClusterPair
+
+Obj = dict[str, Any]
+
+FUNCTION_ANNOTATIONS = ("config.kubernetes.io/function", "config.k8s.io/function")
+LOCAL_CONFIG_ANNOTATION = "config.kubernetes.io/local-config"
+# What kustomize and kpt put on items and read back (paths, indexes, ids, build options): kept on every item.
+TOOL_ANNOTATION_PREFIXES = (
+    "config.kubernetes.io/",
+    "internal.config.kubernetes.io/",
+    "config.k8s.io/",
+    "kustomize.config.k8s.io/",
+)
+_NOT_COPIED = (LOCAL_CONFIG_ANNOTATION, *FUNCTION_ANNOTATIONS)
+
+
+@dataclass(frozen=True)
+class MergeController:
+    """Merge `spec` keys and `labels` into the MigrationController at `index`."""
+
+    index: int
+    labels: dict[str, str]
+    spec: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InsertRules:
+    """Insert `rules` at the top of `spec.egress` of the firewall at `index`, in order."""
+
+    index: int
+    rules: list[Obj]
+
+
+@dataclass(frozen=True)
+class ReplaceObject:
+    """Replace the item at `index` by `obj` (which already carries the item's tool annotations)."""
+
+    index: int
+    obj: Obj
+
+
+Edit = MergeController | InsertRules | ReplaceObject
+
+
+@dataclass(frozen=True)
+class Plan:
+    edits: tuple[Edit, ...] = ()
+    added: tuple[Obj, ...] = ()
+    problems: tuple[Problem, ...] = field(default=())
+
+    def apply(self, items: list[Obj]) -> list[Obj]:
+        """The plan over plain objects: edited items in place (copies), then the added objects."""
+        out = list(items)
+        for edit in self.edits:
+            obj = copy.deepcopy(out[edit.index])
+            if isinstance(edit, ReplaceObject):
+                obj = copy.deepcopy(edit.obj)
+            elif isinstance(edit, MergeController):
+                meta = obj.setdefault("metadata", {})
+                meta["labels"] = {**(meta.get("labels") or {}), **edit.labels}
+                obj["spec"] = {**(obj.get("spec") or {}), **copy.deepcopy(edit.spec)}
+            else:
+                spec = obj.setdefault("spec", {})
+                spec["egress"] = copy.deepcopy(edit.rules) + list(spec.get("egress") or [])
+            out[edit.index] = obj
+        return out + [copy.deepcopy(o) for o in self.added]
+
+
+def annotations_of(obj: Obj) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    return annotations if isinstance(annotations, dict) else {}
+
+
+def is_function_config(obj: Obj) -> bool:
+    return any(a in annotations_of(obj) for a in FUNCTION_ANNOTATIONS)
+
+
+def is_tool_file(obj: Obj) -> bool:
+    """kpt passes its Kptfile as an item: never a target of ours."""
+    return obj.get("kind") == "Kptfile" and str(obj.get("apiVersion", "")).startswith("kpt.dev/")
+
+
+def tool_annotations(obj: Obj) -> dict[str, Any]:
+    return {
+        k: v for k, v in annotations_of(obj).items() if k.startswith(TOOL_ANNOTATION_PREFIXES) and k not in _NOT_COPIED
+    }
+
+
+def _with_tool_annotations(generated: Obj, item: Obj) -> Obj:
+    keep = tool_annotations(item)
+    if not keep:
+        return generated
+    obj = copy.deepcopy(generated)
+    meta = obj.setdefault("metadata", {})
+    meta["annotations"] = {**(meta.get("annotations") or {}), **keep}
+    return obj
+
+
+class _Planner:
+    def __init__(self, pair: ClusterPair, render: ClusterRender, items: list[Obj]) -> None:
+        self.pair = pair
+        self.render = render
+        self.positions: dict[tuple[str, str, str, str], tuple[int, Obj]] = {}
+        candidates = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or is_function_config(item) or is_tool_file(item):
+                continue
+            candidates.append(item)
+            self.positions.setdefault(identity(item), (index, item))
+        self.held = Holdings.of("the input items", candidates)
+        self.edits: list[Edit] = []
+        self.added: list[Obj] = []
+        self.problems: list[Problem] = []
+
+    def _held(self, obj: Obj) -> tuple[int, Obj] | None:
+        """Where the input items hold an object of the same group, kind, namespace and name, and that item."""
+        return self.positions.get(identity(obj))
+
+    def controller(self) -> None:
+        rendered = self.render.controller
+        cluster = self.render.cluster
+        ref = cluster.migration_controller
+        held = self._held(rendered)
+        if held is not None:
+            spec = rendered.get("spec") or {}
+            labels = (rendered.get("metadata") or {}).get("labels") or {}
+            self.edits.append(MergeController(held[0], dict(labels), dict(spec)))
+            return
+        others = self.held.names_of(rendered["kind"])
+        if not others:
+            self.added.append(rendered)
+            return
+        self.problems.append(
+            self.pair.source_doc.problem(
+                (*cluster.path, "migrationController"),
+                "krm-controller-missing",
+                f"the input items hold no MigrationController {ref.namespace}/{ref.name} for cluster "
+                f"{cluster.name!r} to patch; they hold {', '.join(others)}",
+                suggestion="set migrationController {name, namespace} to the one the items hold",
+            )
+        )
+
+    def firewall(self, fw: FirewallOutput) -> None:
+        meta = {"name": fw.name, "namespace": fw.namespace}
+        held = self._held({"apiVersion": fw.api_version, "kind": fw.kind, "metadata": meta})
+        decl = next(ns for ns in self.pair.namespaces if ns.source == fw.namespace).egress_firewall
+        path = decl.path if decl is not None else ("spec", "namespaces")
+        if held is not None:
+            index, item_obj = held
+            spec = item_obj.get("spec")
+            egress = spec.get("egress") if isinstance(spec, dict) else None
+            if egress is not None and not isinstance(egress, list):
+                self.problems.append(
+                    self.pair.source_doc.problem(
+                        path,
+                        "krm-firewall-unreadable",
+                        f"{fw.kind} {fw.namespace}/{fw.name} among the input items: spec.egress is not a list",
+                    )
+                )
+                return
+            existing = [r for r in egress or [] if isinstance(r, dict)]
+            missing = rules_to_insert(fw.rules, existing)
+            if missing:
+                self.edits.append(InsertRules(index, missing))
+            if decl is not None and decl.rules is not None:
+                declared = [r for r in decl.rules if r not in fw.rules]
+                if declared != [r for r in existing if r not in fw.rules]:
+                    self.problems.append(
+                        self.pair.source_doc.problem(
+                            (*path, "rules"),
+                            "krm-firewall-rules-differ",
+                            f"{fw.kind} {fw.namespace}/{fw.name} is among the input items with other rules than "
+                            "`rules:` gives; the item's rules were kept and the DVM rules put before them",
+                            severity=Severity.WARNING,
+                            suggestion="drop `rules:` from the spec when the firewall lives among the items",
+                        )
+                    )
+            return
+        if fw.whole is not None:
+            self.added.append(fw.whole)
+            return
+        same_kind = self.held.names_of(fw.kind)
+        other_kind = "EgressNetworkPolicy" if fw.kind == "EgressFirewall" else "EgressFirewall"
+        others = self.held.names_of(other_kind)
+        holds = f"{fw.kind}: {', '.join(same_kind) if same_kind else 'none'}"
+        if others:
+            holds += f"; {other_kind}: {', '.join(others)}"
+        self.problems.append(
+            self.pair.source_doc.problem(
+                path,
+                "krm-firewall-missing",
+                f"the input items hold no {fw.kind} {fw.namespace}/{fw.name} to insert the DVM Allow rules into "
+                f"({holds})",
+                suggestion="list the function under `transformers:` after the resources that hold the firewall, "
+                "fix egressFirewall.name, or give the firewall's `rules:` to generate it whole",
+            )
+        )
+
+    def whole(self, obj: Obj) -> None:
+        """An object we own whole (NetworkPolicy, the MTC install objects): added, or replaced in place."""
+        held = self._held(obj)
+        if held is None:
+            self.added.append(obj)
+            return
+        index, item_obj = held
+        replacement = _with_tool_annotations(obj, item_obj)
+        if replacement != item_obj:
+            self.edits.append(ReplaceObject(index, replacement))
+
+
+def plan_transform(pair: ClusterPair, render: ClusterRender, items: list[Obj]) -> Plan:
+    """What to do to `items` for one rendered cluster; raises `ProblemsError` when an expected object is missing.
+
+    `items` need only be complete for MigrationControllers, egress firewalls and NetworkPolicies; of every
+    other item only apiVersion, kind and metadata are read.
+    """
+    planner = _Planner(pair, render, items)
+    planner.controller()
+    for _, policy in render.policies:
+        planner.whole(policy)
+    for fw in render.firewalls:
+        planner.firewall(fw)
+    install = render.install
+    if install is not None:  # spec §8; the legacy operator's mirror patch needs a base read from disk: not here
+        for obj in [*install.operator, *install.secrets, *install.wiring]:
+            planner.whole(obj)
+    problems = tuple(planner.problems)
+    if any(p.is_error for p in problems):
+        raise ProblemsError(problems)
+    return Plan(tuple(planner.edits), tuple(planner.added), problems)
