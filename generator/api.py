@@ -32,7 +32,7 @@ from generator.spec.model import Cluster, ClusterPair
 
 # Where a spec needs the proxy password, this is the way that never writes it to git. One constant, so a new
 # runtime (the Argo CD plugin) is added to every message at once.
-SECRET_AT_APPLY_TIME = "render it at apply time with `mtc-policygen render` or the KRM function"  # noqa: S105
+SECRET_AT_APPLY_TIME = "render it at apply time: `mtc-policygen render`, the KRM function, the Argo CD plugin"  # noqa: S105
 
 SPEC_MARKER = "mtc-policygen.io/"
 # A KRM function config that names its spec file holds no spec itself (docs/kustomize-krm.md).

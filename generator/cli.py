@@ -230,6 +230,98 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- argocd-generate --------------------------------------------------------------------------------------
+
+
+def _add_argocd_generate(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    return sub.add_parser(
+        "argocd-generate",
+        help="Argo CD plugin: print the objects of the app folder's ClusterPair for one cluster",
+        description="Run by argocd-cmp-server in the Application's folder (plugin.yaml). Parameters come from "
+        "the environment: cluster (required), mode (all|policies|controller), spec (file name when the folder "
+        "holds several specs); KUBE_API_VERSIONS picks the egress firewall kind when the spec leaves it open.",
+    )
+
+
+def _cmd_argocd_generate(args: argparse.Namespace) -> int:
+    """A YAML stream on stdout, or the problems on stderr and exit 1 with stdout empty (Argo CD shows stderr)."""
+    from generator.render.yamlout import dump_stream  # noqa: PLC0415
+    from generator.runtimes import argocd  # noqa: PLC0415
+
+    try:
+        output = argocd.generate(Path.cwd(), os.environ)
+    except ProblemsError as exc:
+        sys.stderr.write(format_text(exc.problems))
+        return EXIT_PROBLEMS
+    sys.stderr.write(format_text(output.problems))  # on success Argo CD only logs stderr in the sidecar
+    sys.stdout.write(dump_stream(output.objects))
+    return EXIT_OK
+
+
+# --- appset -----------------------------------------------------------------------------------------------
+
+
+def _add_appset(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "appset", help="print an Argo CD ApplicationSet: one Application per pair and cluster, rendered by the plugin"
+    )
+    p.add_argument("spec_dir", metavar="SPEC-DIR", help="folder of ClusterPair specs (searched recursively)")
+    p.add_argument("--repo-url", required=True, metavar="URL", help="the git repository Argo CD reads")
+    p.add_argument("--revision", required=True, metavar="REV", help="branch, tag or commit to render")
+    p.add_argument(
+        "--path-prefix",
+        metavar="PATH",
+        help="SPEC-DIR's path inside the repository (default: SPEC-DIR when relative, else found from .git)",
+    )
+    p.add_argument("--name", default="mtc-policygen", help="the ApplicationSet's name (default: mtc-policygen)")
+    p.add_argument("--namespace", default="argocd", help="Argo CD's namespace (default: argocd)")
+    p.add_argument("--project", default="default", help="Argo CD project of the Applications (default: default)")
+    p.add_argument(
+        "--mode", choices=("all", "policies", "controller"), default="all", help="the plugin's mode parameter"
+    )
+    p.add_argument("--strict", action="store_true", help="warnings fail too")
+    return p
+
+
+def _repo_path(spec_dir: Path) -> str | None:
+    """SPEC-DIR's path inside its git repository: as given when relative and inside, else found from `.git`."""
+    if not spec_dir.is_absolute() and ".." not in spec_dir.parts:
+        return Path(os.path.normpath(spec_dir)).as_posix()
+    here = spec_dir.resolve()
+    root = api.repository_root(here)
+    return here.relative_to(root).as_posix() if root is not None else None
+
+
+def _cmd_appset(args: argparse.Namespace) -> int:
+    """The ApplicationSet on stdout; 0, or 2 with the problems on stderr."""
+    from generator import appset  # noqa: PLC0415
+    from generator.render.yamlout import dump_document  # noqa: PLC0415
+    from generator.runtimes.argocd import Mode  # noqa: PLC0415
+
+    spec_dir = Path(args.spec_dir)
+    if not spec_dir.is_dir():
+        args.parser.error(f"{args.spec_dir}: not a folder")
+    prefix = args.path_prefix if args.path_prefix is not None else _repo_path(spec_dir)
+    if prefix is None:
+        args.parser.error(f"{args.spec_dir} is not inside a git repository; give --path-prefix")
+        return EXIT_USAGE  # not reached: error() exits with it
+    options = appset.Options(
+        repo_url=args.repo_url,
+        revision=args.revision,
+        path_prefix=prefix.strip("/"),
+        name=args.name,
+        namespace=args.namespace,
+        project=args.project,
+        mode=Mode(args.mode),
+    )
+    items, problems = appset.elements(spec_dir, options)
+    sys.stderr.write(format_text(problems))
+    if has_errors(problems, strict=args.strict):
+        return EXIT_USAGE
+    sys.stdout.write(dump_document(appset.application_set(items, options)))
+    return EXIT_OK
+
+
 # --- uninstall (spec §8) ---------------------------------------------------------------------------------
 
 
@@ -359,6 +451,8 @@ COMMANDS: list[tuple[AddParser, Command, bool]] = [
     (_add_validate, _cmd_validate, True),
     (_add_generate, _cmd_generate, True),
     (_add_render, _cmd_render, True),
+    (_add_argocd_generate, _cmd_argocd_generate, False),
+    (_add_appset, _cmd_appset, False),
     (_add_uninstall, _cmd_uninstall, False),
     (_add_schema, _cmd_schema, False),
     (_add_preflight, _cmd_preflight, False),

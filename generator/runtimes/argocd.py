@@ -1,0 +1,412 @@
+"""The Argo CD Config Management Plugin entry (`mtc-policygen argocd-generate`, spec §7).
+
+argocd-cmp-server runs the plugin's generate command in the Application's folder inside a copy of the repo,
+with stdin closed and the request in the environment (plugin contracts §1.3): `ARGOCD_APP_PARAMETERS` (JSON:
+unset, `null`, `[]` or a list of `{name, string|array|map}`), `PARAM_<NAME>`, `ARGOCD_ENV_<NAME>` and
+`KUBE_API_VERSIONS` (group/versions, and group/version/Kind entries, of the destination cluster).
+
+The contract kept here: one ClusterPair spec per app folder (a `spec` parameter picks one when there are
+several); every object of the chosen cluster — with a `base`, the base's objects with the overlay applied, as
+`kustomize build` of the generated overlay gives them — or a `ProblemsError`, never an empty result, which
+Argo CD would apply as "delete everything" under auto-prune. Problems carry no secret: Argo CD shows them.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from generator import api
+from generator.mtc import facts
+from generator.mtc.holdings import Holdings, identity
+from generator.mtc.network import Environment
+from generator.mtc.resolve import ResolvedPair, base_folder, resolve
+from generator.mtc.rules import validate
+from generator.problems import Problem, ProblemsError, Severity, has_errors
+from generator.render.objects import Obj
+from generator.render.plan import ClusterRender
+from generator.spec.base import KUSTOMIZATION_FILES
+from generator.spec.load import load_spec
+from generator.spec.model import ClusterPair, NetworkType
+from generator.spec.yamlsource import dotted
+
+PLUGIN_NAME = "mtc-policygen-v1"  # plugin.yaml: metadata.name + "-" + spec.version (plugin contracts §1.1)
+PARAMETERS_VAR = "ARGOCD_APP_PARAMETERS"
+API_VERSIONS_VAR = "KUBE_API_VERSIONS"
+_SOURCE = "argocd-generate"  # the `file` of problems that are about the request, not a spec
+NETWORK_TYPE_NEEDED = "network-type-needed"  # the rule asking a 4.x source with firewalls for its network plugin
+
+# The lines plugin.yaml's discovery command greps for; `is_discoverable` applies the same test, so the plugin
+# renders exactly the files that made Argo CD pick it (tests/test_argocd_cmp.py checks both agree).
+API_VERSION_LINE = re.compile(r"""^apiVersion:[ \t]*["']?mtc-policygen\.io/""", re.MULTILINE)
+KIND_LINE = re.compile(r"""^kind:[ \t]*["']?ClusterPair["']?[ \t]*(#.*)?$""", re.MULTILINE)
+FUNCTION_MARK = re.compile(r"config\.kubernetes\.io/function")
+KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_SPEC_SUFFIXES = (".yaml", ".yml")
+_MAX_HEAD = 1 << 20  # a spec is far smaller; the loader refuses big files with a clear problem anyway
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Mode(enum.Enum):
+    """Which of the cluster's objects the Application owns (the `mode` parameter)."""
+
+    ALL = "all"  # default: the MigrationController settings, NetworkPolicies and egress firewalls
+    POLICIES = "policies"  # all but the MigrationController, which another Application owns
+    CONTROLLER = "controller"  # only the MigrationController settings
+
+
+@dataclass(frozen=True)
+class Request:
+    cluster: str
+    mode: Mode
+    spec: str | None  # file name of the spec in the app folder, when it holds several
+    api_versions: frozenset[str]
+
+
+def _fail(message: str, suggestion: str = "", rule: str = "argocd-request") -> ProblemsError:
+    return ProblemsError([Problem(_SOURCE, 0, 0, "", Severity.ERROR, rule, message, suggestion)])
+
+
+def _parameters(environ: Mapping[str, str]) -> dict[str, Any]:
+    """`ARGOCD_APP_PARAMETERS` as {name: value}; unset, empty, `null` and `[]` all mean none."""
+    raw = environ.get(PARAMETERS_VAR, "").strip()
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise _fail(f"{PARAMETERS_VAR} is not JSON", "Argo CD sets it from spec.source.plugin.parameters") from None
+    if data is None:
+        return {}
+    if not isinstance(data, list):
+        raise _fail(f"{PARAMETERS_VAR} must be a JSON list of parameters")
+    out: dict[str, Any] = {}
+    for entry in data:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise _fail(f"{PARAMETERS_VAR}: every parameter needs a name")
+        value = next((entry[k] for k in ("string", "array", "map") if k in entry), None)
+        out[entry["name"]] = value
+    return out
+
+
+def _param(name: str, environ: Mapping[str, str], parameters: Mapping[str, Any]) -> str | None:
+    """A string parameter: plugin parameters first (as JSON, then PARAM_*), then the plugin env (ARGOCD_ENV_*)."""
+    if name in parameters and parameters[name] is not None:
+        value = parameters[name]
+        if not isinstance(value, str):
+            raise _fail(f"parameter {name!r} must be a string", f"parameters: [{{name: {name}, string: ...}}]")
+        if value:
+            return value
+    for var in (f"PARAM_{name.upper()}", f"ARGOCD_ENV_{name.upper()}"):
+        value = environ.get(var, "")
+        if value:
+            return value
+    return None
+
+
+def parse_request(environ: Mapping[str, str]) -> Request:
+    """What the Application asks for; raises `ProblemsError` naming the missing or bad parameter."""
+    parameters = _parameters(environ)
+    cluster = _param("cluster", environ, parameters)
+    if cluster is None:
+        raise _fail(
+            "no cluster given: set the plugin parameter `cluster` (or the plugin env CLUSTER)",
+            "spec.source.plugin.parameters: [{name: cluster, string: <cluster name of the ClusterPair>}]",
+        )
+    mode_text = _param("mode", environ, parameters) or Mode.ALL.value
+    try:
+        mode = Mode(mode_text)
+    except ValueError:
+        choices = ", ".join(m.value for m in Mode)
+        raise _fail(f"parameter mode: {mode_text!r} is not one of {choices}") from None
+    spec = _param("spec", environ, parameters)
+    if spec is not None and (spec in (".", "..") or "/" in spec or "\\" in spec):
+        raise _fail(f"parameter spec: {spec!r} must be a file name in the Application's folder")
+    versions = frozenset(v.strip() for v in environ.get(API_VERSIONS_VAR, "").split(",") if v.strip())
+    return Request(cluster, mode, spec, versions)
+
+
+def detected_network_type(api_versions: Iterable[str]) -> NetworkType | None:
+    """The cluster's network plugin from its served APIs (facts §4.1-4.2).
+
+    EgressFirewall (k8s.ovn.org) is served only by OVN-Kubernetes; EgressNetworkPolicy (network.openshift.io)
+    only under OpenShift SDN, or on OVN during a migration, so OVN wins when both are there (facts §4.1: CNO
+    installs each plugin's CRDs). Argo CD lists group/versions and group/version/Kind entries: the kinds decide
+    first, the groups when no kind entry names a firewall.
+    """
+    served = set(api_versions)
+    ovn_kind = f"{facts.EGRESS_FIREWALL_API}/{facts.EGRESS_FIREWALL_KIND}"
+    sdn_kind = f"{facts.EGRESS_NETWORK_POLICY_API}/{facts.EGRESS_NETWORK_POLICY_KIND}"
+    for ovn, sdn in ((ovn_kind, sdn_kind), (facts.EGRESS_FIREWALL_API, facts.EGRESS_NETWORK_POLICY_API)):
+        if ovn in served:
+            return NetworkType.OVN_KUBERNETES
+        if sdn in served:
+            return NetworkType.OPENSHIFT_SDN
+    return None
+
+
+def is_discoverable(text: str) -> bool:
+    """The discovery test of plugin.yaml on one file's text: a ClusterPair spec, not a KRM function config."""
+    return bool(API_VERSION_LINE.search(text) and KIND_LINE.search(text) and not FUNCTION_MARK.search(text))
+
+
+def discover(app_dir: Path) -> list[Path]:
+    """The ClusterPair specs directly in `app_dir`, sorted; none when it is a kustomization folder."""
+    if any((app_dir / name).exists() for name in KUSTOMIZATIONS):
+        return []
+    found = []
+    for path in sorted(app_dir.iterdir()):
+        # `*.yaml *.yml` in sh: no hidden files, case-sensitive suffixes, symlinks followed.
+        if path.name.startswith(".") or path.suffix not in _SPEC_SUFFIXES or not path.is_file():
+            continue
+        try:
+            with path.open(encoding="utf-8", errors="replace") as stream:
+                head = stream.read(_MAX_HEAD)
+        except OSError:
+            continue
+        if is_discoverable(head):
+            found.append(path)
+    return found
+
+
+def _display(name: str, environ: Mapping[str, str]) -> str:
+    """The spec as the repo knows it (`pairs/x/spec.yaml`), so the Argo CD UI error points at the right file."""
+    source_path = environ.get("ARGOCD_APP_SOURCE_PATH", "").strip("/")
+    return str(PurePosixPath(source_path, name)) if source_path not in ("", ".") else name
+
+
+def _choose_spec(app_dir: Path, request: Request, environ: Mapping[str, str]) -> Path:
+    if request.spec is not None:
+        path = app_dir / request.spec
+        if not path.is_file():
+            raise _fail(f"parameter spec: no file {request.spec!r} in {_display('.', environ)}")
+        return path
+    specs = discover(app_dir)
+    if not specs:
+        raise _fail(
+            f"no ClusterPair spec in {_display('.', environ)} (a *.yaml with apiVersion mtc-policygen.io/... and "
+            "kind: ClusterPair, in a folder without a kustomization)",
+            "point the Application's source.path at the folder of the spec",
+        )
+    if len(specs) > 1:
+        names = ", ".join(p.name for p in specs)
+        raise _fail(
+            f"{_display('.', environ)} holds several ClusterPair specs ({names})",
+            "name one with the plugin parameter `spec`, or give each spec its own folder",
+        )
+    return specs[0]
+
+
+def open_network_type(problems: Iterable[Problem], pair: ClusterPair, cluster: str | None) -> list[Problem]:
+    """Drop the "which network plugin" error where the plugin settles it at render time.
+
+    The firewall kind matters only on the source (facts §4), whose Application learns it from
+    KUBE_API_VERSIONS; another cluster's Application (`cluster`), or a fleet built before any render
+    (`cluster=None`), does not need it, and its objects do not depend on it.
+    """
+    if cluster == pair.source.name or pair.source.network_type is not None:
+        return list(problems)
+    field = dotted((*pair.source.path, "networkType"))
+    return [p for p in problems if not (p.rule == NETWORK_TYPE_NEEDED and p.path == field)]
+
+
+# What a base's kustomization may use for the plugin to emit exactly what `kustomize build` of the overlay does:
+# a plain list of files and folders. Anything else (namespace, name prefixes, labels, patches, generators,
+# components, images...) is kustomize's to apply, and the plugin refuses rather than guess.
+_PLAIN_KUSTOMIZATION_KEYS = frozenset({"apiVersion", "kind", "resources", "bases"})
+
+
+def _not_plain(folder: Path, seen: set[Path] | None = None) -> list[str]:
+    """Why `kustomize build` of this base would differ from its files' objects (empty: it would not)."""
+    seen = set() if seen is None else seen
+    real = folder.resolve()
+    if real in seen:
+        return [f"{folder.as_posix()}: included twice"]
+    seen.add(real)
+    file = next((folder / n for n in KUSTOMIZATION_FILES if (folder / n).is_file()), None)
+    if file is None:
+        return [f"{folder.as_posix()}: no kustomization"]
+    try:
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
+    except (OSError, ValueError, yaml.YAMLError):
+        return [f"{file.as_posix()}: unreadable"]
+    if not isinstance(data, dict):
+        return [f"{file.as_posix()}: not a mapping"]
+    reasons = [f"{file.name} uses `{key}`" for key in sorted(set(data) - _PLAIN_KUSTOMIZATION_KEYS)]
+    for key in ("resources", "bases"):
+        for entry in data.get(key) or []:
+            if isinstance(entry, str) and (folder / entry).is_dir():
+                reasons += _not_plain(folder / entry, seen)
+    return reasons
+
+
+def base_problems(pair: ClusterPair, resolved: ResolvedPair, clusters: Iterable[str]) -> list[Problem]:
+    """Clusters whose base the plugin cannot reproduce exactly: their Applications must use the overlay route."""
+    out = []
+    for rc in resolved.clusters:
+        cluster = rc.spec
+        if cluster.base is None or cluster.name not in clusters:
+            continue
+        reasons = list(rc.base_errors)
+        if rc.holdings is None:
+            reasons.append("it is not a kustomize folder here")
+        else:
+            reasons += list(rc.holdings.unread)
+            if rc.base_patched:
+                reasons.append("it patches its own objects")
+            folder = base_folder(pair, cluster)
+            reasons += _not_plain(folder) if folder is not None else []
+        if not reasons:
+            continue
+        out.append(
+            pair.source_doc.problem(
+                (*cluster.path, "base"),
+                "argocd-base",
+                f"the Argo CD plugin emits the base's objects with cluster {cluster.name!r}'s (an Application "
+                f"owns everything it syncs), but cannot build this base exactly: {'; '.join(reasons)}",
+                suggestion="keep the base to a plain list of files (resources:), or point this cluster's "
+                "Application at its generated overlay (Argo CD's kustomize builds it; docs/argo-cd.md)",
+            )
+        )
+    return out
+
+
+def _duplicate(what: Obj, origin: str) -> ProblemsError:
+    meta = what.get("metadata") or {}
+    return _fail(
+        f"{origin} already holds {what.get('kind')} {meta.get('namespace')}/{meta.get('name')}, which the spec "
+        "generates too (kustomize build of the overlay fails the same way)",
+        "remove it from the base, or drop `rules:` from the spec to patch the base's firewall instead",
+        rule="argocd-base",
+    )
+
+
+def with_base(render: ClusterRender, holdings: Holdings) -> list[Obj]:
+    """The base's objects with the overlay applied, as `kustomize build` of the generated overlay gives them:
+    the MigrationController patch merged (labels and spec keys), DVM rules inserted at the top of each patched
+    firewall, the generated resources added. Raises `ProblemsError` where kustomize would fail."""
+    objects = [copy.deepcopy(o) for o in holdings.objects]
+    index = {identity(o): i for i, o in enumerate(objects)}
+
+    def find(obj: Obj) -> Obj:
+        at = index.get(identity(obj))
+        if at is None:  # the base rules report it first; kept for a base changed between check and render
+            meta = obj["metadata"]
+            raise _fail(
+                f"{holdings.origin} holds no {obj['kind']} {meta['namespace']}/{meta['name']}", rule="argocd-base"
+            )
+        return objects[at]
+
+    controller = find(render.controller)
+    meta = controller.setdefault("metadata", {})
+    meta["labels"] = {**(meta.get("labels") or {}), **render.controller["metadata"]["labels"]}
+    controller["spec"] = {**(controller.get("spec") or {}), **copy.deepcopy(render.controller["spec"])}
+    added: list[Obj] = [p for _, p in render.policies]
+    for fw in render.firewalls:
+        if fw.whole is not None:
+            added.append(fw.whole)
+            continue
+        firewall = find(fw.partial_object())
+        spec = firewall.setdefault("spec", {})
+        spec["egress"] = copy.deepcopy(fw.rules) + list(spec.get("egress") or [])
+    for obj in added:
+        if identity(obj) in index:
+            raise _duplicate(obj, holdings.origin)
+    return objects + [copy.deepcopy(o) for o in added]
+
+
+def _network_problems(pair: ClusterPair, cluster: str, detected: NetworkType | None) -> list[Problem]:
+    """Where the cluster's APIs and the spec disagree, or neither tells the firewall kind."""
+    declared = pair.source.network_type
+    needs_kind = any(ns.egress_firewall is not None for ns in pair.namespaces)
+    path = (*pair.source.path, "networkType")
+    if cluster != pair.source.name:
+        return []
+    if declared is None and detected is None and needs_kind:
+        return [
+            Problem(
+                _SOURCE,
+                0,
+                0,
+                "",
+                Severity.INFO,
+                "argocd-network-type",
+                f"{API_VERSIONS_VAR} lists neither {facts.EGRESS_FIREWALL_API} (OVN-Kubernetes) nor "
+                f"{facts.EGRESS_NETWORK_POLICY_API} (OpenShift SDN), so the destination's plugin is unknown",
+            )
+        ]
+    if detected is None or declared is None or declared is detected:
+        return []
+    return [
+        pair.source_doc.problem(
+            path,
+            "argocd-network-type",
+            f"the spec says {declared.value} but the cluster serves the egress firewall API of {detected.value}; "
+            "the spec is followed",
+            severity=Severity.WARNING,
+            suggestion=f"networkType: {detected.value}, unless a network migration is under way",
+        )
+    ]
+
+
+def _select(objects: list[Obj], mode: Mode) -> list[Obj]:
+    is_controller = [o.get("kind") == facts.MIGRATION_CONTROLLER_KIND for o in objects]
+    if mode is Mode.CONTROLLER:
+        return [o for o, c in zip(objects, is_controller, strict=True) if c]
+    if mode is Mode.POLICIES:
+        return [o for o, c in zip(objects, is_controller, strict=True) if not c]
+    return objects
+
+
+@dataclass(frozen=True)
+class Output:
+    objects: list[Obj]  # never empty
+    problems: list[Problem]  # warnings and infos, for the sidecar log
+
+
+def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
+    """The objects of the requested cluster; raises `ProblemsError` on anything that would give no output."""
+    request = parse_request(environ)
+    spec_file = _choose_spec(app_dir, request, environ)
+    pair, problems = load_spec(spec_file, _display(spec_file.name, environ))
+    if pair is None:
+        raise ProblemsError(problems)
+    cluster = api.cluster_of(pair, request.cluster, pair.source_doc.file, "parameter cluster")
+    detected = detected_network_type(request.api_versions)
+    env = Environment(network_types={request.cluster: detected} if detected is not None else {})
+    resolved = resolve(pair, env)  # once: the checks and the render read the same decisions (and base)
+    problems = open_network_type([*problems, *validate(pair, env, resolved)], pair, request.cluster)
+    problems += _network_problems(pair, request.cluster, detected)
+    problems += base_problems(pair, resolved, [request.cluster])
+    if has_errors(problems):
+        raise ProblemsError(problems)
+    render = api.render_one(pair, cluster, env, resolved)  # reads the proxy password now, if this cluster needs it
+    holdings = next(rc.holdings for rc in resolved.clusters if rc.name == cluster.name)
+    everything = with_base(render, holdings) if cluster.base is not None and holdings else render.objects()
+    objects = _select(everything, request.mode)
+    if not objects:
+        raise ProblemsError(
+            [
+                *problems,
+                Problem(
+                    _display(spec_file.name, environ),
+                    0,
+                    0,
+                    "",
+                    Severity.ERROR,
+                    "argocd-empty",
+                    f"mode {request.mode.value!r} selects no object for cluster {request.cluster!r}; empty output "
+                    "would make Argo CD prune everything the Application owns",
+                    "use mode all, or remove this Application",
+                ),
+            ]
+        )
+    return Output(objects, problems)

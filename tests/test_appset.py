@@ -1,0 +1,271 @@
+"""`mtc-policygen appset`: the ApplicationSet, the Applications it yields, and that each of them renders.
+
+Test design notes:
+- The ApplicationSet is checked against tests/oracles/schemas/applicationset.json, written from the Argo CD
+  ApplicationSet CRD (fields, required keys, types) and strict on unknown fields; a negative case proves the
+  schema rejects a misspelt field, so a passing check means something.
+- The list generator is expanded as the controller does with its default fasttemplate engine: every `{{key}}`
+  (spaces trimmed) in every string of the template is replaced by the element's value; an unknown key would
+  stay and is asserted absent. The Applications of a folder of three pairs (two two-cluster pairs and one
+  same-cluster pair, in nested and shared folders) are compared field by field with what a person would write.
+- Each yielded Application is then sent to the plugin harness (tests/oracles/argocd_cmp.py) with its own path
+  and parameters: discovery must match and generate must print that cluster's objects — the fan-out is only
+  right if every Application it makes can sync.
+- Bad folders (no spec, a broken spec, two pairs with one name) exit 2 with the problem and print nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import EXAMPLES, REPO
+from tests.oracles.argocd_cmp import CmpServer, Request, load_plugin, parse_manifests
+
+SCHEMA = json.loads((Path(__file__).parent / "oracles" / "schemas" / "applicationset.json").read_text())
+CLI = Path(sys.executable).parent / "mtc-policygen"
+REPO_URL = "https://git.example.com/gitops.git"
+
+SAME_CLUSTER = (EXAMPLES / "same-cluster-clusterip.yaml").read_text()
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repo with `fleet/`: two specs sharing a folder, one in its own folder, and a kustomize-route folder."""
+    root = tmp_path_factory.mktemp("repo")
+    files = {
+        "fleet/dc1/ocp311-to-ocp412.yaml": (EXAMPLES / "ocp311-to-ocp412.yaml").read_text(),
+        "fleet/dc1/ovn-nodeport-strict.yaml": (EXAMPLES / "ovn-nodeport-strict.yaml").read_text(),
+        "fleet/prod/same/clusterpair.yaml": SAME_CLUSTER,
+        "fleet/kustomize/ocp311/kustomization.yaml": "resources: []\n",
+        "fleet/kustomize/ocp311/copy.yaml": (EXAMPLES / "ocp311-to-ocp412.yaml").read_text(),
+        "fleet/README.md": "not a spec\n",
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    (root / ".git").mkdir()
+    (root / "plugin.yaml").write_bytes((REPO / "plugin.yaml").read_bytes())
+    return root
+
+
+def _appset(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CLI), "appset", *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def _expand(value: Any, element: dict[str, str]) -> Any:
+    """fasttemplate as the ApplicationSet controller runs it: `{{ key }}` -> element[key] in every string."""
+    if isinstance(value, str):
+        return re.sub(r"\{\{(.*?)\}\}", lambda m: element.get(m.group(1).strip(), m.group(0)), value)
+    if isinstance(value, list):
+        return [_expand(v, element) for v in value]
+    if isinstance(value, dict):
+        return {_expand(k, element): _expand(v, element) for k, v in value.items()}
+    return value
+
+
+def _applications(appset: dict[str, Any]) -> list[dict[str, Any]]:
+    template = appset["spec"]["template"]
+    apps = []
+    for generator in appset["spec"]["generators"]:
+        for element in generator["list"]["elements"]:
+            app = _expand(template, element)
+            apps.append({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **app})
+    return apps
+
+
+@pytest.fixture(scope="module")
+def appset(fleet: Path) -> dict[str, Any]:
+    proc = _appset("fleet", "--repo-url", REPO_URL, "--revision", "main", cwd=fleet)
+    assert proc.returncode == 0, proc.stderr
+    data: dict[str, Any] = yaml.safe_load(proc.stdout)
+    return data
+
+
+def test_appset_passes_the_crd_schema(appset: dict[str, Any]) -> None:
+    jsonschema.validate(appset, SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+def test_schema_rejects_an_unknown_field(appset: dict[str, Any]) -> None:
+    bad = json.loads(json.dumps(appset))
+    bad["spec"]["template"]["spec"]["syncPolicy"]["automated"]["prunee"] = False
+    with pytest.raises(jsonschema.ValidationError, match="prunee"):
+        jsonschema.validate(bad, SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+def _app(name: str, cluster: str, path: str, spec: str, pair: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {
+            "name": name,
+            "labels": {
+                "app.kubernetes.io/managed-by": "mtc-policygen",
+                "mtc-policygen.io/pair": pair,
+                "mtc-policygen.io/cluster": cluster,
+            },
+        },
+        "spec": {
+            "project": "default",
+            "source": {
+                "repoURL": REPO_URL,
+                "targetRevision": "main",
+                "path": path,
+                "plugin": {
+                    "name": "mtc-policygen-v1",
+                    "parameters": [
+                        {"name": "cluster", "string": cluster},
+                        {"name": "mode", "string": "all"},
+                        {"name": "spec", "string": spec},
+                    ],
+                },
+            },
+            "destination": {"name": cluster, "namespace": "openshift-migration"},
+            "syncPolicy": {
+                "automated": {"prune": False, "selfHeal": True},
+                "syncOptions": ["Prune=false", "Delete=false", "ServerSideApply=true"],
+            },
+        },
+    }
+
+
+def test_one_application_per_pair_and_cluster(appset: dict[str, Any]) -> None:
+    expected = [
+        _app("mtc-ocp311-to-ocp412-ocp311", "ocp311", "fleet/dc1", "ocp311-to-ocp412.yaml", "ocp311-to-ocp412"),
+        _app("mtc-ocp311-to-ocp412-ocp412", "ocp412", "fleet/dc1", "ocp311-to-ocp412.yaml", "ocp311-to-ocp412"),
+        _app(
+            "mtc-ovn-nodeport-strict-ocp414-east",
+            "ocp414-east",
+            "fleet/dc1",
+            "ovn-nodeport-strict.yaml",
+            "ovn-nodeport-strict",
+        ),
+        _app(
+            "mtc-ovn-nodeport-strict-ocp416-west",
+            "ocp416-west",
+            "fleet/dc1",
+            "ovn-nodeport-strict.yaml",
+            "ovn-nodeport-strict",
+        ),
+        _app(
+            "mtc-same-cluster-clusterip-ocp415-prod",
+            "ocp415-prod",
+            "fleet/prod/same",
+            "clusterpair.yaml",
+            "same-cluster-clusterip",
+        ),
+    ]
+    apps = _applications(appset)
+    assert apps == expected
+    assert "{{" not in json.dumps(apps), "an unresolved template key"
+
+
+def test_appset_never_prunes_or_deletes(appset: dict[str, Any]) -> None:
+    assert appset["spec"]["syncPolicy"] == {"preserveResourcesOnDeletion": True}
+    template = appset["spec"]["template"]
+    assert "finalizers" not in template["metadata"], "a resources finalizer would cascade deletion"
+    sync = template["spec"]["syncPolicy"]
+    assert sync["automated"]["prune"] is False
+    assert {"Prune=false", "Delete=false"} <= set(sync["syncOptions"])
+
+
+def test_every_application_renders_through_the_plugin(appset: dict[str, Any], fleet: Path, tmp_path: Path) -> None:
+    server = CmpServer(
+        load_plugin(fleet / "plugin.yaml"),
+        fleet,
+        tmp_path,
+        {"PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    for app in _applications(appset):
+        source = app["spec"]["source"]
+        req = Request(
+            source["path"],
+            app_name=app["metadata"]["name"],
+            namespace=app["spec"]["destination"]["namespace"],
+            parameters=source["plugin"]["parameters"],
+        )
+        result = server.run(req)
+        assert result.returncode == 0, f"{app['metadata']['name']}: {result.stderr}"
+        assert parse_manifests(result.stdout)
+
+
+def test_output_is_deterministic_and_path_prefix_applies(fleet: Path) -> None:
+    args = ("fleet/dc1", "--repo-url", REPO_URL, "--revision", "v1.2.3", "--path-prefix", "gitops/fleet/dc1/")
+    first, second = _appset(*args, cwd=fleet), _appset(*args, cwd=fleet)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    elements = yaml.safe_load(first.stdout)["spec"]["generators"][0]["list"]["elements"]
+    assert {e["path"] for e in elements} == {"gitops/fleet/dc1"}
+
+
+def test_absolute_spec_dir_finds_its_repo_path(fleet: Path, tmp_path: Path) -> None:
+    proc = _appset(str(fleet / "fleet" / "prod"), "--repo-url", REPO_URL, "--revision", "main", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    elements = yaml.safe_load(proc.stdout)["spec"]["generators"][0]["list"]["elements"]
+    assert [e["path"] for e in elements] == ["fleet/prod/same"]
+
+
+BAD = [
+    pytest.param({"x/notes.yaml": "a: 1\n"}, "no ClusterPair spec", id="no-specs"),
+    pytest.param(
+        {"x/p.yaml": SAME_CLUSTER.replace("openshiftVersion", "openshiftVersoin")}, "unknown key", id="broken-spec"
+    ),
+    pytest.param({"x/a/p.yaml": SAME_CLUSTER, "x/b/p.yaml": SAME_CLUSTER}, "would also be made from", id="dup-name"),
+    pytest.param(
+        {
+            "x/p.yaml": (EXAMPLES / "firewall-in-base.yaml").read_text(),
+            "x/clusters/ocp413-dc1/kustomization.yaml": "resources: [mc.yaml]\nnamespace: other\n",
+            "x/clusters/ocp413-dc1/mc.yaml": (EXAMPLES / "clusters/ocp413-dc1/migrationcontroller.yaml").read_text(),
+        },
+        "cannot build this base exactly",
+        id="base-not-plain",
+    ),
+]
+
+
+@pytest.mark.parametrize(("files", "message"), BAD)
+def test_bad_folder_exits_2_and_prints_nothing(tmp_path: Path, files: dict[str, str], message: str) -> None:
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    proc = _appset("x", "--repo-url", REPO_URL, "--revision", "main", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_pair_with_a_plain_base_fans_out_and_renders(tmp_path: Path) -> None:
+    """A base that is a plain list of files is rendered by the plugin (base objects + overlay) in the fleet too."""
+    repo = tmp_path / "repo"
+    (repo / "fleet" / "dc").mkdir(parents=True)
+    (repo / "fleet" / "dc" / "pair.yaml").write_text((EXAMPLES / "firewall-in-base.yaml").read_text())
+    shutil.copytree(EXAMPLES / "clusters", repo / "fleet" / "dc" / "clusters")
+    (repo / "plugin.yaml").write_bytes((REPO / "plugin.yaml").read_bytes())
+    proc = _appset("fleet", "--repo-url", REPO_URL, "--revision", "main", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    apps = _applications(yaml.safe_load(proc.stdout))
+    assert [a["metadata"]["name"] for a in apps] == [
+        "mtc-firewall-in-base-ocp413-dc1",
+        "mtc-firewall-in-base-ocp416-dc2",
+    ]
+    server = CmpServer(
+        load_plugin(repo / "plugin.yaml"),
+        repo,
+        tmp_path / "work",
+        {"PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    source = apps[0]["spec"]["source"]
+    result = server.run(Request(source["path"], parameters=source["plugin"]["parameters"]))
+    assert result.returncode == 0, result.stderr
+    kinds = sorted(o["kind"] for o in parse_manifests(result.stdout))
+    assert kinds == ["EgressFirewall", "MigrationController", "NetworkPolicy", "NetworkPolicy"]
