@@ -14,21 +14,23 @@ import os
 import shlex
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.mtc.install import spec_inputs
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair, resolve
 from generator.mtc.rules import validate
-from generator.overlay import writer
 from generator.problems import Problem, ProblemsError, Severity
 from generator.render.install.plan import RenderSecrets
 from generator.render.plan import ClusterRender, render_cluster
 from generator.secrets import install_secrets, password_for, read_password, render_time_credentials
 from generator.spec.load import load_spec
 from generator.spec.model import Cluster, ClusterPair
+
+if TYPE_CHECKING:  # the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path
+    from generator.overlay import writer
 
 # Where a spec needs the proxy password, this is the way that never writes it to git. One constant, so a new
 # runtime (the Argo CD plugin) is added to every message at once.
@@ -300,6 +302,8 @@ def tool_fingerprint() -> str:
     A changed renderer or template must never be skipped as "unchanged" just because the version string is
     the same (a development build); the digest catches that.
     """
+    from importlib import resources  # noqa: PLC0415 - only `generate` needs it, not the KRM function
+
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
     code = sorted(package.rglob("*.py"))
@@ -393,6 +397,8 @@ class GenerateRun:
         return self.plan.by_pair()
 
     def apply(self) -> None:
+        from generator.overlay import writer  # noqa: PLC0415 - see the TYPE_CHECKING import
+
         writer.apply(self.plan)
 
 
@@ -412,6 +418,8 @@ def plan_generate(
     proxy password is always rendered: its digest would depend on the password, and no trace of it may be
     recorded.
     """
+    from generator.overlay import writer  # noqa: PLC0415 - see the TYPE_CHECKING import
+
     manifest = writer.load_manifest(out_dir)
     recorded, recorded_tool = manifest
     tool = tool_fingerprint()

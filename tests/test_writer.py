@@ -25,8 +25,9 @@ Test design notes:
   ``chattr +i`` variant makes the folder unwritable even for root. It is skipped where chattr is missing or
   not permitted, and the flag is always removed again.
 * Disk full: ``generator.overlay.writer._write`` raises ENOSPC at its first call, a middle call, and the last
-  call (the manifest). A failure in the commit itself (``_exchange`` raising on the second pair) is an xfail
-  that documents a writer bug: the first pair stays swapped, and the message says nothing changed.
+  call (the manifest). A failure in the commit itself (``_exchange`` raising on the second pair, the
+  fallback's rename of the second pair failing, or the manifest's ``os.replace`` failing) must undo the swaps
+  already done, remove the staging folder, and leave every file as it was, as the message says.
 """
 
 from __future__ import annotations
@@ -489,11 +490,6 @@ def test_disk_full_keeps_previous_overlays(
     assert not (workspace / OUT / STAGING).exists(), "staging folder left behind"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="writer bug: a commit that fails after the first pair was swapped keeps that pair new and says "
-    "'the previous overlays are unchanged'; nothing swaps it back, and the staging folder stays",
-)
 def test_failed_commit_leaves_previous_overlays(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = _files(workspace / OUT)
     _change_both(workspace)
@@ -510,9 +506,59 @@ def test_failed_commit_leaves_previous_overlays(workspace: Path, capsys: pytest.
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(writer, "_exchange", failing)
         assert _generate(workspace) == 1
-    assert "no space left on device" in capsys.readouterr().err
-    assert len(calls) == 2, "the failure must hit the second pair's swap"
+    err = capsys.readouterr().err
+    assert "no space left on device" in err
+    assert "the previous overlays are unchanged" in err
+    assert len(calls) == 3, "the second pair's swap fails, then the first pair's is undone"
+    assert calls[2] == calls[0] != calls[1]
     assert _files(workspace / OUT) == before, "the error says the previous overlays are unchanged"
+    assert not (workspace / OUT / STAGING).exists()
+
+
+def test_failed_fallback_commit_leaves_previous_overlays(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without renameat2 each swap is two renames; a failure at the second pair undoes the first pair's."""
+    before = _files(workspace / OUT)
+    _change_both(workspace)
+    original_rename = Path.rename
+    into_live = []
+
+    def rename(self: Path, target: str | Path) -> Path:
+        if Path(target).parent == workspace / OUT and self.parent.name == STAGING and self.suffix != ".old":
+            into_live.append(self.name)  # a new pair folder moving in
+            if len(into_live) == 2:
+                raise OSError(errno.EIO, os.strerror(errno.EIO), str(target))
+        return original_rename(self, target)
+
+    capsys.readouterr()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(writer, "_exchange", lambda a, b: False)
+        mp.setattr(Path, "rename", rename)
+        assert _generate(workspace) == 1
+    err = capsys.readouterr().err
+    assert "the previous overlays are unchanged" in err
+    assert len(into_live) == 2, "the failure must hit the second pair's swap"
+    assert _files(workspace / OUT) == before
+    assert not (workspace / OUT / STAGING).exists()
+
+
+def test_failed_manifest_replace_undoes_every_swap(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _files(workspace / OUT)
+    _change_both(workspace)
+    original_replace = os.replace
+
+    def replace(src: str | Path, dst: str | Path) -> None:
+        if Path(dst).name == MANIFEST:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+        original_replace(src, dst)
+
+    capsys.readouterr()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "replace", replace)
+        assert _generate(workspace) == 1
+    err = capsys.readouterr().err
+    assert "no space left on device" in err
+    assert "the previous overlays are unchanged" in err
+    assert _files(workspace / OUT) == before
     assert not (workspace / OUT / STAGING).exists()
 
 

@@ -107,10 +107,13 @@ def _problem(out_dir: Path, rule: str, message: str, suggestion: str = "") -> Pr
     return ProblemsError([Problem(str(out_dir), 0, 0, "", Severity.ERROR, rule, message, suggestion)])
 
 
-def _os_error(out_dir: Path, action: str, exc: OSError) -> ProblemsError:
+def _reason(exc: OSError) -> str:
     reason = "no space left on device" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-    where = f" ({exc.filename})" if exc.filename else ""
-    return _problem(out_dir, "write-failed", f"{action}: {reason}{where}; the previous overlays are unchanged")
+    return f"{reason} ({exc.filename})" if exc.filename else reason
+
+
+def _os_error(out_dir: Path, action: str, exc: OSError) -> ProblemsError:
+    return _problem(out_dir, "write-failed", f"{action}: {_reason(exc)}; the previous overlays are unchanged")
 
 
 def read_manifest(out_dir: Path) -> dict[str, dict[str, object]]:
@@ -390,6 +393,32 @@ def _restore_set_aside(out_dir: Path, staging: Path) -> None:
             aside.rename(live)
 
 
+_MOVED, _EXCHANGED, _SET_ASIDE = "moved", "exchanged", "set-aside"
+
+
+def _swap_back(out_dir: Path, staging: Path, done: list[tuple[str, str]]) -> list[str]:
+    """Undo the swaps of a commit that failed, last first; the pairs that could not be put back.
+
+    An exchange is its own inverse; a moved-in folder goes back to the staging folder; a set-aside old folder
+    returns after the new one leaves.
+    """
+    stuck = []
+    for pair, how in reversed(done):
+        live, new = out_dir / pair, staging / pair
+        try:
+            if how == _EXCHANGED:
+                if not _exchange(new, live):
+                    raise OSError(errno.ENOSYS, "cannot exchange", str(live))
+            elif how == _MOVED:
+                live.rename(new)
+            else:
+                live.rename(new)
+                (staging / f"{pair}.old").rename(live)
+        except OSError:
+            stuck.append(pair)
+    return sorted(stuck)
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
@@ -425,12 +454,16 @@ def apply(p: Plan) -> None:
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise _os_error(out_dir, "cannot stage the new overlays", exc) from None
+    done: list[tuple[str, str]] = []  # (pair, how it was swapped in), for undoing a commit that fails
     try:
         for pair in p.changed_pairs:
             live, new = out_dir / pair, staging / pair
             if not live.exists():
                 new.rename(live)
-            elif not _exchange(new, live):
+                done.append((pair, _MOVED))
+            elif _exchange(new, live):
+                done.append((pair, _EXCHANGED))
+            else:
                 aside = staging / f"{pair}.old"
                 live.rename(aside)
                 try:
@@ -438,8 +471,19 @@ def apply(p: Plan) -> None:
                 except OSError:
                     aside.rename(live)
                     raise
+                done.append((pair, _SET_ASIDE))
         os.replace(staging / MANIFEST, out_dir / MANIFEST)
     except OSError as exc:
+        stuck = _swap_back(out_dir, staging, done)
+        if stuck:  # the old folders of these pairs are still in the staging folder: keep it
+            raise _problem(
+                out_dir,
+                "write-failed",
+                f"cannot swap in the new overlays: {_reason(exc)}; pair folders {', '.join(stuck)} hold the new "
+                f"files and could not be put back (the previous ones are in {STAGING})",
+                "run generate again once the cause is fixed; it completes or restores them",
+            ) from None
+        shutil.rmtree(staging, ignore_errors=True)
         raise _os_error(out_dir, "cannot swap in the new overlays", exc) from None
     shutil.rmtree(staging, ignore_errors=True)
     for pair in p.changed_pairs:
