@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,16 @@ def installed_script(name: str) -> Path:
     if not script.is_file():
         pytest.fail(f"{script} is not installed (${BIN_ENV}={os.environ.get(BIN_ENV, '')!r})")
     return script
+
+
+@pytest.fixture(autouse=True)
+def _gc_as_found() -> Iterator[None]:
+    """The CLI entry points switch the cyclic GC off for their short-lived process; in-process tests that call them
+    must not leave it off for the tests that follow (test order would then change results)."""
+    enabled = gc.isenabled()
+    yield
+    if enabled:
+        gc.enable()
 
 
 @pytest.fixture
