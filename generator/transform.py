@@ -30,6 +30,16 @@ from typing import Any
 
 from generator.mtc.firewall import rules_to_insert
 from generator.mtc.holdings import Holdings, identity
+from generator.mtc.install import (
+    LEGACY_DEPLOYMENT,
+    MTC_NAMESPACE,
+    SKIP_DRY_RUN,
+    SYNC_OPTIONS,
+    legacy_deployment,
+    mirror_plan,
+    mirror_values,
+    unmirrored,
+)
 from generator.problems import Problem, ProblemsError, Severity
 from generator.render.egressfirewall import FirewallOutput
 from generator.render.plan import ClusterRender
@@ -51,11 +61,21 @@ _NOT_COPIED = (LOCAL_CONFIG_ANNOTATION, *FUNCTION_ANNOTATIONS)
 
 @dataclass(frozen=True)
 class MergeController:
-    """Merge `spec` keys and `labels` into the MigrationController at `index`."""
+    """Merge `spec` keys, `labels` and `annotations` (final values, decided by the planner) into the
+    MigrationController at `index`."""
 
     index: int
     labels: dict[str, str]
     spec: dict[str, Any]
+    annotations: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SetValues:
+    """Set each scalar at its path (mapping keys and sequence indexes, all present) in the item at `index`."""
+
+    index: int
+    values: tuple[tuple[tuple[str | int, ...], str], ...]
 
 
 @dataclass(frozen=True)
@@ -74,7 +94,7 @@ class ReplaceObject:
     obj: Obj
 
 
-Edit = MergeController | InsertRules | ReplaceObject
+Edit = MergeController | InsertRules | ReplaceObject | SetValues
 
 
 @dataclass(frozen=True)
@@ -93,7 +113,15 @@ class Plan:
             elif isinstance(edit, MergeController):
                 meta = obj.setdefault("metadata", {})
                 meta["labels"] = {**(meta.get("labels") or {}), **edit.labels}
+                if edit.annotations:
+                    meta["annotations"] = {**(meta.get("annotations") or {}), **edit.annotations}
                 obj["spec"] = {**(obj.get("spec") or {}), **copy.deepcopy(edit.spec)}
+            elif isinstance(edit, SetValues):
+                for path, value in edit.values:
+                    parent: Any = obj
+                    for step in path[:-1]:
+                        parent = parent[step]
+                    parent[path[-1]] = value
             else:
                 spec = obj.setdefault("spec", {})
                 spec["egress"] = copy.deepcopy(edit.rules) + list(spec.get("egress") or [])
@@ -132,6 +160,13 @@ def _with_tool_annotations(generated: Obj, item: Obj) -> Obj:
     return obj
 
 
+def _value_at(obj: Obj, path: tuple[str | int, ...]) -> Any:
+    value: Any = obj
+    for step in path:
+        value = value[step]
+    return value
+
+
 class _Planner:
     def __init__(self, pair: ClusterPair, render: ClusterRender, items: list[Obj]) -> None:
         self.pair = pair
@@ -160,7 +195,8 @@ class _Planner:
         if held is not None:
             spec = rendered.get("spec") or {}
             labels = (rendered.get("metadata") or {}).get("labels") or {}
-            self.edits.append(MergeController(held[0], dict(labels), dict(spec)))
+            annotations = self._controller_annotations(held[1])
+            self.edits.append(MergeController(held[0], dict(labels), dict(spec), annotations))
             return
         others = self.held.names_of(rendered["kind"])
         if not others:
@@ -175,6 +211,50 @@ class _Planner:
                 suggestion="set migrationController {name, namespace} to the one the items hold",
             )
         )
+
+    def _controller_annotations(self, item: Obj) -> dict[str, str]:
+        """spec §8 as `render` gives it: the controller syncs after the operator, and without a dry run while its
+        CRD is missing. The item's own sync options are kept, in their order; ours follow, each once."""
+        install = self.render.install
+        if install is None or not install.controller_annotations:
+            return {}
+        options: list[str] = []
+        held = str(annotations_of(item).get(SYNC_OPTIONS) or "").split(",")
+        for option in (o.strip() for o in [*held, SKIP_DRY_RUN]):
+            if option and option not in options:
+                options.append(option)
+        return {**install.controller_annotations, SYNC_OPTIONS: ",".join(options)}
+
+    def legacy_mirror(self) -> None:
+        """spec §8: the legacy operator's Deployment among the items gets the overlay's mirror rewrite."""
+        install = self.render.install
+        if install is None or install.mirror is None:
+            return
+        path = ("spec", "install", "mirror", "mapping")
+        deployment = legacy_deployment(self.held)
+        held = self._held(deployment) if deployment is not None else None
+        if deployment is None or held is None:
+            names = self.held.names_of("Deployment")
+            self.problems.append(
+                self.pair.source_doc.problem(
+                    path,
+                    "krm-operator-missing",
+                    f"the input items hold no Deployment {MTC_NAMESPACE}/{LEGACY_DEPLOYMENT} (operator.yml) to "
+                    f"rewrite to the mirror for cluster {self.render.cluster.name!r} (Deployment: "
+                    f"{', '.join(names) if names else 'none'})",
+                    suggestion="list the function under `transformers:` after the resources that hold your "
+                    "operator.yml and controller.yml",
+                )
+            )
+            return
+        source = unmirrored(deployment, install.mirror)
+        plan = mirror_plan(source, install.mirror)
+        if isinstance(plan, str):
+            self.problems.append(self.pair.source_doc.problem(path, "krm-mirror-mapping", plan))
+            return
+        changes = tuple((p, v) for p, v in mirror_values(source, plan) if _value_at(deployment, p) != v)
+        if changes:
+            self.edits.append(SetValues(held[0], changes))
 
     def firewall(self, fw: FirewallOutput) -> None:
         meta = {"name": fw.name, "namespace": fw.namespace}
@@ -257,9 +337,10 @@ def plan_transform(pair: ClusterPair, render: ClusterRender, items: list[Obj]) -
     for fw in render.firewalls:
         planner.firewall(fw)
     install = render.install
-    if install is not None:  # spec §8; the legacy operator's mirror patch needs a base read from disk: not here
+    if install is not None:  # spec §8
         for obj in [*install.operator, *install.secrets, *install.wiring]:
             planner.whole(obj)
+        planner.legacy_mirror()
     problems = tuple(planner.problems)
     if any(p.is_error for p in problems):
         raise ProblemsError(problems)

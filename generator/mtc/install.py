@@ -7,6 +7,7 @@ modern platforms, channels), §1.3 (restricted networks). Renderers read the dec
 from __future__ import annotations
 
 import base64
+import copy
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +133,41 @@ def registry_env_paths(deployment: Obj) -> list[str]:
             if isinstance(entry, dict) and entry.get("name") == REGISTRY_ENV:
                 paths.append(f"/spec/template/spec/{key}/{index}/env/{j}")
     return paths
+
+
+FieldPath = tuple[str | int, ...]
+
+
+def mirror_values(deployment: Obj, plan: MirrorPlan) -> list[tuple[FieldPath, str]]:
+    """What the overlay's `images:` and REGISTRY patch change in the Deployment, as (path, new value) pairs.
+
+    The same change applied to the Deployment itself (a KRM function holds it among its items): every image by
+    its repository to the mirror by digest, and every env REGISTRY entry's value to the mirror registry.
+    """
+    mirrored = {i["name"]: f"{i['newName']}@{i['digest']}" for i in plan.images}
+    out: list[tuple[FieldPath, str]] = []
+    for key, index, container in _containers(deployment):
+        where: FieldPath = ("spec", "template", "spec", key, index)
+        image = container.get("image")
+        if image:
+            out.append(((*where, "image"), mirrored[split_image(str(image))[0]]))
+        env = container.get("env")
+        for j, entry in enumerate(env if isinstance(env, list) else []):
+            if isinstance(entry, dict) and entry.get("name") == REGISTRY_ENV:
+                out.append(((*where, "env", j, "value"), plan.registry))
+    return out
+
+
+def unmirrored(deployment: Obj, mapping: MirrorMapping) -> Obj:
+    """The Deployment with each image already rewritten to a mirror by digest put back to its source repository:
+    a second pass of the KRM function plans the same rewrite as the first (and changes nothing)."""
+    sources = {f"{e.mirror}@{e.digest}": e.source for e in mapping.entries if e.digest}
+    out = copy.deepcopy(deployment)
+    for _, _, container in _containers(out):
+        image = str(container.get("image", ""))
+        if image in sources:
+            container["image"] = sources[image]
+    return out
 
 
 @dataclass(frozen=True)

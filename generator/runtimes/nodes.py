@@ -10,9 +10,10 @@ from typing import Any
 
 import yaml
 
+from generator.mtc.install import LEGACY_DEPLOYMENT, MTC_NAMESPACE
 from generator.render.yamlout import represent
 from generator.spec.yamlsource import source_of
-from generator.transform import InsertRules, MergeController, Plan, ReplaceObject
+from generator.transform import InsertRules, MergeController, Plan, ReplaceObject, SetValues
 
 Obj = dict[str, Any]
 STR = "tag:yaml.org,2002:str"
@@ -40,10 +41,20 @@ def plain(node: yaml.Node, display: str) -> Any:
     return source_of(node, display).data
 
 
+def _legacy_operator(node: yaml.Node, kind: str | None) -> bool:
+    """The legacy operator's Deployment (spec §8 mirror rewrite): read whole; other Deployments are not."""
+    meta = get(node, "metadata")
+    return (
+        kind == "Deployment"
+        and text(get(meta, "name") if meta is not None else None) == LEGACY_DEPLOYMENT
+        and text(get(meta, "namespace") if meta is not None else None) == MTC_NAMESPACE
+    )
+
+
 def head(node: yaml.Node, display: str) -> Obj:
     """An item as the transformer reads it: whole for the kinds it may patch, else apiVersion, kind, metadata."""
     kind = text(get(node, "kind"))
-    if kind in WHOLE_KINDS:
+    if kind in WHOLE_KINDS or _legacy_operator(node, kind):
         data = plain(node, display)
         return data if isinstance(data, dict) else {}
     out: Obj = {}
@@ -71,6 +82,21 @@ def _set(node: yaml.MappingNode, key: str, value: yaml.Node) -> None:
     node.value.append((yaml.ScalarNode(STR, key), value))
 
 
+def _set_at(node: yaml.Node, path: tuple[str | int, ...], value: yaml.Node) -> None:
+    """Set the node at `path` (every step present: the planner read it from this item)."""
+    parent: yaml.Node | None = node
+    for step in path[:-1]:
+        if isinstance(step, int):
+            parent = parent.value[step] if isinstance(parent, yaml.SequenceNode) else None
+        else:
+            parent = get(parent, step) if parent is not None else None
+    last = path[-1]
+    if isinstance(parent, yaml.SequenceNode) and isinstance(last, int):
+        parent.value[last] = value
+    elif isinstance(parent, yaml.MappingNode) and isinstance(last, str):
+        _set(parent, last, value)
+
+
 def apply(plan: Plan, items: list[yaml.Node]) -> list[yaml.Node]:
     """The plan over item nodes: edited in place where it says, the rest untouched, the added ones last."""
     out = list(items)
@@ -84,9 +110,16 @@ def apply(plan: Plan, items: list[yaml.Node]) -> list[yaml.Node]:
             labels = _mapping_child(_mapping_child(node, "metadata"), "labels")
             for key, value in edit.labels.items():
                 _set(labels, key, represent(value))
+            if edit.annotations:
+                annotations = _mapping_child(_mapping_child(node, "metadata"), "annotations")
+                for key, value in edit.annotations.items():
+                    _set(annotations, key, represent(value))
             spec = _mapping_child(node, "spec")
             for key, value in edit.spec.items():
                 _set(spec, key, represent(value))
+        elif isinstance(edit, SetValues):
+            for path, value in edit.values:
+                _set_at(node, path, represent(value))
         elif isinstance(edit, InsertRules):
             spec = _mapping_child(node, "spec")
             egress = get(spec, "egress")

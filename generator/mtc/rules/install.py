@@ -66,6 +66,8 @@ def legacy_operator(ctx: RuleContext) -> Iterator[Finding]:
     """
     for resolved in _legacy(ctx):
         cluster = resolved.spec
+        if ctx.env.items_as_base:
+            continue  # a KRM function: the items are the base; generator/transform.py looks for the Deployment
         if cluster.base is None:
             yield Finding(
                 cluster.path,

@@ -7,6 +7,7 @@ from typing import Any
 
 from generator.mtc import install as facts
 from generator.mtc.holdings import Holdings
+from generator.mtc.mirror import MirrorMapping
 from generator.mtc.resolve import ResolvedPair
 from generator.mtc.rules.install import mapping_of
 from generator.mtc.versions import OcpVersion
@@ -38,6 +39,7 @@ class InstallRender:
     deployment_patch: list[Obj] | None = None  # JSON6902: env REGISTRY on the legacy operator (legacy mirror)
     deployment_partial: Obj | None = None  # the same change, and the images, as a partial object
     controller_annotations: dict[str, str] = field(default_factory=dict)
+    mirror: MirrorMapping | None = None  # legacy cluster with a mirror mapping: the KRM function rewrites the items
 
     def objects(self) -> list[Obj]:
         patch = [self.deployment_partial] if self.deployment_partial is not None else []
@@ -56,10 +58,12 @@ def token_secret_name(remote: Cluster) -> str:
 
 
 def _legacy_mirror(pair: ClusterPair, holdings: Holdings | None, out: InstallRender) -> None:
+    mapping = mapping_of(pair)
+    object.__setattr__(out, "mirror", mapping)
     deployment = facts.legacy_deployment(holdings) if holdings is not None else None
     if deployment is None:
         return  # reported by the install-legacy-operator rule
-    plan = facts.mirror_plan(deployment, mapping_of(pair))
+    plan = facts.mirror_plan(deployment, mapping)
     if isinstance(plan, str):
         return  # reported by the install-legacy-operator rule
     out.images.extend(plan.images)
