@@ -10,6 +10,11 @@ Generator or transformer — decided per object, never by asking the tool which 
   `openshift-migration/migration-controller`) among the items gets its keys merged into `spec` (and the
   managed-by label); no MigrationController at all among the items -> the rendered one is added (generator);
   others but not that one -> an error naming them (a renamed or misplaced controller would stay unpatched).
+  With spec §8 `install` on a modern cluster it also gets `render`'s Argo CD ordering: the controller's sync wave
+  and SkipDryRunOnMissingResource added to the sync options it holds (kept, in order, each once).
+* The legacy operator's Deployment (spec §8, legacy cluster with a mirror mapping): among the items -> its images
+  rewritten to their mirrors by digest and its env REGISTRY values set, as the overlay `generate` writes does;
+  not among the items -> an error naming the Deployments they hold.
 * Egress firewall of a source namespace (kind by the source's network type): among the items -> the DVM Allow
   rules it does not already hold before its first Deny are inserted at the top of `spec.egress`. Not among the
   items: with `rules:` in the spec the whole firewall is added (generator); without `rules:` the firewall is

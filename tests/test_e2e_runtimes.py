@@ -21,6 +21,11 @@ Test design notes:
   base alone (kustomize), or their file is unchanged (kpt).
 * A firewall declared without ``rules:`` that the items do not hold fails, naming it and what is there,
   with no password anywhere in what the tools print.
+* spec §8 on a legacy source (``examples/install-restricted-network.yaml`` over its ``clusters/ocp311-legacy``
+  base, copied): the KRM transformer's build holds the ``migration-operator`` Deployment as exact text equal to
+  the one in the build of the overlay ``generate`` writes (kustomize ``images:`` and the REGISTRY patch), and a
+  second pass changes nothing. kustomize v4 runs the function in the last base's folder, so the spec's mirror
+  mapping and CA files are copied next to each base the inline spec is resolved from.
 * kpt is not installed by the project: its tests skip without it. kustomize and kubectl are required.
 """
 
@@ -38,6 +43,7 @@ import pytest
 import yaml
 
 from generator.cli import run
+from tests.conftest import EXAMPLES
 from tests.oracles import ToolError, kubectl_kustomize, kustomize_build
 
 pytestmark = pytest.mark.e2e
@@ -325,6 +331,33 @@ def test_kustomize_krm_transformer_equals_static_overlay_and_is_idempotent(tree:
     _check_against_static(built, static, base_alone, pair)
     second = _kustomization(tree / "krm2", ["../krm"], ["fn.yaml"], _fn_config(pair, inline=True))
     assert kustomize_build(second, *FLAGS_KRM, env=_env()) == built, "a second pass must add nothing"
+
+
+def test_kustomize_krm_legacy_operator_mirrored_like_the_static_overlay(tmp_path: Path) -> None:
+    spec_file = tmp_path / "install-restricted-network.yaml"
+    shutil.copy(EXAMPLES / spec_file.name, spec_file)
+    for folder in ("clusters/ocp311-legacy", "mirror", "ca"):
+        shutil.copytree(EXAMPLES / folder, tmp_path / folder)
+    assert run(["generate", str(spec_file), "-o", str(tmp_path / "overlays")]) == 0
+    static = _texts(kustomize_build(tmp_path / "overlays" / "install-restricted-network" / "ocp311"))
+    spec = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+    del spec["spec"]["source"]["base"]  # the items are the base
+    annotations = {
+        "mtc-policygen.io/cluster": "ocp311",
+        "config.kubernetes.io/function": "exec:\n  path: mtc-policygen-krm\n",
+    }
+    config = yaml.safe_dump({**spec, "metadata": {"name": spec["metadata"]["name"], "annotations": annotations}})
+    base = tmp_path / "clusters" / "ocp311-legacy"
+    first = _kustomization(tmp_path / "krm", ["../clusters/ocp311-legacy"], ["fn.yaml"], config)
+    for folder in ("mirror", "ca"):  # where kustomize v4 runs the function: the last base's folder
+        shutil.copytree(tmp_path / folder, base / folder)
+        shutil.copytree(tmp_path / folder, first / folder)
+    built = kustomize_build(first, *FLAGS_KRM, env=_env())
+    key = ("Deployment", "openshift-migration/migration-operator")
+    assert _texts(built)[key] == static[key], "the Deployment must equal the generated overlay's"
+    assert "@sha256:" in static[key], "the oracle rewrites the image by digest"
+    second = _kustomization(tmp_path / "krm2", ["../krm"], ["fn.yaml"], config)
+    assert kustomize_build(second, *FLAGS_KRM, env=_env()) == built, "a second pass must change nothing"
 
 
 def test_kustomize_krm_missing_firewall_fails_naming_it(tree: Path) -> None:

@@ -9,6 +9,12 @@ Test design notes:
 * Each decision of the module docstring has a case: merge, insert, already held (before / after a Deny),
   generator (nothing held), missing with others held (error naming them), NetworkPolicy replaced on a
   second pass with its tool annotations kept, function configs and the Kptfile never touched, idempotence.
+* spec §8 (``install``): on a modern source the held controller gets the sync wave ``0`` and
+  ``SkipDryRunOnMissingResource=true`` added to the sync options it already has (kept, in order, each once);
+  on a legacy 3.11 source with a mirror mapping (written to ``tmp_path``) the held ``migration-operator``
+  Deployment gets its images by mirror@digest and env REGISTRY set to the mirror host, other env entries and
+  containers without REGISTRY untouched; a Deployment already rewritten is left alone (second pass); a
+  missing Deployment is an error naming the Deployments held.
 """
 
 from __future__ import annotations
@@ -47,8 +53,8 @@ API = {"type": "Allow", "to": {"cidrSelector": "198.51.100.10/32"}}
 INDEX = {"config.kubernetes.io/index": "0", "internal.config.kubernetes.io/id": "7"}
 
 
-def _pair(text: str = SPEC) -> tuple[ClusterPair, ClusterRender]:
-    pair, problems = parse_spec(text, "spec.yaml", Path.cwd())
+def _pair(text: str = SPEC, spec_dir: Path | None = None) -> tuple[ClusterPair, ClusterRender]:
+    pair, problems = parse_spec(text, "spec.yaml", spec_dir or Path.cwd())
     assert pair is not None, problems
     render = next(r for r in render_pair(pair, Environment(items_as_base=True), None) if r.cluster.name == "src")
     return pair, render
@@ -187,3 +193,115 @@ def test_firewall_rules_given_and_held_keeps_the_item_with_a_warning() -> None:
     plan = plan_transform(pair, render, [_firewall(API, DENY)])
     assert plan.apply([_firewall(API, DENY)])[0]["spec"]["egress"] == [OURS, API, DENY]
     assert [p.rule for p in plan.problems] == ["krm-firewall-rules-differ"]
+
+
+# --------------------------------------------------------------------------- spec §8: install
+
+WAVE = "argocd.argoproj.io/sync-wave"
+OPTIONS = "argocd.argoproj.io/sync-options"
+SKIP = "SkipDryRunOnMissingResource=true"
+INSTALL_SPEC = SPEC.replace("spec:\n", "spec:\n  install: {}\n", 1)
+
+
+@pytest.mark.parametrize(
+    ("held", "merged"),
+    [
+        pytest.param(None, SKIP, id="no-options"),
+        pytest.param("ServerSideApply=true, Prune=false", f"ServerSideApply=true,Prune=false,{SKIP}", id="kept"),
+        pytest.param(f"{SKIP},Validate=false,Validate=false", f"{SKIP},Validate=false", id="once-each"),
+    ],
+)
+def test_install_merges_the_operator_ordering_into_the_held_controller(held: str | None, merged: str) -> None:
+    pair, render = _pair(INSTALL_SPEC)
+    controller = _controller()
+    if held is not None:
+        controller["metadata"]["annotations"][OPTIONS] = held
+    controller["metadata"]["annotations"][WAVE] = "5"
+    out = plan_transform(pair, render, [controller, _firewall(DENY)]).apply([controller, _firewall(DENY)])
+    annotations = out[0]["metadata"]["annotations"]
+    assert annotations == {**INDEX, WAVE: "0", OPTIONS: merged}, "after the operator's wave -1; tool ones kept"
+    again = plan_transform(pair, render, out).apply(out)
+    assert again == out, "idempotent"
+
+
+def test_without_install_no_argocd_annotation_is_merged() -> None:
+    out = _transform([_controller(), _firewall(DENY)])
+    assert out[0]["metadata"]["annotations"] == INDEX
+
+
+LEGACY_IMAGE = "registry.redhat.io/rhmtc/openshift-migration-legacy-rhel8-operator"
+HELPER_IMAGE = "registry.redhat.io/rhmtc/openshift-migration-rhel8-operator"
+DIGEST = "sha256:" + "a" * 64
+HELPER_DIGEST = "sha256:" + "b" * 64
+MIRROR = "mirror.example.com:5000"
+MAPPING = (
+    f"{LEGACY_IMAGE}@{DIGEST}={MIRROR}/rhmtc/legacy-operator:1\n"
+    f"{HELPER_IMAGE}@{HELPER_DIGEST}={MIRROR}/rhmtc/helper:2\n"
+)
+LEGACY_SPEC = """\
+apiVersion: mtc-policygen.io/v1alpha1
+kind: ClusterPair
+metadata: {name: t}
+spec:
+  install: {mirror: {mapping: mapping.txt}}
+  source: {name: src, openshiftVersion: "3.11", base: base}
+  target: {name: dst, openshiftVersion: "4.14", networkType: OVNKubernetes, cidrs: [203.0.113.0/24]}
+  namespaces: [payments]
+"""
+
+
+def _operator(name: str = "migration-operator") -> Obj:
+    env = [{"name": "REGISTRY", "value": "registry.redhat.io"}, {"name": "PROJECT", "value": "rhmtc"}]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "openshift-migration"},
+        "spec": {
+            "template": {
+                "spec": {
+                    "initContainers": [{"name": "init", "image": f"{HELPER_IMAGE}:v1.7"}],
+                    "containers": [
+                        {"name": "operator", "image": f"{LEGACY_IMAGE}:v1.7", "env": env},
+                        {"name": "side", "image": f"{HELPER_IMAGE}:v1.7", "env": [{"name": "X", "value": "1"}]},
+                    ],
+                }
+            }
+        },
+    }
+
+
+def _legacy(tmp_path: Path) -> tuple[ClusterPair, ClusterRender]:
+    (tmp_path / "mapping.txt").write_text(MAPPING, encoding="utf-8")
+    return _pair(LEGACY_SPEC, tmp_path)
+
+
+def test_legacy_mirror_rewrites_the_held_operator_deployment(tmp_path: Path) -> None:
+    pair, render = _legacy(tmp_path)
+    items = [_controller(), _operator(), _operator(name="other")]
+    out = plan_transform(pair, render, items).apply(items)
+    spec = out[1]["spec"]["template"]["spec"]
+    assert spec["initContainers"] == [{"name": "init", "image": f"{MIRROR}/rhmtc/helper@{HELPER_DIGEST}"}]
+    operator, side = spec["containers"]
+    assert operator["image"] == f"{MIRROR}/rhmtc/legacy-operator@{DIGEST}"
+    assert operator["env"] == [{"name": "REGISTRY", "value": MIRROR}, {"name": "PROJECT", "value": "rhmtc"}]
+    assert side == {
+        "name": "side",
+        "image": f"{MIRROR}/rhmtc/helper@{HELPER_DIGEST}",
+        "env": [{"name": "X", "value": "1"}],
+    }
+    assert out[2] == _operator(name="other"), "only migration-operator is rewritten"
+    assert items[1] == _operator(), "the input is not modified"
+    second = plan_transform(pair, render, out)
+    assert not any(e.index == 1 for e in second.edits), "a second pass changes nothing"
+    assert second.apply(out) == out
+
+
+def test_legacy_mirror_without_the_operator_deployment_names_what_is_held(tmp_path: Path) -> None:
+    pair, render = _legacy(tmp_path)
+    with pytest.raises(ProblemsError) as failure:
+        plan_transform(pair, render, [_controller(), _operator(name="other")])
+    (problem,) = failure.value.problems
+    assert problem.rule == "krm-operator-missing"
+    assert problem.path == "spec.install.mirror.mapping"
+    assert "Deployment openshift-migration/migration-operator" in problem.message
+    assert "(Deployment: openshift-migration/other)" in problem.message
