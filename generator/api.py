@@ -179,7 +179,7 @@ def needs_secrets(pair: ClusterPair) -> bool:
     return needs_password(pair) or bool(render_time_credentials(pair))
 
 
-def secret_in_output(pairs: Iterable[ClusterPair]) -> list[Problem]:
+def secret_in_output(pairs: Sequence[ClusterPair]) -> list[Problem]:
     """Spec §7: files meant for git never hold the proxy password; one error per spec that needs it."""
     problems = []
     for pair in pairs:
