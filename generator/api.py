@@ -169,43 +169,24 @@ def load_specs(
 # --- secrets and clusters ---------------------------------------------------------------------------------
 
 
-def needs_password(pair: ClusterPair) -> bool:
-    proxy = pair.dvm.stunnel_tcp_proxy
-    return proxy is not None and proxy.password_from is not None
-
-
 def needs_secrets(pair: ClusterPair) -> bool:
     """The pair's output holds a credential read at render time: the proxy password or a spec §8 one."""
-    return needs_password(pair) or bool(render_time_credentials(pair))
+    return bool(render_time_credentials(pair))
 
 
-def secret_in_output(pairs: Sequence[ClusterPair]) -> list[Problem]:
-    """Spec §7: files meant for git never hold the proxy password; one error per spec that needs it."""
-    problems = []
-    for pair in pairs:
-        proxy = pair.dvm.stunnel_tcp_proxy
-        if proxy is None or proxy.password_from is None:
-            continue
-        problems.append(
-            pair.source_doc.problem(
-                (*proxy.path, "passwordFrom"),
-                "secret-in-output",
-                f"the stunnel proxy password ({proxy.password_from.describe()}) would be written into overlays "
-                "that are committed to git; generate refuses it",
-                suggestion=f"{SECRET_AT_APPLY_TIME}, or pass --allow-secrets-in-output",
-            )
+def secret_in_output(pairs: Iterable[ClusterPair]) -> list[Problem]:
+    """Spec §7/§8: files meant for git never hold a credential; one error per credential a spec reads."""
+    return [
+        pair.source_doc.problem(
+            path,
+            "secret-in-output",
+            f"{what} would be written into overlays that are committed to git; generate refuses it",
+            suggestion=f"{SECRET_AT_APPLY_TIME} (spec §8 fields also take secretRef), "
+            "or pass --allow-secrets-in-output",
         )
-    for pair in pairs:  # spec §8: S3 credentials and the remote token from env/file
-        problems += [
-            pair.source_doc.problem(
-                path,
-                "secret-in-output",
-                f"{what} would be written into overlays that are committed to git; generate refuses it",
-                suggestion=f"use secretRef, {SECRET_AT_APPLY_TIME}, or pass --allow-secrets-in-output",
-            )
-            for path, what in render_time_credentials(pair)
-        ]
-    return problems
+        for pair in pairs
+        for path, what in render_time_credentials(pair)
+    ]
 
 
 def cluster_of(pair: ClusterPair, name: str, where: str, option: str) -> Cluster:

@@ -130,8 +130,16 @@ def _aws_credentials(pair: ClusterPair, file: str, path: PathKey) -> tuple[str, 
 
 
 def render_time_credentials(pair: ClusterPair) -> list[tuple[PathKey, str]]:
-    """Every spec §8 credential read at render time: (where it is declared, what it is). `generate` refuses them."""
+    """Every credential read at render time: (where it is declared, what it is). `generate` refuses them.
+
+    The stunnel proxy password (spec §7), the replication repository's S3 keys and a remote token (spec §8).
+    """
     found: list[tuple[PathKey, str]] = []
+    proxy = pair.dvm.stunnel_tcp_proxy
+    if proxy is not None and proxy.password_from is not None:
+        found.append(
+            ((*proxy.path, "passwordFrom"), f"the stunnel proxy password ({proxy.password_from.describe()})")
+        )
     repo = pair.replication_repository
     if repo is not None and repo.credentials.at_render_time:
         found.append((repo.credentials.path, "the replication repository's S3 credentials"))
