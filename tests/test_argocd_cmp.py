@@ -610,3 +610,20 @@ def test_the_rule_left_to_render_time_exists() -> None:
     from generator.mtc.rules.registry import RULES  # noqa: PLC0415
 
     assert argocd.NETWORK_TYPE_NEEDED in RULES, "renamed rule: the target Application would fail again"
+
+
+def test_a_legacy_base_with_install_gets_the_mirror_rewrite(tmp_path: Path) -> None:
+    """spec §8 through the plugin: the base's operator Deployment comes out on its mirror, as `generate` builds it
+    (the base is merged by the KRM transformer's plan, not a second copy of it)."""
+    from generator.runtimes.argocd import generate  # noqa: PLC0415
+
+    app = tmp_path / "app"
+    app.mkdir()
+    shutil.copy(EXAMPLES / "install-restricted-network.yaml", app)
+    for folder in ("clusters", "mirror", "ca"):
+        shutil.copytree(EXAMPLES / folder, app / folder)
+    objects = generate(app, {"PARAM_CLUSTER": "ocp311"}).objects
+    deployment = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "migration-operator")
+    containers = deployment["spec"]["template"]["spec"]["containers"]
+    assert all("@sha256:" in c["image"] and c["image"].startswith("mirror.example.com") for c in containers)
+    assert any(o["kind"] == "MigrationController" for o in objects)

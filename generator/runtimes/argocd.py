@@ -13,7 +13,6 @@ Argo CD would apply as "delete everything" under auto-prune. Problems carry no s
 
 from __future__ import annotations
 
-import copy
 import enum
 import json
 import re
@@ -37,6 +36,7 @@ from generator.spec.base import KUSTOMIZATION_FILES
 from generator.spec.load import load_spec
 from generator.spec.model import ClusterPair, NetworkType
 from generator.spec.yamlsource import dotted
+from generator.transform import plan_transform
 
 PLUGIN_NAME = "mtc-policygen-v1"  # plugin.yaml: metadata.name + "-" + spec.version (plugin contracts §1.1)
 PARAMETERS_VAR = "ARGOCD_APP_PARAMETERS"
@@ -289,38 +289,24 @@ def _duplicate(what: Obj, origin: str) -> ProblemsError:
     )
 
 
-def with_base(render: ClusterRender, holdings: Holdings) -> list[Obj]:
-    """The base's objects with the overlay applied, as `kustomize build` of the generated overlay gives them:
-    the MigrationController patch merged (labels and spec keys), DVM rules inserted at the top of each patched
-    firewall, the generated resources added. Raises `ProblemsError` where kustomize would fail."""
-    objects = [copy.deepcopy(o) for o in holdings.objects]
-    index = {identity(o): i for i, o in enumerate(objects)}
+def with_base(pair: ClusterPair, render: ClusterRender, holdings: Holdings) -> list[Obj]:
+    """The base's objects with the overlay applied, as `kustomize build` of the generated overlay gives them.
 
-    def find(obj: Obj) -> Obj:
-        at = index.get(identity(obj))
-        if at is None:  # the base rules report it first; kept for a base changed between check and render
-            meta = obj["metadata"]
-            raise _fail(
-                f"{holdings.origin} holds no {obj['kind']} {meta['namespace']}/{meta['name']}", rule="argocd-base"
-            )
-        return objects[at]
-
-    controller = find(render.controller)
-    meta = controller.setdefault("metadata", {})
-    meta["labels"] = {**(meta.get("labels") or {}), **render.controller["metadata"]["labels"]}
-    controller["spec"] = {**(controller.get("spec") or {}), **copy.deepcopy(render.controller["spec"])}
-    added: list[Obj] = [p for _, p in render.policies]
-    for fw in render.firewalls:
-        if fw.whole is not None:
-            added.append(fw.whole)
-            continue
-        firewall = find(fw.partial_object())
-        spec = firewall.setdefault("spec", {})
-        spec["egress"] = copy.deepcopy(fw.rules) + list(spec.get("egress") or [])
-    for obj in added:
-        if identity(obj) in index:
+    The merge itself is the KRM transformer's (`generator.transform`), over the base's objects; what the overlay
+    adds as whole resources must not be in the base already, because kustomize fails there too.
+    """
+    held = {identity(o) for o in holdings.objects}
+    install = render.install
+    resources = [
+        *(p for _, p in render.policies),
+        *(f.whole for f in render.firewalls if f.whole is not None),
+        *((*install.operator, *install.secrets, *install.wiring) if install is not None else ()),
+    ]
+    for obj in resources:
+        if identity(obj) in held:
             raise _duplicate(obj, holdings.origin)
-    return objects + [copy.deepcopy(o) for o in added]
+    items = list(holdings.objects)
+    return plan_transform(pair, render, items).apply(items)
 
 
 def _network_problems(pair: ClusterPair, cluster: str, detected: NetworkType | None) -> list[Problem]:
@@ -390,7 +376,7 @@ def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
         raise ProblemsError(problems)
     render = api.render_one(pair, cluster, env, resolved)  # reads the proxy password now, if this cluster needs it
     holdings = next(rc.holdings for rc in resolved.clusters if rc.name == cluster.name)
-    everything = with_base(render, holdings) if cluster.base is not None and holdings else render.objects()
+    everything = with_base(pair, render, holdings) if cluster.base is not None and holdings else render.objects()
     objects = _select(everything, request.mode)
     if not objects:
         raise ProblemsError(
