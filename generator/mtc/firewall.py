@@ -7,16 +7,13 @@ to the whole namespace, so the Allow rules name destinations, never pods, and mu
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from generator.mtc import facts
 from generator.mtc.addresses import parse_network
 from generator.mtc.connections import endpoint_connection
-from generator.mtc.network import Environment
-from generator.mtc.resolve import Capabilities, ResolvedPair, capabilities, resolve
-from generator.mtc.versions import MtcVersion
-from generator.spec.model import ClusterPair, EndpointType, NetworkType
+from generator.mtc.resolve import Capabilities, ResolvedPair
+from generator.spec.model import EndpointType, NetworkType
 
 Rule = dict[str, Any]
 
@@ -54,15 +51,6 @@ def allow_rules(resolved: ResolvedPair, target_namespace: str) -> list[Rule]:
     return rules
 
 
-def dvm_allow_rules(pair: ClusterPair, target_namespace: str, kind: NetworkType, mtc: MtcVersion) -> list[Rule]:
-    """`allow_rules` for callers without a resolved pair (the firewall kind given, the MTC version as given)."""
-    resolved = resolve(pair, Environment(network_types={pair.source.name: kind}, check_base=False))
-    if resolved.source.network_type is not kind:  # the spec's networkType wins in resolve; the caller's here
-        caps = capabilities(resolved.source.version, kind)
-        resolved = replace(resolved, source=replace(resolved.source, network_type=kind, caps=caps))
-    return allow_rules(replace(resolved, mtc=mtc), target_namespace)
-
-
 def merged_rules(ours: list[Rule], existing: tuple[Rule, ...] | list[Rule]) -> list[Rule]:
     """Our rules first, then the existing ones without copies of ours: applying twice changes nothing."""
     return ours + [rule for rule in existing if rule not in ours]
@@ -77,6 +65,12 @@ def rules_to_insert(ours: list[Rule], existing: list[Rule]) -> list[Rule]:
             break
         effective.append(rule)
     return [rule for rule in ours if rule not in effective]
+
+
+def rules_added(ours: list[Rule], held: list[Rule] | None, *, base_patched: bool) -> list[Rule]:
+    """What is inserted above a firewall held in a base: ours less those it already holds where they take effect.
+    A base that patches its own objects may not show its final rules, so nothing is skipped there (spec §4.2)."""
+    return ours if held is None or base_patched else rules_to_insert(ours, held)
 
 
 def existing_rule_problems(

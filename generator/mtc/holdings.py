@@ -18,7 +18,7 @@ Identity = tuple[str, str, str, str]  # (API group, kind, namespace, name)
 def identity(obj: Obj) -> Identity:
     """Group (not version: v1 and v1beta1 are one object), kind, namespace and name."""
     api_version = obj.get("apiVersion")
-    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
+    group = group_of(api_version) if isinstance(api_version, str) else ""
     meta = obj.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
     return (group, str(obj.get("kind", "")), str(meta.get("namespace") or ""), str(meta.get("name") or ""))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from generator.mtc import facts
 from generator.mtc.versions import default_network_type, parse_ocp
 from generator.spec.model import Cluster, NetworkType
 
@@ -31,16 +30,3 @@ def network_type(cluster: Cluster, env: Environment) -> NetworkType | None:
     version = parse_ocp(cluster.openshift_version)
     by_version = default_network_type(version) if version else None
     return by_version or env.network_types.get(cluster.name)
-
-
-def firewall_api(kind: NetworkType) -> tuple[str, str]:
-    """OpenShift SDN filters egress with EgressNetworkPolicy, OVN-Kubernetes with EgressFirewall."""
-    if kind is NetworkType.OPENSHIFT_SDN:
-        return facts.EGRESS_NETWORK_POLICY_API, facts.EGRESS_NETWORK_POLICY_KIND
-    return facts.EGRESS_FIREWALL_API, facts.EGRESS_FIREWALL_KIND
-
-
-def firewall_rule_limit(kind: NetworkType) -> int:
-    if kind is NetworkType.OPENSHIFT_SDN:
-        return facts.EGRESS_NETWORK_POLICY_MAX_RULES
-    return facts.EGRESS_FIREWALL_MAX_RULES

@@ -123,7 +123,6 @@ class ResolvedPair:
     stunnel_proxy: ProxyAddress | None
     target_networks: tuple[IpNetwork, ...]  # distinct, in address order
     namespaces: tuple[NamespaceMapping, ...]  # sorted by (source, target)
-    target_cidrs: tuple[str, ...] = ()  # `target_networks` as CIDR strings, same order
 
     @property
     def name(self) -> str:
@@ -144,10 +143,6 @@ class ResolvedPair:
 
     def cluster(self, name: str) -> ResolvedCluster | None:
         return next((c for c in self.clusters if c.name == name), None)
-
-
-class UnresolvableError(ValueError):
-    """The pair has a value the rules report (an unparseable version); it cannot be resolved."""
 
 
 def base_folder(pair: ClusterPair, cluster: Cluster) -> Path | None:
@@ -186,7 +181,7 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
 
 
 def resolve(pair: ClusterPair, env: Environment | None = None) -> ResolvedPair:
-    """Decide everything once; raises `UnresolvableError` only for values the rules already report."""
+    """Decide everything once, from a loaded pair (its values are parsed already, so this never fails)."""
     env = env or Environment()
     source = _cluster(pair, pair.source, env)
     target = source if pair.same_cluster else _cluster(pair, pair.target, env)
@@ -201,5 +196,4 @@ def resolve(pair: ClusterPair, env: Environment | None = None) -> ResolvedPair:
         stunnel_proxy=proxy.url if proxy is not None else None,
         target_networks=networks,
         namespaces=tuple(sorted(pair.namespaces, key=lambda ns: (ns.source, ns.target))),
-        target_cidrs=tuple(str(net) for net in networks),
     )

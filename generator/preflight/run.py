@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.mtc.network import Environment
-from generator.mtc.resolve import UnresolvableError, resolve
+from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.preflight.analyse import Report, Row, analyse
 from generator.preflight.state import ClusterState, load_state_file, load_state_live
@@ -96,10 +96,7 @@ def preflight(
         problems += _missing_namespaces(pair, loaded[pair.source.name])
     if any(p.is_error for p in problems):
         return Outcome(None, problems)
-    try:
-        resolved = resolve(pair, env)
-    except UnresolvableError as exc:  # validate reports these; kept so the library never raises for bad input
-        return Outcome(None, [*problems, _usage(str(spec), str(exc))])
+    resolved = resolve(pair, env)
     report = analyse(resolved, loaded, render_pair(pair, env, None))
     return Outcome(report, problems)
 

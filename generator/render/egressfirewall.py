@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from generator.mtc.firewall import allow_rules, merged_rules, rules_to_insert
+from generator.mtc.firewall import allow_rules, merged_rules, rules_added
 from generator.mtc.resolve import ResolvedPair
 from generator.render.objects import Obj, metadata
 from generator.spec.model import NamespaceMapping
@@ -57,8 +57,7 @@ def firewall_output(resolved: ResolvedPair, ns: NamespaceMapping) -> FirewallOut
     else:
         holdings = resolved.source.holdings
         held = holdings.firewall_rules(api.api_version, api.kind, ns.source, fw.name) if holdings else None
-        if held is not None and not resolved.source.base_patched:
-            rules = rules_to_insert(rules, held)
-            if not rules:
-                return None
+        rules = rules_added(rules, held, base_patched=resolved.source.base_patched)
+        if not rules:
+            return None
     return FirewallOutput(ns.source, api.api_version, api.kind, fw.name, rules, whole)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.mtc import facts
-from generator.mtc.firewall import allow_rules, existing_rule_problems, merged_rules
+from generator.mtc.firewall import allow_rules, existing_rule_problems, merged_rules, rules_added
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
 from generator.spec.model import EndpointType, NamespaceMapping, NetworkType, PolicyMode
@@ -205,10 +205,13 @@ def egress_firewall_limit(ctx: RuleContext) -> Iterator[Finding]:
         fw = ns.egress_firewall
         if fw is None:
             continue
-        existing: list[dict[str, object]] = list(fw.rules or ())
-        if fw.rules is None and resolved.source.holdings is not None:
-            existing = resolved.source.holdings.firewall_rules(api.api_version, api.kind, ns.source, fw.name) or []
-        total = len(merged_rules(allow_rules(resolved, ns.target), existing))
+        ours = allow_rules(resolved, ns.target)
+        if fw.rules is not None:  # rewritten whole: ours, then the existing rules without copies of ours
+            total = len(merged_rules(ours, list(fw.rules)))
+        else:  # inserted above what the base holds, exactly as the renderer does
+            holdings = resolved.source.holdings
+            held = holdings.firewall_rules(api.api_version, api.kind, ns.source, fw.name) if holdings else None
+            total = len(rules_added(ours, held, base_patched=resolved.source.base_patched)) + len(held or [])
         if total > api.max_rules:
             yield Finding(
                 fw.path,

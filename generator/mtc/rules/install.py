@@ -30,7 +30,8 @@ def mapping_of(pair: ClusterPair) -> MirrorMapping:
 
 
 def _mapping_path(pair: ClusterPair) -> PathKey:
-    return ("spec", "install", "mirror", "mapping")
+    assert pair.install is not None  # noqa: S101 - called only for a pair with install
+    return (*pair.install.path, "mirror", "mapping")
 
 
 def _legacy(ctx: RuleContext) -> list[ResolvedCluster]:
