@@ -508,9 +508,9 @@ FAILING = [
                             "    bucket: Migration_Repo", "    credentialsFrom: {secretRef: mcg}"]),
          "repository-bucket", E, "spec.replicationRepository.bucket", 20, 13,
          "'Migration_Repo' is not an S3 bucket name", id="repository-bucket"),
-    case(spec(at=10, lines=["    proxy: {httpProxy: 'http://proxy.example.com:3128', noProxy: [.svc]}"],
+    case(spec(at=10, lines=["    proxy: {httpsProxy: 'http://proxy.example.com:3128', noProxy: [.svc]}"],
               ) + "  replicationRepository: {name: mcg, s3Url: 'https://s3.example.com', bucket: bucket1, "
-         "credentialsFrom: {secretRef: mcg}}\n", "repository-behind-proxy", W, "spec.source.proxy.noProxy", 10, 66,
+         "credentialsFrom: {secretRef: mcg}}\n", "repository-behind-proxy", W, "spec.source.proxy.noProxy", 10, 67,
          "noProxy does not cover the replication repository host s3.example.com", id="repository-behind-proxy"),
     case(spec(("    - app1\n", "    - app1\n  install: {mirror: {mapping: mapping.txt}}\n"), at=10, lines=REMOTE),
          "mirror-mapping-unused", W, "spec.install.mirror.mapping", 19, 31, "no cluster of this pair is legacy",

@@ -237,7 +237,12 @@ def _ends(conn: Connection, view: View) -> list[tuple[End, Mapping[str, int]]]:
     namespaces = _router_namespaces(view) if peer.namespace_labels is not None else [peer.namespace or conn.namespace]
     named = peer.named_ports
     labels = peer.pod_labels or (ROUTER_POD_LABELS,)
-    return [(PodEnd(ns, view.namespace_labels(ns), pod, named), named) for ns in namespaces for pod in labels]
+
+    def pods(ns: str) -> Sequence[Mapping[str, str]]:
+        # facts §5: host-network routers reach pods from the node, carrying no pod labels at all
+        return ({},) if ns == HOST_NETWORK_NAMESPACE else labels
+
+    return [(PodEnd(ns, view.namespace_labels(ns), pod, named), named) for ns in namespaces for pod in pods(ns)]
 
 
 def _address(net: IpNetwork) -> AddressEnd:

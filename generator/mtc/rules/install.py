@@ -401,11 +401,12 @@ def repository_behind_proxy(ctx: RuleContext) -> Iterator[Finding]:
 
     Passing::
 
-        proxy: {httpProxy: "http://proxy:3128", noProxy: [.apps.ocp412.example.com]}   # covers the MCG route
+        proxy: {httpsProxy: "http://proxy:3128", noProxy: [.apps.ocp412.example.com]}  # covers the MCG route
+        proxy: {httpProxy: "http://proxy:3128"}      # an https:// repository never uses HTTP_PROXY
 
     Failing::
 
-        proxy: {httpProxy: "http://proxy:3128", noProxy: [.svc]}
+        proxy: {httpsProxy: "http://proxy:3128", noProxy: [.svc]}
     """
     repo = ctx.pair.replication_repository
     if repo is None:
@@ -413,7 +414,9 @@ def repository_behind_proxy(ctx: RuleContext) -> Iterator[Finding]:
     address = repo.s3_url.address
     for cluster in ctx.pair.clusters:
         proxy = cluster.proxy
-        if proxy is None or (proxy.http_proxy is None and proxy.https_proxy is None):
+        # Go's ProxyFromEnvironment: an https:// repository goes through HTTPS_PROXY only, http:// through HTTP_PROXY
+        used = (proxy.https_proxy if address.scheme == "https" else proxy.http_proxy) if proxy is not None else None
+        if proxy is None or used is None:
             continue
         if not any(_covers(entry, address.host) for entry in proxy.no_proxy or ()):
             yield Finding(
