@@ -401,6 +401,9 @@ def plan_generate(
     """
     from generator.overlay import writer  # noqa: PLC0415 - see the TYPE_CHECKING import
 
+    refused = [] if allow_secrets else secret_in_output(pairs)  # the library keeps the policy, whoever calls it
+    if refused:
+        raise ProblemsError(refused)
     manifest = writer.load_manifest(out_dir)
     recorded, recorded_tool = manifest
     tool = tool_fingerprint()

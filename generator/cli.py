@@ -206,6 +206,8 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentPa
 def _cmd_render(args: argparse.Namespace) -> int:
     from generator.render.yamlout import dump_stream  # noqa: PLC0415
 
+    if Path(args.spec).is_dir():  # one spec, one cluster: a folder could hold several pairs
+        args.parser.error(f"{args.spec} is a folder; render takes one ClusterPair spec file")
     env = Environment()
     loaded = api.load_specs([args.spec], env)
     problems = list(loaded.problems)

@@ -33,8 +33,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import __version__
+from generator import __version__, api
 from generator.cli import run
+from generator.mtc.network import Environment
+from generator.problems import ProblemsError
 from tests.conftest import EXAMPLES, installed_script
 
 SPEC = EXAMPLES / "ovn-nodeport-strict.yaml"
@@ -333,3 +335,21 @@ def test_krm_refuses_a_terminal_on_stdin_at_once(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "stdin is a terminal" in err
     assert "kustomize" in err
+
+
+def test_render_refuses_a_folder(tmp_path: Path) -> None:
+    """`render` prints one cluster of one pair; a folder could hold several, so it is a usage error (exit 2)."""
+    shutil.copy(EXAMPLES / "ovn-nodeport-strict.yaml", tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        run(["render", str(tmp_path), "--cluster", "ocp414-east"])
+    assert exited.value.code == 2
+
+
+def test_the_library_refuses_secrets_in_overlays_whoever_calls_it(tmp_path: Path) -> None:
+    """spec §7: `api.plan_generate` keeps the secret policy itself, not only the CLI in front of it."""
+    env = Environment()
+    loaded = api.load_specs([str(EXAMPLES / "render-time" / "ocp311-to-ocp412.yaml")], env)
+    with pytest.raises(ProblemsError) as refused:
+        api.plan_generate(loaded.pairs, tmp_path / "overlays", env)
+    assert {p.rule for p in refused.value.problems} == {"secret-in-output"}
+    assert not (tmp_path / "overlays").exists()

@@ -289,11 +289,12 @@ def _duplicate(what: Obj, origin: str) -> ProblemsError:
     )
 
 
-def with_base(pair: ClusterPair, render: ClusterRender, holdings: Holdings) -> list[Obj]:
+def with_base(pair: ClusterPair, render: ClusterRender, holdings: Holdings) -> tuple[list[Obj], list[Problem]]:
     """The base's objects with the overlay applied, as `kustomize build` of the generated overlay gives them.
 
     The merge itself is the KRM transformer's (`generator.transform`), over the base's objects; what the overlay
-    adds as whole resources must not be in the base already, because kustomize fails there too.
+    adds as whole resources must not be in the base already, because kustomize fails there too. Returns the
+    objects and the transformer's warnings (for the sidecar log).
     """
     held = {identity(o) for o in holdings.objects}
     install = render.install
@@ -306,7 +307,8 @@ def with_base(pair: ClusterPair, render: ClusterRender, holdings: Holdings) -> l
         if identity(obj) in held:
             raise _duplicate(obj, holdings.origin)
     items = list(holdings.objects)
-    return plan_transform(pair, render, items).apply(items)
+    plan = plan_transform(pair, render, items)
+    return plan.apply(items), list(plan.problems)
 
 
 def _network_problems(pair: ClusterPair, cluster: str, detected: NetworkType | None) -> list[Problem]:
@@ -376,7 +378,10 @@ def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
         raise ProblemsError(problems)
     render = api.render_one(pair, cluster, env, resolved)  # reads the proxy password now, if this cluster needs it
     holdings = next(rc.holdings for rc in resolved.clusters if rc.name == cluster.name)
-    everything = with_base(pair, render, holdings) if cluster.base is not None and holdings else render.objects()
+    everything = render.objects()
+    if cluster.base is not None and holdings:
+        everything, merged = with_base(pair, render, holdings)
+        problems += merged
     objects = _select(everything, request.mode)
     if not objects:
         raise ProblemsError(
