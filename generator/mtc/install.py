@@ -15,7 +15,7 @@ from typing import Final
 
 from generator.mtc.holdings import Holdings, Obj
 from generator.mtc.mirror import MirrorMapping, split_image
-from generator.mtc.versions import MtcVersion
+from generator.mtc.versions import MtcVersion, OcpVersion
 from generator.spec.model import Cluster, ClusterPair, Role
 
 # facts §10 OLM: package, channels, OwnNamespace install mode; the catalog sources live in openshift-marketplace.
@@ -53,6 +53,9 @@ SYNC_OPTIONS: Final = "argocd.argoproj.io/sync-options"
 SKIP_DRY_RUN: Final = "SkipDryRunOnMissingResource=true"
 
 MAX_CA_BYTES = 1024 * 1024
+
+# facts §10: OpenShift 4.11 stopped creating API token Secrets for service accounts.
+NO_AUTO_TOKEN_FROM = OcpVersion(4, 11)
 
 
 def channel(mtc: MtcVersion) -> str:

@@ -78,11 +78,6 @@ class Plan:
         """Anything to write, the manifest's input digests included (so that the next run can skip)."""
         return self.stale or self.manifest != self.new_manifest or self.generator != self.new_generator
 
-    def summary(self) -> list[str]:
-        """One line per changed file: `+ path`, `~ path` or `- path`, sorted by path."""
-        lines = [f"+ {p}" for p in self.added] + [f"~ {p}" for p in self.modified]
-        return sorted(lines + [f"- {p}" for p in self.removed], key=lambda line: line[2:])
-
     def by_pair(self) -> list[PairChanges]:
         """The changed files grouped by pair, pairs sorted; pairs without a changed file are left out."""
         groups: dict[str, tuple[list[str], list[str], list[str]]] = {}
@@ -114,11 +109,6 @@ def _reason(exc: OSError) -> str:
 
 def _os_error(out_dir: Path, action: str, exc: OSError) -> ProblemsError:
     return _problem(out_dir, "write-failed", f"{action}: {_reason(exc)}; the previous overlays are unchanged")
-
-
-def read_manifest(out_dir: Path) -> dict[str, dict[str, object]]:
-    """The pairs the manifest records: `{pair: {"spec": ..., "files": {path: sha256}, "digest": ...}}`."""
-    return load_manifest(out_dir)[0]
 
 
 def load_manifest(out_dir: Path) -> tuple[dict[str, dict[str, object]], str]:

@@ -49,7 +49,6 @@ NETWORK_TYPE_NEEDED = "network-type-needed"  # the rule asking a 4.x source with
 API_VERSION_LINE = re.compile(r"""^apiVersion:[ \t]*["']?mtc-policygen\.io/""", re.MULTILINE)
 KIND_LINE = re.compile(r"""^kind:[ \t]*["']?ClusterPair["']?[ \t]*(#.*)?$""", re.MULTILINE)
 FUNCTION_MARK = re.compile(r"config\.kubernetes\.io/function")
-KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _SPEC_SUFFIXES = (".yaml", ".yml")
 _MAX_HEAD = 1 << 20  # a spec is far smaller; the loader refuses big files with a clear problem anyway
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -160,7 +159,7 @@ def is_discoverable(text: str) -> bool:
 
 def discover(app_dir: Path) -> list[Path]:
     """The ClusterPair specs directly in `app_dir`, sorted; none when it is a kustomization folder."""
-    if any((app_dir / name).exists() for name in KUSTOMIZATIONS):
+    if any((app_dir / name).exists() for name in KUSTOMIZATION_FILES):
         return []
     found = []
     for path in sorted(app_dir.iterdir()):

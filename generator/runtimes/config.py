@@ -25,6 +25,7 @@ import yaml
 from generator.api import SPEC_FILE_ANNOTATION
 from generator.problems import Problem, ProblemsError, Severity
 from generator.render.yamlout import dump_document
+from generator.spec.base import KUSTOMIZATION_FILES
 from generator.spec.load import load_spec, parse_source, parse_spec
 from generator.spec.model import ClusterPair
 from generator.spec.yamlsource import MAX_BYTES, compose_documents, source_of
@@ -35,7 +36,6 @@ CLUSTER_ANNOTATION = "mtc-policygen.io/cluster"
 PACKAGE_PATH_ANNOTATION = "internal.config.kubernetes.io/package-path"
 PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 PLUGIN_LISTS = ("generators", "transformers", "validators")
 COPY_LABEL = "functionConfig"  # positions in the copy the tool handed over (no file holds the config)
 # What a tool adds to a config; the user's copy is the same object without these.

@@ -13,12 +13,11 @@ from generator.mtc import install
 from generator.mtc.addresses import is_dns_subdomain, parse_ip, parse_network
 from generator.mtc.mirror import MirrorMapping, load_mapping
 from generator.mtc.resolve import ResolvedCluster
+from generator.mtc.rules.proxies import ENV_NAME
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import ProblemsError, Severity
 from generator.spec.model import ClusterPair
 from generator.spec.yamlsource import PathKey, dotted
-
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def mapping_of(pair: ClusterPair) -> MirrorMapping:
@@ -352,7 +351,7 @@ def credential_source(ctx: RuleContext) -> Iterator[Finding]:
         envs.append((creds.secret_access_key_env, (*creds.path, "env", "secretAccessKey")))
         secrets.append((creds.secret_ref, (*creds.path, "secretRef")))
     for env, path in envs:
-        if env is not None and not _ENV_NAME.match(env):
+        if env is not None and not ENV_NAME.match(env):
             yield Finding(path, f"{env!r} is not an environment variable name")
     for secret_ref, path in secrets:
         if secret_ref is not None and not is_dns_subdomain(secret_ref):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from generator.mtc.resolve import base_folder
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
-
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")  # as generator.spec.base reads
 
 
 @rule("duplicate-namespace")
@@ -151,7 +150,7 @@ def base_path(ctx: RuleContext) -> Iterator[Finding]:
                 f"base {cluster.base!r} is not a directory next to the spec",
                 suggestion="give a path relative to the spec file",
             )
-        elif not any((folder / name).is_file() for name in KUSTOMIZATION_FILES):
+        elif base_folder(ctx.pair, cluster) is None:
             yield Finding(path, f"base {cluster.base!r} has no kustomization.yaml")
 
 

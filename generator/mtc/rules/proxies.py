@@ -15,7 +15,7 @@ from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
 from generator.spec.model import PolicyMode
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @rule("no-proxy")
@@ -105,7 +105,7 @@ def stunnel_proxy_password_source(ctx: RuleContext) -> Iterator[Finding]:
     password = proxy.password_from if proxy is not None else None
     if proxy is None or password is None:
         return
-    if password.env is not None and not _ENV_NAME.match(password.env):
+    if password.env is not None and not ENV_NAME.match(password.env):
         yield Finding((*proxy.path, "passwordFrom", "env"), f"{password.env!r} is not an environment variable name")
     if password.file is not None and not password.file.strip():
         yield Finding((*proxy.path, "passwordFrom", "file"), "empty file path")

@@ -10,13 +10,9 @@ from generator.mtc.holdings import Holdings
 from generator.mtc.mirror import MirrorMapping
 from generator.mtc.resolve import ResolvedPair
 from generator.mtc.rules.install import mapping_of
-from generator.mtc.versions import OcpVersion
 from generator.render.install import objects
 from generator.render.objects import Obj
 from generator.spec.model import Cluster, ClusterPair
-
-# facts §10: OpenShift 4.11 stopped creating API token Secrets for service accounts.
-NO_AUTO_TOKEN_FROM = OcpVersion(4, 11)
 
 
 @dataclass(frozen=True)
@@ -124,6 +120,6 @@ def render_install(
     out.controller_annotations.update(annotations)
     if rc.control:
         _control(pair, secrets or RenderSecrets(), out)
-    elif facts.wires(pair) and rc.version >= NO_AUTO_TOKEN_FROM:
+    elif facts.wires(pair) and rc.version >= facts.NO_AUTO_TOKEN_FROM:
         out.wiring.append(objects.sa_token_secret())
     return out
