@@ -14,14 +14,8 @@ import copy
 from generator.mtc import connections, facts
 from generator.mtc.connections import Connection, PeerKind, PortRange, Side
 from generator.mtc.resolve import ResolvedPair
-from generator.mtc.versions import MtcVersion
 from generator.render.objects import Obj, metadata
 from generator.spec.model import NamespaceMapping, PolicyMode
-
-
-def rsync_pod_selector(mtc: MtcVersion) -> Obj:
-    """Every DVM rsync pod of this MTC version and nothing else (facts §3.2; `connections.rsync_pod_selector`)."""
-    return connections.rsync_pod_selector(mtc)
 
 
 def _peers(conn: Connection) -> list[Obj] | None:
@@ -80,7 +74,11 @@ def egress_policy(resolved: ResolvedPair, source_ns: str, target_ns: str) -> Obj
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
         "metadata": metadata(name, source_ns),
-        "spec": {"podSelector": rsync_pod_selector(resolved.mtc), "policyTypes": ["Egress"], "egress": egress},
+        "spec": {
+            "podSelector": connections.rsync_pod_selector(resolved.mtc),
+            "policyTypes": ["Egress"],
+            "egress": egress,
+        },
     }
 
 
@@ -98,5 +96,9 @@ def ingress_policy(resolved: ResolvedPair, source_ns: str, target_ns: str) -> Ob
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
         "metadata": metadata(name, target_ns),
-        "spec": {"podSelector": rsync_pod_selector(resolved.mtc), "policyTypes": ["Ingress"], "ingress": ingress},
+        "spec": {
+            "podSelector": connections.rsync_pod_selector(resolved.mtc),
+            "policyTypes": ["Ingress"],
+            "ingress": ingress,
+        },
     }

@@ -61,7 +61,7 @@ def _legacy_mirror(pair: ClusterPair, holdings: Holdings | None, out: InstallRen
         return  # reported by the install-legacy-operator rule
     plan = facts.mirror_plan(deployment, mapping)
     if isinstance(plan, str):
-        return  # reported by the install-legacy-operator rule
+        return  # reported by the mirror-mapping rule
     out.images.extend(plan.images)
     object.__setattr__(out, "deployment_partial", objects.mirrored_deployment(plan))
     if plan.env_paths:
