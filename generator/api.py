@@ -8,6 +8,7 @@ Like the rest of the library this module never prints and never exits: problems 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import os
@@ -26,7 +27,7 @@ from generator.problems import Problem, ProblemsError, Severity
 from generator.render.install.plan import RenderSecrets
 from generator.render.plan import ClusterRender, render_cluster
 from generator.secrets import install_secrets, password_for, read_password, render_time_credentials
-from generator.spec.load import load_spec
+from generator.spec.load import load_spec, parse_spec
 from generator.spec.model import Cluster, ClusterPair
 
 if TYPE_CHECKING:  # the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path
@@ -40,7 +41,7 @@ SPEC_MARKER = "mtc-policygen.io/"
 # A KRM function config that names its spec file holds no spec itself (docs/kustomize-krm.md).
 SPEC_FILE_ANNOTATION = "mtc-policygen.io/spec-file"
 _HEAD_BYTES = 65536  # bounded: a huge file is refused by the loader, not read here
-_SPEC_SUFFIXES = (".yaml", ".yml")
+_SPEC_SUFFIXES = (".yaml", ".yml", ".json")  # a .json spec is found in a folder as when named
 
 Progress = Callable[[str, int, int], None]  # (what, done, total): lets a terminal show how far a long run is
 
@@ -74,9 +75,7 @@ def _folder_specs(folder: Path) -> list[Path]:
     """The ClusterPair specs directly inside a folder (not its sub-folders), by name."""
     with os.scandir(folder) as entries:
         names = sorted(
-            e.name
-            for e in entries
-            if e.name.endswith(_SPEC_SUFFIXES) and not e.name.startswith(".") and e.is_file()
+            e.name for e in entries if e.name.endswith(_SPEC_SUFFIXES) and not e.name.startswith(".") and e.is_file()
         )
     return [folder / name for name in names if looks_like_spec(folder / name)]
 
@@ -163,6 +162,20 @@ def load_specs(
         loaded.pairs.append(pair)
         loaded.resolved.append(resolved)
     progress("checking specs", len(found.files), len(found.files))
+    return loaded
+
+
+def load_text(text: str, display: str, spec_dir: Path, env: Environment) -> Loaded:
+    """Load and check one spec given as text (`validate -` reads it from stdin; `init` checks what it writes).
+    Relative paths in it (a base, a password file) are resolved from `spec_dir`."""
+    loaded = Loaded()
+    pair, problems = parse_spec(text, display, spec_dir)
+    loaded.problems += problems
+    if pair is not None:
+        resolved = resolve(pair, env)
+        loaded.problems += validate(pair, env, resolved)
+        loaded.pairs.append(pair)
+        loaded.resolved.append(resolved)
     return loaded
 
 
@@ -381,6 +394,37 @@ class GenerateRun:
         from generator.overlay import writer  # noqa: PLC0415 - see the TYPE_CHECKING import
 
         writer.apply(self.plan)
+
+
+def _disk_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def stale_diff(run: GenerateRun, max_lines: int) -> tuple[str, int]:
+    """A unified diff of the stale files (on disk -> what `generate` writes) in path order, cut after the last
+    whole file that fits in `max_lines` lines (the first file is cut to fit), and how many files it leaves out."""
+    plan = run.plan
+    paths = sorted({*plan.added, *plan.modified, *plan.removed})
+    shown: list[str] = []
+    for index, rel in enumerate(paths):
+        old = "" if rel in plan.added else _disk_text(plan.out_dir / rel)
+        new = "" if rel in plan.removed else plan.contents.get(rel, "")
+        shown_path = (plan.out_dir / rel).as_posix()  # as the user named the output folder
+        before = "/dev/null" if rel in plan.added else f"a/{shown_path}"
+        after = "/dev/null" if rel in plan.removed else f"b/{shown_path}"
+        diff = [
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            for line in difflib.unified_diff(old.splitlines(True), new.splitlines(True), before, after)
+        ]
+        if len(shown) + len(diff) > max_lines:
+            if not shown:
+                return "".join(diff[:max_lines]), len(paths) - 1
+            return "".join(shown), len(paths) - index
+        shown += diff
+    return "".join(shown), 0
 
 
 def plan_generate(

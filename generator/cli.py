@@ -18,11 +18,22 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from generator import __version__, api
 from generator.mtc.network import Environment
-from generator.problems import Problem, ProblemsError, format_github, format_json, format_text, has_errors
+from generator.problems import (
+    Problem,
+    ProblemsError,
+    Severity,
+    format_github,
+    format_json,
+    format_text,
+    has_errors,
+)
+
+if TYPE_CHECKING:
+    from generator.init import Answers
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _UNREADABLE_RULES = {"unreadable-file", "file-too-large", "not-yaml", "no-specs"}
@@ -36,7 +47,25 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+# Exit codes as every command's --help lists them.
+_EXIT_CODES = "exit codes: 0 ok, 1 problems found, 2 usage error or unreadable input"
+_quiet = False  # --quiet: problems only (no info problems, no summary lines)
+
+
+def _help(example: str, codes: str = _EXIT_CODES) -> dict[str, Any]:
+    """add_parser keywords for a command's --help: its example(s) and exit codes after the options."""
+    return {"epilog": f"example:\n{example}\n\n{codes}", "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
+def _info(line: str) -> None:
+    """A summary line on stderr, unless --quiet."""
+    if not _quiet:
+        sys.stderr.write(line)
+
+
 def _report(problems: Sequence[Problem], fmt: str) -> None:
+    if _quiet:
+        problems = [p for p in problems if p.severity is not Severity.INFO]
     if fmt == "json":
         sys.stdout.write(format_json(problems))
     elif fmt == "github":
@@ -91,8 +120,21 @@ class _Progress:
 
 
 def _add_validate(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
-    p = sub.add_parser("validate", help="check ClusterPair specs")
-    p.add_argument("specs", nargs="+", metavar="SPEC-or-DIR")
+    p = sub.add_parser(
+        "validate",
+        help="check ClusterPair specs",
+        description="Check ClusterPair specs: their schema, and what MTC and each OpenShift version accept.",
+        **_help(
+            "  mtc-policygen validate examples/ovn-nodeport-strict.yaml specs/\n"
+            "  mtc-policygen validate - < pair.yaml      # a spec on stdin"
+        ),
+    )
+    p.add_argument(
+        "specs",
+        nargs="+",
+        metavar="SPEC-or-DIR",
+        help="a spec file (.yaml, .yml or .json), a folder (the specs directly inside it), or - for stdin",
+    )
     p.add_argument(
         "--skip-non-specs",
         action="store_true",
@@ -102,12 +144,17 @@ def _add_validate(sub: argparse._SubParsersAction[_Parser]) -> argparse.Argument
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    loaded = api.load_specs(args.specs, Environment(), specs_only=args.skip_non_specs)
+    files = [spec for spec in args.specs if spec != "-"]
+    loaded = api.load_specs(files, Environment(), specs_only=args.skip_non_specs) if files else api.Loaded()
+    if "-" in args.specs:  # a spec on stdin; its relative paths (base, files) are read from the current folder
+        stdin = api.load_text(sys.stdin.read(), "<stdin>", Path.cwd(), Environment())
+        loaded.problems += stdin.problems
+        loaded.pairs += stdin.pairs
     _report(loaded.problems, args.format)
     code = _exit_code(loaded.problems, args.strict)
     if code == EXIT_OK and args.format == "text":
         skipped = f"; {_plural(len(loaded.skipped), 'other YAML file')} skipped" if loaded.skipped else ""
-        sys.stderr.write(f"ok: {len(loaded.pairs)} ClusterPair spec(s) valid{skipped}\n")
+        _info(f"ok: {len(loaded.pairs)} ClusterPair spec(s) valid{skipped}\n")
     return code
 
 
@@ -115,10 +162,29 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _add_generate(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
-    p = sub.add_parser("generate", help="write Kustomize overlays for ClusterPair specs")
-    p.add_argument("specs", nargs="+", metavar="SPEC-or-DIR")
-    p.add_argument("-o", "--output", default="overlays", help="overlays folder (default: overlays)")
+    p = sub.add_parser(
+        "generate",
+        help="write Kustomize overlays for ClusterPair specs",
+        description="Write overlays/<pair>/<cluster>/ for each spec: atomically, skipping pairs whose inputs did "
+        "not change, removing only files it wrote before. Each file's header names its spec and the command "
+        "that writes it again, relative to the git repository's root (outside git: to the overlays folder).",
+        **_help(
+            "  mtc-policygen generate examples -o overlays\n"
+            "  mtc-policygen generate specs/ --check --diff      # in CI: fail and show the fix when stale",
+            "exit codes: 0 ok (or up to date), 1 problems found or overlays stale (--check), "
+            "2 usage error or unreadable input",
+        ),
+    )
+    p.add_argument(
+        "specs", nargs="+", metavar="SPEC-or-DIR", help="a spec file, or a folder (the specs directly inside it)"
+    )
+    p.add_argument("-o", "--output", default="overlays", metavar="DIR", help="overlays folder (default: overlays)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 when the overlays are stale")
+    p.add_argument(
+        "--diff",
+        action="store_true",
+        help=f"with --check: print a unified diff of the stale files on stdout (at most {_DIFF_LINES} lines)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="list every file added, changed or removed")
     p.add_argument(
         "--allow-secrets-in-output",
@@ -142,6 +208,8 @@ def _changes(run: api.GenerateRun, verbose: bool) -> str:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
+    if args.diff and not args.check:
+        args.parser.error("--diff goes with --check")
     usage = api.output_dir_problem(args.output)
     if usage:
         args.parser.error(f"-o {args.output!r}: {usage}")
@@ -173,8 +241,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                 command = shlex.join(["mtc-policygen", "generate", *args.specs, "-o", args.output])
                 sys.stderr.write(f"{out_dir}: overlays are stale; run: {command}\n")
                 sys.stderr.write(_changes(run, args.verbose))
+                if args.diff:
+                    _print_diff(run)
                 return EXIT_PROBLEMS
-            sys.stderr.write(f"{out_dir}: overlays are up to date ({_plural(run.pairs, 'pair')})\n")
+            _info(f"{out_dir}: overlays are up to date ({_plural(run.pairs, 'pair')})\n")
             return EXIT_OK
         run.apply()
     except ProblemsError as exc:
@@ -184,22 +254,41 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     _report(problems, args.format)
     plan = run.plan
     total = len(plan.added) + len(plan.modified) + len(plan.removed)
-    sys.stderr.write(
-        f"{out_dir}: {_plural(run.pairs, 'pair')}, {total} file(s) changed ({len(plan.added)} added, "
+    _info(
+        f"wrote {out_dir}/: {_plural(run.pairs, 'pair')}, {total} file(s) changed ({len(plan.added)} added, "
         f"{len(plan.modified)} changed, {len(plan.removed)} removed); {run.rendered} rendered, "
         f"{run.pairs - run.rendered} unchanged\n"
     )
-    sys.stderr.write(_changes(run, args.verbose))
+    _info(_changes(run, args.verbose))
     return EXIT_OK
+
+
+_DIFF_LINES = 400  # --diff: enough for a CI log to show the fix, bounded for a fleet's worth of changes
+
+
+def _print_diff(run: api.GenerateRun) -> None:
+    diff, left_out = api.stale_diff(run, _DIFF_LINES)
+    sys.stdout.write(diff)
+    if left_out:
+        more = _plural(left_out, "more changed file")
+        sys.stdout.write(f"... {more} not shown (the diff is capped at {_DIFF_LINES} lines)\n")
 
 
 # --- render -----------------------------------------------------------------------------------------------
 
 
 def _add_render(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
-    p = sub.add_parser("render", help="print one cluster's objects as a YAML stream")
-    p.add_argument("spec", metavar="SPEC")
-    p.add_argument("--cluster", required=True, metavar="NAME")
+    p = sub.add_parser(
+        "render",
+        help="print one cluster's objects as a YAML stream",
+        description="Print the objects one cluster of a pair gets, as one YAML stream on stdout. The stunnel "
+        "proxy password and other render-time credentials are read now and never written to a file.",
+        **_help("  mtc-policygen render examples/ocp311-to-ocp412.yaml --cluster ocp412 | oc apply -f -"),
+    )
+    p.add_argument("spec", metavar="SPEC", help="one ClusterPair spec file")
+    p.add_argument(
+        "--cluster", required=True, metavar="NAME", help="the cluster to render: spec.source.name or spec.target.name"
+    )
     return p
 
 
@@ -224,7 +313,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     _report(problems, args.format)
     if any(f.whole is None for f in render.firewalls):
-        sys.stderr.write(
+        _info(
             "note: EgressFirewall/EgressNetworkPolicy patches are shown as partial objects holding only "
             "the DVM rules; apply them through the overlay, never alone\n"
         )
@@ -242,6 +331,10 @@ def _add_argocd_generate(sub: argparse._SubParsersAction[_Parser]) -> argparse.A
         description="Run by argocd-cmp-server in the Application's folder (plugin.yaml). Parameters come from "
         "the environment: cluster (required), mode (all|policies|controller), spec (file name when the folder "
         "holds several specs); KUBE_API_VERSIONS picks the egress firewall kind when the spec leaves it open.",
+        **_help(
+            "  cd examples && PARAM_CLUSTER=ocp412 PARAM_SPEC=ocp311-to-ocp412.yaml mtc-policygen argocd-generate",
+            "exit codes: 0 objects printed, 1 problems (stdout empty, the problems on stderr)",
+        ),
     )
 
 
@@ -265,7 +358,14 @@ def _cmd_argocd_generate(args: argparse.Namespace) -> int:
 
 def _add_appset(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
     p = sub.add_parser(
-        "appset", help="print an Argo CD ApplicationSet: one Application per pair and cluster, rendered by the plugin"
+        "appset",
+        help="print an Argo CD ApplicationSet: one Application per pair and cluster, rendered by the plugin",
+        description="Print an ApplicationSet with one Application per pair and cluster, each rendered by the "
+        "mtc-policygen plugin; the Applications never prune or delete MTC (docs/argo-cd.md).",
+        **_help(
+            "  mtc-policygen appset specs --repo-url https://git.example.com/gitops.git --revision main",
+            "exit codes: 0 printed, 2 usage error or a spec that cannot be read",
+        ),
     )
     p.add_argument("spec_dir", metavar="SPEC-DIR", help="folder of ClusterPair specs (searched recursively)")
     p.add_argument("--repo-url", required=True, metavar="URL", help="the git repository Argo CD reads")
@@ -328,9 +428,16 @@ def _cmd_appset(args: argparse.Namespace) -> int:
 
 
 def _add_uninstall(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
-    p = sub.add_parser("uninstall", help="print the ordered MTC uninstall plan of one cluster (runs nothing)")
-    p.add_argument("spec", metavar="SPEC")
-    p.add_argument("--cluster", required=True, metavar="NAME")
+    p = sub.add_parser(
+        "uninstall",
+        help="print the ordered MTC uninstall plan of one cluster (runs nothing)",
+        **_help(
+            "  mtc-policygen uninstall examples/install-restricted-network.yaml --cluster ocp412",
+            "exit codes: 0 plan printed, 2 usage error or a spec that cannot be read",
+        ),
+    )
+    p.add_argument("spec", metavar="SPEC", help="one ClusterPair spec file")
+    p.add_argument("--cluster", required=True, metavar="NAME", help="the cluster: spec.source.name or spec.target.name")
     p.add_argument("--format", choices=("text", "json"), default="text", help="the plan as text or JSON")
     return p
 
@@ -357,7 +464,11 @@ def _cmd_uninstall(args: argparse.Namespace) -> int:
 
 
 def _add_schema(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
-    return sub.add_parser("schema", help="print the JSON Schema of ClusterPair")
+    return sub.add_parser(
+        "schema",
+        help="print the JSON Schema of ClusterPair",
+        **_help("  mtc-policygen schema > clusterpair.schema.json", "exit codes: 0"),
+    )
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -368,8 +479,17 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _add_preflight(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
-    p = sub.add_parser("preflight", help="say what blocks DVM in the clusters' state, today and after the output")
-    p.add_argument("spec", metavar="SPEC")
+    p = sub.add_parser(
+        "preflight",
+        help="say what blocks DVM in the clusters' state, today and after the output",
+        **_help(
+            "  mtc-policygen preflight examples/preflight/pair.yaml --state ocp412=ocp412-state.yaml\n"
+            "  mtc-policygen preflight pair.yaml --context ocp412=admin@ocp412   # read live with kubectl",
+            "exit codes: 0 nothing blocks DVM after the generated output, 1 something still blocks, "
+            "2 usage error or unreadable state",
+        ),
+    )
+    p.add_argument("spec", metavar="SPEC", help="one ClusterPair spec file")
     p.add_argument(
         "--state",
         action="append",
@@ -416,10 +536,14 @@ def _cmd_preflight(args: argparse.Namespace) -> int:
 
 
 def _add_kustomize_plugin(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
-    p = sub.add_parser("kustomize-plugin", help="the kustomize legacy exec plugin")
-    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    install = actions.add_parser("install", help="install it under a kustomize plugin home ($KUSTOMIZE_PLUGIN_HOME)")
-    install.add_argument("home", metavar="DIR")
+    example = "  mtc-policygen kustomize-plugin install ~/.config/kustomize/plugin"
+    codes = "exit codes: 0 installed, 2 usage error or the folder cannot be written"
+    p = sub.add_parser("kustomize-plugin", help="the kustomize legacy exec plugin", **_help(example, codes))
+    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
+    install = actions.add_parser(
+        "install", help="install it under a kustomize plugin home ($KUSTOMIZE_PLUGIN_HOME)", **_help(example, codes)
+    )
+    install.add_argument("home", metavar="DIR", help="the kustomize plugin home (created when missing)")
     return p
 
 
@@ -442,6 +566,146 @@ def _cmd_kustomize_plugin(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- init -------------------------------------------------------------------------------------------------
+
+
+def _add_init(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "init",
+        help="write a commented starter ClusterPair spec (from flags, or questions on a terminal)",
+        description="Write a commented ClusterPair spec that validates as written. Flags not given are asked on "
+        "a terminal; without one they are a usage error. An existing file is never overwritten.",
+        **_help(
+            "  mtc-policygen init --source 4.12/OVNKubernetes --target 4.16/OVNKubernetes \\\n"
+            "      --namespaces app1,db --egress-firewall -o specs/ocp412-to-ocp416.yaml",
+            "exit codes: 0 written, 1 the answers give a spec that does not validate (nothing written), "
+            "2 usage error or the file exists",
+        ),
+    )
+    p.add_argument("--source", metavar="VERSION[/NETWORK]", help="source cluster, e.g. 3.11, 4.12/OVNKubernetes")
+    p.add_argument("--target", metavar="VERSION[/NETWORK]", help="target cluster, e.g. 4.16/OVNKubernetes")
+    p.add_argument("--namespaces", metavar="NS[,NS...]", help="the namespaces to migrate, comma-separated")
+    p.add_argument(
+        "--egress-firewall",
+        action="store_true",
+        help="the source namespaces have an egress firewall (EgressFirewall or EgressNetworkPolicy) DVM must pass",
+    )
+    p.add_argument(
+        "--target-cidrs",
+        metavar="CIDR[,CIDR...]",
+        help="where the source reaches the target for DVM (router VIPs for Route, workers for NodePort)",
+    )
+    p.add_argument(
+        "--endpoint", choices=("Route", "NodePort", "ClusterIP"), default="Route", help="rsync endpoint type"
+    )
+    p.add_argument("--mode", choices=("open", "strict", "none"), default="open", help="networkPolicy.mode")
+    p.add_argument("--name", metavar="NAME", help="the pair's name (default: <source>-to-<target>)")
+    p.add_argument("--source-name", metavar="NAME", help="the source cluster's name (default: ocp<version>)")
+    p.add_argument("--target-name", metavar="NAME", help="the target cluster's name (default: ocp<version>)")
+    p.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: <name>.yaml); never replaced")
+    return p
+
+
+def _ask(question: str, default: str = "") -> str:
+    shown = f" [{default}]" if default else ""
+    sys.stderr.write(f"{question}{shown}: ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer:
+        raise EOFError
+    return answer.strip() or default
+
+
+def _init_answers(args: argparse.Namespace) -> Answers:
+    """The flags, with what is missing asked on a terminal; raises AnswerError for an answer it cannot use."""
+    from generator import init  # noqa: PLC0415
+
+    missing = [flag for flag in ("source", "target", "namespaces") if getattr(args, flag) is None]
+    if missing and not sys.stdin.isatty():
+        raise init.AnswerError(f"give {', '.join('--' + m for m in missing)} (or run init on a terminal)")
+    source = args.source or _ask("source cluster: OpenShift version[/network type]", "4.12/OVNKubernetes")
+    target = args.target or _ask("target cluster: OpenShift version[/network type]", "4.16/OVNKubernetes")
+    namespaces = args.namespaces or _ask("namespaces to migrate (comma-separated)")
+    firewall = args.egress_firewall
+    if "namespaces" in missing and not firewall:
+        firewall = _ask("do they have an egress firewall? (y/n)", "n").lower().startswith("y")
+    cidrs = args.target_cidrs
+    if cidrs is None and firewall and missing:
+        cidrs = _ask("where the source reaches the target (CIDRs, comma-separated; empty: a placeholder)")
+    return init.Answers(
+        source=init.parse_cluster(source, "--source"),
+        target=init.parse_cluster(target, "--target"),
+        namespaces=init.parse_names(namespaces, "--namespaces"),
+        name=args.name,
+        source_name=args.source_name,
+        target_name=args.target_name,
+        egress_firewall=firewall,
+        target_cidrs=tuple(c.strip() for c in (cidrs or "").split(",") if c.strip()),
+        endpoint=args.endpoint,
+        policy_mode=args.mode,
+    )
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from generator import init  # noqa: PLC0415
+
+    try:
+        answers = _init_answers(args)
+    except init.AnswerError as exc:
+        args.parser.error(str(exc))
+    except (EOFError, KeyboardInterrupt):
+        sys.stderr.write("\nmtc-policygen init: nothing written\n")
+        return EXIT_USAGE
+    path = Path(args.output or f"{init.pair_name(answers)}.yaml")
+    text = init.render(answers)
+    problems = init.check(text, path)
+    if has_errors(problems):
+        _report(problems, "text")
+        sys.stderr.write(f"mtc-policygen init: these answers do not make a valid spec; {path} not written\n")
+        return EXIT_PROBLEMS
+    try:
+        with path.open("x", encoding="utf-8") as stream:  # "x": never replaces a file
+            stream.write(text)
+    except FileExistsError:
+        sys.stderr.write(f"mtc-policygen init: {path} exists; it is never overwritten (choose another -o)\n")
+        return EXIT_USAGE
+    except OSError as exc:
+        sys.stderr.write(f"mtc-policygen init: cannot write {path}: {exc.strerror or exc}\n")
+        return EXIT_USAGE
+    _report(problems, "text")
+    if answers.egress_firewall and not answers.target_cidrs:
+        sys.stderr.write(f"note: {path}: replace the placeholder target.cidrs ({init.PLACEHOLDER_CIDR})\n")
+    _info(f"wrote {path}; next: mtc-policygen generate {shlex.quote(str(path))} -o overlays\n")
+    return EXIT_OK
+
+
+# --- completion -------------------------------------------------------------------------------------------
+
+
+def _add_completion(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or fish)",
+        description="Print a completion script for mtc-policygen's commands and options, generated from its "
+        "argument parser.",
+        **_help(
+            "  source <(mtc-policygen completion bash)                   # bash, this shell\n"
+            "  mtc-policygen completion zsh > ~/.zfunc/_mtc-policygen    # zsh, with ~/.zfunc in fpath\n"
+            "  mtc-policygen completion fish > ~/.config/fish/completions/mtc-policygen.fish",
+            "exit codes: 0 printed, 2 usage error",
+        ),
+    )
+    p.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell the script is for")
+    return p
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    import shtab  # noqa: PLC0415 - only this command needs it
+
+    sys.stdout.write(shtab.complete(_parser(), shell=args.shell))
+    return EXIT_OK
+
+
 # --- the parser -------------------------------------------------------------------------------------------
 
 AddParser = Callable[["argparse._SubParsersAction[_Parser]"], argparse.ArgumentParser]
@@ -459,6 +723,8 @@ COMMANDS: list[tuple[AddParser, Command, bool]] = [
     (_add_schema, _cmd_schema, False),
     (_add_preflight, _cmd_preflight, False),
     (_add_kustomize_plugin, _cmd_kustomize_plugin, False),
+    (_add_init, _cmd_init, False),
+    (_add_completion, _cmd_completion, False),
 ]
 
 
@@ -470,6 +736,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         help="how problems are shown (text on stderr; json and github on stdout)",
     )
     p.add_argument("--strict", action="store_true", help="warnings fail too")
+    p.add_argument("-q", "--quiet", action="store_true", help="print problems only: no info lines, no summary")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -485,7 +752,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
+    global _quiet  # noqa: PLW0603 - one run per process; set before any command prints
     args = _parser().parse_args(argv)
+    _quiet = bool(getattr(args, "quiet", False))
     try:
         return int(args.func(args))
     except BrokenPipeError:
