@@ -194,7 +194,8 @@ def secret_in_output(pairs: Iterable[ClusterPair]) -> list[Problem]:
             path,
             "secret-in-output",
             f"{what} would be written into overlays that are committed to git; generate refuses it",
-            suggestion=f"{SECRET_AT_APPLY_TIME} (spec §8 fields also take secretRef), "
+            suggestion=f"{SECRET_AT_APPLY_TIME} (a cluster's tokenFrom and the repository's credentialsFrom "
+            "also take secretRef), "
             "or pass --allow-secrets-in-output",
         )
         for pair in pairs

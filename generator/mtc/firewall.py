@@ -88,7 +88,10 @@ def existing_rule_problems(
             why = " (EgressNetworkPolicy has no ports)" if key == "ports" else ""
             out.append(((key,), f"unknown key {key!r} in a {_kind_name(kind)} rule{why}"))
     if rule.get("type") not in ("Allow", "Deny"):
-        out.append((("type",), "type must be Allow or Deny"))
+        given = rule.get("type")
+        near = next((t for t in ("Allow", "Deny") if isinstance(given, str) and given.lower() == t.lower()), None)
+        hint = f"; write {near!r} (the API's case)" if near else " (case as written here)"
+        out.append((("type",), f"type must be Allow or Deny, not {given!r}{hint}"))
     out += [(("to", *sub), msg) for sub, msg in _destination_problems(rule.get("to"), kind)]
     to = rule.get("to")
     if ovn and caps is not None and isinstance(to, dict):

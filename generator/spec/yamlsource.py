@@ -161,6 +161,17 @@ def _single_node(text: str, display: str) -> yaml.Node:
     return nodes[0]
 
 
+def _syntax_hint(text: str, mark: yaml.Mark | None) -> str:
+    """A fix for the syntax errors whose PyYAML wording does not say it: a tab in the indentation."""
+    if mark is None:
+        return ""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" in line[: len(line) - len(line.lstrip())]:
+        return "tabs are not allowed for indentation in YAML; use spaces"
+    return ""
+
+
 def compose_documents(text: str, display: str) -> list[yaml.Node]:
     """The non-empty documents of a YAML stream as nodes (with marks), within the depth limit."""
     try:
@@ -170,8 +181,9 @@ def compose_documents(text: str, display: str) -> list[yaml.Node]:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
+        hint = _syntax_hint(text, mark)
         raise ProblemsError(
-            [Problem(display, line, column, "", Severity.ERROR, "yaml-syntax", f"invalid YAML: {what}")]
+            [Problem(display, line, column, "", Severity.ERROR, "yaml-syntax", f"invalid YAML: {what}", hint)]
         ) from None
     except yaml.reader.ReaderError as exc:  # control characters or bad encoding: not a YAML text file
         raise _file_problem(display, "not-yaml", f"{exc.reason} (character offset {exc.position})") from None

@@ -374,7 +374,18 @@ def repository_bucket(ctx: RuleContext) -> Iterator[Finding]:
     """
     repo = ctx.pair.replication_repository
     if repo is not None and not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", repo.bucket):
-        yield Finding((*repo.path, "bucket"), f"{repo.bucket!r} is not an S3 bucket name")
+        yield Finding(
+            (*repo.path, "bucket"),
+            f"{repo.bucket!r} is not an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, "
+            "starting and ending with a letter or digit",
+            suggestion=f"e.g. {_bucket_suggestion(repo.bucket)!r}",
+        )
+
+
+def _bucket_suggestion(bucket: str) -> str:
+    """The closest valid name: lower-cased, other characters as hyphens, trimmed and padded to the limits."""
+    name = re.sub(r"[^a-z0-9.-]+", "-", bucket.lower()).strip(".-")[:63].strip(".-")
+    return name if len(name) >= 3 else (name + "-mtc-repository").strip("-")[:63]
 
 
 def _covers(entry: str, host: str) -> bool:
