@@ -252,7 +252,7 @@ def _posix_relpath(path: Path, start: Path) -> str:
 class Header:
     """What each generated file's header says: the spec, and how to write the file again.
 
-    Paths are relative to the spec's git repository root (or, outside git, to the current folder), so they
+    Paths are relative to the spec's git repository root (or, outside git, to the output folder), so they
     read the same whichever folder the user ran `generate` from, and the command runs as shown from there.
     The command names this spec alone: it rewrites exactly this pair's files, however the spec was found.
     """
@@ -264,13 +264,13 @@ class Header:
     @property
     def regenerate(self) -> str:
         """The header's "Regenerate ..." line after its first word."""
-        return f"{'from the repository root ' if self.in_repository else ''}with: {self.command}"
+        return f"from the {'repository root' if self.in_repository else 'output folder'} with: {self.command}"
 
     @classmethod
     def of(cls, spec_file: Path, out_dir: Path, *, allow_secrets: bool = False) -> Header:
         spec_abs, out_abs = Path(os.path.abspath(spec_file)), Path(os.path.abspath(out_dir))
         root = repository_root(spec_abs.parent)
-        anchor = root or Path.cwd()
+        anchor = root or out_abs
         spec = _posix_relpath(spec_abs, anchor)
         argv = ["mtc-policygen", "generate", spec, "-o", _posix_relpath(out_abs, anchor)]
         if allow_secrets:

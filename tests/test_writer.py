@@ -123,7 +123,7 @@ def _write_specs(root: Path, alpha_namespaces: str = ALPHA_NAMESPACES, *, beta: 
 
 
 def _generate(root: Path, *extra: str, specs: list[str] | None = None) -> int:
-    """`generate` run from `root`: outside git, file headers name the spec relative to the current folder."""
+    """`generate` run from `root`: outside git, file headers name the spec relative to the output folder."""
     targets = specs if specs is not None else [str(root / "specs")]
     with contextlib.chdir(root):
         return run(["generate", *targets, "-o", str(root / OUT), *extra])
