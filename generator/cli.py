@@ -664,6 +664,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
         sys.stderr.write(f"mtc-policygen init: these answers do not make a valid spec; {path} not written\n")
         return EXIT_PROBLEMS
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as stream:  # "x": never replaces a file
             stream.write(text)
     except FileExistsError:
