@@ -19,6 +19,7 @@ import argparse
 import ast
 import json
 import os
+import pty
 import re
 import subprocess
 from pathlib import Path
@@ -274,3 +275,27 @@ def test_uninstall_output_cites_nothing_outside(tmp_path: Path) -> None:
     shown = _run("uninstall", str(EXAMPLES / "install-restricted-network.yaml"), "--cluster", "ocp412", cwd=tmp_path)
     assert shown.returncode == 0
     assert not CITATION.search(shown.stdout + shown.stderr)
+
+
+def test_init_asks_on_a_terminal(tmp_path: Path) -> None:
+    """No flags on a terminal: the questions are asked (on stderr) and the answers make the spec."""
+    main, side = pty.openpty()
+    with subprocess.Popen(
+        [str(installed_script("mtc-policygen")), "init", "-o", "asked.yaml"],
+        cwd=tmp_path,
+        stdin=side,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        os.close(side)
+        os.write(main, b"4.12/OVNKubernetes\n\napp1,db\ny\n198.51.100.0/24\n")
+        _, err = proc.communicate(timeout=60)
+    os.close(main)
+    assert proc.returncode == 0, err
+    assert "source cluster: OpenShift version[/network type] [4.12/OVNKubernetes]: " in err
+    text = (tmp_path / "asked.yaml").read_text()
+    assert 'openshiftVersion: "4.16"' in text  # the default taken for an empty answer
+    assert "cidrs: [198.51.100.0/24]" in text
+    assert "    - source: db\n" in text
+    assert _run("validate", "asked.yaml", cwd=tmp_path).returncode == 0
