@@ -299,3 +299,28 @@ def test_init_asks_on_a_terminal(tmp_path: Path) -> None:
     assert "cidrs: [198.51.100.0/24]" in text
     assert "    - source: db\n" in text
     assert _run("validate", "asked.yaml", cwd=tmp_path).returncode == 0
+
+
+def test_bucket_and_rule_type_messages_carry_a_fix(tmp_path: Path) -> None:
+    spec = (EXAMPLES / "install-restricted-network.yaml").read_text()
+    bucket = re.search(r"bucket: (\S+)", spec)
+    assert bucket is not None
+    bad_bucket = _run("validate", "-", cwd=EXAMPLES, stdin=spec.replace(bucket.group(0), "bucket: My_Repo"))
+    assert bad_bucket.returncode == 1
+    assert "3 to 63 lower-case letters, digits, dots and hyphens" in bad_bucket.stderr
+    assert "(e.g. 'my-repo')" in bad_bucket.stderr
+    firewall = (EXAMPLES / "ovn-nodeport-strict.yaml").read_text().replace("- type: Deny", "- type: deny")
+    bad_type = _run("validate", "-", cwd=tmp_path, stdin=firewall)
+    assert bad_type.returncode == 1
+    assert "type must be Allow or Deny, not 'deny'; write 'Deny'" in bad_type.stderr
+
+
+def test_make_clean_removes_what_the_makefile_and_tests_create() -> None:
+    """Every ignored path (what builds and tests create) is in `make clean`'s command."""
+    dry = subprocess.run(["make", "-n", "clean"], cwd=REPO, capture_output=True, text=True, check=True, timeout=60)
+    ignored = [line.strip().rstrip("/") for line in (REPO / ".gitignore").read_text().splitlines() if line.strip()]
+    missing = [name for name in ignored if name not in dry.stdout and name != "__pycache__"]
+    assert missing == []
+    assert "__pycache__" in dry.stdout
+    for created in (".hypothesis", ".import_linter_cache", "dist", "build", ".venv", "node_modules"):
+        assert re.search(rf"(^|\s){re.escape(created)}(\s|$)", dry.stdout), created
