@@ -740,10 +740,21 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only: no info lines, no summary")
 
 
+_START = """\
+  mtc-policygen init --source 4.12/OVNKubernetes --target 4.16/OVNKubernetes --namespaces app1 -o pair.yaml
+  mtc-policygen validate pair.yaml
+  mtc-policygen generate pair.yaml -o overlays && kustomize build overlays/ocp412-to-ocp416/ocp412
+guide: docs/README.md in the repository"""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="mtc-policygen", description="GitOps policy generator for MTC Direct Volume Migration.")
+    parser = _Parser(
+        prog="mtc-policygen",
+        description="GitOps policy generator for MTC Direct Volume Migration.",
+        **_help(_START, "exit codes: 0 ok, 1 problems, 2 usage error or unreadable input; see each command's --help"),
+    )
     parser.add_argument("--version", action="version", version=f"mtc-policygen {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for add, command, common in COMMANDS:
         p = add(sub)
         if common:
