@@ -661,7 +661,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
     problems = init.check(text, path)
     if has_errors(problems):
         _report(problems, "text")
-        sys.stderr.write(f"mtc-policygen init: these answers do not make a valid spec; {path} not written\n")
+        sys.stderr.write(
+            f"mtc-policygen init: these answers do not make a valid spec ({path} is not written); change the flags "
+            "the fields above come from (e.g. a network type: --source 4.14/OVNKubernetes)\n"
+        )
         return EXIT_PROBLEMS
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -674,7 +677,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
         sys.stderr.write(f"mtc-policygen init: cannot write {path}: {exc.strerror or exc}\n")
         return EXIT_USAGE
     _report(problems, "text")
-    if answers.egress_firewall and not answers.target_cidrs:
+    if init.needs_cidrs(answers) and not answers.target_cidrs:
         sys.stderr.write(f"note: {path}: replace the placeholder target.cidrs ({init.PLACEHOLDER_CIDR})\n")
     _info(f"wrote {path}; next: mtc-policygen generate {shlex.quote(str(path))} -o overlays\n")
     return EXIT_OK

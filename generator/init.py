@@ -108,11 +108,11 @@ def _target_extra(answers: Answers) -> list[str]:
             "    # Where the source reaches this cluster for DVM (router VIPs for Route, workers for NodePort).",
             f"    cidrs: [{cidrs}]",
         ]
-    elif answers.egress_firewall:
+    elif needs_cidrs(answers):
         lines += [
             "    # REPLACE: where the source reaches this cluster for DVM (router VIPs or load balancer for Route,",
             f"    # the workers' InternalIPs for NodePort). {PLACEHOLDER_CIDR} is a documentation range that",
-            "    # matches no host: until you replace it the egress firewall lets DVM reach nothing.",
+            "    # matches no host: until you replace it DVM's allow rules reach nothing.",
             f"    cidrs: [{PLACEHOLDER_CIDR}]",
         ]
     else:
@@ -139,6 +139,13 @@ def _namespace_lines(answers: Answers) -> list[str]:
             "        rules: []   # e.g. - {type: Deny, to: {cidrSelector: 0.0.0.0/0}}",
         ]
     return lines
+
+
+def needs_cidrs(answers: Answers) -> bool:
+    """Whether the spec must say where the source reaches the target: for egress firewall rules, and for strict
+    egress to a Route or NodePort endpoint (a ClusterIP endpoint is reached inside one cluster)."""
+    strict = answers.policy_mode == "strict" and answers.endpoint != "ClusterIP"
+    return answers.egress_firewall or strict
 
 
 def render(answers: Answers) -> str:

@@ -324,3 +324,11 @@ def test_make_clean_removes_what_the_makefile_and_tests_create() -> None:
     assert "__pycache__" in dry.stdout
     for created in (".hypothesis", ".import_linter_cache", "dist", "build", ".venv", "node_modules"):
         assert re.search(rf"(^|\s){re.escape(created)}(\s|$)", dry.stdout), created
+
+
+def test_init_writes_nothing_when_the_answers_do_not_validate(tmp_path: Path) -> None:
+    made = _run("init", "--source", "4.14", "--target", "4.16", "--namespaces", "a", "--egress-firewall", cwd=tmp_path)
+    assert made.returncode == 1
+    assert "[network-type-needed]" in made.stderr
+    assert "--source 4.14/OVNKubernetes" in made.stderr
+    assert list(tmp_path.iterdir()) == []
