@@ -141,6 +141,34 @@ def _changes(run: api.GenerateRun, verbose: bool) -> str:
     return "".join(lines)
 
 
+def _plan(args: argparse.Namespace, loaded: api.Loaded, env: Environment, progress: _Progress) -> api.GenerateRun:
+    return api.plan_generate(
+        loaded.pairs,
+        Path(args.output),
+        env,
+        allow_secrets=args.allow_secrets_in_output,
+        resolved=loaded.resolved,
+        progress=progress,
+    )
+
+
+def _check(
+    args: argparse.Namespace, loaded: api.Loaded, problems: list[Problem], env: Environment, progress: _Progress
+) -> int:
+    """`generate --check`: plan only; writes nothing and takes no lock."""
+    out_dir = Path(args.output)
+    run = _plan(args, loaded, env, progress)
+    progress.clear()
+    _report(problems, args.format)
+    if run.plan.stale:
+        command = shlex.join(["mtc-policygen", "generate", *args.specs, "-o", args.output])
+        sys.stderr.write(f"{out_dir}: overlays are stale; run: {command}\n")
+        sys.stderr.write(_changes(run, args.verbose))
+        return EXIT_PROBLEMS
+    sys.stderr.write(f"{out_dir}: overlays are up to date ({_plural(run.pairs, 'pair')})\n")
+    return EXIT_OK
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     usage = api.output_dir_problem(args.output)
     if usage:
@@ -156,27 +184,20 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         progress.clear()
         _report(problems, args.format)
         return code
+    from generator.overlay import lock, writer  # noqa: PLC0415 - only generate writes overlays
+
     out_dir = Path(args.output)
     try:
-        run = api.plan_generate(
-            loaded.pairs,
-            out_dir,
-            env,
-            allow_secrets=args.allow_secrets_in_output,
-            resolved=loaded.resolved,
-            progress=progress,
-        )
-        progress.clear()
         if args.check:
-            _report(problems, args.format)
-            if run.plan.stale:
-                command = shlex.join(["mtc-policygen", "generate", *args.specs, "-o", args.output])
-                sys.stderr.write(f"{out_dir}: overlays are stale; run: {command}\n")
-                sys.stderr.write(_changes(run, args.verbose))
-                return EXIT_PROBLEMS
-            sys.stderr.write(f"{out_dir}: overlays are up to date ({_plural(run.pairs, 'pair')})\n")
-            return EXIT_OK
-        run.apply()
+            return _check(args, loaded, problems, env, progress)
+        with lock.locked(out_dir):  # one run at a time, from planning to commit
+            repaired = writer.recover(out_dir)
+            if repaired:
+                progress.clear()
+                sys.stderr.write(f"{out_dir}: {repaired}\n")
+            run = _plan(args, loaded, env, progress)
+            progress.clear()
+            run.apply()
     except ProblemsError as exc:
         progress.clear()
         _report([*problems, *exc.problems], args.format)

@@ -52,7 +52,13 @@ from tests.conftest import REPO
 
 OUT = "overlays"
 MANIFEST = ".mtc-policygen-manifest.json"
-STAGING = ".mtc-policygen-staging"
+STAGING = ".mtc-policygen-staging"  # a run's staging folder is STAGING.<pid>
+JOURNAL = ".mtc-policygen-journal.json"
+
+
+def _leftovers(out: Path) -> list[str]:
+    """Staging folders, journal or lock file left in the output folder."""
+    return sorted(p.name for p in out.iterdir() if p.name.startswith((STAGING, JOURNAL, ".mtc-policygen.lock")))
 
 ALPHA_NAMESPACES = """\
   - app1
@@ -427,10 +433,11 @@ def test_unwritable_output_is_a_clean_error(
     capsys.readouterr()
     assert _generate(workspace) == 1
     err = capsys.readouterr().err
-    assert "cannot stage the new overlays" in err
+    assert "cannot stage the new overlays" in err or "cannot lock the folder for this run" in err
+    assert "the previous overlays are unchanged" in err
     assert "Traceback" not in err
     assert _files(workspace / OUT) == before
-    assert not (workspace / OUT / STAGING).exists()
+    assert not _leftovers(workspace / OUT)
 
 
 def _count_writes(tmp_path: Path, workspace: Path, change: Callable[[Path], None]) -> int:
@@ -441,9 +448,9 @@ def _count_writes(tmp_path: Path, workspace: Path, change: Callable[[Path], None
     calls = []
     original = writer._write
 
-    def counting(path: Path, text: str) -> None:
+    def counting(path: Path, text: str, *mode: int) -> None:
         calls.append(path)
-        original(path, text)
+        original(path, text, *mode)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(writer, "_write", counting)
@@ -473,11 +480,11 @@ def test_disk_full_keeps_previous_overlays(
     calls = []
     original = writer._write
 
-    def full(path: Path, text: str) -> None:
+    def full(path: Path, text: str, *mode: int) -> None:
         if len(calls) == fail_at:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         calls.append(path)
-        original(path, text)
+        original(path, text, *mode)
 
     capsys.readouterr()
     with pytest.MonkeyPatch.context() as mp:
@@ -487,7 +494,7 @@ def test_disk_full_keeps_previous_overlays(
     assert "no space left on device" in err
     assert "Traceback" not in err
     assert _state(workspace / OUT, folders=False) == before, "previous overlays changed"
-    assert not (workspace / OUT / STAGING).exists(), "staging folder left behind"
+    assert not _leftovers(workspace / OUT), "staging folder left behind"
 
 
 def test_failed_commit_leaves_previous_overlays(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -512,7 +519,7 @@ def test_failed_commit_leaves_previous_overlays(workspace: Path, capsys: pytest.
     assert len(calls) == 3, "the second pair's swap fails, then the first pair's is undone"
     assert calls[2] == calls[0] != calls[1]
     assert _files(workspace / OUT) == before, "the error says the previous overlays are unchanged"
-    assert not (workspace / OUT / STAGING).exists()
+    assert not _leftovers(workspace / OUT)
 
 
 def test_failed_fallback_commit_leaves_previous_overlays(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -523,7 +530,7 @@ def test_failed_fallback_commit_leaves_previous_overlays(workspace: Path, capsys
     into_live = []
 
     def rename(self: Path, target: str | Path) -> Path:
-        if Path(target).parent == workspace / OUT and self.parent.name == STAGING and self.suffix != ".old":
+        if Path(target).parent == workspace / OUT and self.parent.name.startswith(STAGING) and self.suffix != ".old":
             into_live.append(self.name)  # a new pair folder moving in
             if len(into_live) == 2:
                 raise OSError(errno.EIO, os.strerror(errno.EIO), str(target))
@@ -538,7 +545,7 @@ def test_failed_fallback_commit_leaves_previous_overlays(workspace: Path, capsys
     assert "the previous overlays are unchanged" in err
     assert len(into_live) == 2, "the failure must hit the second pair's swap"
     assert _files(workspace / OUT) == before
-    assert not (workspace / OUT / STAGING).exists()
+    assert not _leftovers(workspace / OUT)
 
 
 def test_failed_manifest_replace_undoes_every_swap(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -559,7 +566,7 @@ def test_failed_manifest_replace_undoes_every_swap(workspace: Path, capsys: pyte
     assert "no space left on device" in err
     assert "the previous overlays are unchanged" in err
     assert _files(workspace / OUT) == before
-    assert not (workspace / OUT / STAGING).exists()
+    assert not _leftovers(workspace / OUT)
 
 
 # --------------------------------------------------------------------------- killed mid-run
@@ -659,7 +666,7 @@ def test_killed_generate_leaves_each_pair_wholly_old_or_new(
 
     assert _generate(workspace) == 0
     assert _files(out) == new
-    assert not (out / STAGING).exists()
+    assert not _leftovers(out)
     assert _generate(workspace, "--check") == 0
 
 
