@@ -23,6 +23,7 @@ from typing import TextIO
 from generator import __version__, api
 from generator.mtc.network import Environment
 from generator.problems import Problem, ProblemsError, format_github, format_json, format_text, has_errors
+from generator.spec.yamlsource import path_limit_problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _UNREADABLE_RULES = {"unreadable-file", "file-too-large", "not-yaml", "no-specs"}
@@ -505,8 +506,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_path_lengths(args: argparse.Namespace) -> None:
+    """A path longer than the file system takes is a usage error naming the limit, not an OSError later."""
+    named = [("-o", getattr(args, "output", None)), ("SPEC", getattr(args, "spec", None))]
+    named += [("SPEC", path) for path in getattr(args, "specs", None) or []]
+    for option, value in named:
+        problem = path_limit_problem(value) if isinstance(value, str) else None
+        if isinstance(value, str) and problem:
+            args.parser.error(f"{option} {value[:60]!r}…: {problem}")
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _check_path_lengths(args)
     try:
         return int(args.func(args))
     except BrokenPipeError:
