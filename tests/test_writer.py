@@ -19,8 +19,14 @@ Test design notes:
   * The child died of SIGKILL, so the kill really happened.
   * Each pair folder is wholly old or wholly new. In the rename variant a folder may also be missing (set
     aside in the staging folder), because plain renames cannot swap two folders atomically.
-  * A normal rerun exits 0 and ends in exactly the expected tree, user files included.
-  * The rerun leaves no staging folder.
+  * A journal exists exactly when the kill came after everything was staged (inside the swap, or in the cleanup
+    after it): then the rerun says it finished the interrupted run; otherwise it says it rolled it back. Further
+    variants kill before the journal is written, after it with nothing swapped, after one swap, and in cleanup.
+  * A normal rerun exits 0 and ends in exactly the expected tree, user files included, with a manifest that
+    records every file on disk with its digest.
+  * The rerun leaves no staging folder, journal or lock file.
+* Concurrent runs fork from the pytest process (no interpreter start-up per run) and start together on a pipe;
+  the run that waited for the lock must find everything written and say "0 file(s) changed".
 * Unwritable output: ``chmod 0555`` is skipped when the process can still write there (root). The
   ``chattr +i`` variant makes the folder unwritable even for root. It is skipped where chattr is missing or
   not permitted, and the flag is always removed again.
