@@ -81,9 +81,9 @@ def _try_lock(path: Path) -> int | None:
 def locked(out_dir: Path) -> Iterator[None]:
     """Hold the output folder's lock (creating the folder); raises `ProblemsError` when it stays busy.
 
-    A folder that this call created and that is still empty at the end is removed again.
+    Folders that this call created and that are still empty at the end are removed again.
     """
-    created = not out_dir.exists()
+    created = [f for f in (out_dir, *out_dir.parents) if not f.exists()]  # innermost first
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -113,6 +113,6 @@ def locked(out_dir: Path) -> Iterator[None]:
         with contextlib.suppress(OSError):
             path.unlink()  # still under the lock: a waiting run sees the inode change and locks again
         os.close(fd)
-        if created:
-            with contextlib.suppress(OSError):
-                out_dir.rmdir()  # only when empty
+        with contextlib.suppress(OSError):
+            for folder in created:
+                folder.rmdir()  # only when empty: a run that wrote nothing leaves no folder behind
