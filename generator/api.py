@@ -379,6 +379,11 @@ def pair_files(
     return files
 
 
+def _holds_secret(rel: str, text: str) -> bool:
+    """Files of a pair rendered with secrets that carry one: the install Secrets and the proxy URL's password."""
+    return rel.endswith("/mtc-secrets.yaml") or "stunnel_tcp_proxy: " in text
+
+
 @dataclass
 class GenerateRun:
     """What `generate` would do: the writer's plan, and how many pairs had to be rendered."""
@@ -478,7 +483,8 @@ def plan_generate(
         password = read_password(pair) if secret else None
         secrets = install_secrets(pair, pair.cluster(pair.control_cluster).name) if secret else None
         files = pair_files(pair, header, out_dir, env, password, resolved=known, secrets=secrets)
-        planned.append(writer.PairFiles(pair.name, spec, files, digest))
+        private = frozenset(rel for rel, text in files.items() if secret and _holds_secret(rel, text))
+        planned.append(writer.PairFiles(pair.name, spec, files, digest, private))
         rendered += 1
     progress("rendering pairs", len(pairs), len(pairs))
     return GenerateRun(writer.plan(out_dir, planned, tool, manifest), len(pairs), rendered)

@@ -31,6 +31,7 @@ from generator.problems import (
     format_text,
     has_errors,
 )
+from generator.spec.yamlsource import path_limit_problem
 
 if TYPE_CHECKING:
     from generator.init import Answers
@@ -207,6 +208,36 @@ def _changes(run: api.GenerateRun, verbose: bool) -> str:
     return "".join(lines)
 
 
+def _plan(args: argparse.Namespace, loaded: api.Loaded, env: Environment, progress: _Progress) -> api.GenerateRun:
+    return api.plan_generate(
+        loaded.pairs,
+        Path(args.output),
+        env,
+        allow_secrets=args.allow_secrets_in_output,
+        resolved=loaded.resolved,
+        progress=progress,
+    )
+
+
+def _check(
+    args: argparse.Namespace, loaded: api.Loaded, problems: list[Problem], env: Environment, progress: _Progress
+) -> int:
+    """`generate --check`: plan only; writes nothing and takes no lock."""
+    out_dir = Path(args.output)
+    run = _plan(args, loaded, env, progress)
+    progress.clear()
+    _report(problems, args.format)
+    if run.plan.stale:
+        command = shlex.join(["mtc-policygen", "generate", *args.specs, "-o", args.output])
+        sys.stderr.write(f"{out_dir}: overlays are stale; run: {command}\n")
+        sys.stderr.write(_changes(run, args.verbose))
+        if args.diff:
+            _print_diff(run)
+        return EXIT_PROBLEMS
+    _info(f"{out_dir}: overlays are up to date ({_plural(run.pairs, 'pair')})\n")
+    return EXIT_OK
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     if args.diff and not args.check:
         args.parser.error("--diff goes with --check")
@@ -224,29 +255,20 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         progress.clear()
         _report(problems, args.format)
         return code
+    from generator.overlay import lock, writer  # noqa: PLC0415 - only generate writes overlays
+
     out_dir = Path(args.output)
     try:
-        run = api.plan_generate(
-            loaded.pairs,
-            out_dir,
-            env,
-            allow_secrets=args.allow_secrets_in_output,
-            resolved=loaded.resolved,
-            progress=progress,
-        )
-        progress.clear()
         if args.check:
-            _report(problems, args.format)
-            if run.plan.stale:
-                command = shlex.join(["mtc-policygen", "generate", *args.specs, "-o", args.output])
-                sys.stderr.write(f"{out_dir}: overlays are stale; run: {command}\n")
-                sys.stderr.write(_changes(run, args.verbose))
-                if args.diff:
-                    _print_diff(run)
-                return EXIT_PROBLEMS
-            _info(f"{out_dir}: overlays are up to date ({_plural(run.pairs, 'pair')})\n")
-            return EXIT_OK
-        run.apply()
+            return _check(args, loaded, problems, env, progress)
+        with lock.locked(out_dir):  # one run at a time, from planning to commit
+            repaired = writer.recover(out_dir)
+            if repaired:
+                progress.clear()
+                sys.stderr.write(f"{out_dir}: {repaired}\n")
+            run = _plan(args, loaded, env, progress)
+            progress.clear()
+            run.apply()
     except ProblemsError as exc:
         progress.clear()
         _report([*problems, *exc.problems], args.format)
@@ -766,10 +788,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_path_lengths(args: argparse.Namespace) -> None:
+    """A path longer than the file system takes is a usage error naming the limit, not an OSError later."""
+    named = [("-o", getattr(args, "output", None)), ("SPEC", getattr(args, "spec", None))]
+    named += [("SPEC", path) for path in getattr(args, "specs", None) or []]
+    for option, value in named:
+        problem = path_limit_problem(value) if isinstance(value, str) else None
+        if isinstance(value, str) and problem:
+            args.parser.error(f"{option} {value[:60]!r}…: {problem}")
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     global _quiet  # noqa: PLW0603 - one run per process; set before any command prints
     args = _parser().parse_args(argv)
     _quiet = bool(getattr(args, "quiet", False))
+    _check_path_lengths(args)
     try:
         return int(args.func(args))
     except BrokenPipeError:

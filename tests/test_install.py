@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import base64
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import kubernetes_validate  # type: ignore[import-untyped,unused-ignore]
 import pytest
@@ -509,6 +511,9 @@ def test_credentials_only_reach_rendered_secrets(
                 assert _secret_values(text) == expected
             elif file.name != "migrationcontroller-patch.yaml":
                 assert _leaks(text) == [], file
+            holds_secret = bool(_leaks(text)) or quote(MARKERS["password"], safe="") in text
+            assert (stat.S_IMODE(file.stat().st_mode) == 0o600) == holds_secret, f"{file}: mode vs secret"
+    assert (out / "marked/tgt/mtc-secrets.yaml").is_file(), "no Secret file: the mode check above saw none"
 
     # the KRM function: markers only in the Secret items of the control cluster
     for cluster in ("src", "tgt"):

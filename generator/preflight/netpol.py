@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,8 +80,11 @@ def compile_selector(data: object, path: str) -> Selector:
     labels = data.get("matchLabels") or {}
     if not isinstance(labels, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
         raise PolicyError(f"{path}.matchLabels", "matchLabels maps label keys to string values")
+    listed = data.get("matchExpressions") or []
+    if not isinstance(listed, list):
+        raise PolicyError(f"{path}.matchExpressions", "matchExpressions is a list of {key, operator, values}")
     exprs = []
-    for i, expr in enumerate(data.get("matchExpressions") or []):
+    for i, expr in enumerate(listed):
         where = f"{path}.matchExpressions[{i}]"
         if not isinstance(expr, dict) or not isinstance(expr.get("key"), str):
             raise PolicyError(where, "an expression is {key, operator, values}")
@@ -189,6 +193,10 @@ def _peer(data: object, path: str) -> Peer:
     return Peer(pods if pods is not None else Selector((), ()), nss, None)
 
 
+# A container port name (Kubernetes IANA_SVC_NAME): anything else, `1:07:23` included, is not a port.
+_PORT_NAME = re.compile(r"(?=[a-z0-9-]{1,15}\Z)(?=.*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 def _port(data: object, path: str) -> Port:
     if not isinstance(data, dict):
         raise PolicyError(path, "a port is {protocol, port, endPort}")
@@ -199,6 +207,8 @@ def _port(data: object, path: str) -> Port:
     end = data.get("endPort")
     if (port is not None and not isinstance(port, (int, str))) or isinstance(port, bool):
         raise PolicyError(f"{path}.port", "port is a number or a container port name")
+    if isinstance(port, str) and not _PORT_NAME.fullmatch(port):
+        raise PolicyError(f"{path}.port", f"port {port[:40]!r} is neither a number nor a port name (IANA_SVC_NAME)")
     if isinstance(port, int) and not 1 <= port <= MAX_PORT:
         raise PolicyError(f"{path}.port", f"port {port} is outside 1-65535")
     if end is not None and (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,35 @@ from generator.problems import Problem, ProblemsError, Severity
 from generator.spec.yamlsource import MAX_DEPTH, read_bounded
 
 MAX_STATE_BYTES = 256 * 1024 * 1024  # a 10,000-policy export is about 10 MiB
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Fast: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Fast):  # type: ignore[misc,valid-type]
+    """libyaml, but a timestamp stays text and an integer is read only when it is plainly one.
+
+    YAML 1.1 reads `1:07:23` as 4043 (base 60) and an explicit `!!timestamp` on other text crashes PyYAML;
+    the API server never sends either, so both stay strings, which the checks below then refuse. Digits past
+    `_MAX_DIGITS` stay a string too (Python refuses to convert thousands of digits).
+    """
+
+
+_MAX_DIGITS = 30
+
+
+def _int_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    text = loader.construct_scalar(node)  # type: ignore[arg-type]
+    plain = str(text).replace("_", "")
+    if ":" in plain or len(plain) > _MAX_DIGITS:
+        return str(text)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)  # type: ignore[arg-type]
+
+
+def _text(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _text)
 
 # (API group, kind) of what the export command lists.
 KINDS: dict[str, str] = {
@@ -110,6 +139,8 @@ def _documents(text: str, display: str) -> list[object]:
                     display, "yaml-alias", "anchors and aliases are not read in a state export", event.start_mark
                 )
         return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+    except (ValueError, TypeError, OverflowError) as exc:  # a tagged value PyYAML cannot construct (!!float x)
+        raise _fail(display, "not-yaml", f"invalid YAML: a value cannot be read ({type(exc).__name__})") from None
     except yaml.MarkedYAMLError as exc:
         what = exc.problem or exc.context or "invalid YAML"
         raise _mark_problem(
@@ -133,18 +164,31 @@ def _items(documents: list[object], display: str) -> Iterator[tuple[tuple[int, .
             yield (d,), f"document {d + 1}", doc
 
 
-def _locate(text: str, index: tuple[int, ...]) -> tuple[int, int]:
-    """Line and column of an object, composing the file again (only on the error path)."""
-    try:
-        nodes = [n for n in yaml.compose_all(text, Loader=_Loader) if n is not None]
-        node = nodes[index[0]]
-        if len(index) > 1 and isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if key.value == "items" and isinstance(value, yaml.SequenceNode):
-                    node = value.value[index[1]]
-        return node.start_mark.line + 1, node.start_mark.column + 1
-    except (yaml.YAMLError, IndexError):
-        return 0, 0
+class _Locator:
+    """Line and column of objects, composing the file again once, on the first error (never per object).
+
+    Composing per broken object made N bad items cost N parses of the file: quadratic.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._nodes: list[yaml.Node] | None = None
+
+    def __call__(self, index: tuple[int, ...]) -> tuple[int, int]:
+        if self._nodes is None:
+            try:
+                self._nodes = [n for n in yaml.compose_all(self._text, Loader=_Fast) if n is not None]
+            except yaml.YAMLError:
+                self._nodes = []
+        try:
+            node = self._nodes[index[0]]
+            if len(index) > 1 and isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if key.value == "items" and isinstance(value, yaml.SequenceNode):
+                        node = value.value[index[1]]
+            return node.start_mark.line + 1, node.start_mark.column + 1
+        except IndexError:
+            return 0, 0
 
 
 def _name(obj: Obj) -> tuple[str, str]:
@@ -159,9 +203,10 @@ def parse_state(text: str, display: str) -> ClusterState:
     documents = _documents(text, display)
     state = ClusterState(display)
     problems: list[Problem] = []
+    _locate = _Locator(text)
 
     def bad(index: tuple[int, ...], where: str, what: str, path: str, message: str, fix: str = "") -> None:  # noqa: PLR0917
-        line, column = _locate(text, index)
+        line, column = _locate(index)
         field_path = f"{where}.{path}" if path else where
         problems.append(
             _problem(display, "state-object", f"{what}: {message}", line=line, column=column, path=field_path, fix=fix)
@@ -238,11 +283,20 @@ def load_state_live(context: str, kubectl: str | None = None) -> ClusterState:
             origin, "unreadable-state", "kubectl is not on the PATH", "export the state to a file and pass --state"
         )
     docs: list[str] = []
+    deadline = time.monotonic() + KUBECTL_TIMEOUT_S  # one deadline for every resource, not one each
     for resource in EXPORT_RESOURCES.split(","):
         argv = [binary, "--context", context, "get", resource, "-A", "-o", "yaml"]
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=KUBECTL_TIMEOUT_S, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
+            left = max(0.1, deadline - time.monotonic())
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=left, check=False)
+        except subprocess.TimeoutExpired:
+            raise _fail(
+                origin, "unreadable-state", f"kubectl did not answer within {KUBECTL_TIMEOUT_S} s (all resources)"
+            ) from None
+        except UnicodeDecodeError:
+            message = f"kubectl get {resource} printed bytes that are not UTF-8 text"
+            raise _fail(origin, "unreadable-state", message) from None
+        except OSError as exc:
             raise _fail(origin, "unreadable-state", f"kubectl failed: {type(exc).__name__}") from None
         if proc.returncode != 0:
             missing_api = "the server doesn't have a resource type" in proc.stderr

@@ -35,7 +35,7 @@ from generator.render.plan import ClusterRender
 from generator.spec.base import KUSTOMIZATION_FILES
 from generator.spec.load import load_spec
 from generator.spec.model import ClusterPair, NetworkType
-from generator.spec.yamlsource import dotted
+from generator.spec.yamlsource import dotted, path_limit_problem
 from generator.transform import plan_transform
 
 PLUGIN_NAME = "mtc-policygen-v1"  # plugin.yaml: metadata.name + "-" + spec.version (plugin contracts §1.1)
@@ -81,6 +81,8 @@ def _parameters(environ: Mapping[str, str]) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(raw)
+    except RecursionError:  # nested thousands deep: no parameter list looks like that
+        raise _fail(f"{PARAMETERS_VAR} nests too deep", "Argo CD sets it from spec.source.plugin.parameters") from None
     except ValueError:
         raise _fail(f"{PARAMETERS_VAR} is not JSON", "Argo CD sets it from spec.source.plugin.parameters") from None
     if data is None:
@@ -129,6 +131,9 @@ def parse_request(environ: Mapping[str, str]) -> Request:
     spec = _param("spec", environ, parameters)
     if spec is not None and (spec in (".", "..") or "/" in spec or "\\" in spec):
         raise _fail(f"parameter spec: {spec!r} must be a file name in the Application's folder")
+    too_long = path_limit_problem(spec) if spec is not None else None
+    if spec is not None and too_long:
+        raise _fail(f"parameter spec: {spec[:60]!r}…: {too_long}")
     versions = frozenset(v.strip() for v in environ.get(API_VERSIONS_VAR, "").split(",") if v.strip())
     return Request(cluster, mode, spec, versions)
 

@@ -125,7 +125,8 @@ def locate(config: Obj, root: Path) -> tuple[yaml.Node, str] | None:
     rel = next((annotations[a] for a in PATH_ANNOTATIONS if isinstance(annotations.get(a), str)), None)
     if isinstance(package, str) and rel:
         raw_index = next((annotations[a] for a in INDEX_ANNOTATIONS if a in annotations), None)
-        index = int(raw_index) if isinstance(raw_index, str) and raw_index.isdigit() else None
+        plain = isinstance(raw_index, str) and raw_index.isascii() and raw_index.isdigit() and len(raw_index) <= 9
+        index = int(str(raw_index)) if plain else None  # a 5,000-digit index is no index (int() refuses it)
         return _find_user_copy(config, [(Path(package) / rel, index)], root)
     return _find_user_copy(config, [(path, None) for path in _kustomize_candidates(root)], root)
 

@@ -29,7 +29,7 @@ IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _OCP = re.compile(r"^(3)\.(11)$|^(4)\.(0|[1-9][0-9]?)$")
-_MTC = re.compile(r"^1\.([78])(?:\.(0|[1-9][0-9]*))?$")
+_MTC = re.compile(r"^1\.([78])(?:\.(0|[1-9][0-9]{0,8}))?$")  # a patch of at most 9 digits: no huge int()
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
@@ -115,7 +115,8 @@ def ocp_version(text: str) -> OcpVersion:
 def mtc_version(text: str) -> MtcVersion:
     version = parse_mtc(text)
     if version is None:
-        raise ValueProblemError("mtc-version", f"{text!r} is not an MTC version", '"1.7", "1.8" or "1.7.7"')
+        shown = text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
+        raise ValueProblemError("mtc-version", f"{shown!r} is not an MTC version", '"1.7", "1.8" or "1.7.7"')
     return version
 
 

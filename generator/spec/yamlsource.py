@@ -6,6 +6,7 @@ cap, a node budget that also stops alias bombs (aliases are expanded while walki
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,6 +193,9 @@ def compose_documents(text: str, display: str) -> list[yaml.Node]:
     return [n for n in nodes if not (isinstance(n, yaml.ScalarNode) and n.tag.endswith(":null"))]
 
 
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
 class _Walker:
     """Turns a composed node graph into plain data, recording marks, within the node and depth budgets."""
 
@@ -221,6 +225,13 @@ class _Walker:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag in _NUMBER_TAGS and ":" in str(node.value):
+            raise self.fail(
+                node,
+                "yaml-syntax",
+                f"{node.value} is read by YAML 1.1 as a base-60 number, not as written",
+                "write the number itself, or quote the value if it is text",
+            )
         try:
             return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
@@ -260,3 +271,21 @@ def source_of(node: yaml.Node, display: str) -> Source:
     except RecursionError:
         raise walker.fail(node, "too-deep", "the document nests too deeply") from None
     return Source(display, data, walker.marks, walker.key_marks)
+
+
+NAME_MAX = 255  # bytes in one path component (Linux, macOS)
+PATH_MAX = 4096  # bytes in a whole path, its terminating NUL included (Linux)
+
+
+def path_limit_problem(raw: str) -> str | None:
+    """Why the file system refuses `raw` by its length alone (ENAMETOOLONG), or None: a usage error to name."""
+    try:
+        encoded = os.fsencode(raw)
+    except UnicodeEncodeError:
+        return "the path cannot be encoded for the file system"
+    if len(encoded) >= PATH_MAX:
+        return f"the path is {len(encoded):,} bytes long; the limit is {PATH_MAX - 1:,}"
+    longest = max(encoded.split(b"/"), key=len)
+    if len(longest) > NAME_MAX:
+        return f"a file or folder name in the path is {len(longest):,} bytes long; the limit is {NAME_MAX}"
+    return None
