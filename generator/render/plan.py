@@ -77,7 +77,9 @@ def render_cluster(
                 policies.append((ns.target, ingress))
     policies.sort(key=lambda item: (item[0], item[1]["metadata"]["name"]))
     firewalls.sort(key=lambda f: f.namespace)
-    controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None)
+    rc = resolved.cluster(cluster.name)
+    ssa = rc.caps.server_side_apply if rc is not None else True
+    controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None, server_side_apply=ssa)
     install = render_install(resolved, cluster, secrets)
     if install is not None and install.controller_annotations:
         _annotate_controller(controller, install.controller_annotations)
