@@ -48,7 +48,7 @@ from generator.mtc.install import (
 )
 from generator.problems import Problem, ProblemsError, Severity
 from generator.render.egressfirewall import FirewallOutput
-from generator.render.plan import ClusterRender
+from generator.render.plan import ClusterRender, merged_options
 from generator.spec.model import ClusterPair
 
 Obj = dict[str, Any]
@@ -225,13 +225,9 @@ class _Planner:
         install = self.render.install
         ordering = install is not None and bool(install.controller_annotations)
         ours = [SKIP_DRY_RUN] if ordering else []
-        options: list[str] = []
         held = str(annotations_of(item).get(SYNC_OPTIONS) or "").split(",")
-        for option in (o.strip() for o in [*held, *KEEP_OPTIONS, *ours]):
-            if option and option not in options:
-                options.append(option)
         extra = install.controller_annotations if install is not None and ordering else {}
-        return {**extra, SYNC_OPTIONS: ",".join(options)}
+        return {**extra, SYNC_OPTIONS: merged_options(held, KEEP_OPTIONS, ours)}
 
     def legacy_mirror(self) -> None:
         """spec §8: the legacy operator's Deployment among the items gets the overlay's mirror rewrite."""
