@@ -29,7 +29,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLES, REPO
+from tests.conftest import EXAMPLES, GOLDEN, REPO
 from tests.oracles.argocd_cmp import CmpServer, Request, load_plugin, parse_manifests
 
 SCHEMA = json.loads((Path(__file__).parent / "oracles" / "schemas" / "applicationset.json").read_text())
@@ -229,9 +229,7 @@ def _check_apply_mode(app: dict[str, Any], objects: list[dict[str, Any]]) -> Non
 def test_a_42_cluster_applies_client_side_and_renders(tmp_path: Path) -> None:
     """OpenShift 4.2 has server-side apply off (Kubernetes 1.14): its Application says ServerSideApply=false,
     the 4.12 one true, and both render through the plugin with matching per-resource options."""
-    text = (EXAMPLES / "ocp311-to-ocp412.yaml").read_text()
-    text = text.replace('openshiftVersion: "3.11"', 'openshiftVersion: "4.2"')
-    assert 'openshiftVersion: "4.2"' in text
+    text = (GOLDEN / "client-side-42-appset" / "spec.yaml").read_text()
     repo = tmp_path / "repo"
     (repo / "pairs").mkdir(parents=True)
     (repo / "pairs" / "old.yaml").write_text(text)
@@ -241,7 +239,7 @@ def test_a_42_cluster_applies_client_side_and_renders(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     apps = _applications(yaml.safe_load(result.stdout))
     modes = {a["spec"]["destination"]["name"]: a["spec"]["syncPolicy"]["syncOptions"][-1] for a in apps}
-    assert modes == {"ocp311": "ServerSideApply=false", "ocp412": "ServerSideApply=true"}
+    assert modes == {"ocp42": "ServerSideApply=false", "ocp412": "ServerSideApply=true"}
     server = CmpServer(
         load_plugin(repo / "plugin.yaml"),
         repo,
