@@ -382,7 +382,7 @@ def firewall_findings(view_today: View, view_after: View, namespaces: Iterable[s
                     Severity.ERROR,
                     "firewall-duplicate",
                     f"namespace {ns} has {len(present)} egress firewall objects ({names}); only one per namespace "
-                    "is allowed and the firewall is then broken (facts §4.1)",
+                    "is allowed and the firewall is then broken",
                     "merge the rules into one object",
                 )
             )
@@ -394,7 +394,7 @@ def firewall_findings(view_today: View, view_after: View, namespaces: Iterable[s
                         fw.where,
                         Severity.ERROR,
                         "firewall-name",
-                        f"{fw.ref()}: an EgressFirewall must be named 'default' (facts §4.2)",
+                        f"{fw.ref()}: an EgressFirewall must be named 'default'",
                         "rename it to default",
                     )
                 )
@@ -409,7 +409,7 @@ def firewall_findings(view_today: View, view_after: View, namespaces: Iterable[s
                                 Severity.WARNING,
                                 "firewall-deny-all",
                                 f"{fw.ref()}: Deny 0.0.0.0/0 with no Allow rule before it for the API servers' "
-                                "range blocks the pods' access to the API servers (facts §4.2)",
+                                "range blocks the pods' access to the API servers",
                                 "add an Allow rule for the API server range before it",
                             )
                         )
@@ -483,7 +483,7 @@ def router_findings(pair: ResolvedPair, view: View) -> list[Problem]:
                     Severity.WARNING,
                     "router-namespace-label",
                     f"router namespace {ns} lacks the policy-group label {want} that OpenShift "
-                    f"{view.cluster.version} uses (facts §5): policies allowing the routers by it miss them",
+                    f"{view.cluster.version} uses: policies allowing the routers by it miss them",
                     f"label it: oc label namespace {ns} {next(iter(label))}={next(iter(label.values()))}",
                 )
             )
@@ -509,7 +509,7 @@ def psa_findings(pair: ResolvedPair, views: Mapping[str, View]) -> list[Problem]
                         Severity.WARNING,
                         "rsync-privileged-psa",
                         f"rsyncPrivileged is set but namespace {ns} lacks {', '.join(missing)}=privileged: "
-                        "rsync falls back to a non-root user (facts §7.9)",
+                        "rsync falls back to a non-root user",
                         f"oc label namespace {ns} " + " ".join(f"{k}=privileged" for k in missing),
                     )
                 )
@@ -529,7 +529,7 @@ def no_proxy_findings(pair: ResolvedPair) -> list[Problem]:
                     (*proxy.path, "noProxy"),
                     "no-proxy-service-domains",
                     f"noProxy replaces the inherited list and lacks {', '.join(dropped)}: in-cluster traffic of MTC "
-                    "goes to the proxy (facts §1.4)",
+                    "goes to the proxy",
                     severity=Severity.WARNING,
                     suggestion=f"add {', '.join(dropped)}",
                 )

@@ -48,7 +48,7 @@ class UninstallPlan:
         return json.dumps(asdict(self), indent=2) + "\n"
 
     def as_text(self) -> str:
-        lines = [f"Uninstall plan for cluster {self.cluster} of pair {self.pair} (seed 003 §7.6). Nothing is run.", ""]
+        lines = [f"Uninstall plan for cluster {self.cluster} of pair {self.pair}. Nothing is run.", ""]
         for number, step in enumerate(self.steps, start=1):
             lines.append(f"{number}. {step.title}")
             if step.note:
@@ -165,7 +165,7 @@ def uninstall_plan(pair: ClusterPair, cluster: str, env: Environment | None = No
         leftovers.append(f"oc get subscription,clusterserviceversion -n {facts.MTC_NAMESPACE}  # OADP, if unused")
     steps.append(
         Step(
-            "Optional: what MTC likely leaves behind (facts §10); check before deleting.",
+            "Optional: what MTC likely leaves behind; check before deleting.",
             leftovers,
         )
     )
