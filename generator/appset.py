@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from generator.mtc import facts
 from generator.mtc.network import Environment
-from generator.mtc.resolve import resolve
+from generator.mtc.resolve import ResolvedPair, resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, Severity
 from generator.render.objects import Obj
@@ -26,9 +26,12 @@ APPSET_API = "argoproj.io/v1alpha1"
 # Argo CD < 3.0 tracks resources with the app.kubernetes.io/instance label by default: a label value holds at
 # most 63 characters, so a longer Application name breaks tracking there.
 LABEL_VALUE_MAX = 63
-# Application-level defaults (Argo CD sync options): never prune, never delete on Application deletion, and
-# server-side apply so the partial MigrationController merges into the operator's object.
-SYNC_OPTIONS = ("Prune=false", "Delete=false", "ServerSideApply=true")
+# Application-level defaults (Argo CD sync options): never prune, never delete on Application deletion (read
+# only from Argo CD 3.4; every MTC object also carries them as a per-resource annotation), and server-side apply
+# where the cluster has it (facts §11: OpenShift 4.3+), so the partial MigrationController merges into the
+# operator's object. The apply mode is per cluster: the element's `serverSideApply` ("true"/"false") fills the
+# option's value through the default fasttemplate substitution; `ServerSideApply=false` is client-side apply.
+SYNC_OPTIONS = ("Prune=false", "Delete=false", "ServerSideApply={{serverSideApply}}")
 
 
 @dataclass(frozen=True)
@@ -118,9 +121,16 @@ def elements(spec_dir: Path, options: Options) -> tuple[list[dict[str, str]], li
                     "spec": file.name,
                     "namespace": cluster.migration_controller.namespace,
                     "mode": options.mode.value,
+                    "serverSideApply": _server_side_apply(resolved, cluster.name),
                 }
             )
     return out, problems
+
+
+def _server_side_apply(resolved: ResolvedPair, cluster: str) -> str:
+    """The element's apply mode: "false" (client-side) for a cluster before OpenShift 4.3 (facts §11)."""
+    rc = resolved.cluster(cluster)
+    return "false" if rc is not None and not rc.caps.server_side_apply else "true"
 
 
 def application_set(items: list[dict[str, str]], options: Options) -> Obj:

@@ -64,13 +64,16 @@ def _info(line: str) -> None:
         sys.stderr.write(line)
 
 
-def _report(problems: Sequence[Problem], fmt: str) -> None:
+def _report(problems: Sequence[Problem], fmt: str, *, objects_on_stdout: bool = False) -> None:
+    """text on stderr; json and github on stdout, except for a command whose stdout is objects (`render ... |
+    oc apply -f -`): there every format goes to stderr, so stdout stays a pure object stream."""
+    out = sys.stderr if objects_on_stdout else sys.stdout
     if _quiet:
         problems = [p for p in problems if p.severity is not Severity.INFO]
     if fmt == "json":
-        sys.stdout.write(format_json(problems))
+        out.write(format_json(problems))
     elif fmt == "github":
-        sys.stdout.write(format_github(problems))
+        out.write(format_github(problems))
     else:
         sys.stderr.write(format_text(problems))
 
@@ -324,16 +327,16 @@ def _cmd_render(args: argparse.Namespace) -> int:
     problems = list(loaded.problems)
     code = _exit_code(problems, args.strict)
     if code != EXIT_OK or not loaded.pairs:
-        _report(problems, args.format)
+        _report(problems, args.format, objects_on_stdout=True)
         return code or EXIT_PROBLEMS
     pair = loaded.pairs[0]
     try:
         cluster = api.cluster_of(pair, args.cluster, args.spec, "--cluster")
         render = api.render_one(pair, cluster, env, loaded.resolved[0])
     except ProblemsError as exc:
-        _report([*problems, *exc.problems], args.format)
+        _report([*problems, *exc.problems], args.format, objects_on_stdout=True)
         return EXIT_PROBLEMS
-    _report(problems, args.format)
+    _report(problems, args.format, objects_on_stdout=True)
     if any(f.whole is None for f in render.firewalls):
         _info(
             "note: EgressFirewall/EgressNetworkPolicy patches are shown as partial objects holding only "
@@ -759,7 +762,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         "--format",
         choices=("text", "json", "github"),
         default="text",
-        help="how problems are shown (text on stderr; json and github on stdout)",
+        help="how problems are shown (text on stderr; json and github on stdout, on stderr for render)",
     )
     p.add_argument("--strict", action="store_true", help="warnings fail too")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only: no info lines, no summary")

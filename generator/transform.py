@@ -33,6 +33,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.mtc.facts import KEEP_OPTIONS
 from generator.mtc.firewall import rules_to_insert
 from generator.mtc.holdings import Holdings, identity
 from generator.mtc.install import (
@@ -47,7 +48,7 @@ from generator.mtc.install import (
 )
 from generator.problems import Problem, ProblemsError, Severity
 from generator.render.egressfirewall import FirewallOutput
-from generator.render.plan import ClusterRender
+from generator.render.plan import ClusterRender, merged_options
 from generator.spec.model import ClusterPair
 
 Obj = dict[str, Any]
@@ -218,17 +219,15 @@ class _Planner:
         )
 
     def _controller_annotations(self, item: Obj) -> dict[str, str]:
-        """spec §8 as `render` gives it: the controller syncs after the operator, and without a dry run while its
-        CRD is missing. The item's own sync options are kept, in their order; ours follow, each once."""
+        """Prune=false,Delete=false always (facts §11: Argo CD before 3.4 ignores them at Application level);
+        with spec §8 `install`, as `render` gives it: the controller syncs after the operator, and without a dry
+        run while its CRD is missing. The item's own sync options are kept, in their order; ours follow, each once."""
         install = self.render.install
-        if install is None or not install.controller_annotations:
-            return {}
-        options: list[str] = []
+        ordering = install is not None and bool(install.controller_annotations)
+        ours = [SKIP_DRY_RUN] if ordering else []
         held = str(annotations_of(item).get(SYNC_OPTIONS) or "").split(",")
-        for option in (o.strip() for o in [*held, SKIP_DRY_RUN]):
-            if option and option not in options:
-                options.append(option)
-        return {**install.controller_annotations, SYNC_OPTIONS: ",".join(options)}
+        extra = install.controller_annotations if install is not None and ordering else {}
+        return {**extra, SYNC_OPTIONS: merged_options(held, KEEP_OPTIONS, ours)}
 
     def legacy_mirror(self) -> None:
         """spec §8: the legacy operator's Deployment among the items gets the overlay's mirror rewrite."""

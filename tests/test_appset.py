@@ -29,7 +29,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLES, REPO
+from tests.conftest import EXAMPLES, GOLDEN, REPO
 from tests.oracles.argocd_cmp import CmpServer, Request, load_plugin, parse_manifests
 
 SCHEMA = json.loads((Path(__file__).parent / "oracles" / "schemas" / "applicationset.json").read_text())
@@ -103,7 +103,7 @@ def test_schema_rejects_an_unknown_field(appset: dict[str, Any]) -> None:
         jsonschema.validate(bad, SCHEMA, cls=jsonschema.Draft202012Validator)
 
 
-def _app(name: str, cluster: str, path: str, spec: str, pair: str) -> dict[str, Any]:
+def _app(name: str, cluster: str, path: str, spec: str, pair: str, *, ssa: str = "true") -> dict[str, Any]:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
@@ -133,7 +133,7 @@ def _app(name: str, cluster: str, path: str, spec: str, pair: str) -> dict[str, 
             "destination": {"name": cluster, "namespace": "openshift-migration"},
             "syncPolicy": {
                 "automated": {"prune": False, "selfHeal": True},
-                "syncOptions": ["Prune=false", "Delete=false", "ServerSideApply=true"],
+                "syncOptions": ["Prune=false", "Delete=false", f"ServerSideApply={ssa}"],
             },
         },
     }
@@ -141,7 +141,15 @@ def _app(name: str, cluster: str, path: str, spec: str, pair: str) -> dict[str, 
 
 def test_one_application_per_pair_and_cluster(appset: dict[str, Any]) -> None:
     expected = [
-        _app("mtc-ocp311-to-ocp412-ocp311", "ocp311", "fleet/dc1", "ocp311-to-ocp412.yaml", "ocp311-to-ocp412"),
+        # OpenShift 3.11 has no server-side apply (Kubernetes 1.16+): that Application applies client-side
+        _app(
+            "mtc-ocp311-to-ocp412-ocp311",
+            "ocp311",
+            "fleet/dc1",
+            "ocp311-to-ocp412.yaml",
+            "ocp311-to-ocp412",
+            ssa="false",
+        ),
         _app("mtc-ocp311-to-ocp412-ocp412", "ocp412", "fleet/dc1", "ocp311-to-ocp412.yaml", "ocp311-to-ocp412"),
         _app(
             "mtc-ovn-nodeport-strict-ocp414-east",
@@ -196,7 +204,55 @@ def test_every_application_renders_through_the_plugin(appset: dict[str, Any], fl
         )
         result = server.run(req)
         assert result.returncode == 0, f"{app['metadata']['name']}: {result.stderr}"
-        assert parse_manifests(result.stdout)
+        objects = parse_manifests(result.stdout)
+        assert objects
+        _check_apply_mode(app, objects)
+
+
+def _options(obj: dict[str, Any]) -> list[str]:
+    return str(obj["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-options", "")).split(",")
+
+
+def _check_apply_mode(app: dict[str, Any], objects: list[dict[str, Any]]) -> None:
+    """An Application applying client-side renders no object asking for server-side apply (the API server
+    would reject the apply patch), and every MTC custom resource keeps Prune=false,Delete=false itself."""
+    client_side = "ServerSideApply=false" in app["spec"]["syncPolicy"]["syncOptions"]
+    name = app["metadata"]["name"]
+    for obj in objects:
+        options = _options(obj)
+        if client_side:
+            assert "ServerSideApply=true" not in options, (name, obj["kind"])
+        if obj["apiVersion"].startswith("migration.openshift.io/"):
+            assert {"Prune=false", "Delete=false"} <= set(options), (name, obj["kind"])
+
+
+def test_a_42_cluster_applies_client_side_and_renders(tmp_path: Path) -> None:
+    """OpenShift 4.2 has server-side apply off (Kubernetes 1.14): its Application says ServerSideApply=false,
+    the 4.12 one true, and both render through the plugin with matching per-resource options."""
+    text = (GOLDEN / "client-side-42-appset" / "spec.yaml").read_text()
+    repo = tmp_path / "repo"
+    (repo / "pairs").mkdir(parents=True)
+    (repo / "pairs" / "old.yaml").write_text(text)
+    (repo / ".git").mkdir()
+    (repo / "plugin.yaml").write_bytes((REPO / "plugin.yaml").read_bytes())
+    result = _appset("pairs", "--repo-url", REPO_URL, "--revision", "main", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    apps = _applications(yaml.safe_load(result.stdout))
+    modes = {a["spec"]["destination"]["name"]: a["spec"]["syncPolicy"]["syncOptions"][-1] for a in apps}
+    assert modes == {"ocp42": "ServerSideApply=false", "ocp412": "ServerSideApply=true"}
+    server = CmpServer(
+        load_plugin(repo / "plugin.yaml"),
+        repo,
+        tmp_path / "work",
+        {"PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    for app in apps:
+        source = app["spec"]["source"]
+        req = Request(source["path"], app_name=app["metadata"]["name"], namespace="openshift-migration",
+                      parameters=source["plugin"]["parameters"])
+        rendered = server.run(req)
+        assert rendered.returncode == 0, rendered.stderr
+        _check_apply_mode(app, parse_manifests(rendered.stdout))
 
 
 def test_output_is_deterministic_and_path_prefix_applies(fleet: Path) -> None:

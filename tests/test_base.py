@@ -285,3 +285,30 @@ def test_every_file_read_is_listed_even_outside_the_base(tmp_path: Path) -> None
         "base/fw.yaml", "base/kustomization.yaml", "common/kustomization.yaml", "common/mc.yaml",
     ]
     assert len(contents.objects) == 2
+
+
+def test_the_overlay_keeps_the_base_controllers_sync_options_and_adds_prune_delete_false(tmp_path: Path) -> None:
+    """A base's MigrationController gets Prune=false,Delete=false through the overlay's patch (Argo CD before 3.4
+    ignores them at Application level), after its own options — the patch replaces the annotation's value, so it
+    carries the base's options too — exactly as the KRM transformer merges them into the same object."""
+    from generator.api import load_specs  # noqa: PLC0415
+    from generator.mtc.network import Environment  # noqa: PLC0415
+    from generator.render.plan import render_pair  # noqa: PLC0415
+    from generator.transform import plan_transform  # noqa: PLC0415
+
+    annotated = {**CONTROLLER, "metadata": {**CONTROLLER["metadata"],  # type: ignore[dict-item]
+                                            "annotations": {"argocd.argoproj.io/sync-options": "Validate=false"}}}
+    write(tmp_path / "base", {**GOOD_BASE, "mc.yaml": annotated})
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC)
+    assert run(["generate", str(spec), "-o", str(tmp_path / "out")]) == 0
+    built = yaml.safe_load_all(kustomize_build(tmp_path / "out" / "pair" / "src"))
+    [controller] = [o for o in built if o["kind"] == "MigrationController"]
+    options = controller["metadata"]["annotations"]["argocd.argoproj.io/sync-options"]
+    assert options == "Validate=false,Prune=false,Delete=false"
+    env = Environment()
+    loaded = load_specs([str(spec)], env)
+    render = render_pair(loaded.pairs[0], env, None, loaded.resolved[0])[0]
+    items = [annotated, firewall("payments")]
+    merged = plan_transform(loaded.pairs[0], render, items).apply(items)[0]
+    assert merged["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == options

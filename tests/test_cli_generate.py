@@ -28,10 +28,12 @@ import select
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator import __version__, api
 from generator.cli import run
@@ -355,3 +357,27 @@ def test_the_library_refuses_secrets_in_overlays_whoever_calls_it(tmp_path: Path
         api.plan_generate(loaded.pairs, tmp_path / "overlays", env)
     assert {p.rule for p in refused.value.problems} == {"secret-in-output"}
     assert not (tmp_path / "overlays").exists()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_render_stdout_is_only_objects_in_every_format(fmt: str) -> None:
+    """`render ... | oc apply -f -`: with problems present (a 3.11 source gets info findings), stdout parses as
+    a YAML stream of Kubernetes objects and nothing else; the problems are on stderr in the format asked for."""
+    cli = Path(sys.executable).parent / "mtc-policygen"
+    spec = EXAMPLES / "ocp311-to-ocp412.yaml"
+    proc = subprocess.run(
+        [str(cli), "render", str(spec), "--cluster", "ocp311", "--format", fmt],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    docs = list(yaml.safe_load_all(proc.stdout))
+    assert docs
+    for doc in docs:
+        assert isinstance(doc, dict), doc
+        assert {"apiVersion", "kind", "metadata"} <= set(doc), doc
+    assert "client-side-apply" in proc.stderr
+    marker = {"text": "info:", "json": '"rule": "client-side-apply"', "github": "::notice"}[fmt]
+    assert marker in proc.stderr
+    assert "::notice" not in proc.stdout

@@ -161,7 +161,13 @@ def _check_control(objects: list[Obj], data: Obj) -> None:
     assert secret["namespace"] == "openshift-config"
     assert ("s3CustomCABundle" in config) == ("caBundleFile" in repo)  # content: test_ca_bundle_is_embedded
     remote = data["spec"]["source"]
-    assert clusters["host"]["spec"] == {"isHostCluster": True}
+    assert "host" not in clusters, "the operator owns MigCluster host (named by cluster_name)"
+    control = [o for o in objects if o["kind"] == "MigrationController" and o["spec"].get("migration_controller")]
+    assert [c["spec"]["cluster_name"] for c in control] == ["host"]
+    for obj in objects:
+        if obj["apiVersion"].startswith("migration.openshift.io/"):
+            options = obj["metadata"]["annotations"]["argocd.argoproj.io/sync-options"].split(",")
+            assert {"Prune=false", "Delete=false"} <= set(options), obj["kind"]
     assert clusters[remote["name"]]["spec"]["url"] == remote["apiUrl"]
     ref = clusters[remote["name"]]["spec"]["serviceAccountSecretRef"]
     assert ref["namespace"] == "openshift-config"
@@ -193,7 +199,9 @@ def test_remote_at_411_gets_a_service_account_token_secret(tmp_path: Path, monke
     ] == [("Secret", "kubernetes.io/service-account-token", "migration-controller")]
 
 
-def test_same_cluster_pair_registers_host_only(tmp_path: Path) -> None:
+def test_same_cluster_pair_registers_no_host_migcluster(tmp_path: Path) -> None:
+    """The operator creates MigCluster `host` from the controller's cluster_name (no default there): we set it
+    and render no second copy that Argo CD and the operator would both own."""
     spec = tmp_path / "spec.yaml"
     spec.write_text(
         "apiVersion: mtc-policygen.io/v1alpha1\nkind: ClusterPair\nmetadata: {name: p}\nspec:\n  install: {}\n"
@@ -204,7 +212,10 @@ def test_same_cluster_pair_registers_host_only(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run(["generate", str(spec), "-o", str(out)]) == 0
     wiring = _docs((out / "p" / "c" / "mtc-wiring.yaml").read_text())
-    assert sorted((o["kind"], o["metadata"]["name"]) for o in wiring) == [("MigCluster", "host"), ("MigStorage", "r")]
+    assert sorted((o["kind"], o["metadata"]["name"]) for o in wiring) == [("MigStorage", "r")]
+    controllers = [o for f in (out / "p" / "c").glob("*.yaml") for o in _docs(f.read_text())
+                   if o.get("kind") == "MigrationController"]
+    assert [c["spec"]["cluster_name"] for c in controllers] == ["host"]
 
 
 # --- the mirror mapping ------------------------------------------------------------------------------------
@@ -371,19 +382,25 @@ def test_uninstall_plan_follows_the_seed_order(capsys: pytest.CaptureFixture[str
     assert run(["uninstall", str(spec), "--cluster", "ocp412", "--format", "json"]) == 0
     plan = yaml.safe_load(capsys.readouterr().out)
     steps = plan["steps"]
-    assert steps[0]["commands"] == ["oc delete migrationcontroller migration-controller -n openshift-migration"]
-    assert "ocp311" in steps[0]["note"]
-    assert "Subscription openshift-migration/mtc-operator" in steps[1]["removes"]
-    assert "MigStorage openshift-migration/mcg" in steps[1]["removes"]
-    assert not any("MigrationController" in r or r.startswith("Namespace") for r in steps[1]["removes"])
-    assert any("clusterserviceversion" in c for c in steps[1]["commands"])
-    crds = steps[2]["commands"]
+    assert "ApplicationSet" in steps[0]["title"], "or self-heal re-creates what the plan deletes"
+    assert "auto-sync" in steps[0]["title"]
+    assert steps[1]["commands"] == ["oc delete migrationcontroller migration-controller -n openshift-migration"]
+    assert "ocp311" in steps[1]["note"]
+    # MTC resources carry Prune=false,Delete=false: deleting the Application keeps them, so they are named here
+    assert steps[2]["commands"] == [
+        "oc delete migstorage mcg -n openshift-migration",
+        "oc delete migcluster ocp311 -n openshift-migration",
+    ]
+    assert "Subscription openshift-migration/mtc-operator" in steps[3]["removes"]
+    assert not any("Mig" in r or r.startswith("Namespace") for r in steps[3]["removes"])
+    assert any("clusterserviceversion" in c for c in steps[3]["commands"])
+    crds = steps[4]["commands"]
     assert crds[:2] == [
         "oc delete $(oc get crds -o name | grep 'migration.openshift.io')",
         "oc delete $(oc get crds -o name | grep 'velero')",
     ]
     assert "oc delete clusterrolebindings migration-operator" in crds
-    assert "oc delete secret mcg-credentials -n openshift-config" in steps[3]["commands"]
+    assert "oc delete secret mcg-credentials -n openshift-config" in steps[5]["commands"]
 
 
 def test_uninstall_text_for_legacy_cluster(capsys: pytest.CaptureFixture[str]) -> None:

@@ -535,3 +535,120 @@ def test_context_reads_live_state_with_kubectl_get_only(
     assert {c.split()[2] for c in calls} == {"get"}
     assert all(c.startswith("--context prod-east get ") and c.endswith(" -A -o yaml") for c in calls)
     assert json.loads(capsys.readouterr().out)["blockedAfter"] is False
+
+
+# --- OpenShift SDN specifics (openshift/sdn behaviour) --------------------------------------------------------
+
+NAMED_ONLY = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "named", "namespace": "shop"},
+    "spec": {
+        "podSelector": {},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [{"ports": [{"port": "stunnel"}]}],
+        "egress": [{"ports": [{"protocol": "UDP", "port": "dns"}, {"protocol": "TCP", "port": "dns-tcp"}]}],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("plugin", "allowed"),
+    [pytest.param("OVNKubernetes", True, id="ovn-supports-named-ports"), pytest.param("OpenShiftSDN", False, id="sdn")],
+)
+def test_named_ports_are_ignored_by_openshift_sdn(tmp_path: Path, plugin: str, allowed: bool) -> None:
+    """openshift/sdn skips a port entry with a named port ("unsupported named port"): a rule whose ports are all
+    named allows nothing. OVN-Kubernetes resolves them. Server ingress on `stunnel`, DNS egress on `dns`."""
+    source = f"{{name: east, openshiftVersion: '4.12', networkType: {plugin}}}"
+    target = f"{{name: west, openshiftVersion: '4.12', networkType: {plugin}, cidrs: [203.0.113.0/24]}}"
+    state = [ns("shop"), NAMED_ONLY]
+    report = run_preflight(
+        tmp_path, spec_text(source=source, target=target), [*state, ns("openshift-dns")],
+        [*state, ns("openshift-ingress", ROUTER_LABELS)],
+    )
+    for connection in ("server", "dns"):
+        verdict = row(report, connection).today
+        assert verdict.allowed is allowed, connection
+        assert [b.ref for b in verdict.blockers] == ([] if allowed else ["NetworkPolicy shop/named"]), connection
+
+
+@pytest.mark.parametrize(
+    ("kind", "plugin", "allowed"),
+    [
+        pytest.param("EgressNetworkPolicy", "OpenShiftSDN", False, id="sdn-corrects-to-deny-all"),
+        pytest.param("EgressFirewall", "OVNKubernetes", True, id="ovn-reads-it-literally"),
+    ],
+)
+def test_deny_0_0_0_0_32(tmp_path: Path, kind: str, plugin: str, allowed: bool) -> None:
+    """openshift/sdn installs an EgressNetworkPolicy `Deny 0.0.0.0/32` as 0.0.0.0/0 (kept for backward
+    compatibility): deny-all, and the deny-all finding fires. OVN's EgressFirewall has no such correction."""
+    source = f"{{name: east, openshiftVersion: '4.12', networkType: {plugin}}}"
+    deny = rule("Deny", {"cidrSelector": "0.0.0.0/32"})
+    report = run_preflight(tmp_path, spec_text(source=source), [ns("shop"), firewall("shop", [deny], kind=kind)])
+    endpoint = row(report, "endpoint").today
+    assert endpoint.allowed is allowed
+    assert [b.ref for b in endpoint.blockers] == ([] if allowed else [f"{kind} shop/default"])
+    assert ("firewall-deny-all" in _rules(report)) is not allowed
+
+
+def test_generator_inserts_before_a_deny_0_0_0_0_32_in_a_base_firewall() -> None:
+    """The generator's reading of a held firewall agrees: any Deny ends what counts as held, so a DVM rule
+    below `Deny 0.0.0.0/32` is inserted again at the top."""
+    from generator.mtc.firewall import rules_to_insert  # noqa: PLC0415
+
+    ours = [rule("Allow", {"cidrSelector": "203.0.113.0/24"})]
+    assert rules_to_insert(ours, [rule("Deny", {"cidrSelector": "0.0.0.0/32"}), *ours]) == ours
+
+
+HOST_NETWORK_IC = {
+    "apiVersion": "operator.openshift.io/v1",
+    "kind": "IngressController",
+    "metadata": {"name": "default", "namespace": "openshift-ingress-operator"},
+    "status": {"endpointPublishingStrategy": {"type": "HostNetwork"}},
+}
+LEGACY_ROUTER_SELECTOR = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "from-routers", "namespace": "shop"},
+    "spec": {
+        "podSelector": {},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {"from": [{"namespaceSelector": {"matchLabels": {"network.openshift.io/policy-group": "ingress"}}}]}
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("version", "plugin", "today_allowed"),
+    [
+        pytest.param("4.6", "OpenShiftSDN", False, id="sdn-46-router-is-default"),
+        pytest.param("4.7", "OpenShiftSDN", True, id="sdn-47-openshift-host-network"),
+        pytest.param("4.6", "OVNKubernetes", True, id="ovn-46"),
+    ],
+)
+def test_host_network_router_on_sdn_46_never_matches_the_router_label(
+    tmp_path: Path, version: str, plugin: str, today_allowed: bool
+) -> None:
+    """SDN 4.6: only namespace default has VNID 0 (openshift-host-network joins it in 4.7): host-network router
+    traffic matches no policy-group label selector. The strict policy generated for 4.6 SDN admits port 6443 from
+    any source, so after the output the server is reachable; preflight says what blocks it today."""
+    source = f"{{name: east, openshiftVersion: '{version}', networkType: {plugin}}}"
+    target = f"{{name: west, openshiftVersion: '{version}', networkType: {plugin}, cidrs: [203.0.113.0/24]}}"
+    legacy = {"network.openshift.io/policy-group": "ingress"}
+    west = [
+        ns("shop"),
+        ns("default"),
+        ns("openshift-ingress", legacy),
+        ns("openshift-host-network", legacy),
+        HOST_NETWORK_IC,
+        LEGACY_ROUTER_SELECTOR,
+    ]
+    spec = spec_text(source=source, target=target, extra="  networkPolicy: {mode: strict}\n")
+    report = run_preflight(tmp_path, spec, [ns("shop")], west)
+    server = row(report, "server")
+    assert server.today.allowed is today_allowed
+    assert [b.ref for b in server.today.blockers] == ([] if today_allowed else ["NetworkPolicy shop/from-routers"])
+    assert server.after.allowed
+    assert ("router-host-network-default" in _rules(report)) is (not today_allowed)

@@ -94,7 +94,8 @@ def test_merges_the_controller_and_inserts_rules_leaving_the_rest() -> None:
     assert controller["spec"]["cluster_name"] == "host", "keys the spec does not set are kept"
     assert controller["spec"]["migration_ui"] is False, "a non-control cluster runs no UI (spec §4)"
     assert controller["spec"]["migration_velero"] is True
-    assert controller["metadata"]["annotations"] == INDEX, "tool annotations stay; no sync-options copied"
+    keep = {"argocd.argoproj.io/sync-options": "Prune=false,Delete=false"}
+    assert controller["metadata"]["annotations"] == {**INDEX, **keep}, "tool annotations stay; only Prune/Delete=false"
     assert controller["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "mtc-policygen"}
     assert out[2]["spec"]["egress"] == [OURS, API, DENY]
     added = out[3:]
@@ -200,15 +201,18 @@ def test_firewall_rules_given_and_held_keeps_the_item_with_a_warning() -> None:
 WAVE = "argocd.argoproj.io/sync-wave"
 OPTIONS = "argocd.argoproj.io/sync-options"
 SKIP = "SkipDryRunOnMissingResource=true"
+KEEP = "Prune=false,Delete=false"
 INSTALL_SPEC = SPEC.replace("spec:\n", "spec:\n  install: {}\n", 1)
 
 
 @pytest.mark.parametrize(
     ("held", "merged"),
     [
-        pytest.param(None, SKIP, id="no-options"),
-        pytest.param("ServerSideApply=true, Prune=false", f"ServerSideApply=true,Prune=false,{SKIP}", id="kept"),
-        pytest.param(f"{SKIP},Validate=false,Validate=false", f"{SKIP},Validate=false", id="once-each"),
+        pytest.param(None, f"{KEEP},{SKIP}", id="no-options"),
+        pytest.param(
+            "ServerSideApply=true, Prune=false", f"ServerSideApply=true,Prune=false,Delete=false,{SKIP}", id="kept"
+        ),
+        pytest.param(f"{SKIP},Validate=false,Validate=false", f"{SKIP},Validate=false,{KEEP}", id="once-each"),
     ],
 )
 def test_install_merges_the_operator_ordering_into_the_held_controller(held: str | None, merged: str) -> None:
@@ -224,9 +228,10 @@ def test_install_merges_the_operator_ordering_into_the_held_controller(held: str
     assert again == out, "idempotent"
 
 
-def test_without_install_no_argocd_annotation_is_merged() -> None:
+def test_without_install_only_prune_and_delete_false_are_merged() -> None:
+    """Argo CD before 3.4 ignores Application-level Prune/Delete=false: the held controller carries them itself."""
     out = _transform([_controller(), _firewall(DENY)])
-    assert out[0]["metadata"]["annotations"] == INDEX
+    assert out[0]["metadata"]["annotations"] == {**INDEX, OPTIONS: KEEP}
 
 
 LEGACY_IMAGE = "registry.redhat.io/rhmtc/openshift-migration-legacy-rhel8-operator"

@@ -209,6 +209,10 @@ def _dns(pair: ResolvedPair) -> Peer:
 
 def _server_peer(pair: ResolvedPair, ns: NamespaceMapping) -> Peer:
     """Who reaches the server pods on 6443 (facts §5): the routers, anyone via a node port, or the clients."""
+    if pair.endpoint is EndpointType.ROUTE and pair.target.caps.host_network_router_is_default:
+        # facts §11: host-network routers on SDN 4.6 and older carry namespace default's identity, which no
+        # router-namespace label matches, and default has no label we can count on: port-only.
+        return Peer(PeerKind.ANYWHERE, "the destination routers (any source: host-network routers match no label)")
     if pair.endpoint is EndpointType.ROUTE:
         label = pair.target.caps.router_namespace_label
         return Peer(

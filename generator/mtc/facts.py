@@ -12,12 +12,24 @@ MANAGED_BY_LABEL: Final = {"app.kubernetes.io/managed-by": "mtc-policygen"}
 # facts §1: the operator's CR; spec keys are read as snake_case Ansible variables (§1.1).
 MIGRATION_CONTROLLER_API: Final = "migration.openshift.io/v1alpha1"
 MIGRATION_CONTROLLER_KIND: Final = "MigrationController"
+# facts §11: the host MigCluster's name comes from the controller's `cluster_name` (no default; the CSV sample: host).
+HOST_CLUSTER_NAME: Final = "host"
 
-# spec §4: a partial MigrationController applied by Argo CD server-side apply patches the operator-created CR;
-# Prune/Delete=false so that deleting the Application never deletes MTC.
-ARGOCD_SYNC_OPTIONS: Final = {
-    "argocd.argoproj.io/sync-options": "ServerSideApply=true,Validate=false,Prune=false,Delete=false"
-}
+# facts §11: Argo CD's per-resource sync options. Prune=false,Delete=false on every MTC object we emit or patch:
+# Application-level Prune=false/Delete=false are ignored before Argo CD 3.4, the annotation works on every 2.x.
+ARGOCD_SYNC_OPTIONS_KEY: Final = "argocd.argoproj.io/sync-options"
+KEEP_OPTIONS: Final = ("Prune=false", "Delete=false")
+# facts §11: an apply patch (server-side apply) needs Kubernetes 1.16 (OpenShift 4.3); older servers reject it.
+SERVER_SIDE_APPLY: Final = "ServerSideApply=true"
+# The CRs of MTC's own API group: the objects whose per-resource options keep them (spec §4, facts §11).
+MTC_API_GROUP: Final = "migration.openshift.io"
+
+
+def controller_sync_options(server_side_apply: bool) -> str:
+    """A partial MigrationController: server-side apply (a shared merge into the operator's CR) where the cluster
+    has it; client-side apply (a merge patch of the existing object) below OpenShift 4.3."""
+    ssa = (SERVER_SIDE_APPLY,) if server_side_apply else ()
+    return ",".join((*ssa, "Validate=false", *KEEP_OPTIONS))
 
 # facts §3.2: every rsync pod of MTC 1.6-1.8 carries owner=directvolumemigration; `app` is rsync-transfer, or
 # rsync-transfer-block for the 1.8 block/VM pods. The `directvolumemigration` label is a per-run UID: never used.

@@ -38,7 +38,6 @@ CONFIG_NAMESPACE: Final = "openshift-config"  # where the credential and token S
 S3_ACCESS_KEY: Final = "aws-access-key-id"
 S3_SECRET_KEY: Final = "aws-secret-access-key"  # noqa: S105 - a key name, not a secret
 TOKEN_KEY: Final = "saToken"  # noqa: S105 - a key name
-HOST_CLUSTER: Final = "host"
 CONTROLLER_SA: Final = "migration-controller"
 SA_TOKEN_SECRET: Final = "migration-controller-token"  # noqa: S105 - on a remote 4.11+ cluster (no auto-created token)
 

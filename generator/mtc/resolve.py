@@ -49,6 +49,11 @@ class Capabilities:
     firewall_dns_name: bool  # dnsName rules: EgressNetworkPolicy always, EgressFirewall 4.7+
     firewall_node_selector: bool  # nodeSelector rules: EgressFirewall 4.11+
     known_version: bool  # False for a version newer than the facts know (newest behaviour assumed)
+    server_side_apply: bool = True  # facts §11: Kubernetes 1.16+ (4.3+); below, Argo CD applies client-side
+    named_ports: bool = True  # facts §11: OpenShift SDN ignores a named NetworkPolicy port; OVN supports them
+    # facts §11: SDN 4.6 and older give host-network router traffic VNID 0 as namespace `default` only: a
+    # router-namespace label selector never matches it (the openshift-host-network case starts in 4.7).
+    host_network_router_is_default: bool = False
 
 
 def capabilities(version: OcpVersion, plugin: NetworkType | None) -> Capabilities:
@@ -82,6 +87,9 @@ def capabilities(version: OcpVersion, plugin: NetworkType | None) -> Capabilitie
         firewall_dns_name=sdn or (ovn and at_least(OcpVersion(4, 7))),
         firewall_node_selector=ovn and at_least(OcpVersion(4, 11)),
         known_version=version <= NEWEST_KNOWN_OCP,
+        server_side_apply=at_least(OcpVersion(4, 3)),
+        named_ports=not sdn,
+        host_network_router_is_default=not ovn and not at_least(OcpVersion(4, 7)),
     )
 
 

@@ -45,6 +45,7 @@ from generator.spec.model import NetworkType
 PSA_LABELS = tuple(f"pod-security.kubernetes.io/{mode}" for mode in ("enforce", "audit", "warn"))
 PSA_FROM = OcpVersion(4, 11)  # facts §7.9: mig-controller treats PSA as enforced from Kubernetes 1.24
 LIMIT_WARN_RATIO = 0.9
+HOST_NETWORK_DEFAULT = "default"  # facts §11: where host-network traffic comes from on OpenShift SDN 4.6 and older
 ANY_V4 = AddressEnd(4, (0, 2**32 - 1), "any address")
 MISSING_STATE_RULES = frozenset({"state-namespace-missing"})
 
@@ -146,7 +147,10 @@ class View:
     def enforcement(self) -> Enforcement:
         caps = self.cluster.caps
         return Enforcement(
-            egress=caps.egress_policy is not False, ipblock_except=caps.ipblock_except, end_port=caps.end_port
+            egress=caps.egress_policy is not False,
+            ipblock_except=caps.ipblock_except,
+            end_port=caps.end_port,
+            named_ports=caps.named_ports,
         )
 
     def firewall_kinds(self) -> tuple[str, ...]:
@@ -218,6 +222,8 @@ def _router_namespaces(view: View) -> list[str]:
             strategy = section["endpointPublishingStrategy"]
             break
     host = isinstance(strategy, dict) and strategy.get("type") == "HostNetwork"
+    if host and view.cluster.caps.host_network_router_is_default:
+        return [HOST_NETWORK_DEFAULT]  # facts §11: SDN 4.6 gives host-network traffic namespace default's VNID 0
     return [HOST_NETWORK_NAMESPACE if host else ROUTER_NAMESPACE]
 
 
@@ -240,7 +246,7 @@ def _ends(conn: Connection, view: View) -> list[tuple[End, Mapping[str, int]]]:
 
     def pods(ns: str) -> Sequence[Mapping[str, str]]:
         # facts §5: host-network routers reach pods from the node, carrying no pod labels at all
-        return ({},) if ns == HOST_NETWORK_NAMESPACE else labels
+        return ({},) if ns in (HOST_NETWORK_NAMESPACE, HOST_NETWORK_DEFAULT) else labels
 
     return [(PodEnd(ns, view.namespace_labels(ns), pod, named), named) for ns in namespaces for pod in pods(ns)]
 
@@ -452,6 +458,20 @@ def router_findings(pair: ResolvedPair, view: View) -> list[Problem]:
                     "router-namespace-missing",
                     f"the router namespace {ns} is not in the exported state; assumed unlabelled",
                     "export every namespace (oc get namespace -A)",
+                )
+            )
+        elif ns == HOST_NETWORK_DEFAULT and any(labels.get(k) != v for k, v in label.items()):
+            key, value = next(iter(label.items()))
+            out.append(
+                _finding(
+                    view.state,
+                    f"Namespace {ns}",
+                    Severity.INFO,
+                    "router-host-network-default",
+                    f"host-network routers on OpenShift SDN {view.cluster.version} reach pods as namespace default "
+                    f"(it has no {key}={value!r} label): a policy admitting the routers by that label misses them; "
+                    "the generated strict policy admits port 6443 from any source instead",
+                    f"only if you accept a cluster-wide change: oc label namespace default {key}={value}",
                 )
             )
         elif any(labels.get(k) != v for k, v in label.items()):

@@ -21,6 +21,7 @@ from typing import Any
 from generator.preflight.netpol import Interval, PolicyError, covers, interval, merge, overlaps, subtract
 
 ENP_KIND = "EgressNetworkPolicy"
+SDN_CORRECTED_CIDR = ipaddress.ip_network("0.0.0.0/32")
 EF_KIND = "EgressFirewall"
 
 
@@ -70,8 +71,13 @@ def _rule(data: object, index: int, kind: str) -> FwRule:
             net = ipaddress.ip_network(str(value), strict=False)
         except ValueError:
             raise PolicyError(f"{path}.to.cidrSelector", f"{value!r} is not a CIDR") from None
-        cidr = (net.version, interval(net))
         shown = str(net)
+        if kind == ENP_KIND and net == SDN_CORRECTED_CIDR:
+            # facts §11: openshift/sdn installs 0.0.0.0/32 as 0.0.0.0/0 (kept for backward compatibility); OVN's
+            # EgressFirewall has no such correction, so only EgressNetworkPolicy reads it this way.
+            net = ipaddress.ip_network("0.0.0.0/0")
+            shown = f"{SDN_CORRECTED_CIDR} (OpenShift SDN enforces it as 0.0.0.0/0)"
+        cidr = (net.version, interval(net))
     elif key == "dnsName":
         if not isinstance(value, str) or not value:
             raise PolicyError(f"{path}.to.dnsName", "dnsName is a DNS name")

@@ -317,6 +317,7 @@ class Enforcement:
     egress: bool = True
     ipblock_except: bool = True
     end_port: bool = True
+    named_ports: bool = True  # facts §11: OpenShift SDN skips a named port entry (a rule of named ports only: none)
 
 
 @dataclass(frozen=True)
@@ -372,7 +373,7 @@ def _port_intervals(
         if p.port is None:
             out.append((1, MAX_PORT))
         elif isinstance(p.port, str):
-            if p.port in named:
+            if enf.named_ports and p.port in named:
                 out.append((named[p.port], named[p.port]))
         else:
             end = p.end_port if (p.end_port is not None and enf.end_port) else p.port

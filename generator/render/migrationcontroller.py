@@ -43,6 +43,10 @@ def controller_spec(pair: ClusterPair, cluster: Cluster, password: str | None) -
         "migration_ui": control,
         "migration_velero": True,
     }
+    if control and pair.install is not None:
+        # facts §11: the operator names the host MigCluster it creates after `cluster_name` and has no default for
+        # it; "host" is its own sample value. The operator owns that MigCluster: we never render one.
+        spec["cluster_name"] = facts.HOST_CLUSTER_NAME
     if control:
         # facts §2: read from the controller's own env, so only the control cluster's value counts.
         if dvm.stunnel_tcp_proxy is not None:
@@ -70,10 +74,15 @@ def controller_spec(pair: ClusterPair, cluster: Cluster, password: str | None) -
     return dict(sorted(spec.items()))
 
 
-def controller_object(pair: ClusterPair, cluster: Cluster, password: str | None, *, as_patch: bool) -> Obj:
-    """A partial MigrationController: a kustomize patch over a base, or a server-side-apply resource."""
+def controller_object(
+    pair: ClusterPair, cluster: Cluster, password: str | None, *, as_patch: bool, server_side_apply: bool
+) -> Obj:
+    """A partial MigrationController: a kustomize patch over a base, or a resource merged into the existing one
+    (server-side apply where the cluster has it, client-side below 4.3). Either way it carries Prune=false and
+    Delete=false, so deleting the Application never deletes MTC on any Argo CD version (facts §11)."""
     ref = cluster.migration_controller
-    annotations = None if as_patch else facts.ARGOCD_SYNC_OPTIONS
+    options = ",".join(facts.KEEP_OPTIONS) if as_patch else facts.controller_sync_options(server_side_apply)
+    annotations = {facts.ARGOCD_SYNC_OPTIONS_KEY: options}
     return {
         "apiVersion": facts.MIGRATION_CONTROLLER_API,
         "kind": facts.MIGRATION_CONTROLLER_KIND,

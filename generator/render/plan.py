@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from generator.mtc.holdings import Holdings
 from generator.mtc.install import SKIP_DRY_RUN, SYNC_OPTIONS
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair, resolve
@@ -77,18 +79,43 @@ def render_cluster(
                 policies.append((ns.target, ingress))
     policies.sort(key=lambda item: (item[0], item[1]["metadata"]["name"]))
     firewalls.sort(key=lambda f: f.namespace)
-    controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None)
+    rc = resolved.cluster(cluster.name)
+    ssa = rc.caps.server_side_apply if rc is not None else True
+    controller = controller_object(pair, cluster, password, as_patch=cluster.base is not None, server_side_apply=ssa)
+    if cluster.base is not None and rc is not None and rc.holdings is not None:
+        _keep_held_options(controller, rc.holdings)
     install = render_install(resolved, cluster, secrets)
     if install is not None and install.controller_annotations:
         _annotate_controller(controller, install.controller_annotations)
     return ClusterRender(cluster, controller, policies, firewalls, install)
 
 
+def merged_options(*groups: Iterable[str]) -> str:
+    """Argo CD sync options, in order, each once (the transformer merges the same way)."""
+    out: list[str] = []
+    for option in (o.strip() for group in groups for o in group):
+        if option and option not in out:
+            out.append(option)
+    return ",".join(out)
+
+
+def _options(obj: Obj) -> list[str]:
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    return str(annotations.get(SYNC_OPTIONS) or "").split(",") if isinstance(annotations, dict) else []
+
+
+def _keep_held_options(controller: Obj, holdings: Holdings) -> None:
+    """The patch's annotation replaces the base controller's: it carries the base's own options, then ours."""
+    meta = controller["metadata"]
+    held = holdings.find(controller["apiVersion"], controller["kind"], meta["namespace"], meta["name"])
+    if held is not None and _options(held) != [""]:
+        meta["annotations"][SYNC_OPTIONS] = merged_options(_options(held), _options(controller))
+
+
 def _annotate_controller(controller: Obj, extra: dict[str, str]) -> None:
     """spec §8: after the operator (a later sync wave), and no dry run while its CRD is still missing."""
     meta = controller["metadata"]
     annotations = dict(meta.get("annotations") or {})
-    options = [o for o in annotations.get(SYNC_OPTIONS, "").split(",") if o]
-    annotations[SYNC_OPTIONS] = ",".join([*options, SKIP_DRY_RUN])
+    annotations[SYNC_OPTIONS] = merged_options(_options(controller), [SKIP_DRY_RUN])
     annotations.update(extra)
     meta["annotations"] = dict(sorted(annotations.items()))

@@ -179,10 +179,14 @@ def dns_port_only(ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("router-label-legacy", Severity.INFO)
 def router_label_legacy(ctx: RuleContext) -> Iterator[Finding]:
-    """Strict Route ingress on a target before 4.7 selects the router namespace by the older label.
+    """Strict Route ingress on a target before 4.7 selects the router namespace by the older label, or, where
+    the target may run OpenShift SDN, admits port 6443 from any source.
 
     facts §9: cluster-ingress-operator release-4.6 labels the router namespace only
     `network.openshift.io/policy-group: ingress`; `policy-group.network.openshift.io/ingress: ""` arrives in 4.7.
+    facts §11: on SDN 4.6 host-network routers carry namespace default's VNID 0 and match no router-namespace
+    label; what admits them there is a rule for namespace `default` (by a label it has — none is certain before
+    4.8) or a port-only rule. Labelling `default` is a cluster-wide change, so it is suggested, never made.
 
     Passing::
 
@@ -202,8 +206,50 @@ def router_label_legacy(ctx: RuleContext) -> Iterator[Finding]:
         and dict(label) != facts.ROUTER_NAMESPACE_LABEL
     ):
         key, value = next(iter(label.items()))
+        if resolved.target.caps.host_network_router_is_default:
+            yield Finding(
+                (*resolved.target.spec.path, "openshiftVersion"),
+                f"on OpenShift SDN {resolved.target.version} host-network routers reach pods as namespace default, "
+                "which no router-namespace label matches: the strict ingress policy admits TCP 6443 to the rsync "
+                "server pods from any source",
+                suggestion=f"to admit only the routers, label namespace default {key}={value} (a cluster-wide "
+                "change, yours to make) and keep your own policy; OVN-Kubernetes targets keep the label selector",
+            )
+            return
         yield Finding(
             (*resolved.target.spec.path, "openshiftVersion"),
             f"OpenShift {resolved.target.version} router namespaces lack the policy-group.network.openshift.io/"
             f"ingress label (from 4.7): the strict ingress policy selects {key}: {value} instead",
+        )
+
+
+@rule("client-side-apply", Severity.INFO)
+def client_side_apply(ctx: RuleContext) -> Iterator[Finding]:
+    """A cluster before OpenShift 4.3 gets its partial MigrationController applied client-side; without a base
+    it must already exist there.
+
+    facts §11: server-side apply is absent in Kubernetes 1.11 (3.11), off in 1.14 (4.2), on from 1.16 (4.3), and
+    those servers reject Argo CD's apply patch. Client-side apply of a partial custom resource is a merge patch of
+    the existing object; on a cluster that has none yet it creates a MigrationController holding only these keys.
+    A `base` holding the cluster's MigrationController (controller-3.yml, say) makes the overlay a whole object.
+
+    Passing::
+
+        source: {openshiftVersion: "4.3"}
+
+    Failing (info)::
+
+        source: {openshiftVersion: "3.11"}
+    """
+    for cluster in ctx.resolved.clusters:
+        if cluster.caps.server_side_apply or cluster.spec.base is not None:
+            continue
+        ref = cluster.spec.migration_controller
+        yield Finding(
+            (*cluster.spec.path, "openshiftVersion"),
+            f"OpenShift {cluster.version} has no server-side apply (from 4.3): Argo CD applies the partial "
+            f"MigrationController {ref.namespace}/{ref.name} client-side, a merge into the one the cluster holds; "
+            "if it does not exist yet, one holding only these keys is created",
+            suggestion="create the MigrationController first (controller-3.yml), or give this cluster a `base` "
+            "holding it",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 from generator.mtc import install as facts
+from generator.mtc.facts import KEEP_OPTIONS
 from generator.mtc.install import MirrorPlan
 from generator.render.objects import Obj, metadata
 from generator.spec.model import Install, ReplicationRepository
@@ -15,6 +16,12 @@ def _waved(wave: str, *options: str) -> dict[str, str]:
     if options:
         out[facts.SYNC_OPTIONS] = ",".join(options)
     return out
+
+
+def _kept(wave: str, *options: str) -> dict[str, str]:
+    """An MTC custom resource: kept when its Application is deleted or pruned, on every Argo CD version (the
+    Application-level options count only from Argo CD 3.4, facts §11); the uninstall plan deletes it by name."""
+    return _waved(wave, *options, *KEEP_OPTIONS)
 
 
 def namespace() -> Obj:
@@ -119,26 +126,13 @@ def mig_storage(repo: ReplicationRepository, ca_b64: str | None, creds_secret: s
     return {
         "apiVersion": facts.MIGRATION_API,
         "kind": "MigStorage",
-        "metadata": metadata(repo.name, facts.MTC_NAMESPACE, _waved(facts.WAVE_WIRING, facts.SKIP_DRY_RUN)),
+        "metadata": metadata(repo.name, facts.MTC_NAMESPACE, _kept(facts.WAVE_WIRING, facts.SKIP_DRY_RUN)),
         "spec": {
             "backupStorageConfig": dict(sorted(config.items())),
             "backupStorageProvider": "aws",
             "volumeSnapshotConfig": {"awsRegion": region, "credsSecretRef": dict(ref)},
             "volumeSnapshotProvider": "aws",
         },
-    }
-
-
-_HOST_OPTIONS = (facts.SKIP_DRY_RUN, "ServerSideApply=true")
-
-
-def mig_cluster_host() -> Obj:
-    return {
-        "apiVersion": facts.MIGRATION_API,
-        "kind": "MigCluster",
-        # the operator may create `host` itself: server-side apply shares it instead of fighting over it
-        "metadata": metadata(facts.HOST_CLUSTER, facts.MTC_NAMESPACE, _waved(facts.WAVE_WIRING, *_HOST_OPTIONS)),
-        "spec": {"isHostCluster": True},
     }
 
 
@@ -155,6 +149,6 @@ def mig_cluster_remote(name: str, url: str, token_secret: str, ca_b64: str | Non
     return {
         "apiVersion": facts.MIGRATION_API,
         "kind": "MigCluster",
-        "metadata": metadata(name, facts.MTC_NAMESPACE, _waved(facts.WAVE_WIRING, facts.SKIP_DRY_RUN)),
+        "metadata": metadata(name, facts.MTC_NAMESPACE, _kept(facts.WAVE_WIRING, facts.SKIP_DRY_RUN)),
         "spec": dict(sorted(spec.items())),
     }

@@ -79,7 +79,8 @@ def _control(pair: ClusterPair, secrets: RenderSecrets, out: InstallRender) -> N
         out.wiring.append(objects.mig_storage(repo, ca, name))
     if not facts.wires(pair):
         return
-    out.wiring.append(objects.mig_cluster_host())
+    # facts §11: the operator creates the host MigCluster (named after the controller's `cluster_name`); a copy
+    # here would have two owners, Argo CD and the operator. The remote cluster's registration is ours.
     remote = facts.remote_cluster(pair)
     if remote is None or remote.api_url is None:
         return

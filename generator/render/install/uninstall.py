@@ -8,6 +8,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from generator.mtc import install as facts
+from generator.mtc.facts import MTC_API_GROUP
 from generator.mtc.network import Environment
 from generator.mtc.resolve import resolve
 from generator.render.install.plan import credentials_secret_name, token_secret_name
@@ -63,6 +64,16 @@ def _kept(obj: Obj) -> bool:
     return "Delete=false" in options.split(",")
 
 
+def _kept_resources(made: list[Obj]) -> list[Step]:
+    """MTC custom resources carry Prune=false,Delete=false (facts §11): deleting the Application keeps them."""
+    kept = [o for o in made if _kept(o) and str(o["apiVersion"]).startswith(f"{MTC_API_GROUP}/")]
+    if not kept:
+        return []
+    commands = [f"oc delete {o['kind'].lower()} {o['metadata']['name']} -n {o['metadata']['namespace']}" for o in kept]
+    title = "Delete the MTC resources these overlays made (Prune=false,Delete=false keeps them with the Application):"
+    return [Step(title, commands)]
+
+
 def _describe(obj: Obj) -> str:
     meta = obj["metadata"]
     where = f"{meta['namespace']}/" if meta.get("namespace") else ""
@@ -81,6 +92,11 @@ def uninstall_plan(pair: ClusterPair, cluster: str, env: Environment | None = No
     ref = spec.migration_controller
     others = [c.spec for c in resolved.clusters if c.name != cluster]
     steps = [
+        Step(
+            "Stop Argo CD from re-creating what you delete: take the pair out of the ApplicationSet, or turn "
+            "auto-sync off on its Applications (self-heal re-creates a tracked object deleted by hand).",
+            [],
+        ),
         Step(
             "Delete the MigrationController on every cluster of the pair, so the operator removes what it created "
             "while it still runs (deleting the Application keeps it: Delete=false, or it is in the base).",
@@ -124,14 +140,15 @@ def uninstall_plan(pair: ClusterPair, cluster: str, env: Environment | None = No
             f"oc delete subscription {facts.SUBSCRIPTION_NAME} -n {facts.MTC_NAMESPACE}",
             f"oc delete clusterserviceversion -n {facts.MTC_NAMESPACE} -l {_CSV_SELECTOR}",
         ]
-    steps.append(
+    steps += [
+        *_kept_resources(made),
         Step(
             f"Delete the Argo CD Application that syncs overlays/{pair.name}/{cluster}; it removes:",
             commands,
             removes or ["nothing besides the MigrationController settings"],
             note,
-        )
-    )
+        ),
+    ]
     steps.append(Step("Delete the cluster-scoped resources (this removes Velero too):", list(_CLUSTER_SCOPED)))
     leftovers = [
         f"oc delete namespace {facts.MTC_NAMESPACE}",
