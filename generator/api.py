@@ -26,6 +26,7 @@ from generator.problems import Problem, ProblemsError, Severity
 from generator.render.install.plan import RenderSecrets
 from generator.render.plan import ClusterRender, render_cluster
 from generator.secrets import install_secrets, password_for, read_password, render_time_credentials
+from generator.spec.files import UnreadableFileError, read_limited
 from generator.spec.load import load_spec
 from generator.spec.model import Cluster, ClusterPair
 
@@ -144,7 +145,7 @@ def load_specs(
     names: dict[str, str] = {}
     for index, file in enumerate(found.files):
         progress("checking specs", index, len(found.files))
-        pair, problems = load_spec(file)
+        pair, problems = load_spec(file, files=env.files)
         loaded.problems += problems
         if pair is None:
             continue
@@ -303,10 +304,10 @@ def _feed(digest: hashlib._Hash, *parts: bytes | str) -> None:
         digest.update(f"{len(data)}:".encode() + data)
 
 
-def _bytes_or_marker(path: Path) -> bytes | str:
+def _bytes_or_marker(path: Path, limit: int = 256 * 1024 * 1024) -> bytes | str:
     try:
-        return path.read_bytes()
-    except OSError:
+        return read_limited(path, limit)
+    except UnreadableFileError:
         return "unreadable"
 
 
@@ -329,7 +330,11 @@ def input_digest(
     _feed(digest, spec_file.read_bytes(), header.spec, header.regenerate, repr(env))
     _feed(digest, _posix_relpath(Path(os.path.abspath(out_dir)), pair.spec_dir))
     for extra in spec_inputs(pair):  # spec §8: a mirror mapping and CA bundles shape the output too
-        _feed(digest, "input", extra, _bytes_or_marker(Path(pair.spec_dir, extra)))
+        try:
+            located: Path | None = pair.locate(extra, "input")
+        except UnreadableFileError:
+            located = None  # outside the root: refused by the rules, never read here
+        _feed(digest, "input", extra, _bytes_or_marker(located) if located is not None else "unreadable")
     resolved = resolved if resolved is not None else resolve(pair, env)
     for cluster in resolved.clusters:
         if cluster.spec.base is None:

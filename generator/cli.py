@@ -16,13 +16,14 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from generator import __version__, api
 from generator.mtc.network import Environment
 from generator.problems import Problem, ProblemsError, format_github, format_json, format_text, has_errors
+from generator.spec.files import ROOT_ENV, SECRET_DIRS_ENV, FileAccess, UnreadableFileError, repository_of
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _UNREADABLE_RULES = {"unreadable-file", "file-too-large", "not-yaml", "no-specs"}
@@ -102,7 +103,7 @@ def _add_validate(sub: argparse._SubParsersAction[_Parser]) -> argparse.Argument
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    loaded = api.load_specs(args.specs, Environment(), specs_only=args.skip_non_specs)
+    loaded = api.load_specs(args.specs, Environment(files=_files(args, args.specs)), specs_only=args.skip_non_specs)
     _report(loaded.problems, args.format)
     code = _exit_code(loaded.problems, args.strict)
     if code == EXIT_OK and args.format == "text":
@@ -145,7 +146,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     usage = api.output_dir_problem(args.output)
     if usage:
         args.parser.error(f"-o {args.output!r}: {usage}")
-    env = Environment()
+    env = Environment(files=_files(args, args.specs))
     progress = _Progress(sys.stderr)
     loaded = api.load_specs(args.specs, env, unique_names=True, progress=progress)
     problems = list(loaded.problems)
@@ -208,7 +209,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     if Path(args.spec).is_dir():  # one spec, one cluster: a folder could hold several pairs
         args.parser.error(f"{args.spec} is a folder; render takes one ClusterPair spec file")
-    env = Environment()
+    env = Environment(files=_files(args, [args.spec]))
     loaded = api.load_specs([args.spec], env)
     problems = list(loaded.problems)
     code = _exit_code(problems, args.strict)
@@ -251,7 +252,7 @@ def _cmd_argocd_generate(args: argparse.Namespace) -> int:
     from generator.runtimes import argocd  # noqa: PLC0415
 
     try:
-        output = argocd.generate(Path.cwd(), os.environ)
+        output = argocd.generate(Path.cwd(), _root_environ(args))
     except ProblemsError as exc:
         sys.stderr.write(format_text(exc.problems))
         return EXIT_PROBLEMS
@@ -339,7 +340,7 @@ def _cmd_uninstall(args: argparse.Namespace) -> int:
     """The ordered uninstall plan of seed 003 §7.6 for one cluster; exit 0, or 2 (spec §6)."""
     from generator.render.install.uninstall import uninstall_plan  # noqa: PLC0415
 
-    loaded = api.load_specs([args.spec], Environment())
+    loaded = api.load_specs([args.spec], Environment(files=_files(args, [args.spec])))
     problems = list(loaded.problems)
     try:
         cluster = api.cluster_of(loaded.pairs[0], args.cluster, args.spec, "--cluster") if loaded.pairs else None
@@ -403,7 +404,8 @@ def _cmd_preflight(args: argparse.Namespace) -> int:
                 return EXIT_USAGE
             given[flag][cluster] = target
     states = {name: Path(file) for name, file in given["--state"].items()}
-    outcome = pf.preflight(Path(args.spec), states, given["--context"])
+    env = Environment(files=_files(args, [args.spec]))
+    outcome = pf.preflight(Path(args.spec), states, given["--context"], env=env)
     if outcome.report is None:
         (sys.stderr if args.format == "text" else sys.stdout).write(pf.format_problems(outcome.problems, args.format))
         unreadable = outcome.unreadable or any(p.rule in _UNREADABLE_RULES for p in outcome.problems)
@@ -462,6 +464,32 @@ COMMANDS: list[tuple[AddParser, Command, bool]] = [
 ]
 
 
+def _add_root(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--root",
+        metavar="DIR",
+        help=f"read files the specs name (base, caBundleFile, mirror mapping, secret files) only inside DIR "
+        f"(default: ${ROOT_ENV}, else the git repository holding the specs, else their folder); secret files "
+        f"may also lie in the folders of ${SECRET_DIRS_ENV} (colon-separated)",
+    )
+
+
+def _files(args: argparse.Namespace, inputs: Sequence[str]) -> FileAccess:
+    """The run's root, decided once here (docs/argo-cd.md): --root, $MTC_POLICYGEN_ROOT, else the repository
+    holding the specs given (their common folder's nearest ancestor with .git, or that folder)."""
+    reals = [os.path.realpath(i) for i in inputs if i and "\x00" not in i] or [os.getcwd()]
+    try:
+        return FileAccess.decide(repository_of(Path(os.path.commonpath(reals))), os.environ, args.root)
+    except UnreadableFileError as exc:
+        args.parser.error(str(exc))
+        raise  # not reached: error() exits
+
+
+def _root_environ(args: argparse.Namespace) -> Mapping[str, str]:
+    """The environment with --root as MTC_POLICYGEN_ROOT (argocd-generate decides its root from both)."""
+    return {**os.environ, ROOT_ENV: args.root} if args.root else os.environ
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
@@ -472,6 +500,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="warnings fail too")
 
 
+# The commands that read specs, and so the files they name.
+_ROOTED = (_cmd_validate, _cmd_generate, _cmd_render, _cmd_argocd_generate, _cmd_uninstall, _cmd_preflight)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mtc-policygen", description="GitOps policy generator for MTC Direct Volume Migration.")
     parser.add_argument("--version", action="version", version=f"mtc-policygen {__version__}")
@@ -480,6 +512,8 @@ def _parser() -> argparse.ArgumentParser:
         p = add(sub)
         if common:
             _add_common(p)
+        if command in _ROOTED:
+            _add_root(p)
         p.set_defaults(func=command, parser=p)
     return parser
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.problems import Problem, ProblemsError, Severity
+from generator.spec.files import UnreadableFileError, read_limited
 
 MAX_MAPPING_BYTES = 16 * 1024 * 1024  # a full Red Hat catalog mirror writes a few MiB
 
@@ -143,14 +144,10 @@ def load_mapping(path: Path, file: str) -> MirrorMapping:
         return ProblemsError([Problem(file, 0, 0, "", Severity.ERROR, "mirror-mapping", message)])
 
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_MAPPING_BYTES + 1)
-    except FileNotFoundError:
-        raise fail("no such mapping file") from None
-    except OSError as exc:
-        raise fail(f"cannot read the mapping file: {exc.strerror or 'error'}") from None
-    if len(raw) > MAX_MAPPING_BYTES:
-        raise fail(f"the mapping file is larger than {MAX_MAPPING_BYTES:,} bytes")
+        raw = read_limited(path, MAX_MAPPING_BYTES)
+    except UnreadableFileError as exc:
+        why = "no such mapping file" if str(exc) == "no such file" else f"cannot read the mapping file: {exc}"
+        raise fail(why) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

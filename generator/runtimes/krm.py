@@ -8,6 +8,7 @@ says which). On failure: the input items unchanged (kpt deletes files of items t
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import BinaryIO
@@ -32,7 +33,7 @@ def read_resource_list(raw: bytes) -> tuple[list[yaml.Node], object]:
     """The item nodes and the plain function config of a ResourceList."""
     if len(raw) > MAX_INPUT_BYTES:
         raise _problem(f"the ResourceList is {len(raw):,} bytes; the limit is {MAX_INPUT_BYTES:,}")
-    docs = compose_documents(decode(raw[:MAX_INPUT_BYTES], STDIN) if raw else "", STDIN)
+    docs = compose_documents(decode(raw, STDIN, MAX_INPUT_BYTES) if raw else "", STDIN)
     if len(docs) != 1 or nodes.text(nodes.get(docs[0], "kind")) != "ResourceList":
         raise _problem("stdin must be one ResourceList (run me through kustomize or kpt)")
     items = nodes.get(docs[0], "items")
@@ -61,7 +62,7 @@ def run(raw: bytes, cwd: Path) -> tuple[str, str, int]:
     except ProblemsError as exc:
         problems = list(exc.problems)
         return resource_list(items, problems), format_text(problems), 1
-    outcome = run_pass(items, config, cwd)
+    outcome = run_pass(items, config, cwd, os.environ)
     return resource_list(outcome.items, outcome.problems), format_text(outcome.problems), int(outcome.failed)
 
 
