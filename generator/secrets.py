@@ -56,7 +56,8 @@ def _secret_file(pair: ClusterPair, file: str, path: PathKey, rule: str, what: s
     try:
         raw = read_limited(pair.locate(file, dotted(path), secret=True), limit)
     except UnreadableFileError as exc:
-        raise _problem(pair, path, rule, f"cannot read the {what} file {file}: {exc}") from None
+        message = str(exc) if exc.rule == "outside-root" else f"cannot read the {what} file {file}: {exc}"
+        raise _problem(pair, path, rule, message) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -80,7 +80,8 @@ def read_ca_bundle(pair: ClusterPair, file: str) -> bytes:
     try:
         raw = read_limited(pair.locate(file, "caBundleFile"), MAX_CA_BYTES)
     except UnreadableFileError as exc:
-        raise ValueError(f"cannot read the CA bundle {file}: {exc}") from None
+        why = str(exc) if exc.rule == "outside-root" else f"cannot read the CA bundle {file}: {exc}"
+        raise ValueError(why) from None
     if b"-----BEGIN CERTIFICATE-----" not in raw:
         raise ValueError(f"the CA bundle {file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
     return raw

@@ -24,6 +24,20 @@ MAX_DEPTH = 64
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+SHOWN_CHARS = 40  # the most of a value or key a message quotes back
+
+
+def shown(value: object) -> str:
+    """`repr(value)` for a message, cut to a few dozen characters: a message never carries a whole file back.
+
+    A number too long to print (Python refuses ints over 4,300 digits) is described, not shown."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return "a number of thousands of digits"
+    return text if len(text) <= SHOWN_CHARS else f"{text[: SHOWN_CHARS - 4]}...{text[-1]}"
+
+
 def dotted(path: PathKey) -> str:
     """`("spec", "namespaces", 1, "source")` -> `spec.namespaces[1].source`."""
     out = ""
@@ -163,6 +177,7 @@ def compose_documents(text: str, display: str) -> list[yaml.Node]:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
+        what = what if len(what) <= 2 * SHOWN_CHARS else f"{what[: 2 * SHOWN_CHARS]}..."  # may quote the file
         raise ProblemsError(
             [Problem(display, line, column, "", Severity.ERROR, "yaml-syntax", f"invalid YAML: {what}")]
         ) from None
