@@ -139,13 +139,23 @@ def spec_root(config: Obj, cwd: Path) -> Path:
     return Path(package) if isinstance(package, str) and package else cwd
 
 
+def _is_kpt_package(folder: Path, cwd: Path, here: Path) -> bool:
+    """Whether the package folder named on the config may decide the root: kpt render names it, but a config
+    written by hand for kustomize could name any folder. kustomize runs a function in the kustomization's
+    folder; so the folder counts when it lies in the working folder's repository, or when it is a kpt package
+    (a Kptfile) and the working folder is no kustomization."""
+    if FileAccess.of(here).inside(folder):
+        return True
+    in_kustomization = any(os.path.lexists(cwd / name) for name in KUSTOMIZATION_FILES)
+    return not in_kustomization and os.path.isfile(folder / "Kptfile")
+
+
 def file_access(config: object, cwd: Path, environ: Mapping[str, str]) -> FileAccess:
     """The run's root, decided once by the entry point: `MTC_POLICYGEN_ROOT`, else the repository holding the
     kustomization or Kptfile that lists the function (its nearest ancestor with `.git`, or its own folder)."""
     here = repository_of(cwd)
     folder = spec_root(config, cwd) if isinstance(config, dict) else cwd
-    # kpt names the package folder on the config; a config written by hand must not widen the root with it.
-    if folder != cwd and FileAccess.of(here).inside(folder):
+    if folder != cwd and _is_kpt_package(folder, cwd, here):
         here = repository_of(folder)
     try:
         return FileAccess.decide(here, environ)

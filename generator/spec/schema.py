@@ -413,7 +413,7 @@ class _Checker:
         elif isinstance(type_, Str) and isinstance(value, int | float | bool):
             suggestion = "quote it" if secret else f"quote it: {_quoted(value)}"
         elif isinstance(type_, ListOf) and isinstance(value, str | int):
-            suggestion = f"write a list: [{shown(value)}]"
+            suggestion = f"write a list: [{shown(value, quote=False)}]"
         self.problems.append(
             self.source.problem(
                 path, "wrong-type", f"expected {_expected(type_)}, got {_json_type(value)}", suggestion=suggestion
@@ -464,7 +464,7 @@ class _Checker:
                     key=True,
                 )
                 # the field path names the key too: cut like the message
-                self.problems.append(replace(problem, path=dotted((*path, shown(key)[1:-1]))))
+                self.problems.append(replace(problem, path=dotted((*path, shown(key, quote=False)))))
         for key, spec in type_.fields.items():
             if key in value:
                 self.check(spec.type, value[key], (*path, key))
@@ -506,8 +506,8 @@ def not_a_cluster_pair(source: Source) -> Problem:
 
 
 def _quoted(value: object) -> str:
-    text = shown(value)
-    return f'"{text}"' if not text.startswith("a number") else "a string"
+    text = shown(value, quote=False)
+    return f'"{text}"' if not text.startswith("a number of") else "a string"
 
 
 def check_structure(source: Source) -> list[Problem]:

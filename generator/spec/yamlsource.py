@@ -27,15 +27,16 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHOWN_CHARS = 40  # the most of a value or key a message quotes back
 
 
-def shown(value: object) -> str:
-    """`repr(value)` for a message, cut to a few dozen characters: a message never carries a whole file back.
-
-    A number too long to print (Python refuses ints over 4,300 digits) is described, not shown."""
+def shown(value: object, *, quote: bool = True) -> str:
+    """`repr(value)` (`str` without `quote`) for a message, cut to a few dozen characters: a message never
+    carries a whole file back. A number too long to print (Python refuses ints over 4,300 digits) is described."""
     try:
-        text = repr(value)
+        text = repr(value) if quote else str(value)
     except ValueError:
         return "a number of thousands of digits"
-    return text if len(text) <= SHOWN_CHARS else f"{text[: SHOWN_CHARS - 4]}...{text[-1]}"
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[: SHOWN_CHARS - 4]}...{text[-1]}" if quote else f"{text[: SHOWN_CHARS - 3]}..."
 
 
 def dotted(path: PathKey) -> str:
