@@ -93,7 +93,7 @@ def _assert_refused(text: str, field: str) -> None:
 @pytest.mark.parametrize("how", HOW)
 @pytest.mark.parametrize(("field", "old", "new", "target"), FIELDS, ids=[f[0] for f in FIELDS])
 @pytest.mark.parametrize("command", ["validate", "render", "generate"])
-def test_cli_refuses_a_named_file_outside_the_root(
+def test_cli_refuses_a_named_file_outside_the_root(  # noqa: PLR0917 - pytest passes parameters by position
     repo: Path, outside: Path, capsys: pytest.CaptureFixture[str], command: str, field: str, old: str, new: str,
     target: str, how: str,
 ) -> None:
@@ -111,7 +111,8 @@ def test_cli_refuses_a_named_file_outside_the_root(
 
 
 SECRETS = [  # a render-time secret named by file: (field path, text replaced, its replacement)
-    ("spec.source.tokenFrom.file", "tokenFrom: {secretRef: ocp311-migration-controller-token}", "tokenFrom: {{file: {}}}"),
+    ("spec.source.tokenFrom.file", "tokenFrom: {secretRef: ocp311-migration-controller-token}",
+     "tokenFrom: {{file: {}}}"),
     ("spec.replicationRepository.credentialsFrom.file", "credentialsFrom: {secretRef: mcg-credentials}",
      "credentialsFrom: {{file: {}}}"),
 ]
@@ -120,7 +121,7 @@ SECRETS = [  # a render-time secret named by file: (field path, text replaced, i
 @pytest.mark.parametrize("how", HOW)
 @pytest.mark.parametrize("target", ["pipe", "shadow"])
 @pytest.mark.parametrize(("field", "old", "new"), SECRETS, ids=[s[0] for s in SECRETS])
-def test_render_refuses_a_secret_file_outside_the_root_and_the_secret_dirs(
+def test_render_refuses_a_secret_file_outside_the_root_and_the_secret_dirs(  # noqa: PLR0917 - as above
     repo: Path, outside: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
     field: str, old: str, new: str, target: str, how: str,
 ) -> None:
@@ -210,7 +211,8 @@ def test_root_option_overrides_the_repository(
     spec = _spec(repo, (EXAMPLES / "install-restricted-network.yaml").read_text())
     assert run(["validate", str(spec), "--root", str(repo / "pairs" / "clusters")]) == 1
     err = capsys.readouterr().err
-    assert "spec file:" in err and "outside the root" in err
+    assert "spec file:" in err
+    assert "outside the root" in err
     monkeypatch.setenv("MTC_POLICYGEN_ROOT", str(repo / "pairs"))
     assert run(["validate", str(spec)]) == 0, capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
@@ -247,7 +249,8 @@ def test_krm_spec_file_outside_the_root_is_not_read(repo: Path, outside: Path, h
     )
     out, err, code = krm.run(_resource_list(CONFIG.replace("SPEC", named)), kustomization)
     assert code == 1
-    assert "mtc-policygen.io/spec-file: " in err and "outside the root" in err
+    assert "mtc-policygen.io/spec-file: " in err
+    assert "outside the root" in err
     results = yaml.safe_load(out)["results"]
     assert results[0]["field"]["path"] == "metadata.annotations.mtc-policygen.io/spec-file"
     assert MARKER not in out + err
@@ -255,10 +258,10 @@ def test_krm_spec_file_outside_the_root_is_not_read(repo: Path, outside: Path, h
 
 def test_krm_spec_file_naming_a_fifo_or_holding_nul_is_refused(repo: Path, outside: Path) -> None:
     os.mkfifo(repo / "pairs" / "pipe.yaml")
-    out, err, code = krm.run(_resource_list(CONFIG.replace("SPEC", "pipe.yaml")), repo / "pairs")
+    _, err, code = krm.run(_resource_list(CONFIG.replace("SPEC", "pipe.yaml")), repo / "pairs")
     assert code == 1
     assert "is not a regular file" in err
-    out, err, code = krm.run(_resource_list(CONFIG.replace("SPEC", '"spec\\0.yaml"')), repo / "pairs")
+    _, err, code = krm.run(_resource_list(CONFIG.replace("SPEC", '"spec\\0.yaml"')), repo / "pairs")
     assert code == 1
     assert "NUL" in err
 
@@ -283,7 +286,8 @@ def test_unknown_keys_and_values_of_a_cluster_pair_are_cut(repo: Path, capsys: p
     spec = _spec(repo, text)
     assert run(["validate", str(spec)]) == 1
     err = capsys.readouterr().err
-    assert "unknown key" in err and "..." in err
+    assert "unknown key" in err
+    assert "..." in err
     assert MARKER not in err
     assert "secret-marker" not in err
 

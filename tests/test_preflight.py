@@ -535,3 +535,31 @@ def test_context_reads_live_state_with_kubectl_get_only(
     assert {c.split()[2] for c in calls} == {"get"}
     assert all(c.startswith("--context prod-east get ") and c.endswith(" -A -o yaml") for c in calls)
     assert json.loads(capsys.readouterr().out)["blockedAfter"] is False
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("exec cat /dev/zero\n", "printed more than"),  # prints without end: capped, never held whole
+        ("printf 'kind: List\\nitems: []\\n\\377\\376'\n", "not UTF-8"),  # binary output: a clean problem
+    ],
+    ids=["endless", "binary"],
+)
+def test_context_output_is_bounded_and_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, body: str, message: str
+) -> None:
+    stub = tmp_path / "bin" / "kubectl"
+    stub.parent.mkdir()
+    stub.write_text("#!/bin/sh\n" + body, encoding="utf-8")
+    stub.chmod(0o755)
+    monkeypatch.setattr("generator.preflight.state.MAX_STATE_BYTES", 1 << 20)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_text(), encoding="utf-8")
+    west = write_list(tmp_path / "west.yaml", [ns("shop"), ns("openshift-ingress", ROUTER_LABELS)])
+    monkeypatch.setenv("PATH", f"{stub.parent}:{os.environ['PATH']}")
+    code = run(["preflight", str(spec), "--context", "east=prod-east", "--state", f"west={west}"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert message in err
+    assert "internal error" not in err
