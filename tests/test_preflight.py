@@ -392,6 +392,9 @@ def test_context_without_kubectl(
                      "bytes; the limit is 100", id="too-large"),
         pytest.param(lambda _: Path("/dev/zero"), "unreadable-file", "is not a regular file",
                      id="endless-device"),
+        # a FIFO would block the reader until a writer comes: refused before it is opened
+        pytest.param(lambda d: (os.mkfifo(d / "pipe.yaml"), d / "pipe.yaml")[1], "unreadable-file",
+                     "is not a regular file", id="fifo"),
     ],
 )
 def test_state_file_reading_is_bounded_and_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Any,

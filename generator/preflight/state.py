@@ -26,7 +26,9 @@ from generator.preflight.netpol import Policy, PolicyError, compile_policy
 from generator.problems import Problem, ProblemsError, Severity
 from generator.spec.yamlsource import MAX_DEPTH, read_bounded
 
-MAX_STATE_BYTES = 256 * 1024 * 1024  # a 10,000-policy export is about 10 MiB
+# Reading a state costs about 65 MiB of memory and 1.2 s of CPU per MiB (bench/state_limit.py): at 16 MiB
+# (some 15,000 NetworkPolicies) about 1 GiB and 20 s. A larger limit would promise what memory cannot give.
+MAX_STATE_BYTES = 16 * 1024 * 1024
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # (API group, kind) of what the export command lists.
