@@ -292,6 +292,33 @@ def test_unknown_keys_and_values_of_a_cluster_pair_are_cut(repo: Path, capsys: p
     assert "secret-marker" not in err
 
 
+@pytest.mark.parametrize("where", ["outside", "inside"])
+def test_krm_inline_password_file_naming_a_fifo_is_refused(repo: Path, outside: Path, where: str) -> None:
+    """The function used to block on a FIFO until killed: now it is refused by place, or by type, unopened."""
+    if where == "inside":
+        os.mkfifo(repo / "pairs" / "pipe")
+    pipe = outside / "pipe" if where == "outside" else repo / "pairs" / "pipe"
+    text = (EXAMPLES / "render-time" / "ocp311-to-ocp412.yaml").read_text()
+    text = text.replace("{env: DVM_PROXY_PASSWORD}", "{file: " + str(pipe) + "}").replace(
+        "metadata:\n  name: ocp311-to-ocp412\n",
+        "metadata:\n  name: ocp311-to-ocp412\n  annotations:\n    mtc-policygen.io/cluster: ocp412\n",
+    )
+    out, err, code = krm.run(_resource_list(text), repo / "pairs")
+    assert code == 1
+    assert "spec.dvm.stunnelTCPProxy.passwordFrom.file" in err
+    assert ("outside the root" if where == "outside" else "is not a regular file") in err
+    assert MARKER not in out + err
+
+
+def test_secret_bearing_fields_are_never_quoted(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (EXAMPLES / "render-time" / "ocp311-to-ocp412.yaml").read_text()
+    spec = _spec(repo, text.replace("url: http://proxy.example.com:3128", "url: 31415926535", 1))
+    assert run(["validate", str(spec)]) == 1
+    err = capsys.readouterr().err
+    assert "spec.dvm.stunnelTCPProxy.url: expected a string" in err
+    assert "31415926535" not in err
+
+
 def test_legacy_plugin_refuses_a_spec_file_outside_the_root(repo: Path, outside: Path, tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"  # kustomize's temp copy of the config: outside the root, and read
     config.write_text(CONFIG.replace("SPEC", str(outside / "pipe")))
@@ -342,6 +369,21 @@ def test_krm_accepts_a_resource_list_over_the_spec_limit(repo: Path) -> None:
     out, err, code = krm.run(raw, repo / "pairs")
     assert code == 0, err
     assert out.count("kind: ConfigMap") == 50_000
+
+
+def test_legacy_plugin_accepts_a_stream_over_the_spec_limit(repo: Path, tmp_path: Path) -> None:
+    """The legacy plugin reads its items with the ResourceList limit too, not a spec's 4 MiB."""
+    spec = _spec(repo, (EXAMPLES / "ovn-nodeport-strict.yaml").read_text())
+    source = yaml.safe_load(spec.read_text())["spec"]["source"]["name"]
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG.replace("SPEC", spec.name).replace("ocp412", source))
+    value = "v" * 4096
+    items = "".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{k: {value}}}\n"
+                    for i in range(1_200))
+    assert len(items) > 4 * 1024 * 1024
+    out, err, code = legacy.run([str(config)], items.encode(), repo / "pairs")
+    assert code == 0, err
+    assert out.count("kind: ConfigMap") == 1_200
 
 
 # --- the reader itself -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from generator.problems import Problem, ProblemsError, Severity, has_errors
 from generator.runtimes import nodes
 from generator.runtimes.config import CLUSTER_ANNOTATION, file_access, read_config
 from generator.spec.files import FileAccess
+from generator.spec.yamlsource import shown
 from generator.transform import plan_transform
 
 
@@ -61,7 +62,7 @@ def _run(items: list[yaml.Node], config: object, cwd: Path, files: FileAccess) -
                 f"metadata.annotations.{CLUSTER_ANNOTATION}",
                 Severity.ERROR,
                 "unknown-cluster",
-                f"{CLUSTER_ANNOTATION}: {read.cluster!r} is not a cluster of pair {pair.name!r}",
+                f"{CLUSTER_ANNOTATION}: {shown(read.cluster)} is not a cluster of pair {pair.name!r}",
                 f"one of: {names}",
             )
         ]
