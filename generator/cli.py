@@ -242,7 +242,9 @@ def _add_argocd_generate(sub: argparse._SubParsersAction[_Parser]) -> argparse.A
         help="Argo CD plugin: print the objects of the app folder's ClusterPair for one cluster",
         description="Run by argocd-cmp-server in the Application's folder (plugin.yaml). Parameters come from "
         "the environment: cluster (required), mode (all|policies|controller), spec (file name when the folder "
-        "holds several specs); KUBE_API_VERSIONS picks the egress firewall kind when the spec leaves it open.",
+        "holds several specs); KUBE_API_VERSIONS picks the egress firewall kind when the spec leaves it open. "
+        "Files the spec names are read only inside the repository copy (the app folder minus "
+        "ARGOCD_APP_SOURCE_PATH), secret files also in $MTC_POLICYGEN_SECRET_DIRS (docs/argo-cd.md).",
     )
 
 
