@@ -463,6 +463,7 @@ def _comparable(objs: list[Obj]) -> list[Obj]:
 @pytest.fixture(scope="session")
 def krm_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("krm")
+    (root / ".git").mkdir()  # a repository: the function reads the spec files of ../examples inside it
     shutil.copytree(EXAMPLES, root / "examples")
     return root
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from generator.problems import Problem, ProblemsError, Severity
-from generator.spec.files import FileAccess, UnreadableFileError
+from generator.spec.files import FileAccess, UnreadableFileError, repository_of
 from generator.spec.model import (
     Cluster,
     ClusterPair,
@@ -191,7 +191,8 @@ def build_model(
         source_doc=source,
         install=_install(spec),
         replication_repository=_repository(spec, parsed),
-        files=files,
+        # decided by the entry point; a library caller without one gets the spec's repository, once
+        files=files if files is not None else FileAccess.of(repository_of(spec_dir)),
     )
 
 
