@@ -26,7 +26,7 @@ from generator.problems import Problem, ProblemsError, Severity
 from generator.render.install.plan import RenderSecrets
 from generator.render.plan import ClusterRender, render_cluster
 from generator.secrets import install_secrets, password_for, read_password, render_time_credentials
-from generator.spec.files import UnreadableFileError, read_limited
+from generator.spec.files import UnreadableFileError, check_regular, read_limited
 from generator.spec.load import load_spec
 from generator.spec.model import Cluster, ClusterPair
 
@@ -57,9 +57,10 @@ def looks_like_spec(path: Path) -> bool:
     """Whether a YAML file is a ClusterPair spec, by its text: it names the mtc-policygen.io API and is not a
     KRM function config that points at a spec file. An unreadable file counts: the loader says why."""
     try:
+        check_regular(path)  # a FIFO would block the open: the loader refuses it with a reason
         with path.open(encoding="utf-8", errors="replace") as stream:
             head = stream.read(_HEAD_BYTES)
-    except OSError:
+    except (OSError, UnreadableFileError):
         return True
     return SPEC_MARKER in head and SPEC_FILE_ANNOTATION not in head
 

@@ -409,3 +409,13 @@ def test_root_is_the_repository_or_the_folder(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFileError, match="outside the root"):
         access.locate(tmp_path / "r" / "a", "../x", "base")
     assert access.locate(tmp_path / "r" / "a", "b", "base") == (tmp_path / "r" / "a" / "b").resolve()
+
+
+@pytest.mark.parametrize("argv", [["validate", "--skip-non-specs"], ["validate"], ["render", "--cluster", "x"]])
+def test_a_spec_given_as_a_fifo_is_refused_unopened(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    os.mkfifo(tmp_path / "spec.yaml")
+    code = run([argv[0], str(tmp_path / "spec.yaml"), *argv[1:]])
+    assert code == 2  # unreadable input
+    assert "is not a regular file" in capsys.readouterr().err
