@@ -419,3 +419,17 @@ def test_a_spec_given_as_a_fifo_is_refused_unopened(
     code = run([argv[0], str(tmp_path / "spec.yaml"), *argv[1:]])
     assert code == 2  # unreadable input
     assert "is not a regular file" in capsys.readouterr().err
+
+
+def test_argocd_root_is_the_app_folder_minus_the_source_path(tmp_path: Path) -> None:
+    from generator.runtimes.argocd import repository_root  # noqa: PLC0415
+
+    app = tmp_path / "copy" / "pairs" / "east"
+    app.mkdir(parents=True)
+    real = tmp_path.resolve()
+    assert repository_root(app, {"ARGOCD_APP_SOURCE_PATH": "pairs/east"}) == real / "copy"
+    assert repository_root(app, {"ARGOCD_APP_SOURCE_PATH": "/pairs/east/"}) == real / "copy"
+    assert repository_root(app, {"ARGOCD_APP_SOURCE_PATH": "."}) == app.resolve()
+    # a source path that does not end the folder, or climbs, never widens the root
+    assert repository_root(app, {"ARGOCD_APP_SOURCE_PATH": "other/east"}) == app.resolve()
+    assert repository_root(app, {"ARGOCD_APP_SOURCE_PATH": "../east"}) == app.resolve()
