@@ -13,7 +13,7 @@ from generator.problems import ProblemsError
 from generator.render.install.plan import RenderSecrets
 from generator.spec.files import UnreadableFileError, read_limited
 from generator.spec.model import ClusterPair
-from generator.spec.yamlsource import PathKey, dotted
+from generator.spec.yamlsource import PathKey
 
 MAX_PASSWORD_BYTES = 4096
 MAX_CREDENTIALS_BYTES = 65536  # an AWS credentials file with a few profiles
@@ -54,7 +54,7 @@ def _env_value(pair: ClusterPair, name: str, path: PathKey, rule: str, fix: str)
 def _secret_file(pair: ClusterPair, file: str, path: PathKey, rule: str, what: str, *, limit: int) -> str:
     """The text of a render-time secret file, inside the root or an allowed secret folder, read bounded."""
     try:
-        raw = read_limited(pair.locate(file, dotted(path), secret=True), limit)
+        raw = read_limited(pair.locate(file, "", secret=True), limit)
     except UnreadableFileError as exc:
         message = str(exc) if exc.rule == "outside-root" else f"cannot read the {what} file {file}: {exc}"
         raise _problem(pair, path, rule, message) from None

@@ -78,7 +78,7 @@ def remote_cluster(pair: ClusterPair) -> Cluster | None:
 def read_ca_bundle(pair: ClusterPair, file: str) -> bytes:
     """A PEM CA bundle relative to the spec, inside the run's root; raises ValueError naming no content."""
     try:
-        raw = read_limited(pair.locate(file, "caBundleFile"), MAX_CA_BYTES)
+        raw = read_limited(pair.locate(file, ""), MAX_CA_BYTES)
     except UnreadableFileError as exc:
         why = str(exc) if exc.rule == "outside-root" else f"cannot read the CA bundle {file}: {exc}"
         raise ValueError(why) from None

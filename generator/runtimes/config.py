@@ -185,7 +185,7 @@ def read_config(config: object, cwd: Path, files: FileAccess) -> Config:
             raise fail(f"give the spec inline or with {SPEC_FILE_ANNOTATION}, not both", where=where, path="spec")
         field = f"metadata.annotations.{SPEC_FILE_ANNOTATION}"
         try:
-            path = files.locate(spec_root(config, cwd), spec_file, SPEC_FILE_ANNOTATION)
+            path = files.locate(spec_root(config, cwd), spec_file, "")
         except UnreadableFileError as exc:
             raise fail(str(exc), rule=exc.rule, where=where, path=field) from None
         pair, problems = load_spec(path, _display(spec_root(config, cwd) / spec_file, cwd), files)

@@ -72,16 +72,19 @@ class FileAccess:
 
     def locate(self, folder: Path, relative: str, field: str, *, secret: bool = False) -> Path:
         """`relative` (to `folder`) as a real path inside the allowed folders; raises `UnreadableFileError`
-        naming the field, the path and the root when it is outside, before anything is read."""
+        naming the field (unless empty: the caller's problem names it), the path and the root when it is
+        outside, before anything is read."""
         if "\x00" in relative:
-            raise UnreadableFileError(f"{field}: the path holds a NUL byte", "outside-root")
+            raise UnreadableFileError(f"{field}: the path holds a NUL byte" if field else "the path holds a NUL byte",
+                                      "outside-root")
         real = Path(os.path.realpath(folder / relative))
         allowed = (self.root, *self.secret_dirs) if secret else (self.root,)
         if any(real == a or real.is_relative_to(a) for a in allowed):
             return real
         where = f"the root {self.root}" + (f" or {SECRET_DIRS_ENV}" if secret else "")
         fix = f"; allow its folder in {SECRET_DIRS_ENV}" if secret else f"; move it under {self.root}"
-        message = f"{field}: {relative} resolves outside {where}, so it is not read{fix}"
+        named = f"{field}: {relative}" if field else relative  # no field: the problem's path names it
+        message = f"{named} resolves outside {where}, so it is not read{fix}"
         raise UnreadableFileError(message, "outside-root")
 
 

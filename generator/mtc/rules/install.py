@@ -28,7 +28,7 @@ def mapping_of(pair: ClusterPair) -> MirrorMapping:
         raise ValueError("no mirror mapping")
     display = install.display_path(pair.source_doc.file, relative)
     try:
-        path = pair.locate(relative, "install.mirror.mapping")
+        path = pair.locate(relative, "")
     except UnreadableFileError as exc:
         raise ProblemsError([pair.source_doc.problem(_mapping_path(pair), "mirror-mapping", str(exc))]) from None
     return load_mapping(path, display)

@@ -9,7 +9,6 @@ from generator.mtc.resolve import base_folder
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
 from generator.spec.files import UnreadableFileError
-from generator.spec.yamlsource import dotted
 
 
 @rule("duplicate-namespace")
@@ -147,7 +146,7 @@ def base_path(ctx: RuleContext) -> Iterator[Finding]:
         path = (*cluster.path, "base")
         folder = Path(ctx.pair.spec_dir, cluster.base)
         try:
-            ctx.pair.locate(cluster.base, dotted(path))
+            ctx.pair.locate(cluster.base, "")
         except UnreadableFileError as exc:
             yield Finding(path, str(exc), suggestion="keep the base inside the repository of the spec")
             continue
