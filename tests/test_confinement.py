@@ -433,3 +433,50 @@ def test_argocd_root_is_the_app_folder_minus_the_source_path(tmp_path: Path) -> 
     # a source path that does not end the folder, or climbs, never widens the root
     assert repository_root(app, {"ARGOCD_APP_SOURCE_PATH": "other/east"}) == app.resolve()
     assert repository_root(app, {"ARGOCD_APP_SOURCE_PATH": "../east"}) == app.resolve()
+
+
+def _run_runtime(runtime: str, repo: Path, tmp_path: Path) -> str:
+    """Render cluster ocp412 of repo/pairs/spec.yaml with one runtime; its messages (it must fail)."""
+    from generator.problems import ProblemsError, format_text  # noqa: PLC0415
+    from generator.runtimes import argocd  # noqa: PLC0415
+
+    folder = repo / "pairs"
+    if runtime == "argocd":
+        environ = {"ARGOCD_APP_SOURCE_PATH": "pairs", "PARAM_CLUSTER": "ocp412"}
+        with pytest.raises(ProblemsError) as exc:
+            argocd.generate(folder, environ)
+        return format_text(exc.value.problems)
+    config = CONFIG.replace("SPEC", "spec.yaml")
+    if runtime == "krm":
+        out, err, code = krm.run(_resource_list(config), folder)
+        assert code == 1
+        return out + err
+    (tmp_path / "config.yaml").write_text(config)
+    out, err, code = legacy.run([str(tmp_path / "config.yaml")], b"", folder)
+    assert (out, code) == ("", 1)
+    return err
+
+
+@pytest.mark.parametrize("runtime", ["krm", "legacy", "argocd"])
+@pytest.mark.parametrize(
+    ("field", "old", "new", "target"),
+    [*FIELDS[1:], *((f, o, n, "pipe") for f, o, n in SECRETS)],
+    ids=[f[0] for f in [*FIELDS[1:], *SECRETS]],
+)
+def test_every_runtime_refuses_every_named_file_outside_the_root(  # noqa: PLR0917 - pytest parameters
+    repo: Path, outside: Path, tmp_path: Path, runtime: str, field: str, old: str, new: str, target: str
+) -> None:
+    """The KRM function and the legacy plugin take the objects as the base (`base` is not read there); every
+    other field is refused the same way in each runtime, and the FIFO outside is never opened."""
+    _spec(repo, _restricted(old, new.format(str(outside / target))))
+    _assert_refused(_run_runtime(runtime, repo, tmp_path), field)
+
+
+def test_argocd_refuses_a_base_outside_the_repository(repo: Path, outside: Path, tmp_path: Path) -> None:
+    _spec(repo, _restricted("base: clusters/ocp311-legacy", f"base: {outside / 'base'}"))
+    from generator.problems import ProblemsError, format_text  # noqa: PLC0415
+    from generator.runtimes import argocd  # noqa: PLC0415
+
+    with pytest.raises(ProblemsError) as exc:
+        argocd.generate(repo / "pairs", {"ARGOCD_APP_SOURCE_PATH": "pairs", "PARAM_CLUSTER": "ocp311"})
+    _assert_refused(format_text(exc.value.problems), "spec.source.base")
