@@ -480,3 +480,15 @@ def test_argocd_refuses_a_base_outside_the_repository(repo: Path, outside: Path,
     with pytest.raises(ProblemsError) as exc:
         argocd.generate(repo / "pairs", {"ARGOCD_APP_SOURCE_PATH": "pairs", "PARAM_CLUSTER": "ocp311"})
     _assert_refused(format_text(exc.value.problems), "spec.source.base")
+
+
+@pytest.mark.parametrize(("field", "old", "new", "target"), FIELDS[1:], ids=[f[0] for f in FIELDS[1:]])
+def test_a_fifo_inside_the_root_is_refused_unopened(
+    repo: Path, capsys: pytest.CaptureFixture[str], field: str, old: str, new: str, target: str
+) -> None:
+    os.mkfifo(repo / "pairs" / target)
+    spec = _spec(repo, _restricted(old, new.format(target)))
+    assert run(["validate", str(spec)]) == 1
+    err = capsys.readouterr().err
+    line = next((ln for ln in err.splitlines() if "is not a regular file" in ln), "")
+    assert f"{field}:" in line, err
