@@ -483,7 +483,7 @@ def test_argocd_refuses_a_base_outside_the_repository(repo: Path, outside: Path,
 
 
 @pytest.mark.parametrize(("field", "old", "new", "target"), FIELDS[1:], ids=[f[0] for f in FIELDS[1:]])
-def test_a_fifo_inside_the_root_is_refused_unopened(
+def test_a_fifo_inside_the_root_is_refused_unopened(  # noqa: PLR0917 - pytest parameters
     repo: Path, capsys: pytest.CaptureFixture[str], field: str, old: str, new: str, target: str
 ) -> None:
     os.mkfifo(repo / "pairs" / target)
