@@ -75,8 +75,7 @@ class FileAccess:
         naming the field (unless empty: the caller's problem names it), the path and the root when it is
         outside, before anything is read."""
         if "\x00" in relative:
-            raise UnreadableFileError(f"{field}: the path holds a NUL byte" if field else "the path holds a NUL byte",
-                                      "outside-root")
+            raise UnreadableFileError(f"{field}: the path holds a NUL byte" if field else "the path holds a NUL byte")
         real = Path(os.path.realpath(folder / relative))
         allowed = (self.root, *self.secret_dirs) if secret else (self.root,)
         if any(real == a or real.is_relative_to(a) for a in allowed):

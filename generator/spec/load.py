@@ -228,8 +228,8 @@ def load_spec(
         if files is not None:
             files.locate(Path.cwd(), str(path), "spec file")
         text = read_text(path, shown)
-    except UnreadableFileError as exc:
-        return None, [Problem(shown, 0, 0, "", Severity.ERROR, exc.rule, str(exc))]
+    except UnreadableFileError as exc:  # the spec itself outside the root: input this run may not read
+        return None, [Problem(shown, 0, 0, "", Severity.ERROR, "unreadable-file", str(exc))]
     except ProblemsError as exc:
         return None, list(exc.problems)
     return parse_spec(text, shown, path.resolve().parent, files)
