@@ -27,6 +27,7 @@ from generator.problems import Problem, ProblemsError, Severity
 from generator.render.install.plan import RenderSecrets
 from generator.render.plan import ClusterRender, render_cluster
 from generator.secrets import install_secrets, password_for, read_password, render_time_credentials
+from generator.spec.files import UnreadableFileError, check_regular, read_limited
 from generator.spec.load import load_spec, parse_spec
 from generator.spec.model import Cluster, ClusterPair
 
@@ -57,9 +58,10 @@ def looks_like_spec(path: Path) -> bool:
     """Whether a YAML file is a ClusterPair spec, by its text: it names the mtc-policygen.io API and is not a
     KRM function config that points at a spec file. An unreadable file counts: the loader says why."""
     try:
+        check_regular(path)  # a FIFO would block the open: the loader refuses it with a reason
         with path.open(encoding="utf-8", errors="replace") as stream:
             head = stream.read(_HEAD_BYTES)
-    except OSError:
+    except (OSError, UnreadableFileError):
         return True
     return SPEC_MARKER in head and SPEC_FILE_ANNOTATION not in head
 
@@ -143,7 +145,7 @@ def load_specs(
     names: dict[str, str] = {}
     for index, file in enumerate(found.files):
         progress("checking specs", index, len(found.files))
-        pair, problems = load_spec(file)
+        pair, problems = load_spec(file, files=env.files)
         loaded.problems += problems
         if pair is None:
             continue
@@ -169,7 +171,7 @@ def load_text(text: str, display: str, spec_dir: Path, env: Environment) -> Load
     """Load and check one spec given as text (`validate -` reads it from stdin; `init` checks what it writes).
     Relative paths in it (a base, a password file) are resolved from `spec_dir`."""
     loaded = Loaded()
-    pair, problems = parse_spec(text, display, spec_dir)
+    pair, problems = parse_spec(text, display, spec_dir, env.files)
     loaded.problems += problems
     if pair is not None:
         resolved = resolve(pair, env)
@@ -317,10 +319,10 @@ def _feed(digest: hashlib._Hash, *parts: bytes | str) -> None:
         digest.update(f"{len(data)}:".encode() + data)
 
 
-def _bytes_or_marker(path: Path) -> bytes | str:
+def _bytes_or_marker(path: Path, limit: int = 256 * 1024 * 1024) -> bytes | str:
     try:
-        return path.read_bytes()
-    except OSError:
+        return read_limited(path, limit)
+    except UnreadableFileError:
         return "unreadable"
 
 
@@ -343,7 +345,11 @@ def input_digest(
     _feed(digest, spec_file.read_bytes(), header.spec, header.regenerate, repr(env))
     _feed(digest, _posix_relpath(Path(os.path.abspath(out_dir)), pair.spec_dir))
     for extra in spec_inputs(pair):  # spec §8: a mirror mapping and CA bundles shape the output too
-        _feed(digest, "input", extra, _bytes_or_marker(Path(pair.spec_dir, extra)))
+        try:
+            located: Path | None = pair.locate(extra, "input")
+        except UnreadableFileError:
+            located = None  # outside the root: refused by the rules, never read here
+        _feed(digest, "input", extra, _bytes_or_marker(located) if located is not None else "unreadable")
     resolved = resolved if resolved is not None else resolve(pair, env)
     for cluster in resolved.clusters:
         if cluster.spec.base is None:

@@ -16,7 +16,7 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -31,6 +31,7 @@ from generator.problems import (
     format_text,
     has_errors,
 )
+from generator.spec.files import ROOT_ENV, SECRET_DIRS_ENV, FileAccess, UnreadableFileError, repository_of
 from generator.spec.yamlsource import path_limit_problem
 
 if TYPE_CHECKING:
@@ -149,9 +150,10 @@ def _add_validate(sub: argparse._SubParsersAction[_Parser]) -> argparse.Argument
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     files = [spec for spec in args.specs if spec != "-"]
-    loaded = api.load_specs(files, Environment(), specs_only=args.skip_non_specs) if files else api.Loaded()
+    env = Environment(files=_files(args, files or ["."]))
+    loaded = api.load_specs(files, env, specs_only=args.skip_non_specs) if files else api.Loaded()
     if "-" in args.specs:  # a spec on stdin; its relative paths (base, files) are read from the current folder
-        stdin = api.load_text(sys.stdin.read(), "<stdin>", Path.cwd(), Environment())
+        stdin = api.load_text(sys.stdin.read(), "<stdin>", Path.cwd(), env)
         loaded.problems += stdin.problems
         loaded.pairs += stdin.pairs
     _report(loaded.problems, args.format)
@@ -247,7 +249,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     usage = api.output_dir_problem(args.output)
     if usage:
         args.parser.error(f"-o {args.output!r}: {usage}")
-    env = Environment()
+    env = Environment(files=_files(args, args.specs))
     progress = _Progress(sys.stderr)
     loaded = api.load_specs(args.specs, env, unique_names=True, progress=progress)
     problems = list(loaded.problems)
@@ -322,7 +324,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     if Path(args.spec).is_dir():  # one spec, one cluster: a folder could hold several pairs
         args.parser.error(f"{args.spec} is a folder; render takes one ClusterPair spec file")
-    env = Environment()
+    env = Environment(files=_files(args, [args.spec]))
     loaded = api.load_specs([args.spec], env)
     problems = list(loaded.problems)
     code = _exit_code(problems, args.strict)
@@ -355,7 +357,9 @@ def _add_argocd_generate(sub: argparse._SubParsersAction[_Parser]) -> argparse.A
         help="Argo CD plugin: print the objects of the app folder's ClusterPair for one cluster",
         description="Run by argocd-cmp-server in the Application's folder (plugin.yaml). Parameters come from "
         "the environment: cluster (required), mode (all|policies|controller), spec (file name when the folder "
-        "holds several specs); KUBE_API_VERSIONS picks the egress firewall kind when the spec leaves it open.",
+        "holds several specs); KUBE_API_VERSIONS picks the egress firewall kind when the spec leaves it open. "
+        "Files the spec names are read only inside the repository copy (the app folder minus "
+        "ARGOCD_APP_SOURCE_PATH), secret files also in $MTC_POLICYGEN_SECRET_DIRS (docs/argo-cd.md).",
         **_help(
             "  cd examples && PARAM_CLUSTER=ocp412 PARAM_SPEC=ocp311-to-ocp412.yaml mtc-policygen argocd-generate",
             "exit codes: 0 objects printed, 1 problems (stdout empty, the problems on stderr)",
@@ -369,7 +373,7 @@ def _cmd_argocd_generate(args: argparse.Namespace) -> int:
     from generator.runtimes import argocd  # noqa: PLC0415
 
     try:
-        output = argocd.generate(Path.cwd(), os.environ)
+        output = argocd.generate(Path.cwd(), _root_environ(args))
     except ProblemsError as exc:
         sys.stderr.write(format_text(exc.problems))
         return EXIT_PROBLEMS
@@ -471,7 +475,7 @@ def _cmd_uninstall(args: argparse.Namespace) -> int:
     """The ordered uninstall plan of seed 003 §7.6 for one cluster; exit 0, or 2 (spec §6)."""
     from generator.render.install.uninstall import uninstall_plan  # noqa: PLC0415
 
-    loaded = api.load_specs([args.spec], Environment())
+    loaded = api.load_specs([args.spec], Environment(files=_files(args, [args.spec])))
     problems = list(loaded.problems)
     try:
         cluster = api.cluster_of(loaded.pairs[0], args.cluster, args.spec, "--cluster") if loaded.pairs else None
@@ -548,7 +552,8 @@ def _cmd_preflight(args: argparse.Namespace) -> int:
                 return EXIT_USAGE
             given[flag][cluster] = target
     states = {name: Path(file) for name, file in given["--state"].items()}
-    outcome = pf.preflight(Path(args.spec), states, given["--context"])
+    env = Environment(files=_files(args, [args.spec]))
+    outcome = pf.preflight(Path(args.spec), states, given["--context"], env=env)
     if outcome.report is None:
         (sys.stderr if args.format == "text" else sys.stdout).write(pf.format_problems(outcome.problems, args.format))
         unreadable = outcome.unreadable or any(p.rule in _UNREADABLE_RULES for p in outcome.problems)
@@ -757,6 +762,32 @@ COMMANDS: list[tuple[AddParser, Command, bool]] = [
 ]
 
 
+def _add_root(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--root",
+        metavar="DIR",
+        help=f"read files the specs name (base, caBundleFile, mirror mapping, secret files) only inside DIR "
+        f"(default: ${ROOT_ENV}, else the git repository holding the specs, else their folder); secret files "
+        f"may also lie in the folders of ${SECRET_DIRS_ENV} (colon-separated)",
+    )
+
+
+def _files(args: argparse.Namespace, inputs: Sequence[str]) -> FileAccess:
+    """The run's root, decided once here (docs/argo-cd.md): --root, $MTC_POLICYGEN_ROOT, else the repository
+    holding the specs given (their common folder's nearest ancestor with .git, or that folder)."""
+    reals = [os.path.realpath(i) for i in inputs if i and "\x00" not in i] or [os.getcwd()]
+    try:
+        return FileAccess.decide(repository_of(Path(os.path.commonpath(reals))), os.environ, args.root)
+    except UnreadableFileError as exc:
+        args.parser.error(str(exc))
+        raise  # not reached: error() exits
+
+
+def _root_environ(args: argparse.Namespace) -> Mapping[str, str]:
+    """The environment with --root as MTC_POLICYGEN_ROOT (argocd-generate decides its root from both)."""
+    return {**os.environ, ROOT_ENV: args.root} if args.root else os.environ
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
@@ -775,6 +806,10 @@ _START = """\
 guide: docs/README.md in the repository"""
 
 
+# The commands that read specs, and so the files they name.
+_ROOTED = (_cmd_validate, _cmd_generate, _cmd_render, _cmd_argocd_generate, _cmd_uninstall, _cmd_preflight)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mtc-policygen",
@@ -787,6 +822,8 @@ def _parser() -> argparse.ArgumentParser:
         p = add(sub)
         if common:
             _add_common(p)
+        if command in _ROOTED:
+            _add_root(p)
         p.set_defaults(func=command, parser=p)
     return parser
 

@@ -7,15 +7,61 @@ A value never appears in a problem message: only where it was looked for.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from generator.mtc.install import remote_cluster, wires
 from generator.problems import ProblemsError
 from generator.render.install.plan import RenderSecrets
+from generator.spec.files import UnreadableFileError, read_limited
 from generator.spec.model import ClusterPair
 from generator.spec.yamlsource import PathKey
 
 MAX_PASSWORD_BYTES = 4096
+MAX_CREDENTIALS_BYTES = 65536  # an AWS credentials file with a few profiles
+
+
+def _problem(pair: ClusterPair, path: PathKey, rule: str, message: str, suggestion: str = "") -> ProblemsError:
+    return ProblemsError([pair.source_doc.problem(path, rule, message, suggestion=suggestion)])
+
+
+def unusable(value: str) -> str:
+    """Why a secret cannot go into a rendered object, or "" when it can (the value itself is never shown).
+
+    A control character or a line break means the file or variable is not the one secret it should be (a
+    shadow file, /proc/self/environ): it is refused, never URL- or base64-encoded into the output. A byte
+    that is not UTF-8 (an environment variable) could not be written at all.
+    """
+    if not value:
+        return "is empty"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not UTF-8 text"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return "holds a line break or another control character (one secret value expected)"
+    return ""
+
+
+def _env_value(pair: ClusterPair, name: str, path: PathKey, rule: str, fix: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise _problem(pair, path, rule, f"environment variable {name} is not set or empty", fix)
+    why = unusable(value)
+    if why:
+        raise _problem(pair, path, rule, f"environment variable {name} {why}")
+    return value
+
+
+def _secret_file(pair: ClusterPair, file: str, path: PathKey, rule: str, what: str, *, limit: int) -> str:
+    """The text of a render-time secret file, inside the root or an allowed secret folder, read bounded."""
+    try:
+        raw = read_limited(pair.locate(file, "", secret=True), limit)
+    except UnreadableFileError as exc:
+        message = str(exc) if exc.rule == "outside-root" else f"cannot read the {what} file {file}: {exc}"
+        raise _problem(pair, path, rule, message) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _problem(pair, path, rule, f"the {what} file {file} is not UTF-8 text") from None
 
 
 def password_for(pair: ClusterPair, cluster: str) -> str | None:
@@ -30,102 +76,57 @@ def read_password(pair: ClusterPair) -> str | None:
         return None
     source = proxy.password_from
     path = (*proxy.path, "passwordFrom")
-    doc = pair.source_doc
     if source.env is not None:
-        value = os.environ.get(source.env)
-        if not value:
-            raise ProblemsError(
-                [
-                    doc.problem(
-                        (*path, "env"),
-                        "password-unavailable",
-                        f"environment variable {source.env} is not set or empty",
-                        suggestion="export it, or mount the Secret and use passwordFrom.file",
-                    )
-                ]
-            )
-        return value
-    file = Path(pair.spec_dir, source.file or "")
-    try:
-        raw = file.read_bytes()[: MAX_PASSWORD_BYTES + 1]
-    except OSError as exc:
-        raise ProblemsError(
-            [
-                doc.problem(
-                    (*path, "file"),
-                    "password-unavailable",
-                    f"cannot read the password file {source.file}: {exc.strerror or 'error'}",
-                )
-            ]
-        ) from None
-    try:
-        value = raw.decode("utf-8").rstrip("\r\n") if len(raw) <= MAX_PASSWORD_BYTES else ""
-    except UnicodeDecodeError:
-        value = ""
-    if not value:
-        raise ProblemsError(
-            [
-                doc.problem(
-                    (*path, "file"),
-                    "password-unavailable",
-                    f"the password file {source.file} is empty, too large or not UTF-8 text",
-                )
-            ]
-        )
+        fix = "export it, or mount the Secret and use passwordFrom.file"
+        return _env_value(pair, source.env, (*path, "env"), "password-unavailable", fix)
+    file = source.file or ""
+    text = _secret_file(pair, file, (*path, "file"), "password-unavailable", "password", limit=MAX_PASSWORD_BYTES)
+    value = text.removesuffix("\n").removesuffix("\r")  # one final line break, as `echo` or an editor leaves
+    why = unusable(value)
+    if why:
+        raise _problem(pair, (*path, "file"), "password-unavailable", f"the password file {file} {why}")
     return value
 
 
 # --- spec §8: S3 credentials and the remote cluster's token, read at render time like the password ----------
 
 
-def _unavailable(pair: ClusterPair, path: PathKey, message: str, suggestion: str = "") -> ProblemsError:
-    return ProblemsError(
-        [pair.source_doc.problem(path, "credential-unavailable", message, suggestion=suggestion)]
-    )
-
-
 def _env(pair: ClusterPair, name: str, path: PathKey) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise _unavailable(
-            pair, path, f"environment variable {name} is not set or empty", "export it, or mount the Secret as a file"
-        )
-    return value
+    fix = "export it, or mount the Secret as a file"
+    return _env_value(pair, name, path, "credential-unavailable", fix)
 
 
 def _file_text(pair: ClusterPair, file: str, path: PathKey, what: str) -> str:
-    try:
-        raw = Path(pair.spec_dir, file).read_bytes()[: MAX_PASSWORD_BYTES + 1]
-    except OSError as exc:
-        raise _unavailable(pair, path, f"cannot read the {what} file {file}: {exc.strerror or 'error'}") from None
-    try:
-        value = raw.decode("utf-8").strip() if len(raw) <= MAX_PASSWORD_BYTES else ""
-    except UnicodeDecodeError:
-        value = ""
-    if not value:
-        raise _unavailable(pair, path, f"the {what} file {file} is empty, too large or not UTF-8 text")
-    return value
+    text = _secret_file(pair, file, path, "credential-unavailable", what, limit=MAX_PASSWORD_BYTES).strip()
+    why = unusable(text)
+    if why:
+        raise _problem(pair, path, "credential-unavailable", f"the {what} file {file} {why}")
+    return text
 
 
 def _aws_credentials(pair: ClusterPair, file: str, path: PathKey) -> tuple[str, str]:
     """An AWS shared credentials file: `[default]` with aws_access_key_id and aws_secret_access_key."""
     import configparser  # noqa: PLC0415 - only for S3 credentials files; keeps the KRM function's start short
 
-    text = _file_text(pair, file, path, "credentials")
+    text = _secret_file(pair, file, path, "credential-unavailable", "credentials", limit=MAX_CREDENTIALS_BYTES)
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)
         section = parser["default"]
         key_id, key = section["aws_access_key_id"].strip(), section["aws_secret_access_key"].strip()
     except (configparser.Error, KeyError):  # their messages may quote the file: never shown
-        raise _unavailable(
+        raise _problem(
             pair,
             path,
+            "credential-unavailable",
             f"the credentials file {file} is not an AWS credentials file with a [default] section holding "
             "aws_access_key_id and aws_secret_access_key",
         ) from None
     if not key_id or not key:
-        raise _unavailable(pair, path, f"the credentials file {file} has an empty key")
+        raise _problem(pair, path, "credential-unavailable", f"the credentials file {file} has an empty key")
+    why = unusable(key_id) or unusable(key)
+    if why:
+        raise _problem(pair, path, "credential-unavailable", f"a key in the credentials file {file} {why}")
     return key_id, key
 
 

@@ -119,6 +119,14 @@ spec: {}
 """
 
 
+MARKER = "root:*:20228:0:99999:7:::marker-of-a-sidecar-file"
+
+
+def _with_ca(text: str, file: str) -> str:
+    """The spec with a CA bundle file for the target cluster."""
+    return text.replace("  target:\n    name: ocp412\n", f"  target:\n    name: ocp412\n    caBundleFile: {file}\n", 1)
+
+
 def _spec(text: str, **replace: str) -> str:
     for old, new in replace.items():
         text = text.replace(old, new)
@@ -126,11 +134,27 @@ def _spec(text: str, **replace: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def repo_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A GitOps repo as a user would have it: pair folders, a kustomize-route folder, an unrelated app."""
-    root = tmp_path_factory.mktemp("gitops")
+def secret_mount(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sidecar's Secret mount, outside the repository: readable only through MTC_POLICYGEN_SECRET_DIRS."""
     secret_dir = tmp_path_factory.mktemp("secret-mount")
     (secret_dir / "password").write_text(PASSWORD + "\n")
+    return secret_dir
+
+
+@pytest.fixture(scope="module")
+def outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Files of the sidecar that no spec may reach: a shadow-like marker and a FIFO that would block a reader."""
+    folder = tmp_path_factory.mktemp("sidecar-files")
+    (folder / "shadow").write_text(MARKER + "\n")
+    os.mkfifo(folder / "pipe")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def repo_src(tmp_path_factory: pytest.TempPathFactory, secret_mount: Path, outside: Path) -> Path:
+    """A GitOps repo as a user would have it: pair folders, a kustomize-route folder, an unrelated app."""
+    root = tmp_path_factory.mktemp("gitops")
+    secret_dir = secret_mount
     classic = (EXAMPLES / "ocp311-to-ocp412.yaml").read_text()
     render_time = (EXAMPLES / "render-time" / "ocp311-to-ocp412.yaml").read_text()
     files = {
@@ -141,6 +165,13 @@ def repo_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "pairs/secret-file/clusterpair.yaml": render_time.replace(
             "{env: DVM_PROXY_PASSWORD}", "{file: " + str(secret_dir / "password") + "}"
         ),
+        "pairs/exfil/clusterpair.yaml": render_time.replace(
+            "{env: DVM_PROXY_PASSWORD}", "{file: " + str(outside / "shadow") + "}"
+        ),
+        "pairs/exfil-fifo/clusterpair.yaml": render_time.replace(
+            "{env: DVM_PROXY_PASSWORD}", "{file: " + str(outside / "pipe") + "}"
+        ),
+        "pairs/exfil-ca/clusterpair.yaml": _with_ca(classic, str(outside / "pipe")),
         "pairs/no-policies/clusterpair.yaml": NO_POLICIES,
         "pairs/quoted/clusterpair.yaml": _spec(OPEN_NETWORK, **{"kind: ClusterPair": 'kind: "ClusterPair"'}),
         "pairs/two/a.yaml": classic,
@@ -172,7 +203,7 @@ def repo_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sidecar(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def sidecar(tmp_path_factory: pytest.TempPathFactory, secret_mount: Path) -> dict[str, str]:
     """The sidecar container's own environment: the installed CLI on PATH, an unwritable HOME, its own /tmp.
 
     The sidecar's HOME is on a read-only root filesystem. Tests may run as root, for whom a 0555 folder is
@@ -189,6 +220,7 @@ def sidecar(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "TMPDIR": str(tmp_path_factory.mktemp("tmp")),
         "LANG": "C.UTF-8",
         "DVM_PROXY_PASSWORD": PASSWORD,
+        "MTC_POLICYGEN_SECRET_DIRS": str(secret_mount),  # as the shipped sidecar manifests set it
     }
 
 
@@ -467,6 +499,28 @@ def test_proxy_password_is_read_at_render_time_and_url_encoded(cmp: CmpServer, a
     encoded = "s3cr%3At%2Fp%40ss%20w%25rd"
     assert controller["spec"]["stunnel_tcp_proxy"] == f"http://dvm:{encoded}@proxy.example.com:3128"
     assert PASSWORD not in result.stderr
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("app_path", "field"),
+    [
+        ("pairs/exfil", "spec.dvm.stunnelTCPProxy.passwordFrom.file"),
+        ("pairs/exfil-fifo", "spec.dvm.stunnelTCPProxy.passwordFrom.file"),
+        ("pairs/exfil-ca", "spec.target.caBundleFile"),
+    ],
+)
+def test_a_file_outside_the_repository_is_never_read(
+    cmp: CmpServer, outside: Path, app_path: str, field: str
+) -> None:
+    """A repository author cannot send the sidecar's files out (as proxy credentials, or a CA bundle): a path
+    outside the repository copy and the allowed secret folders is an error; the FIFO would hang a reader."""
+    result = cmp.run(Request(app_path, parameters=_params(cluster="ocp412")))
+    assert (result.returncode, result.stdout) == (1, "")
+    line = next(ln for ln in result.stderr.splitlines() if "outside" in ln)
+    assert f"{field}: " in line
+    assert "so it is not read" in line
+    assert MARKER not in result.stderr
 
 
 def test_missing_password_fails_without_output(cmp: CmpServer) -> None:

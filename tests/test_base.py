@@ -21,6 +21,7 @@ Test design notes:
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -280,7 +281,7 @@ def test_every_file_read_is_listed_even_outside_the_base(tmp_path: Path) -> None
     write(tmp_path / "common", {"kustomization.yaml": {"resources": ["mc.yaml"]}, "mc.yaml": CONTROLLER})
     folder = write(tmp_path / "base", {"kustomization.yaml": {"resources": ["../common", "fw.yaml"]},
                                        "fw.yaml": firewall("payments")})
-    contents = read_base(folder)
+    contents = read_base(folder, tmp_path)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in contents.files) == [
         "base/fw.yaml", "base/kustomization.yaml", "common/kustomization.yaml", "common/mc.yaml",
     ]
@@ -312,3 +313,18 @@ def test_the_overlay_keeps_the_base_controllers_sync_options_and_adds_prune_dele
     items = [annotated, firewall("payments")]
     merged = plan_transform(loaded.pairs[0], render, items).apply(items)[0]
     assert merged["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == options
+def test_nothing_outside_the_root_is_read(tmp_path: Path) -> None:
+    """A resource outside the run's root (`../`, or a symlink inside pointing out) is an error and never read:
+    a FIFO there would block a reader, so the test would hang rather than pass."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.mkfifo(outside / "pipe.yaml")
+    (outside / "kustomization.yaml").write_text("resources: [pipe.yaml]\n")
+    root = tmp_path / "repo"
+    folder = write(root / "base", {"kustomization.yaml": {"resources": ["../../outside/pipe.yaml", "link", "out"]}})
+    (folder / "link").symlink_to(outside / "pipe.yaml")
+    (folder / "out").symlink_to(outside)
+    contents = read_base(folder, root)
+    assert contents.objects == []
+    assert sum("outside the root" in e for e in contents.errors) == 3, contents.errors
+    assert [p.name for p in contents.files] == ["kustomization.yaml"]  # the base's own, nothing else

@@ -109,6 +109,8 @@ def scratch(tmp_path: Path) -> Path:
     for folder in ("clusters", "mirror", "ca"):  # files the install example names, relative to its folder
         shutil.copytree(REPO / "examples" / folder, root / "specs" / folder)
     (tmp_path / "home").mkdir()
+    # A user runs the pages in a clone: the repository is the root files named by a spec may be read from.
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
     return root
 
 

@@ -463,6 +463,7 @@ def _comparable(objs: list[Obj]) -> list[Obj]:
 @pytest.fixture(scope="session")
 def krm_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("krm")
+    (root / ".git").mkdir()  # a repository: the function reads the spec files of ../examples inside it
     shutil.copytree(EXAMPLES, root / "examples")
     return root
 
@@ -547,6 +548,7 @@ def test_kpt_fn_eval_writes_the_rendered_objects(
     _kpt()
     case = next(c for c in CASES if c.id == case_id)
     shutil.copytree(EXAMPLES, tmp_path / "examples")
+    (tmp_path / ".git").mkdir()  # a repository: the function reads ../examples inside it
     folder = _krm_dir(tmp_path, case, cluster)
     package = folder / "pkg"
     package.mkdir()
@@ -561,6 +563,7 @@ def test_kpt_fn_eval_writes_the_rendered_objects(
 
 def _unknown_cluster_dir(root: Path) -> Path:
     shutil.copytree(EXAMPLES, root / "examples")
+    (root / ".git").mkdir()
     case = next(c for c in CASES if c.id == "example-ocp311-to-ocp412")
     folder = _krm_dir(root, case, "ocp311")
     fn = yaml.safe_load((folder / "fn.yaml").read_text(encoding="utf-8"))

@@ -280,7 +280,8 @@ def _comparable(objs: list[Obj]) -> list[Obj]:
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    """<tmp>/base/, <tmp>/spec-ovn.yaml and <tmp>/spec-sdn.yaml."""
+    """<tmp>/base/, <tmp>/spec-ovn.yaml and <tmp>/spec-sdn.yaml, in a repository (the runtimes' root)."""
+    (tmp_path / ".git").mkdir()
     (tmp_path / "base").mkdir()
     for name, text in BASE.items():
         (tmp_path / "base" / name).write_text(text, encoding="utf-8")

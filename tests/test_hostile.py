@@ -138,7 +138,7 @@ def test_kubectl_printing_binary_is_a_clean_error(tmp_path: Path) -> None:
     kubectl = _fake_kubectl(tmp_path, r"printf '\377\376\000\001binary'")
     with pytest.raises(ProblemsError) as caught:
         state.load_state_live("prod", kubectl)
-    assert "not UTF-8 text" in caught.value.problems[0].message
+    assert "binary data" in caught.value.problems[0].message
 
 
 def test_a_hanging_kubectl_has_one_deadline_for_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,7 +149,7 @@ def test_a_hanging_kubectl_has_one_deadline_for_the_run(tmp_path: Path, monkeypa
     with pytest.raises(ProblemsError) as caught:
         state.load_state_live("prod", kubectl)
     assert time.monotonic() - started < 1.8, "a deadline per resource, not one for the run"
-    assert "did not answer within 1 s" in caught.value.problems[0].message
+    assert "no full answer within 1 s" in caught.value.problems[0].message
 
 
 # --------------------------------------------------------------------------- mtcVersion, KRM, Argo CD
@@ -170,7 +170,7 @@ def test_a_patch_version_of_5000_digits_on_the_cli(capsys: pytest.CaptureFixture
     code, err = _cli(["validate", str(HUGE_MTC)], capsys)
     assert code == 1
     assert "is not an MTC version" in err
-    assert "(5004 characters)" in err
+    assert "...' is not an MTC version" in err  # the value is shown cut short
     assert DIGITS not in err
 
 

@@ -390,8 +390,11 @@ def test_context_without_kubectl(
         pytest.param(lambda d: d, "unreadable-file", "is a directory, expected an exported state (YAML)", id="folder"),
         pytest.param(lambda d: write_list(d / "big.yaml", [ns(f"n{i}") for i in range(20)]), "file-too-large",
                      "bytes; the limit is 100", id="too-large"),
-        pytest.param(lambda _: Path("/dev/zero"), "file-too-large", "input is more than 100 bytes",
+        pytest.param(lambda _: Path("/dev/zero"), "unreadable-file", "is not a regular file",
                      id="endless-device"),
+        # a FIFO would block the reader until a writer comes: refused before it is opened
+        pytest.param(lambda d: (os.mkfifo(d / "pipe.yaml"), d / "pipe.yaml")[1], "unreadable-file",
+                     "is not a regular file", id="fifo"),
     ],
 )
 def test_state_file_reading_is_bounded_and_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Any,
@@ -652,3 +655,29 @@ def test_host_network_router_on_sdn_46_never_matches_the_router_label(
     assert [b.ref for b in server.today.blockers] == ([] if today_allowed else ["NetworkPolicy shop/from-routers"])
     assert server.after.allowed
     assert ("router-host-network-default" in _rules(report)) is (not today_allowed)
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("exec cat /dev/zero\n", "printed more than"),  # prints without end: capped, never held whole
+        ("printf 'kind: List\\nitems: []\\n\\377\\376'\n", "not UTF-8"),  # binary output: a clean problem
+    ],
+    ids=["endless", "binary"],
+)
+def test_context_output_is_bounded_and_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, body: str, message: str
+) -> None:
+    stub = tmp_path / "bin" / "kubectl"
+    stub.parent.mkdir()
+    stub.write_text("#!/bin/sh\n" + body, encoding="utf-8")
+    stub.chmod(0o755)
+    monkeypatch.setattr("generator.preflight.state.MAX_STATE_BYTES", 1 << 20)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_text(), encoding="utf-8")
+    west = write_list(tmp_path / "west.yaml", [ns("shop"), ns("openshift-ingress", ROUTER_LABELS)])
+    monkeypatch.setenv("PATH", f"{stub.parent}:{os.environ['PATH']}")
+    code = run(["preflight", str(spec), "--context", "east=prod-east", "--state", f"west={west}"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert message in err
+    assert "internal error" not in err

@@ -10,12 +10,12 @@ import base64
 import copy
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 from generator.mtc.holdings import Holdings, Obj
 from generator.mtc.mirror import MirrorMapping, split_image
 from generator.mtc.versions import MtcVersion, OcpVersion
+from generator.spec.files import UnreadableFileError, read_limited
 from generator.spec.model import Cluster, ClusterPair, Role
 
 # facts §10 OLM: package, channels, OwnNamespace install mode; the catalog sources live in openshift-marketplace.
@@ -74,23 +74,20 @@ def remote_cluster(pair: ClusterPair) -> Cluster | None:
     return pair.target if pair.control_cluster is Role.SOURCE else pair.source
 
 
-def read_ca_bundle(spec_dir: Path, file: str) -> bytes:
-    """A PEM CA bundle relative to the spec; raises ValueError with a message that names no content."""
-    path = spec_dir / file
+def read_ca_bundle(pair: ClusterPair, file: str) -> bytes:
+    """A PEM CA bundle relative to the spec, inside the run's root; raises ValueError naming no content."""
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_CA_BYTES + 1)
-    except FileNotFoundError:
-        raise ValueError(f"cannot read the CA bundle {file}: no such file") from None
-    except OSError as exc:
-        raise ValueError(f"cannot read the CA bundle {file}: {exc.strerror or 'error'}") from None
-    if len(raw) > MAX_CA_BYTES or b"-----BEGIN CERTIFICATE-----" not in raw:
+        raw = read_limited(pair.locate(file, ""), MAX_CA_BYTES)
+    except UnreadableFileError as exc:
+        why = str(exc) if exc.rule == "outside-root" else f"cannot read the CA bundle {file}: {exc}"
+        raise ValueError(why) from None
+    if b"-----BEGIN CERTIFICATE-----" not in raw:
         raise ValueError(f"the CA bundle {file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
     return raw
 
 
-def ca_bundle_b64(spec_dir: Path, file: str) -> str:
-    return base64.b64encode(read_ca_bundle(spec_dir, file)).decode("ascii")
+def ca_bundle_b64(pair: ClusterPair, file: str) -> str:
+    return base64.b64encode(read_ca_bundle(pair, file)).decode("ascii")
 
 
 def spec_inputs(pair: ClusterPair) -> list[str]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.problems import Problem, ProblemsError, Severity
+from generator.spec.files import UnreadableFileError, read_limited
+from generator.spec.yamlsource import shown
 
 MAX_MAPPING_BYTES = 16 * 1024 * 1024  # a full Red Hat catalog mirror writes a few MiB
 
@@ -71,11 +73,11 @@ def registry_host(repository: str) -> str:
 def _repository_error(repo: str) -> str | None:
     parts = repo.split("/")
     if len(parts) < 2:
-        return f"{repo!r} has no registry host"
+        return f"{shown(repo)} has no registry host"
     if not _HOST.match(parts[0]):
-        return f"{parts[0]!r} is not a registry host"
+        return f"{shown(parts[0])} is not a registry host"
     bad = next((p for p in parts[1:] if not _COMPONENT.match(p)), None)
-    return f"{bad!r} is not a valid repository path component" if bad is not None else None
+    return f"{shown(bad)} is not a valid repository path component" if bad is not None else None
 
 
 def _parse_line(text: str, number: int, file: str) -> MirrorEntry | Problem:
@@ -98,7 +100,7 @@ def _parse_line(text: str, number: int, file: str) -> MirrorEntry | Problem:
     left, right = text.split("=")
     repo, tag, digest = split_image(left)
     if digest is not None and not _DIGEST.match(digest):
-        return error(len(repo) + 2, f"{digest!r} is not a sha256 digest")
+        return error(len(repo) + 2, f"{shown(digest)} is not a sha256 digest")
     if digest is None and (tag is None or not _TAG.match(tag)):
         return error(1, "the source has neither a digest nor a valid tag")
     if digest is not None and tag is not None:
@@ -111,7 +113,7 @@ def _parse_line(text: str, number: int, file: str) -> MirrorEntry | Problem:
     if mirror_digest is not None:
         return error(column, "the mirror must not carry a digest")
     if mirror_tag is not None and not _TAG.match(mirror_tag):
-        return error(column, f"{mirror_tag!r} is not a valid tag")
+        return error(column, f"{shown(mirror_tag)} is not a valid tag")
     problem = _repository_error(mirror)
     if problem:
         return error(column, f"mirror: {problem}")
@@ -143,14 +145,10 @@ def load_mapping(path: Path, file: str) -> MirrorMapping:
         return ProblemsError([Problem(file, 0, 0, "", Severity.ERROR, "mirror-mapping", message)])
 
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_MAPPING_BYTES + 1)
-    except FileNotFoundError:
-        raise fail("no such mapping file") from None
-    except OSError as exc:
-        raise fail(f"cannot read the mapping file: {exc.strerror or 'error'}") from None
-    if len(raw) > MAX_MAPPING_BYTES:
-        raise fail(f"the mapping file is larger than {MAX_MAPPING_BYTES:,} bytes")
+        raw = read_limited(path, MAX_MAPPING_BYTES)
+    except UnreadableFileError as exc:
+        why = "no such mapping file" if str(exc) == "no such file" else f"cannot read the mapping file: {exc}"
+        raise fail(why) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from generator.mtc.versions import default_network_type, parse_ocp
+from generator.spec.files import FileAccess
 from generator.spec.model import Cluster, NetworkType
 
 
@@ -15,6 +16,7 @@ class Environment:
 
     `network_types`: plugin per cluster name detected by an adapter (Argo CD's KUBE_API_VERSIONS), used only
     where the spec leaves `networkType` open. `check_base`: whether `base` folders must exist here.
+    `files`: where named files may be read from (None: each spec's repository).
     `items_as_base`: a KRM function or exec plugin, whose input items stand in for each cluster's `base`
     (a firewall without `rules:` is looked up among them, generator/transform.py).
     """
@@ -22,6 +24,9 @@ class Environment:
     network_types: Mapping[str, NetworkType] = field(default_factory=dict)
     check_base: bool = True
     items_as_base: bool = False
+    # The folders this run may read (generator/spec/files.py), decided once by the entry point. Not part of
+    # the repr: the environment is digested into the overlays' manifest, which must not name a checkout.
+    files: FileAccess | None = field(default=None, repr=False, compare=False)
 
 
 def network_type(cluster: Cluster, env: Environment) -> NetworkType | None:

@@ -17,7 +17,9 @@ from generator.mtc.holdings import Holdings
 from generator.mtc.network import Environment, network_type
 from generator.mtc.versions import MtcVersion, OcpVersion, effective_mtc
 from generator.spec.base import KUSTOMIZATION_FILES, read_base
+from generator.spec.files import UnreadableFileError
 from generator.spec.model import Cluster, ClusterPair, EndpointType, NamespaceMapping, NetworkType, Role
+from generator.spec.yamlsource import dotted
 
 # facts §9 cites OpenShift releases up to 4.19; a newer one is assumed to behave like the newest known.
 NEWEST_KNOWN_OCP = OcpVersion(4, 19)
@@ -157,6 +159,10 @@ def base_folder(pair: ClusterPair, cluster: Cluster) -> Path | None:
     """The cluster's base folder when it is a kustomize folder here; None otherwise."""
     if cluster.base is None:
         return None
+    try:
+        pair.locate(cluster.base, dotted((*cluster.path, "base")))
+    except UnreadableFileError:
+        return None  # outside the run's root: reported by the base-exists rule, never read
     folder = Path(pair.spec_dir, cluster.base)
     return folder if any((folder / name).is_file() for name in KUSTOMIZATION_FILES) else None
 
@@ -171,7 +177,7 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
     patched = False
     files: tuple[Path, ...] = ()
     if folder is not None:
-        contents = read_base(folder)
+        contents = read_base(folder, pair.access.root)
         holdings = Holdings.of(f"base {cluster.base}", contents.objects, contents.unread)
         errors, patched, files = tuple(contents.errors), contents.patched, tuple(contents.files)
     return ResolvedCluster(

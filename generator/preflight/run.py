@@ -63,7 +63,7 @@ def preflight(
     """Load the spec and each cluster's state (a file, or live through kubectl), render, evaluate."""
     env = env or Environment()
     contexts = contexts or {}
-    pair, problems = load_spec(spec)
+    pair, problems = load_spec(spec, files=env.files)
     if pair is None:
         return Outcome(None, problems)
     problems += validate(pair, env)

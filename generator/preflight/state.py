@@ -9,6 +9,8 @@ State files are only ever read.
 
 from __future__ import annotations
 
+import os
+import selectors
 import shutil
 import subprocess
 import time
@@ -24,7 +26,9 @@ from generator.preflight.netpol import Policy, PolicyError, compile_policy
 from generator.problems import Problem, ProblemsError, Severity
 from generator.spec.yamlsource import MAX_DEPTH, read_bounded
 
-MAX_STATE_BYTES = 256 * 1024 * 1024  # a 10,000-policy export is about 10 MiB
+# Reading a state costs about 65 MiB of memory and 1.2 s of CPU per MiB (bench/state_limit.py): at 16 MiB
+# (some 15,000 NetworkPolicies) about 1 GiB and 20 s. A larger limit would promise what memory cannot give.
+MAX_STATE_BYTES = 16 * 1024 * 1024
 _Fast: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -271,6 +275,52 @@ def load_state_file(path: Path, display: str | None = None) -> ClusterState:
     return parse_state(_decode(read_state_bytes(path, shown), shown), shown)
 
 
+class CaptureLimitError(Exception):
+    """A command printed more than the limit."""
+
+
+_STDERR_LIMIT = 64 * 1024
+
+
+def capture(argv: list[str], limit: int, deadline: float) -> tuple[int, bytes, bytes]:
+    """Run `argv` and collect its stdout (at most `limit` bytes) and stderr (at most 64 KiB) until it exits
+    or `deadline` (time.monotonic()) passes; the process is killed on either bound, before it can fill memory.
+
+    Raises `CaptureLimitError` or `subprocess.TimeoutExpired` (with the bound in the message), or OSError."""
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None  # noqa: S101 - a pipe
+    assert proc.stderr is not None  # noqa: S101 - a pipe
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    chunks: dict[int, list[bytes]] = {out_fd: [], err_fd: []}
+    sizes = dict.fromkeys(chunks, 0)
+    limits = {out_fd: limit, err_fd: _STDERR_LIMIT}
+    try:
+        with selectors.DefaultSelector() as selector:
+            for fd in chunks:
+                selector.register(fd, selectors.EVENT_READ)
+            while selector.get_map():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise subprocess.TimeoutExpired(argv, KUBECTL_TIMEOUT_S)
+                for key, _ in selector.select(min(left, 1.0)):
+                    data = os.read(key.fd, 1 << 16)
+                    if not data:
+                        selector.unregister(key.fd)
+                        continue
+                    sizes[key.fd] += len(data)
+                    if sizes[key.fd] > limits[key.fd]:
+                        raise CaptureLimitError(f"printed more than {limits[key.fd]:,} bytes")
+                    chunks[key.fd].append(data)
+        code = proc.wait(max(deadline - time.monotonic(), 0.1))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    return code, b"".join(chunks[out_fd]), b"".join(chunks[err_fd])
+
+
 def load_state_live(context: str, kubectl: str | None = None) -> ClusterState:
     """Read the same objects through `kubectl --context CONTEXT get ... -o yaml` (read-only).
 
@@ -283,26 +333,26 @@ def load_state_live(context: str, kubectl: str | None = None) -> ClusterState:
             origin, "unreadable-state", "kubectl is not on the PATH", "export the state to a file and pass --state"
         )
     docs: list[str] = []
-    deadline = time.monotonic() + KUBECTL_TIMEOUT_S  # one deadline for every resource, not one each
+    deadline = time.monotonic() + KUBECTL_TIMEOUT_S  # one deadline for the run, not one per resource
+    budget = MAX_STATE_BYTES  # everything kubectl prints counts against the state limit
     for resource in EXPORT_RESOURCES.split(","):
         argv = [binary, "--context", context, "get", resource, "-A", "-o", "yaml"]
         try:
-            left = max(0.1, deadline - time.monotonic())
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=left, check=False)
+            code, out, err = capture(argv, budget, deadline)
         except subprocess.TimeoutExpired:
-            raise _fail(
-                origin, "unreadable-state", f"kubectl did not answer within {KUBECTL_TIMEOUT_S} s (all resources)"
-            ) from None
-        except UnicodeDecodeError:
-            message = f"kubectl get {resource} printed bytes that are not UTF-8 text"
-            raise _fail(origin, "unreadable-state", message) from None
+            why = f"kubectl gave no full answer within {KUBECTL_TIMEOUT_S} s"
+            raise _fail(origin, "unreadable-state", why) from None
+        except CaptureLimitError as exc:
+            raise _fail(origin, "unreadable-state", f"kubectl get {resource} {exc}, the state limit") from None
         except OSError as exc:
-            raise _fail(origin, "unreadable-state", f"kubectl failed: {type(exc).__name__}") from None
-        if proc.returncode != 0:
-            missing_api = "the server doesn't have a resource type" in proc.stderr
+            raise _fail(origin, "unreadable-state", f"kubectl failed: {exc.strerror or type(exc).__name__}") from None
+        stderr = err.decode("utf-8", errors="replace")
+        if code != 0:
+            missing_api = "the server doesn't have a resource type" in stderr
             if missing_api and resource in ("egressnetworkpolicy", "egressfirewall", "ingresscontroller"):
                 continue
-            first = (proc.stderr.strip().splitlines() or ["no message"])[0][:300]
-            raise _fail(origin, "unreadable-state", f"kubectl get {resource} exited {proc.returncode}: {first}")
-        docs.append(proc.stdout)
+            first = (stderr.strip().splitlines() or ["no message"])[0][:300]
+            raise _fail(origin, "unreadable-state", f"kubectl get {resource} exited {code}: {first}")
+        budget -= len(out)
+        docs.append(_decode(out, origin))
     return parse_state("\n---\n".join(docs), origin)

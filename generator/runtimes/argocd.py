@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,9 +34,10 @@ from generator.problems import Problem, ProblemsError, Severity, has_errors
 from generator.render.objects import Obj
 from generator.render.plan import ClusterRender
 from generator.spec.base import KUSTOMIZATION_FILES
+from generator.spec.files import FileAccess, UnreadableFileError, check_regular, read_limited
 from generator.spec.load import load_spec
 from generator.spec.model import ClusterPair, NetworkType
-from generator.spec.yamlsource import dotted, path_limit_problem
+from generator.spec.yamlsource import MAX_BYTES, check_depth, decode, dotted, path_limit_problem
 from generator.transform import plan_transform
 
 PLUGIN_NAME = "mtc-policygen-v1"  # plugin.yaml: metadata.name + "-" + spec.version (plugin contracts §1.1)
@@ -162,19 +164,23 @@ def is_discoverable(text: str) -> bool:
     return bool(API_VERSION_LINE.search(text) and KIND_LINE.search(text) and not FUNCTION_MARK.search(text))
 
 
-def discover(app_dir: Path) -> list[Path]:
-    """The ClusterPair specs directly in `app_dir`, sorted; none when it is a kustomization folder."""
+def discover(app_dir: Path, files: FileAccess | None = None) -> list[Path]:
+    """The ClusterPair specs directly in `app_dir`, sorted; none when it is a kustomization folder.
+
+    A file outside the root (`files`, by default the app folder), or that is not a regular file, is not opened."""
+    files = files if files is not None else FileAccess.of(app_dir)
     if any((app_dir / name).exists() for name in KUSTOMIZATION_FILES):
         return []
     found = []
     for path in sorted(app_dir.iterdir()):
         # `*.yaml *.yml` in sh: no hidden files, case-sensitive suffixes, symlinks followed.
-        if path.name.startswith(".") or path.suffix not in _SPEC_SUFFIXES or not path.is_file():
+        if path.name.startswith(".") or path.suffix not in _SPEC_SUFFIXES or not files.inside(path):
             continue
         try:
+            check_regular(path)
             with path.open(encoding="utf-8", errors="replace") as stream:
                 head = stream.read(_MAX_HEAD)
-        except OSError:
+        except (OSError, UnreadableFileError):
             continue
         if is_discoverable(head):
             found.append(path)
@@ -187,13 +193,27 @@ def _display(name: str, environ: Mapping[str, str]) -> str:
     return str(PurePosixPath(source_path, name)) if source_path not in ("", ".") else name
 
 
-def _choose_spec(app_dir: Path, request: Request, environ: Mapping[str, str]) -> Path:
+def repository_root(app_dir: Path, environ: Mapping[str, str]) -> Path:
+    """The repository copy argocd-cmp-server hands the plugin: the app folder minus `ARGOCD_APP_SOURCE_PATH`.
+
+    When the source path does not end the app folder's real path (or climbs with `..`), the app folder itself:
+    the narrowest root, never a wider one."""
+    real = Path(os.path.realpath(app_dir))
+    parts = [p for p in PurePosixPath(environ.get("ARGOCD_APP_SOURCE_PATH", "").strip("/")).parts if p != "."]
+    if not parts:
+        return real
+    if ".." in parts or len(parts) >= len(real.parts) or list(real.parts[-len(parts) :]) != parts:
+        return real
+    return real.parents[len(parts) - 1]
+
+
+def _choose_spec(app_dir: Path, request: Request, environ: Mapping[str, str], files: FileAccess) -> Path:
     if request.spec is not None:
         path = app_dir / request.spec
         if not path.is_file():
             raise _fail(f"parameter spec: no file {request.spec!r} in {_display('.', environ)}")
         return path
-    specs = discover(app_dir)
+    specs = discover(app_dir, files)
     if not specs:
         raise _fail(
             f"no ClusterPair spec in {_display('.', environ)} (a *.yaml with apiVersion mtc-policygen.io/... and "
@@ -228,9 +248,11 @@ def open_network_type(problems: Iterable[Problem], pair: ClusterPair, cluster: s
 _PLAIN_KUSTOMIZATION_KEYS = frozenset({"apiVersion", "kind", "resources", "bases"})
 
 
-def _not_plain(folder: Path, seen: set[Path] | None = None) -> list[str]:
+def _not_plain(folder: Path, files: FileAccess, seen: set[Path] | None = None) -> list[str]:
     """Why `kustomize build` of this base would differ from its files' objects (empty: it would not)."""
     seen = set() if seen is None else seen
+    if not files.inside(folder):
+        return [f"{folder.as_posix()}: outside the root, not read"]
     real = folder.resolve()
     if real in seen:
         return [f"{folder.as_posix()}: included twice"]
@@ -239,8 +261,12 @@ def _not_plain(folder: Path, seen: set[Path] | None = None) -> list[str]:
     if file is None:
         return [f"{folder.as_posix()}: no kustomization"]
     try:
-        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
-    except (OSError, ValueError, yaml.YAMLError):
+        if not files.inside(file):
+            raise UnreadableFileError("outside the root")
+        text = decode(read_limited(file, MAX_BYTES), file.as_posix())
+        check_depth(text, file.as_posix())
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except (UnreadableFileError, ProblemsError, ValueError, yaml.YAMLError, RecursionError):
         return [f"{file.as_posix()}: unreadable"]
     if not isinstance(data, dict):
         return [f"{file.as_posix()}: not a mapping"]
@@ -248,7 +274,7 @@ def _not_plain(folder: Path, seen: set[Path] | None = None) -> list[str]:
     for key in ("resources", "bases"):
         for entry in data.get(key) or []:
             if isinstance(entry, str) and (folder / entry).is_dir():
-                reasons += _not_plain(folder / entry, seen)
+                reasons += _not_plain(folder / entry, files, seen)
     return reasons
 
 
@@ -267,7 +293,7 @@ def base_problems(pair: ClusterPair, resolved: ResolvedPair, clusters: Iterable[
             if rc.base_patched:
                 reasons.append("it patches its own objects")
             folder = base_folder(pair, cluster)
-            reasons += _not_plain(folder) if folder is not None else []
+            reasons += _not_plain(folder, pair.access) if folder is not None else []
         if not reasons:
             continue
         out.append(
@@ -367,13 +393,17 @@ class Output:
 def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
     """The objects of the requested cluster; raises `ProblemsError` on anything that would give no output."""
     request = parse_request(environ)
-    spec_file = _choose_spec(app_dir, request, environ)
-    pair, problems = load_spec(spec_file, _display(spec_file.name, environ))
+    try:  # decided once for the run: every file the spec names is read inside it (docs/argo-cd.md)
+        files = FileAccess.decide(repository_root(app_dir, environ), environ)
+    except UnreadableFileError as exc:
+        raise _fail(str(exc), rule=exc.rule) from None
+    spec_file = _choose_spec(app_dir, request, environ, files)
+    pair, problems = load_spec(spec_file, _display(spec_file.name, environ), files)
     if pair is None:
         raise ProblemsError(problems)
     cluster = api.cluster_of(pair, request.cluster, pair.source_doc.file, "parameter cluster")
     detected = detected_network_type(request.api_versions)
-    env = Environment(network_types={request.cluster: detected} if detected is not None else {})
+    env = Environment(network_types={request.cluster: detected} if detected is not None else {}, files=files)
     resolved = resolve(pair, env)  # once: the checks and the render read the same decisions (and base)
     problems = open_network_type([*problems, *validate(pair, env, resolved)], pair, request.cluster)
     problems += _network_problems(pair, request.cluster, detected)

@@ -16,6 +16,7 @@ object — and read with positions. Only when no file holds it (kpt eval) do pos
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,10 @@ from generator.api import SPEC_FILE_ANNOTATION
 from generator.problems import Problem, ProblemsError, Severity
 from generator.render.yamlout import dump_document
 from generator.spec.base import KUSTOMIZATION_FILES
+from generator.spec.files import FileAccess, UnreadableFileError, read_limited, repository_of
 from generator.spec.load import load_spec, parse_source, parse_spec
 from generator.spec.model import ClusterPair
-from generator.spec.yamlsource import MAX_BYTES, compose_documents, source_of
+from generator.spec.yamlsource import MAX_BYTES, compose_documents, decode, source_of
 from generator.transform import FUNCTION_ANNOTATIONS, TOOL_ANNOTATION_PREFIXES, annotations_of
 
 Obj = dict[str, Any]
@@ -73,18 +75,19 @@ def _user_view(obj: Obj) -> Obj:
     return out
 
 
-def _read(path: Path) -> list[yaml.Node]:
+def _read(path: Path, files: FileAccess) -> list[yaml.Node]:
+    """A candidate file's documents; nothing for a file outside the root or not a small YAML text file."""
+    if not files.inside(path):
+        return []
     try:
-        if not path.is_file() or path.stat().st_size > MAX_BYTES:
-            return []
-        return compose_documents(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, ProblemsError):
+        return compose_documents(decode(read_limited(path, MAX_BYTES), str(path)), str(path))
+    except (UnreadableFileError, ProblemsError):
         return []
 
 
-def _kustomize_candidates(root: Path) -> list[Path]:
+def _kustomize_candidates(root: Path, files: FileAccess) -> list[Path]:
     for name in KUSTOMIZATION_FILES:
-        nodes = _read(root / name)
+        nodes = _read(root / name, files)
         if not nodes:
             continue
         try:
@@ -99,13 +102,13 @@ def _kustomize_candidates(root: Path) -> list[Path]:
 
 
 def _find_user_copy(
-    config: Obj, candidates: list[tuple[Path, int | None]], cwd: Path
+    config: Obj, candidates: list[tuple[Path, int | None]], cwd: Path, files: FileAccess
 ) -> tuple[yaml.Node, str] | None:
     """The one document, among candidate files, that is this config as the user wrote it."""
     wanted = _user_view(config)
     found: list[tuple[yaml.Node, str]] = []
     for path, index in candidates:
-        nodes = _read(path)
+        nodes = _read(path, files)
         picked = [nodes[index]] if index is not None and 0 <= index < len(nodes) else nodes
         display = _display(path, cwd)
         for node in picked:
@@ -118,7 +121,7 @@ def _find_user_copy(
     return found[0] if len(found) == 1 else None
 
 
-def locate(config: Obj, root: Path) -> tuple[yaml.Node, str] | None:
+def locate(config: Obj, root: Path, files: FileAccess) -> tuple[yaml.Node, str] | None:
     """The user's file holding the config: named by kpt render, else listed by the kustomization in `root`."""
     annotations = annotations_of(config)
     package = annotations.get(PACKAGE_PATH_ANNOTATION)
@@ -127,8 +130,8 @@ def locate(config: Obj, root: Path) -> tuple[yaml.Node, str] | None:
         raw_index = next((annotations[a] for a in INDEX_ANNOTATIONS if a in annotations), None)
         plain = isinstance(raw_index, str) and raw_index.isascii() and raw_index.isdigit() and len(raw_index) <= 9
         index = int(str(raw_index)) if plain else None  # a 5,000-digit index is no index (int() refuses it)
-        return _find_user_copy(config, [(Path(package) / rel, index)], root)
-    return _find_user_copy(config, [(path, None) for path in _kustomize_candidates(root)], root)
+        return _find_user_copy(config, [(Path(package) / rel, index)], root, files)
+    return _find_user_copy(config, [(path, None) for path in _kustomize_candidates(root, files)], root, files)
 
 
 def spec_root(config: Obj, cwd: Path) -> Path:
@@ -137,11 +140,37 @@ def spec_root(config: Obj, cwd: Path) -> Path:
     return Path(package) if isinstance(package, str) and package else cwd
 
 
-def read_config(config: object, cwd: Path) -> Config:
-    """The pair named by a function config (inline spec, or a spec file), its structural problems, the cluster."""
+def _is_kpt_package(folder: Path, cwd: Path, here: Path) -> bool:
+    """Whether the package folder named on the config may decide the root: kpt render names it, but a config
+    written by hand for kustomize could name any folder. kustomize runs a function in the kustomization's
+    folder; so the folder counts when it lies in the working folder's repository, or when it is a kpt package
+    (a Kptfile) and the working folder is no kustomization."""
+    if FileAccess.of(here).inside(folder):
+        return True
+    in_kustomization = any(os.path.lexists(cwd / name) for name in KUSTOMIZATION_FILES)
+    return not in_kustomization and os.path.isfile(folder / "Kptfile")
+
+
+def file_access(config: object, cwd: Path, environ: Mapping[str, str]) -> FileAccess:
+    """The run's root, decided once by the entry point: `MTC_POLICYGEN_ROOT`, else the repository holding the
+    kustomization or Kptfile that lists the function (its nearest ancestor with `.git`, or its own folder)."""
+    here = repository_of(cwd)
+    folder = spec_root(config, cwd) if isinstance(config, dict) else cwd
+    if folder != cwd and _is_kpt_package(folder, cwd, here):
+        here = repository_of(folder)
+    try:
+        return FileAccess.decide(here, environ)
+    except UnreadableFileError as exc:
+        raise fail(str(exc), rule=exc.rule) from None
+
+
+def read_config(config: object, cwd: Path, files: FileAccess) -> Config:
+    """The pair named by a function config (inline spec, or a spec file), its structural problems, the cluster.
+
+    Nothing outside `files` (the run's root) is read."""
     if not isinstance(config, dict):
         raise fail("the functionConfig must be a ClusterPair object")
-    located = locate(config, cwd)
+    located = locate(config, cwd, files)
     where = located[1] if located is not None else COPY_LABEL
     annotations = annotations_of(config)
     cluster = annotations.get(CLUSTER_ANNOTATION)
@@ -155,8 +184,12 @@ def read_config(config: object, cwd: Path) -> Config:
     if isinstance(spec_file, str) and spec_file:
         if "spec" in config:
             raise fail(f"give the spec inline or with {SPEC_FILE_ANNOTATION}, not both", where=where, path="spec")
-        path = spec_root(config, cwd) / spec_file
-        pair, problems = load_spec(path, _display(path, cwd))
+        field = f"metadata.annotations.{SPEC_FILE_ANNOTATION}"
+        try:
+            path = files.locate(spec_root(config, cwd), spec_file, "")
+        except UnreadableFileError as exc:
+            raise fail(str(exc), rule=exc.rule, where=where, path=field) from None
+        pair, problems = load_spec(path, _display(spec_root(config, cwd) / spec_file, cwd), files)
         if pair is None and located is None and PACKAGE_PATH_ANNOTATION not in annotations:
             # kustomize before v5.0 runs a KRM function in the folder of the last base it lists (issue #4347).
             hint = (
@@ -172,11 +205,11 @@ def read_config(config: object, cwd: Path) -> Config:
             source = source_of(node, display)
         except ProblemsError as exc:
             return Config(None, list(exc.problems), cluster, where)
-        pair, problems = parse_source(source, (cwd / display).resolve().parent)
+        pair, problems = parse_source(source, (cwd / display).resolve().parent, files)
         return Config(pair, problems, cluster, where)
     # No file holds it: check the copy, without what the tool added, with positions in a dump of it.
     clean = _user_view(config)
     meta = clean.get("metadata") or {}
     clean["metadata"] = {k: v for k, v in meta.items() if k in ("name", "namespace", "labels", "annotations")}
-    pair, problems = parse_spec(dump_document(clean), COPY_LABEL, cwd)
+    pair, problems = parse_spec(dump_document(clean), COPY_LABEL, cwd, files)
     return Config(pair, problems, cluster, where)

@@ -41,10 +41,11 @@ def run(argv: Sequence[str], raw: bytes, cwd: Path) -> tuple[str, str, int]:
             raise ProblemsError(
                 [Problem("stdin", 0, 0, "", Severity.ERROR, "krm-input", f"stdin is over {MAX_INPUT_BYTES:,} bytes")]
             )
-        items: list[yaml.Node] = compose_documents(decode(raw, "stdin"), "stdin") if raw.strip() else []
+        text = decode(raw, "stdin", MAX_INPUT_BYTES) if raw.strip() else ""
+        items: list[yaml.Node] = compose_documents(text, "stdin") if text else []
     except ProblemsError as exc:
         return "", format_text(exc.problems), 1
-    outcome = run_pass(items, config, cwd)
+    outcome = run_pass(items, config, cwd, os.environ)
     if outcome.failed:
         return "", format_text(outcome.problems), 1
     return serialize(outcome.items, explicit_start=True), format_text(outcome.problems), 0

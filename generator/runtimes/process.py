@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, has_errors
 from generator.runtimes import nodes
-from generator.runtimes.config import CLUSTER_ANNOTATION, read_config
+from generator.runtimes.config import CLUSTER_ANNOTATION, file_access, read_config
+from generator.spec.files import FileAccess
+from generator.spec.yamlsource import shown
 from generator.transform import plan_transform
 
 
@@ -27,20 +30,22 @@ class Outcome:
         return has_errors(self.problems)
 
 
-def run_pass(items: list[yaml.Node], config: object, cwd: Path) -> Outcome:
-    """Never raises for bad input: every failure is a problem, and the items come back untouched."""
+def run_pass(items: list[yaml.Node], config: object, cwd: Path, environ: Mapping[str, str]) -> Outcome:
+    """Never raises for bad input: every failure is a problem, and the items come back untouched.
+
+    The run's root is decided here, once, from the config and `environ` (generator/runtimes/config.py)."""
     try:
-        return _run(items, config, cwd)
+        return _run(items, config, cwd, file_access(config, cwd, environ))
     except ProblemsError as exc:
         return Outcome(items, list(exc.problems))
 
 
-def _run(items: list[yaml.Node], config: object, cwd: Path) -> Outcome:
-    read = read_config(config, cwd)
+def _run(items: list[yaml.Node], config: object, cwd: Path, files: FileAccess) -> Outcome:
+    read = read_config(config, cwd, files)
     problems = list(read.problems)
     pair = read.pair
     # The items are the base here: a `base` folder is not read, and a firewall without `rules:` is found among them.
-    env = Environment(check_base=False, items_as_base=True)
+    env = Environment(check_base=False, items_as_base=True, files=files)
     resolved = resolve(pair, env) if pair is not None else None
     if pair is not None:
         problems += validate(pair, env, resolved)
@@ -57,7 +62,7 @@ def _run(items: list[yaml.Node], config: object, cwd: Path) -> Outcome:
                 f"metadata.annotations.{CLUSTER_ANNOTATION}",
                 Severity.ERROR,
                 "unknown-cluster",
-                f"{CLUSTER_ANNOTATION}: {read.cluster!r} is not a cluster of pair {pair.name!r}",
+                f"{CLUSTER_ANNOTATION}: {shown(read.cluster)} is not a cluster of pair {pair.name!r}",
                 f"one of: {names}",
             )
         ]

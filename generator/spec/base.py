@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from generator.problems import ProblemsError
+from generator.spec.files import UnreadableFileError, check_regular, read_limited, repository_of
 from generator.spec.yamlsource import MAX_BYTES, check_depth, decode
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -59,7 +60,8 @@ class BaseContents:
 
 @dataclass
 class _Reader:
-    root: Path
+    root: Path  # the base folder: files are named relative to it
+    allowed: Path  # the run's root (real): nothing outside it is read
     contents: BaseContents = field(default_factory=BaseContents)
     files: int = 0
     total: int = 0
@@ -70,8 +72,18 @@ class _Reader:
         except ValueError:
             return path.as_posix()
 
+    def outside(self, path: Path) -> bool:
+        """Whether `path` resolves outside the run's root; recorded as an error (kustomize would read it)."""
+        real = Path(os.path.realpath(path))
+        if real == self.allowed or real.is_relative_to(self.allowed):
+            return False
+        self.contents.errors.append(f"{self.rel(path)}: outside the root {self.allowed}, not read")
+        return True
+
     def kustomization(self, folder: Path, stack: tuple[Path, ...]) -> list[Obj]:
         real = folder.resolve()
+        if self.outside(folder):
+            return []
         if real in stack:
             self.contents.errors.append(f"{self.rel(folder)}: a kustomization cycle (a folder includes itself)")
             return []
@@ -129,6 +141,8 @@ class _Reader:
             self.contents.unread.append(f"{self.rel(file)}: remote resource {entry} (not fetched)")
             return []
         path = folder / entry
+        if self.outside(path):
+            return []
         if path.is_dir():
             return self.kustomization(path, stack)
         if not path.is_file():
@@ -144,15 +158,16 @@ class _Reader:
             if self.files == MAX_FILES + 1:
                 self.contents.unread.append(f"more than {MAX_FILES} files (the rest is not read)")
             return None
+        if self.outside(file):
+            return None
         try:
-            size = file.stat().st_size
+            size = check_regular(file)
             if size > MAX_BYTES or self.total + size > MAX_TOTAL_BYTES:
                 self.contents.unread.append(f"{self.rel(file)}: {size:,} bytes, over the size limit (not read)")
                 return None
-            with file.open("rb") as stream:
-                raw = stream.read(MAX_BYTES + 1)
-        except OSError as exc:
-            self.contents.errors.append(f"{self.rel(file)}: cannot read ({exc.strerror or 'error'})")
+            raw = read_limited(file, MAX_BYTES)
+        except UnreadableFileError as exc:
+            self.contents.errors.append(f"{self.rel(file)}: cannot read ({exc})")
             return None
         self.total += len(raw)
         self.contents.files.append(Path(os.path.abspath(file)))
@@ -202,9 +217,10 @@ class _Reader:
         return out
 
 
-def read_base(folder: Path) -> BaseContents:
-    """Read a base folder; never raises for bad content (it is recorded in `errors` or `unread`)."""
-    reader = _Reader(folder)
+def read_base(folder: Path, root: Path | None = None) -> BaseContents:
+    """Read a base folder, nothing outside `root` (the run's); never raises for bad content (it is recorded in
+    `errors` or `unread`). Without `root`, the folder's repository."""
+    reader = _Reader(folder, Path(os.path.realpath(root if root is not None else repository_of(folder))))
     try:
         reader.contents.objects = reader.kustomization(folder, ())
     except RecursionError:  # a pathological tree beyond the nesting limit's protection

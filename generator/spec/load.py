@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, cast
 
-from generator.problems import Problem, ProblemsError
+from generator.problems import Problem, ProblemsError, Severity
+from generator.spec.files import FileAccess, UnreadableFileError, repository_of
 from generator.spec.model import (
     Cluster,
     ClusterPair,
@@ -166,7 +167,9 @@ def _dvm(spec: Mapping, parsed: Parsed) -> Dvm:
     )
 
 
-def build_model(source: Source, spec_dir: Path, parsed: Parsed | None = None) -> ClusterPair:
+def build_model(
+    source: Source, spec_dir: Path, parsed: Parsed | None = None, files: FileAccess | None = None
+) -> ClusterPair:
     """Build the model from structurally valid data and its parsed values (from `check_and_parse`)."""
     if parsed is None:
         problems, parsed = check_and_parse(source)
@@ -188,31 +191,45 @@ def build_model(source: Source, spec_dir: Path, parsed: Parsed | None = None) ->
         source_doc=source,
         install=_install(spec),
         replication_repository=_repository(spec, parsed),
+        # decided by the entry point; a library caller without one gets the spec's repository, once
+        files=files if files is not None else FileAccess.of(repository_of(spec_dir)),
     )
 
 
-def parse_spec(text: str, display: str, spec_dir: Path) -> tuple[ClusterPair | None, list[Problem]]:
+def parse_spec(
+    text: str, display: str, spec_dir: Path, files: FileAccess | None = None
+) -> tuple[ClusterPair | None, list[Problem]]:
     """Parse spec text; returns the model (None when the structure is broken) and structural problems."""
     try:
         source = load_yaml(text, display)
     except ProblemsError as exc:
         return None, list(exc.problems)
-    return parse_source(source, spec_dir)
+    return parse_source(source, spec_dir, files)
 
 
-def parse_source(source: Source, spec_dir: Path) -> tuple[ClusterPair | None, list[Problem]]:
+def parse_source(
+    source: Source, spec_dir: Path, files: FileAccess | None = None
+) -> tuple[ClusterPair | None, list[Problem]]:
     """Check and build a document already read (a KRM function config found in the user's file)."""
     problems, parsed = check_and_parse(source)
     if any(p.is_error for p in problems):
         return None, problems
-    return build_model(source, spec_dir, parsed), problems
+    return build_model(source, spec_dir, parsed, files), problems
 
 
-def load_spec(path: Path, display: str | None = None) -> tuple[ClusterPair | None, list[Problem]]:
-    """Read and parse a spec file; never raises for bad input, every failure is a problem."""
+def load_spec(
+    path: Path, display: str | None = None, files: FileAccess | None = None
+) -> tuple[ClusterPair | None, list[Problem]]:
+    """Read and parse a spec file; never raises for bad input, every failure is a problem.
+
+    With `files` (the run's allowed folders), the spec itself must lie inside its root too."""
     shown = display if display is not None else str(path)
     try:
+        if files is not None:
+            files.locate(Path.cwd(), str(path), "spec file")
         text = read_text(path, shown)
+    except UnreadableFileError as exc:  # the spec itself outside the root: input this run may not read
+        return None, [Problem(shown, 0, 0, "", Severity.ERROR, "unreadable-file", str(exc))]
     except ProblemsError as exc:
         return None, list(exc.problems)
-    return parse_spec(text, shown, path.resolve().parent)
+    return parse_spec(text, shown, path.resolve().parent, files)

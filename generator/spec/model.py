@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.spec.files import FileAccess, repository_of
 from generator.spec.values import EndpointUrl, IpNetwork, MtcVersion, OcpVersion, ProxyAddress
 from generator.spec.yamlsource import PathKey, Source
 
@@ -173,6 +174,17 @@ class ClusterPair:
     source_doc: Source = field(compare=False, repr=False)
     install: Install | None = None  # spec §8
     replication_repository: ReplicationRepository | None = None  # spec §8
+    files: FileAccess | None = field(default=None, compare=False, repr=False)  # decided by the entry point
+
+    def locate(self, relative: str, field: str, *, secret: bool = False) -> Path:
+        """A file this spec names, as a real path inside the run's allowed folders (generator/spec/files.py);
+        raises `UnreadableFileError` naming `field` when it is outside. Without an entry point's decision the
+        root is the spec's repository."""
+        return self.access.locate(self.spec_dir, relative, field, secret=secret)
+
+    @property
+    def access(self) -> FileAccess:
+        return self.files if self.files is not None else FileAccess.of(repository_of(self.spec_dir))
 
     @property
     def same_cluster(self) -> bool:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator.problems import Problem
 from generator.spec import values
 from generator.spec.values import ValueProblemError
-from generator.spec.yamlsource import PathKey, Source
+from generator.spec.yamlsource import PathKey, Source, dotted, shown
 
+# Fields whose value may carry a credential (a URL's user:password@): never quoted back in a message.
+SECRET_BEARING = frozenset({"url", "httpProxy", "httpsProxy", "s3Url", "apiUrl", "username"})
 API_VERSION = "mtc-policygen.io/v1alpha1"
 KIND = "ClusterPair"
 
@@ -405,12 +407,13 @@ class _Checker:
 
     def _wrong_type(self, type_: Type, value: object, path: PathKey) -> None:
         suggestion = ""
+        secret = bool(path) and path[-1] in SECRET_BEARING
         if isinstance(type_, Str) and type_.version and isinstance(value, int | float):
             suggestion = "quote it: YAML reads an unquoted version as a number, so 4.10 becomes 4.1"
         elif isinstance(type_, Str) and isinstance(value, int | float | bool):
-            suggestion = f'quote it: "{value}"'
+            suggestion = "quote it" if secret else f"quote it: {_quoted(value)}"
         elif isinstance(type_, ListOf) and isinstance(value, str | int):
-            suggestion = f"write a list: [{value}]"
+            suggestion = f"write a list: [{shown(value, quote=False)}]"
         self.problems.append(
             self.source.problem(
                 path, "wrong-type", f"expected {_expected(type_)}, got {_json_type(value)}", suggestion=suggestion
@@ -434,7 +437,7 @@ class _Checker:
                 self.source.problem(
                     path,
                     "invalid-value",
-                    f"{value!r} is not one of {', '.join(type_.enum)} (case-sensitive)",
+                    f"{shown(value)} is not one of {', '.join(type_.enum)} (case-sensitive)",
                     suggestion=hint,
                 )
             )
@@ -453,15 +456,15 @@ class _Checker:
                 close = difflib.get_close_matches(key, list(type_.fields), n=1, cutoff=0.6)
                 lowered = [k for k in type_.fields if k.lower() == key.lower().replace("_", "")]
                 hint = close or lowered
-                self.problems.append(
-                    self.source.problem(
-                        (*path, key),
-                        "unknown-key",
-                        f"unknown key {key!r}",
-                        suggestion=f"did you mean {hint[0]!r}?" if hint else f"allowed keys: {', '.join(type_.fields)}",
-                        key=True,
-                    )
+                problem = self.source.problem(
+                    (*path, key),
+                    "unknown-key",
+                    f"unknown key {shown(key)}",
+                    suggestion=f"did you mean {hint[0]!r}?" if hint else f"allowed keys: {', '.join(type_.fields)}",
+                    key=True,
                 )
+                # the field path names the key too: cut like the message
+                self.problems.append(replace(problem, path=dotted((*path, shown(key, quote=False)))))
         for key, spec in type_.fields.items():
             if key in value:
                 self.check(spec.type, value[key], (*path, key))
@@ -484,8 +487,27 @@ def check_and_parse(source: Source) -> tuple[list[Problem], dict[PathKey, Any]]:
             source.problem((), "wrong-type", f"a ClusterPair is a mapping, got {_json_type(source.data)}")
         )
         return checker.problems, checker.parsed
+    if source.data.get("apiVersion") != API_VERSION or source.data.get("kind") != KIND:
+        # Not a ClusterPair (a file named by mistake, or on purpose): nothing of it is quoted back.
+        checker.problems.append(not_a_cluster_pair(source))
+        return checker.problems, checker.parsed
     checker.check(CLUSTER_PAIR, source.data, ())
     return checker.problems, checker.parsed
+
+
+def not_a_cluster_pair(source: Source) -> Problem:
+    """The one problem of a file that is not a ClusterPair; it names none of its keys or values."""
+    return source.problem(
+        (),
+        "not-a-cluster-pair",
+        f"not a ClusterPair: expected a mapping with apiVersion {API_VERSION} and kind {KIND}",
+        suggestion=f"name a ClusterPair spec, or write apiVersion: {API_VERSION} and kind: {KIND}",
+    )
+
+
+def _quoted(value: object) -> str:
+    text = shown(value, quote=False)
+    return f'"{text}"' if not text.startswith("a number of") else "a string"
 
 
 def check_structure(source: Source) -> list[Problem]:

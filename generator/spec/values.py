@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
 from generator.problems import Severity
+from generator.spec.yamlsource import shown
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -109,14 +110,13 @@ def ocp_version(text: str) -> OcpVersion:
     hint = 'e.g. "4.12"'
     if len(parts) > 2 and parse_ocp(".".join(parts[:2])) is not None:
         hint = f'write "{parts[0]}.{parts[1]}"'
-    raise ValueProblemError("openshift-version", f'{text!r} is not "3.11" or "4.N"', hint)
+    raise ValueProblemError("openshift-version", f'{shown(text)} is not "3.11" or "4.N"', hint)
 
 
 def mtc_version(text: str) -> MtcVersion:
     version = parse_mtc(text)
     if version is None:
-        shown = text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
-        raise ValueProblemError("mtc-version", f"{shown!r} is not an MTC version", '"1.7", "1.8" or "1.7.7"')
+        raise ValueProblemError("mtc-version", f"{shown(text)} is not an MTC version", '"1.7", "1.8" or "1.7.7"')
     return version
 
 
@@ -142,9 +142,9 @@ def network(text: str) -> IpNetwork:
     """A `cidrs` entry: host bits set is usually a typo for another range, so it is named, not widened."""
     net = parse_network(text)
     if net is None:
-        raise ValueProblemError("cidr", f"{text!r} is not an IP network", "e.g. 203.0.113.0/24")
+        raise ValueProblemError("cidr", f"{shown(text)} is not an IP network", "e.g. 203.0.113.0/24")
     if "/" in text and net.network_address != parse_ip(text.split("/", maxsplit=1)[0]):
-        raise ValueProblemError("cidr", f"{text!r} has host bits set", f"did you mean {str(net)!r}?")
+        raise ValueProblemError("cidr", f"{shown(text)} has host bits set", f"did you mean {str(net)!r}?")
     return net
 
 
@@ -269,7 +269,7 @@ def stunnel_url(text: str) -> ProxyAddress:
     if address.scheme != "http":
         raise ValueProblemError(
             "stunnel-proxy-url",
-            f"scheme {address.scheme!r}: stunnel speaks plain HTTP CONNECT to the proxy and the controller "
+            f"scheme {shown(address.scheme)}: stunnel speaks plain HTTP CONNECT to the proxy and the controller "
             "ignores the scheme, so TLS to the proxy is impossible",
             "write http://host:port",
         )

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from generator.problems import Problem, ProblemsError, Severity
+from generator.spec.files import UnreadableFileError, check_regular, read_limited
 
 PathKey = tuple[str | int, ...]
 
@@ -22,6 +23,21 @@ MAX_NODES = 500_000  # bounds alias expansion ("billion laughs") and huge docume
 MAX_DEPTH = 64
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+SHOWN_CHARS = 40  # the most of a value or key a message quotes back
+
+
+def shown(value: object, *, quote: bool = True) -> str:
+    """`repr(value)` (`str` without `quote`) for a message, cut to a few dozen characters: a message never
+    carries a whole file back. A number too long to print (Python refuses ints over 4,300 digits) is described."""
+    try:
+        text = repr(value) if quote else str(value)
+    except ValueError:
+        return "a number of thousands of digits"
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[: SHOWN_CHARS - 4]}...{text[-1]}" if quote else f"{text[: SHOWN_CHARS - 3]}..."
 
 
 def dotted(path: PathKey) -> str:
@@ -76,29 +92,20 @@ def _file_problem(file: str, rule: str, message: str, suggestion: str = "") -> P
 def read_bounded(
     path: Path, display: str, *, limit: int, expected: str, too_large: Callable[[int], str], fix: str = ""
 ) -> bytes:
-    """Read at most `limit` bytes of a file, or raise a clean file-level problem (never a traceback).
+    """Read at most `limit` bytes of a regular file, or raise a clean file-level problem (never a traceback).
 
     `expected` names what the file should be (for a folder given instead); `too_large(size)` is the message
-    for a file over `limit`, with `fix` as its suggestion. The read itself is bounded too: a device such as
-    /dev/zero reports size 0 and never ends.
+    for a file over `limit`, with `fix` as its suggestion. A FIFO, device or socket is refused before it is
+    opened (generator/spec/files.py), and the read itself is bounded too.
     """
     try:
-        if path.is_dir():
-            raise _file_problem(display, "unreadable-file", f"is a directory, expected {expected}")
-        size = path.stat().st_size
+        size = check_regular(path)
         if size > limit:
             raise _file_problem(display, "file-too-large", too_large(size), fix)
-        with path.open("rb") as stream:
-            raw = stream.read(limit + 1)
-    except FileNotFoundError:
-        raise _file_problem(display, "unreadable-file", "no such file") from None
-    except PermissionError:
-        raise _file_problem(display, "unreadable-file", "permission denied") from None
-    except OSError as exc:
-        raise _file_problem(display, "unreadable-file", f"cannot read: {exc.strerror or exc}") from None
-    if len(raw) > limit:
-        raise _file_problem(display, "file-too-large", f"input is more than {limit:,} bytes, the limit", fix)
-    return raw
+        return read_limited(path, limit)
+    except UnreadableFileError as exc:
+        message = f"{exc}, expected {expected}" if str(exc) == "is a directory" else str(exc)
+        raise _file_problem(display, exc.rule, message, fix if exc.rule == "file-too-large" else "") from None
 
 
 def read_text(path: Path, display: str) -> str:
@@ -114,9 +121,10 @@ def read_text(path: Path, display: str) -> str:
     return decode(raw, display)
 
 
-def decode(raw: bytes, display: str) -> str:
-    if len(raw) > MAX_BYTES:
-        raise _file_problem(display, "file-too-large", f"input is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+def decode(raw: bytes, display: str, limit: int = MAX_BYTES) -> str:
+    """UTF-8 text of at most `limit` bytes (a spec by default; a ResourceList passes its own, larger limit)."""
+    if len(raw) > limit:
+        raise _file_problem(display, "file-too-large", f"input is {len(raw):,} bytes; the limit is {limit:,}")
     if b"\x00" in raw:
         raise _file_problem(display, "not-yaml", "binary data (NUL bytes), expected a YAML text file")
     try:
@@ -183,6 +191,7 @@ def compose_documents(text: str, display: str) -> list[yaml.Node]:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
         hint = _syntax_hint(text, mark)
+        what = what if len(what) <= 2 * SHOWN_CHARS else f"{what[: 2 * SHOWN_CHARS]}..."  # may quote the file
         raise ProblemsError(
             [Problem(display, line, column, "", Severity.ERROR, "yaml-syntax", f"invalid YAML: {what}", hint)]
         ) from None

@@ -16,6 +16,7 @@ from generator.mtc.resolve import ResolvedCluster
 from generator.mtc.rules.proxies import ENV_NAME
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import ProblemsError, Severity
+from generator.spec.files import UnreadableFileError
 from generator.spec.model import ClusterPair
 from generator.spec.yamlsource import PathKey, dotted
 
@@ -25,7 +26,12 @@ def mapping_of(pair: ClusterPair) -> MirrorMapping:
     relative = pair.install.mirror_mapping if pair.install else None
     if relative is None:
         raise ValueError("no mirror mapping")
-    return load_mapping(pair.spec_dir / relative, install.display_path(pair.source_doc.file, relative))
+    display = install.display_path(pair.source_doc.file, relative)
+    try:
+        path = pair.locate(relative, "")
+    except UnreadableFileError as exc:
+        raise ProblemsError([pair.source_doc.problem(_mapping_path(pair), "mirror-mapping", str(exc))]) from None
+    return load_mapping(path, display)
 
 
 def _mapping_path(pair: ClusterPair) -> PathKey:
@@ -320,7 +326,7 @@ def ca_bundle_file(ctx: RuleContext) -> Iterator[Finding]:
         files.append((repo.ca_bundle_file, (*repo.path, "caBundleFile")))
     for file, path in files:
         try:
-            install.read_ca_bundle(pair.spec_dir, file)
+            install.read_ca_bundle(pair, file)
         except ValueError as exc:
             yield Finding(path, str(exc), suggestion="give a PEM file relative to the spec file")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from generator.mtc.resolve import base_folder
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
+from generator.spec.files import UnreadableFileError
 
 
 @rule("duplicate-namespace")
@@ -144,6 +145,11 @@ def base_path(ctx: RuleContext) -> Iterator[Finding]:
             continue
         path = (*cluster.path, "base")
         folder = Path(ctx.pair.spec_dir, cluster.base)
+        try:
+            ctx.pair.locate(cluster.base, "")
+        except UnreadableFileError as exc:
+            yield Finding(path, str(exc), suggestion="keep the base inside the repository of the spec")
+            continue
         if not folder.is_dir():
             yield Finding(
                 path,

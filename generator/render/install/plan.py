@@ -75,7 +75,7 @@ def _control(pair: ClusterPair, secrets: RenderSecrets, out: InstallRender) -> N
         if repo.credentials.at_render_time and secrets.s3 is not None:
             key_id, key = secrets.s3
             out.secrets.append(objects.opaque_secret(name, {facts.S3_ACCESS_KEY: key_id, facts.S3_SECRET_KEY: key}))
-        ca = facts.ca_bundle_b64(pair.spec_dir, repo.ca_bundle_file) if repo.ca_bundle_file else None
+        ca = facts.ca_bundle_b64(pair, repo.ca_bundle_file) if repo.ca_bundle_file else None
         out.wiring.append(objects.mig_storage(repo, ca, name))
     if not facts.wires(pair):
         return
@@ -87,7 +87,7 @@ def _control(pair: ClusterPair, secrets: RenderSecrets, out: InstallRender) -> N
     token_name = token_secret_name(remote)
     if remote.token_from is not None and remote.token_from.secret_ref is None and secrets.token is not None:
         out.secrets.append(objects.opaque_secret(token_name, {facts.TOKEN_KEY: secrets.token}))
-    ca = facts.ca_bundle_b64(pair.spec_dir, remote.ca_bundle_file) if remote.ca_bundle_file else None
+    ca = facts.ca_bundle_b64(pair, remote.ca_bundle_file) if remote.ca_bundle_file else None
     out.wiring.append(
         objects.mig_cluster_remote(remote.name, remote.api_url.text, token_name, ca, bool(remote.insecure))
     )
