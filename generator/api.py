@@ -9,7 +9,6 @@ Like the rest of the library this module never prints and never exits: problems 
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import shlex
 from collections.abc import Callable, Iterable, Sequence
@@ -30,6 +29,8 @@ from generator.spec.load import load_spec
 from generator.spec.model import Cluster, ClusterPair
 
 if TYPE_CHECKING:  # the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path
+    import hashlib
+
     from generator.overlay import writer
 
 # Where a spec needs the proxy password, this is the way that never writes it to git. One constant, so a new
@@ -283,6 +284,7 @@ def tool_fingerprint() -> str:
     A changed renderer or template must never be skipped as "unchanged" just because the version string is
     the same (a development build); the digest catches that.
     """
+    import hashlib  # noqa: PLC0415 - only `generate` digests; OpenSSL's start-up is not render's
     from importlib import resources  # noqa: PLC0415 - only `generate` needs it, not the KRM function
 
     digest = hashlib.sha256()
@@ -325,8 +327,12 @@ def input_digest(
     depend on it), the runtime environment, the files the spec names whose contents reach the output (CA
     bundles, the mirror mapping), and every file each cluster's `base` was read from, inside or outside it.
     """
+    import hashlib  # noqa: PLC0415
+
     digest = hashlib.sha256()
-    _feed(digest, spec_file.read_bytes(), header.spec, header.regenerate, repr(env))
+    # the bytes that were parsed (a second read could see an edit made since, and record it as rendered)
+    spec_bytes = pair.source_doc.raw if pair.source_doc.raw is not None else spec_file.read_bytes()
+    _feed(digest, spec_bytes, header.spec, header.regenerate, repr(env))
     _feed(digest, _posix_relpath(Path(os.path.abspath(out_dir)), pair.spec_dir))
     for extra in spec_inputs(pair):  # spec §8: a mirror mapping and CA bundles shape the output too
         _feed(digest, "input", extra, _bytes_or_marker(Path(pair.spec_dir, extra)))

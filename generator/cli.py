@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
-import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from generator import __version__, api
-from generator.mtc.network import Environment
-from generator.problems import Problem, ProblemsError, format_github, format_json, format_text, has_errors
+from generator import __version__
+
+# Only the parser at start-up: `--version` and `--help` answer before the library loads, and each command
+# imports what it uses (the library's imports are most of a small render's run time).
+if TYPE_CHECKING:
+    from generator import api
+    from generator.problems import Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _UNREADABLE_RULES = {"unreadable-file", "file-too-large", "not-yaml", "no-specs"}
@@ -37,6 +39,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _report(problems: Sequence[Problem], fmt: str) -> None:
+    from generator.problems import format_github, format_json, format_text  # noqa: PLC0415
+
     if fmt == "json":
         sys.stdout.write(format_json(problems))
     elif fmt == "github":
@@ -46,6 +50,8 @@ def _report(problems: Sequence[Problem], fmt: str) -> None:
 
 
 def _exit_code(problems: Sequence[Problem], strict: bool) -> int:
+    from generator.problems import has_errors  # noqa: PLC0415
+
     if any(p.rule in _UNREADABLE_RULES for p in problems):
         return EXIT_USAGE
     return EXIT_PROBLEMS if has_errors(problems, strict=strict) else EXIT_OK
@@ -102,6 +108,9 @@ def _add_validate(sub: argparse._SubParsersAction[_Parser]) -> argparse.Argument
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from generator import api  # noqa: PLC0415
+    from generator.mtc.network import Environment  # noqa: PLC0415
+
     loaded = api.load_specs(args.specs, Environment(), specs_only=args.skip_non_specs)
     _report(loaded.problems, args.format)
     code = _exit_code(loaded.problems, args.strict)
@@ -142,6 +151,12 @@ def _changes(run: api.GenerateRun, verbose: bool) -> str:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
+    import shlex  # noqa: PLC0415
+
+    from generator import api  # noqa: PLC0415
+    from generator.mtc.network import Environment  # noqa: PLC0415
+    from generator.problems import ProblemsError  # noqa: PLC0415
+
     usage = api.output_dir_problem(args.output)
     if usage:
         args.parser.error(f"-o {args.output!r}: {usage}")
@@ -204,6 +219,9 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentPa
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
+    from generator import api  # noqa: PLC0415
+    from generator.mtc.network import Environment  # noqa: PLC0415
+    from generator.problems import ProblemsError  # noqa: PLC0415
     from generator.render.yamlout import dump_stream  # noqa: PLC0415
 
     if Path(args.spec).is_dir():  # one spec, one cluster: a folder could hold several pairs
@@ -247,6 +265,7 @@ def _add_argocd_generate(sub: argparse._SubParsersAction[_Parser]) -> argparse.A
 
 def _cmd_argocd_generate(args: argparse.Namespace) -> int:
     """A YAML stream on stdout, or the problems on stderr and exit 1 with stdout empty (Argo CD shows stderr)."""
+    from generator.problems import ProblemsError, format_text  # noqa: PLC0415
     from generator.render.yamlout import dump_stream  # noqa: PLC0415
     from generator.runtimes import argocd  # noqa: PLC0415
 
@@ -289,6 +308,8 @@ def _repo_path(spec_dir: Path) -> str | None:
     """SPEC-DIR's path inside its git repository: as given when relative and inside, else found from `.git`."""
     if not spec_dir.is_absolute() and ".." not in spec_dir.parts:
         return Path(os.path.normpath(spec_dir)).as_posix()
+    from generator import api  # noqa: PLC0415
+
     here = spec_dir.resolve()
     root = api.repository_root(here)
     return here.relative_to(root).as_posix() if root is not None else None
@@ -297,6 +318,7 @@ def _repo_path(spec_dir: Path) -> str | None:
 def _cmd_appset(args: argparse.Namespace) -> int:
     """The ApplicationSet on stdout; 0, or 2 with the problems on stderr."""
     from generator import appset  # noqa: PLC0415
+    from generator.problems import format_text, has_errors  # noqa: PLC0415
     from generator.render.yamlout import dump_document  # noqa: PLC0415
     from generator.runtimes.argocd import Mode  # noqa: PLC0415
 
@@ -337,6 +359,9 @@ def _add_uninstall(sub: argparse._SubParsersAction[_Parser]) -> argparse.Argumen
 
 def _cmd_uninstall(args: argparse.Namespace) -> int:
     """The ordered uninstall plan of seed 003 §7.6 for one cluster; exit 0, or 2 (spec §6)."""
+    from generator import api  # noqa: PLC0415
+    from generator.mtc.network import Environment  # noqa: PLC0415
+    from generator.problems import ProblemsError, format_text, has_errors  # noqa: PLC0415
     from generator.render.install.uninstall import uninstall_plan  # noqa: PLC0415
 
     loaded = api.load_specs([args.spec], Environment())
@@ -361,6 +386,8 @@ def _add_schema(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentPa
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
+    import json  # noqa: PLC0415
+
     from generator.spec.schema import json_schema  # noqa: PLC0415
 
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
@@ -391,7 +418,8 @@ def _add_preflight(sub: argparse._SubParsersAction[_Parser]) -> argparse.Argumen
 
 def _cmd_preflight(args: argparse.Namespace) -> int:
     """spec §6: 0 nothing blocks after the generated output, 1 otherwise, 2 usage or unreadable state."""
-    from generator.preflight import run as pf  # noqa: PLC0415 - keeps other commands' cold start small
+    from generator.preflight import run as pf  # noqa: PLC0415
+    from generator.problems import format_text  # noqa: PLC0415
 
     given: dict[str, dict[str, str]] = {"--state": {}, "--context": {}}
     for flag, values in (("--state", args.state), ("--context", args.context)):

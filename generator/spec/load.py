@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,7 +27,7 @@ from generator.spec.model import (
     TokenFrom,
 )
 from generator.spec.schema import check_and_parse
-from generator.spec.yamlsource import PathKey, Source, load_yaml, read_text
+from generator.spec.yamlsource import PathKey, Source, decode, load_yaml, read_spec_bytes
 
 Mapping = dict[str, Any]
 Parsed = dict[PathKey, Any]  # typed values by path, from the structure check (generator.spec.values)
@@ -191,12 +192,17 @@ def build_model(source: Source, spec_dir: Path, parsed: Parsed | None = None) ->
     )
 
 
-def parse_spec(text: str, display: str, spec_dir: Path) -> tuple[ClusterPair | None, list[Problem]]:
-    """Parse spec text; returns the model (None when the structure is broken) and structural problems."""
+def parse_spec(
+    text: str, display: str, spec_dir: Path, raw: bytes | None = None
+) -> tuple[ClusterPair | None, list[Problem]]:
+    """Parse spec text; returns the model (None when the structure is broken) and structural problems.
+    `raw`: the bytes `text` was decoded from, kept for the input digest."""
     try:
         source = load_yaml(text, display)
     except ProblemsError as exc:
         return None, list(exc.problems)
+    if raw is not None:
+        source = dataclasses.replace(source, raw=raw)
     return parse_source(source, spec_dir)
 
 
@@ -212,7 +218,8 @@ def load_spec(path: Path, display: str | None = None) -> tuple[ClusterPair | Non
     """Read and parse a spec file; never raises for bad input, every failure is a problem."""
     shown = display if display is not None else str(path)
     try:
-        text = read_text(path, shown)
+        raw = read_spec_bytes(path, shown)
+        text = decode(raw, shown)
     except ProblemsError as exc:
         return None, list(exc.problems)
-    return parse_spec(text, shown, path.resolve().parent)
+    return parse_spec(text, shown, path.resolve().parent, raw)
