@@ -162,7 +162,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         args.parser.error(f"-o {args.output!r}: {usage}")
     env = Environment()
     progress = _Progress(sys.stderr)
-    loaded = api.load_specs(args.specs, env, unique_names=True, progress=progress)
+    out_dir = Path(args.output)
+    skip = api.SkipUnchanged(out_dir, env, allow_secrets=args.allow_secrets_in_output)
+    loaded = api.load_specs(args.specs, env, unique_names=True, progress=progress, skip=skip)
     problems = list(loaded.problems)
     if not args.allow_secrets_in_output:
         problems += api.secret_in_output(loaded.pairs)
@@ -171,7 +173,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         progress.clear()
         _report(problems, args.format)
         return code
-    out_dir = Path(args.output)
     try:
         run = api.plan_generate(
             loaded.pairs,
@@ -180,6 +181,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             allow_secrets=args.allow_secrets_in_output,
             resolved=loaded.resolved,
             progress=progress,
+            skip=skip,
+            unchanged=loaded.unchanged,
         )
         progress.clear()
         if args.check:
