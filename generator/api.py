@@ -432,7 +432,9 @@ class SkipUnchanged:
     def planned(self, pair: ClusterPair, digest: str, resolved: ResolvedPair) -> None:
         file = Path(pair.source_doc.file)
         problems = self._problems.get(file)
-        if digest and problems is not None and not any(p.is_error for p in problems):
+        # a base that could not be read whole may name a file that appears later: always checked again
+        unreadable_base = any(c.base_errors for c in resolved.clusters)
+        if digest and problems is not None and not unreadable_base and not any(p.is_error for p in problems):
             self.cache.record(file, pair.name, digest, input_recipe(pair, resolved), problems)
 
 
