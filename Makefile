@@ -52,8 +52,8 @@ unit: $(DEV) $(KUSTOMIZE) package
 
 test: lint unit
 
-bench: $(RUNTIME)
-	$(BIN)/python bench/run.py
+bench: $(DEV) $(KUSTOMIZE)
+	$(BIN)/python bench/run.py --readme README.md
 
 clean:
 	rm -rf $(VENV) $(WHEEL_VENV) $(DIST) build node_modules .mypy_cache .ruff_cache .pytest_cache
