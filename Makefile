@@ -69,8 +69,8 @@ test: lint unit
 fuzz: $(DEV)
 	MTC_POLICYGEN_FUZZ_EXAMPLES=$${MTC_POLICYGEN_FUZZ_EXAMPLES:-3000} $(BIN)/pytest tests/test_fuzz.py -p no:cacheprovider
 
-bench: $(RUNTIME)
-	$(BIN)/python bench/run.py
+bench: $(DEV) $(KUSTOMIZE)
+	$(BIN)/python bench/run.py --readme README.md
 
 # Everything the Makefile and the tests create (the overlays/ folder is committed, so it stays).
 clean:

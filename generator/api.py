@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import hashlib
 import os
 import shlex
 from collections.abc import Callable, Iterable, Sequence
@@ -27,12 +26,12 @@ from generator.problems import Problem, ProblemsError, Severity
 from generator.render.install.plan import RenderSecrets
 from generator.render.plan import ClusterRender, render_cluster
 from generator.secrets import install_secrets, password_for, read_password, render_time_credentials
-from generator.spec.files import UnreadableFileError, check_regular, read_limited
+from generator.spec.files import UnreadableFileError, check_regular
 from generator.spec.load import load_spec, parse_spec
 from generator.spec.model import Cluster, ClusterPair
 
 if TYPE_CHECKING:  # the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path
-    from generator.overlay import writer
+    from generator.overlay import cache, writer
 
 # Where a spec needs the proxy password, this is the way that never writes it to git. One constant, so a new
 # runtime (the Argo CD plugin) is added to every message at once.
@@ -129,6 +128,7 @@ class Loaded:
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     resolved: list[ResolvedPair] = field(default_factory=list)  # one per pair, decided once (bases read once)
+    unchanged: list[cache.Hit] = field(default_factory=list)  # specs not parsed again (`SkipUnchanged`)
 
 
 def load_specs(
@@ -138,19 +138,31 @@ def load_specs(
     unique_names: bool = False,
     specs_only: bool = False,
     progress: Progress = _no_progress,
+    skip: SkipUnchanged | None = None,
 ) -> Loaded:
-    """Find, load and check specs. `unique_names` (generate) refuses two specs writing the same <out>/<pair>/."""
+    """Find, load and check specs. `unique_names` (generate) refuses two specs writing the same <out>/<pair>/.
+    With `skip` (generate), a spec whose inputs and overlays are unchanged is not parsed: its last problems
+    are reported and its name kept in `unchanged`."""
     found = find_specs(inputs, specs_only=specs_only)
     loaded = Loaded(problems=list(found.problems), skipped=found.skipped)
     names: dict[str, str] = {}
     for index, file in enumerate(found.files):
         progress("checking specs", index, len(found.files))
+        hit = skip.lookup(file) if skip is not None else None
+        if hit is not None and not (unique_names and hit.pair in names):
+            loaded.problems += hit.problems
+            names.setdefault(hit.pair, str(file))
+            loaded.unchanged.append(hit)
+            continue
         pair, problems = load_spec(file, files=env.files)
-        loaded.problems += problems
         if pair is None:
+            loaded.problems += problems
             continue
         resolved = resolve(pair, env)
-        loaded.problems += validate(pair, env, resolved)
+        problems += validate(pair, env, resolved)
+        loaded.problems += problems
+        if skip is not None:
+            skip.checked(file, problems)
         if unique_names and pair.name in names:
             loaded.problems.append(
                 pair.source_doc.problem(
@@ -269,9 +281,20 @@ class Header:
         return f"from the {'repository root' if self.in_repository else 'output folder'} with: {self.command}"
 
     @classmethod
-    def of(cls, spec_file: Path, out_dir: Path, *, allow_secrets: bool = False) -> Header:
+    def of(
+        cls,
+        spec_file: Path,
+        out_dir: Path,
+        *,
+        allow_secrets: bool = False,
+        roots: dict[Path, Path | None] | None = None,
+    ) -> Header:
+        """`roots`: repository roots by folder, when the caller asks for many specs of few folders."""
         spec_abs, out_abs = Path(os.path.abspath(spec_file)), Path(os.path.abspath(out_dir))
-        root = repository_root(spec_abs.parent)
+        roots = roots if roots is not None else {}
+        if spec_abs.parent not in roots:
+            roots[spec_abs.parent] = repository_root(spec_abs.parent)
+        root = roots[spec_abs.parent]
         anchor = root or out_abs
         spec = _posix_relpath(spec_abs, anchor)
         argv = ["mtc-policygen", "generate", spec, "-o", _posix_relpath(out_abs, anchor)]
@@ -299,6 +322,7 @@ def tool_fingerprint() -> str:
     A changed renderer or template must never be skipped as "unchanged" just because the version string is
     the same (a development build); the digest catches that.
     """
+    import hashlib  # noqa: PLC0415 - only `generate` digests; OpenSSL's start-up is not render's
     from importlib import resources  # noqa: PLC0415 - only `generate` needs it, not the KRM function
 
     digest = hashlib.sha256()
@@ -313,17 +337,37 @@ def tool_fingerprint() -> str:
     return f"{__version__}+{digest.hexdigest()[:16]}"
 
 
-def _feed(digest: hashlib._Hash, *parts: bytes | str) -> None:
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        digest.update(f"{len(data)}:".encode() + data)
+def _digest_head(
+    spec_bytes: bytes, spec_dir: Path, header: Header, out_dir: Path, env: Environment
+) -> list[bytes | str]:
+    """The first record of a pair's input digest: what is known before the spec is parsed."""
+    return [
+        spec_bytes,
+        header.spec,
+        header.regenerate,
+        repr(env),
+        _posix_relpath(Path(os.path.abspath(out_dir)), spec_dir),
+    ]
 
 
-def _bytes_or_marker(path: Path, limit: int = 256 * 1024 * 1024) -> bytes | str:
-    try:
-        return read_limited(path, limit)
-    except UnreadableFileError:
-        return "unreadable"
+def input_recipe(pair: ClusterPair, resolved: ResolvedPair) -> cache.Recipe:
+    """The rest of the input digest: the files the spec names whose contents reach the output (CA bundles, the
+    mirror mapping), and every file each cluster's `base` was read from, inside or outside it."""
+    recipe: cache.Recipe = []
+    for extra in spec_inputs(pair):  # spec §8: a mirror mapping and CA bundles shape the output too
+        try:
+            located: Path | str = pair.locate(extra, "input")
+        except UnreadableFileError:
+            located = "unreadable"  # outside the root: refused by the rules, never read here
+        recipe.append(["input", extra, located])
+    for cluster in resolved.clusters:
+        if cluster.spec.base is None:
+            continue
+        # Every file the base reader read, inside the base folder or outside it (`../common`), in read order.
+        recipe.append(["base", cluster.name, cluster.spec.base, *cluster.base_errors])
+        for path in cluster.base_files:  # named relative to the spec: the digest must not depend on the checkout
+            recipe.append([_posix_relpath(path, pair.spec_dir), path])
+    return recipe
 
 
 def input_digest(
@@ -337,28 +381,16 @@ def input_digest(
 ) -> str:
     """A digest of everything a pair's files are made from, besides the tool (recorded beside it).
 
-    The spec's bytes, the header, where the overlays lie relative to the spec (base paths in kustomizations
-    depend on it), the runtime environment, the files the spec names whose contents reach the output (CA
-    bundles, the mirror mapping), and every file each cluster's `base` was read from, inside or outside it.
+    The spec's bytes as parsed, the header, where the overlays lie relative to the spec (base paths in
+    kustomizations depend on it), the runtime environment, then `input_recipe`.
     """
-    digest = hashlib.sha256()
-    _feed(digest, spec_file.read_bytes(), header.spec, header.regenerate, repr(env))
-    _feed(digest, _posix_relpath(Path(os.path.abspath(out_dir)), pair.spec_dir))
-    for extra in spec_inputs(pair):  # spec §8: a mirror mapping and CA bundles shape the output too
-        try:
-            located: Path | None = pair.locate(extra, "input")
-        except UnreadableFileError:
-            located = None  # outside the root: refused by the rules, never read here
-        _feed(digest, "input", extra, _bytes_or_marker(located) if located is not None else "unreadable")
+    from generator.overlay import cache  # noqa: PLC0415 - only generate digests
+
+    # the bytes that were parsed (a second read could see an edit made since, and record it as rendered)
+    spec_bytes = pair.source_doc.raw if pair.source_doc.raw is not None else spec_file.read_bytes()
     resolved = resolved if resolved is not None else resolve(pair, env)
-    for cluster in resolved.clusters:
-        if cluster.spec.base is None:
-            continue
-        # Every file the base reader read, inside the base folder or outside it (`../common`), in read order.
-        _feed(digest, "base", cluster.name, cluster.spec.base, *cluster.base_errors)
-        for path in cluster.base_files:  # named relative to the spec: the digest must not depend on the checkout
-            _feed(digest, _posix_relpath(path, pair.spec_dir), _bytes_or_marker(path))
-    return digest.hexdigest()
+    head = _digest_head(spec_bytes, pair.spec_dir, header, out_dir, env)
+    return cache.digest_of(head, input_recipe(pair, resolved))
 
 
 def pair_files(
@@ -390,6 +422,47 @@ def _holds_secret(rel: str, text: str) -> bool:
     return rel.endswith("/mtc-secrets.yaml") or "stunnel_tcp_proxy: " in text
 
 
+class SkipUnchanged:
+    """`generate`'s cache of unchanged specs (generator/overlay/cache.py) for one overlays folder."""
+
+    def __init__(self, out_dir: Path, env: Environment, *, allow_secrets: bool = False) -> None:
+        from generator.overlay import cache, writer  # noqa: PLC0415 - see the TYPE_CHECKING import
+
+        self.out_dir, self.env, self.allow_secrets = out_dir, env, allow_secrets
+        self.cache = cache.GenerateCache(out_dir, tool_fingerprint())
+        try:
+            self.manifest, self.manifest_tool = writer.load_manifest(out_dir)
+        except ProblemsError:
+            self.manifest, self.manifest_tool = {}, ""  # the plan reports it
+        self._problems: dict[Path, list[Problem]] = {}
+        self._roots: dict[Path, Path | None] = {}
+
+    def lookup(self, file: Path) -> cache.Hit | None:
+        if self.manifest_tool != self.cache.tool:
+            return None
+        header = Header.of(file, self.out_dir, allow_secrets=self.allow_secrets, roots=self._roots)
+        spec_dir = file.resolve().parent
+        anchor = Path(os.path.abspath(self.out_dir)).parent
+        spec = _posix_relpath(Path(os.path.abspath(file)), anchor)
+
+        def head(spec_bytes: bytes) -> list[bytes | str]:
+            return _digest_head(spec_bytes, spec_dir, header, self.out_dir, self.env)
+
+        return self.cache.lookup(file, head, self.manifest, spec)
+
+    def checked(self, file: Path, problems: Sequence[Problem]) -> None:
+        """A spec parsed and validated in this run; recorded once planned, when it has no error."""
+        self._problems[file] = list(problems)
+
+    def planned(self, pair: ClusterPair, digest: str, resolved: ResolvedPair) -> None:
+        file = Path(pair.source_doc.file)
+        problems = self._problems.get(file)
+        # a base that could not be read whole may name a file that appears later: always checked again
+        unreadable_base = any(c.base_errors for c in resolved.clusters)
+        if digest and problems is not None and not unreadable_base and not any(p.is_error for p in problems):
+            self.cache.record(file, pair.name, digest, input_recipe(pair, resolved), problems)
+
+
 @dataclass
 class GenerateRun:
     """What `generate` would do: the writer's plan, and how many pairs had to be rendered."""
@@ -397,6 +470,7 @@ class GenerateRun:
     plan: writer.Plan
     pairs: int
     rendered: int
+    skip: SkipUnchanged | None = None
 
     @property
     def changes(self) -> list[writer.PairChanges]:
@@ -406,6 +480,8 @@ class GenerateRun:
         from generator.overlay import writer  # noqa: PLC0415 - see the TYPE_CHECKING import
 
         writer.apply(self.plan)
+        if self.skip is not None:
+            self.skip.cache.save(self.plan.new_manifest)
 
 
 def _disk_text(path: Path) -> str:
@@ -447,6 +523,8 @@ def plan_generate(
     allow_secrets: bool = False,
     resolved: Sequence[ResolvedPair] = (),
     progress: Progress = _no_progress,
+    skip: SkipUnchanged | None = None,
+    unchanged: Sequence[cache.Hit] = (),
 ) -> GenerateRun:
     """Plan the overlays of validated pairs; raises `ProblemsError` (a missing password, a file in the way).
 
@@ -465,7 +543,11 @@ def plan_generate(
     tool = tool_fingerprint()
     inspector = writer.Inspector(out_dir)
     anchor = Path(os.path.abspath(out_dir)).parent
-    planned: list[writer.PairFiles] = []
+    # specs `load_specs` did not parse: their inputs, tool and files are as the manifest records them
+    planned = [
+        writer.PairFiles(hit.pair, _posix_relpath(Path(os.path.abspath(hit.file)), anchor), None, hit.digest)
+        for hit in unchanged
+    ]
     rendered = 0
     for index, pair in enumerate(pairs):
         progress("rendering pairs", index, len(pairs))
@@ -474,7 +556,10 @@ def plan_generate(
         spec = _posix_relpath(Path(os.path.abspath(spec_file)), anchor)
         secret = allow_secrets and needs_secrets(pair)
         known = resolved[index] if index < len(resolved) else None
+        known = known if known is not None else resolve(pair, env)
         digest = "" if secret else input_digest(pair, spec_file, header, out_dir, env, resolved=known)
+        if skip is not None:
+            skip.planned(pair, digest, known)
         entry = recorded.get(pair.name)
         if (
             digest
@@ -493,4 +578,5 @@ def plan_generate(
         planned.append(writer.PairFiles(pair.name, spec, files, digest, private))
         rendered += 1
     progress("rendering pairs", len(pairs), len(pairs))
-    return GenerateRun(writer.plan(out_dir, planned, tool, manifest), len(pairs), rendered)
+    total = len(pairs) + len(unchanged)
+    return GenerateRun(writer.plan(out_dir, planned, tool, manifest), total, rendered, skip)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import shlex
 import sys
@@ -80,6 +79,8 @@ def _report(problems: Sequence[Problem], fmt: str, *, objects_on_stdout: bool = 
 
 
 def _exit_code(problems: Sequence[Problem], strict: bool) -> int:
+    from generator.problems import has_errors  # noqa: PLC0415
+
     if any(p.rule in _UNREADABLE_RULES for p in problems):
         return EXIT_USAGE
     return EXIT_PROBLEMS if has_errors(problems, strict=strict) else EXIT_OK
@@ -213,24 +214,35 @@ def _changes(run: api.GenerateRun, verbose: bool) -> str:
     return "".join(lines)
 
 
-def _plan(args: argparse.Namespace, loaded: api.Loaded, env: Environment, progress: _Progress) -> api.GenerateRun:
-    return api.plan_generate(
+def _plan(
+    args: argparse.Namespace, env: Environment, progress: _Progress
+) -> tuple[api.GenerateRun | None, list[Problem]]:
+    """Load and check the specs (the skip cache spares unchanged ones), then plan the writes; no plan when the
+    specs have problems that stop the run (the problems say why)."""
+    out_dir = Path(args.output)
+    skip = api.SkipUnchanged(out_dir, env, allow_secrets=args.allow_secrets_in_output)
+    loaded = api.load_specs(args.specs, env, unique_names=True, progress=progress, skip=skip)
+    problems = list(loaded.problems)
+    if not args.allow_secrets_in_output:
+        problems += api.secret_in_output(loaded.pairs)
+    if _exit_code(problems, args.strict) != EXIT_OK:
+        return None, problems
+    run = api.plan_generate(
         loaded.pairs,
-        Path(args.output),
+        out_dir,
         env,
         allow_secrets=args.allow_secrets_in_output,
         resolved=loaded.resolved,
         progress=progress,
+        skip=skip,
+        unchanged=loaded.unchanged,
     )
+    return run, problems
 
 
-def _check(
-    args: argparse.Namespace, loaded: api.Loaded, problems: list[Problem], env: Environment, progress: _Progress
-) -> int:
+def _check(args: argparse.Namespace, run: api.GenerateRun, problems: list[Problem]) -> int:
     """`generate --check`: plan only; writes nothing and takes no lock."""
     out_dir = Path(args.output)
-    run = _plan(args, loaded, env, progress)
-    progress.clear()
     _report(problems, args.format)
     if run.plan.stale:
         command = shlex.join(["mtc-policygen", "generate", *args.specs, "-o", args.output])
@@ -251,32 +263,29 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         args.parser.error(f"-o {args.output!r}: {usage}")
     env = Environment(files=_files(args, args.specs))
     progress = _Progress(sys.stderr)
-    loaded = api.load_specs(args.specs, env, unique_names=True, progress=progress)
-    problems = list(loaded.problems)
-    if not args.allow_secrets_in_output:
-        problems += api.secret_in_output(loaded.pairs)
-    code = _exit_code(problems, args.strict)
-    if code != EXIT_OK:
-        progress.clear()
-        _report(problems, args.format)
-        return code
-    from generator.overlay import lock, writer  # noqa: PLC0415 - only generate writes overlays
-
     out_dir = Path(args.output)
     try:
         if args.check:
-            return _check(args, loaded, problems, env, progress)
-        with lock.locked(out_dir):  # one run at a time, from planning to commit
+            run, problems = _plan(args, env, progress)
+            progress.clear()
+            return _check(args, run, problems) if run is not None else _fail_report(args, problems)
+        from generator.overlay import lock, writer  # noqa: PLC0415 - only generate writes overlays
+
+        # One run at a time from reading the manifest to the commit: the skip cache and the plan read what the
+        # previous run wrote, and an interrupted run is repaired before either looks.
+        with lock.locked(out_dir):
             repaired = writer.recover(out_dir)
             if repaired:
                 progress.clear()
                 sys.stderr.write(f"{out_dir}: {repaired}\n")
-            run = _plan(args, loaded, env, progress)
+            run, problems = _plan(args, env, progress)
             progress.clear()
+            if run is None:
+                return _fail_report(args, problems)
             run.apply()
     except ProblemsError as exc:
         progress.clear()
-        _report([*problems, *exc.problems], args.format)
+        _report(list(exc.problems), args.format)
         return _exit_code(exc.problems, args.strict) or EXIT_PROBLEMS
     _report(problems, args.format)
     plan = run.plan
@@ -288,6 +297,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     )
     _info(_changes(run, args.verbose))
     return EXIT_OK
+
+
+def _fail_report(args: argparse.Namespace, problems: list[Problem]) -> int:
+    _report(problems, args.format)
+    return _exit_code(problems, args.strict)
 
 
 _DIFF_LINES = 400  # --diff: enough for a CI log to show the fix, bounded for a fleet's worth of changes
@@ -320,6 +334,9 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentPa
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
+    from generator import api  # noqa: PLC0415
+    from generator.mtc.network import Environment  # noqa: PLC0415
+    from generator.problems import ProblemsError  # noqa: PLC0415
     from generator.render.yamlout import dump_stream  # noqa: PLC0415
 
     if Path(args.spec).is_dir():  # one spec, one cluster: a folder could hold several pairs
@@ -369,6 +386,7 @@ def _add_argocd_generate(sub: argparse._SubParsersAction[_Parser]) -> argparse.A
 
 def _cmd_argocd_generate(args: argparse.Namespace) -> int:
     """A YAML stream on stdout, or the problems on stderr and exit 1 with stdout empty (Argo CD shows stderr)."""
+    from generator.problems import ProblemsError, format_text  # noqa: PLC0415
     from generator.render.yamlout import dump_stream  # noqa: PLC0415
     from generator.runtimes import argocd  # noqa: PLC0415
 
@@ -418,6 +436,8 @@ def _repo_path(spec_dir: Path) -> str | None:
     """SPEC-DIR's path inside its git repository: as given when relative and inside, else found from `.git`."""
     if not spec_dir.is_absolute() and ".." not in spec_dir.parts:
         return Path(os.path.normpath(spec_dir)).as_posix()
+    from generator import api  # noqa: PLC0415
+
     here = spec_dir.resolve()
     root = api.repository_root(here)
     return here.relative_to(root).as_posix() if root is not None else None
@@ -426,6 +446,7 @@ def _repo_path(spec_dir: Path) -> str | None:
 def _cmd_appset(args: argparse.Namespace) -> int:
     """The ApplicationSet on stdout; 0, or 2 with the problems on stderr."""
     from generator import appset  # noqa: PLC0415
+    from generator.problems import format_text, has_errors  # noqa: PLC0415
     from generator.render.yamlout import dump_document  # noqa: PLC0415
     from generator.runtimes.argocd import Mode  # noqa: PLC0415
 
@@ -473,6 +494,9 @@ def _add_uninstall(sub: argparse._SubParsersAction[_Parser]) -> argparse.Argumen
 
 def _cmd_uninstall(args: argparse.Namespace) -> int:
     """The ordered uninstall plan of seed 003 §7.6 for one cluster; exit 0, or 2 (spec §6)."""
+    from generator import api  # noqa: PLC0415
+    from generator.mtc.network import Environment  # noqa: PLC0415
+    from generator.problems import ProblemsError, format_text, has_errors  # noqa: PLC0415
     from generator.render.install.uninstall import uninstall_plan  # noqa: PLC0415
 
     loaded = api.load_specs([args.spec], Environment(files=_files(args, [args.spec])))
@@ -501,6 +525,8 @@ def _add_schema(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentPa
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
+    import json  # noqa: PLC0415
+
     from generator.spec.schema import json_schema  # noqa: PLC0415
 
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
@@ -540,7 +566,8 @@ def _add_preflight(sub: argparse._SubParsersAction[_Parser]) -> argparse.Argumen
 
 def _cmd_preflight(args: argparse.Namespace) -> int:
     """spec §6: 0 nothing blocks after the generated output, 1 otherwise, 2 usage or unreadable state."""
-    from generator.preflight import run as pf  # noqa: PLC0415 - keeps other commands' cold start small
+    from generator.preflight import run as pf  # noqa: PLC0415
+    from generator.problems import format_text  # noqa: PLC0415
 
     given: dict[str, dict[str, str]] = {"--state": {}, "--context": {}}
     for flag, values in (("--state", args.state), ("--context", args.context)):

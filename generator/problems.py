@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -118,6 +117,8 @@ def format_text(problems: Iterable[Problem]) -> str:
 
 
 def format_json(problems: Iterable[Problem]) -> str:
+    import json  # noqa: PLC0415 - only --format json needs it; keeps start-up small
+
     return json.dumps([p.as_dict() for p in sorted_problems(problems)], indent=2, sort_keys=True) + "\n"
 
 

@@ -39,6 +39,12 @@ def _gc_as_found() -> Iterator[None]:
         gc.enable()
 
 
+@pytest.fixture(autouse=True)
+def _own_generate_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test its own cache of unchanged specs (generator/overlay/cache.py): never the user's, never shared."""
+    monkeypatch.setenv("MTC_POLICYGEN_CACHE_DIR", str(tmp_path_factory.mktemp("generate-cache")))
+
+
 @pytest.fixture
 def repo() -> Path:
     return REPO

@@ -267,3 +267,72 @@ def test_a_base_file_outside_the_base_folder_is_an_input(ws: Path, renders: Rend
     extra.write_text(extra.read_text(encoding="utf-8") + "data: {a: b}\n", encoding="utf-8")
     assert _generate() == 0
     assert _pairs(renders) == {"firewall-in-base"}
+
+
+# --- specs not parsed again (generator/overlay/cache.py) --------------------------------------------------
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Specs parsed, by file name, as `generator.api` parses them."""
+    counts: Counter[str] = Counter()
+    original = api.load_spec
+
+    def counting(path: Path, *args: Any, **kwargs: Any) -> Any:
+        counts[Path(path).name] += 1
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(api, "load_spec", counting)
+    return counts
+
+
+def test_noop_generate_parses_no_spec_and_reports_the_same_problems(
+    ws: Path, parses: Counter[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache_dir = os.environ["MTC_POLICYGEN_CACHE_DIR"]
+    monkeypatch.setenv("MTC_POLICYGEN_CACHE_DIR", "")  # no cache: every spec parsed and checked
+    capsys.readouterr()
+    assert _generate() == 0
+    checked = capsys.readouterr().err
+    assert "info:" in checked, "the examples report problems (info) worth keeping"
+    assert sum(parses.values()) == len(list((ws / "examples").glob("*.yaml")))
+    parses.clear()
+    monkeypatch.setenv("MTC_POLICYGEN_CACHE_DIR", cache_dir)
+    assert _generate() == 0
+    assert parses == Counter()
+    assert capsys.readouterr().err == checked
+
+
+def test_a_changed_spec_is_parsed_again_alone(ws: Path, parses: Counter[str]) -> None:
+    _spec_changed(ws)
+    assert _generate() == 0
+    assert parses == Counter({"ovn-nodeport-strict.yaml": 1})
+
+
+def test_the_digest_is_of_the_bytes_parsed(ws: Path, renders: Renders, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = ws / "examples" / "ovn-nodeport-strict.yaml"
+    _spec_changed(ws)
+    original = api.load_spec
+
+    def edited_once_read(spec: Path, *args: Any, **kwargs: Any) -> Any:
+        loaded = original(spec, *args, **kwargs)
+        if Path(spec).name == path.name:
+            path.write_text(path.read_text(encoding="utf-8") + "# edited while generate runs\n", encoding="utf-8")
+        return loaded
+
+    monkeypatch.setattr(api, "load_spec", edited_once_read)
+    assert _generate() == 0
+    monkeypatch.setattr(api, "load_spec", original)
+    renders.clear()
+    assert _generate() == 0
+    assert _pairs(renders) == {"ovn-nodeport-strict"}, "the edit made during the last run was never rendered"
+
+
+def test_an_unreadable_cache_means_a_full_run(ws: Path, parses: Counter[str], renders: Renders) -> None:
+    caches = list(Path(os.environ["MTC_POLICYGEN_CACHE_DIR"]).iterdir())
+    assert caches
+    for cache in caches:
+        cache.write_text("{not json", encoding="utf-8")
+    assert _generate() == 0
+    assert sum(parses.values()) == len(list((ws / "examples").glob("*.yaml")))
+    assert renders == Counter(), "the manifest's digests still spare the rendering"

@@ -239,10 +239,7 @@ def dns_ports() -> tuple[PortRange, ...]:
 
 def endpoint_connection(pair: ResolvedPair, target_namespace: str) -> Connection:
     """The clients' connection to the endpoint alone (it depends only on the target namespace)."""
-    mapping = next(
-        (m for m in pair.namespaces if m.target == target_namespace),
-        NamespaceMapping(target_namespace, target_namespace, None, ()),
-    )
+    mapping = pair.mapping_to(target_namespace) or NamespaceMapping(target_namespace, target_namespace, None, ())
     return namespace_connections(pair, mapping)[0]
 
 

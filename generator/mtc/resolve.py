@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from generator.mtc import facts
@@ -153,6 +154,22 @@ class ResolvedPair:
 
     def cluster(self, name: str) -> ResolvedCluster | None:
         return next((c for c in self.clusters if c.name == name), None)
+
+    @cached_property
+    def _by_pair(self) -> Mapping[tuple[str, str], NamespaceMapping]:
+        return {(m.source, m.target): m for m in reversed(self.namespaces)}  # reversed: the first one wins
+
+    @cached_property
+    def _by_target(self) -> Mapping[str, NamespaceMapping]:
+        return {m.target: m for m in reversed(self.namespaces)}
+
+    def mapping(self, source: str, target: str) -> NamespaceMapping | None:
+        """The first mapping from `source` to `target`, in O(1): renderers look one up per namespace."""
+        return self._by_pair.get((source, target))
+
+    def mapping_to(self, target: str) -> NamespaceMapping | None:
+        """The first mapping into the namespace `target`, in O(1)."""
+        return self._by_target.get(target)
 
 
 def base_folder(pair: ClusterPair, cluster: Cluster) -> Path | None:

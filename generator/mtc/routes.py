@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from generator.mtc import facts
 from generator.mtc.versions import MtcVersion
 
@@ -12,6 +10,8 @@ def route_prefix(route_name: str, namespace: str) -> str:
     """`<route>-<namespace>`; over 62 characters it becomes `<route>-<md5(namespace)>` cut to 62."""
     prefix = f"{route_name}-{namespace}"
     if len(prefix) > facts.ROUTE_PREFIX_MAX:
+        import hashlib  # noqa: PLC0415 - a long name is rare; OpenSSL's start-up costs every run
+
         digest = hashlib.md5(namespace.encode(), usedforsecurity=False).hexdigest()
         prefix = f"{route_name}-{digest}"[: facts.ROUTE_PREFIX_MAX]
     return prefix

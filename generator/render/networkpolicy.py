@@ -51,10 +51,7 @@ def connection_rule(conn: Connection) -> Obj:
 
 
 def _connections(resolved: ResolvedPair, source_ns: str, target_ns: str) -> dict[str, Connection]:
-    mapping = next(
-        (m for m in resolved.namespaces if (m.source, m.target) == (source_ns, target_ns)),
-        NamespaceMapping(source_ns, target_ns, None, ()),
-    )
+    mapping = resolved.mapping(source_ns, target_ns) or NamespaceMapping(source_ns, target_ns, None, ())
     return {conn.name: conn for conn in connections.namespace_connections(resolved, mapping)}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any, cast
 
@@ -27,7 +28,7 @@ from generator.spec.model import (
     TokenFrom,
 )
 from generator.spec.schema import check_and_parse
-from generator.spec.yamlsource import PathKey, Source, load_yaml, read_text
+from generator.spec.yamlsource import PathKey, Source, decode, load_yaml, read_spec_bytes
 
 Mapping = dict[str, Any]
 Parsed = dict[PathKey, Any]  # typed values by path, from the structure check (generator.spec.values)
@@ -197,13 +198,16 @@ def build_model(
 
 
 def parse_spec(
-    text: str, display: str, spec_dir: Path, files: FileAccess | None = None
+    text: str, display: str, spec_dir: Path, files: FileAccess | None = None, raw: bytes | None = None
 ) -> tuple[ClusterPair | None, list[Problem]]:
-    """Parse spec text; returns the model (None when the structure is broken) and structural problems."""
+    """Parse spec text; returns the model (None when the structure is broken) and structural problems.
+    `raw`: the bytes `text` was decoded from, kept for the input digest."""
     try:
         source = load_yaml(text, display)
     except ProblemsError as exc:
         return None, list(exc.problems)
+    if raw is not None:
+        source = dataclasses.replace(source, raw=raw)
     return parse_source(source, spec_dir, files)
 
 
@@ -227,9 +231,10 @@ def load_spec(
     try:
         if files is not None:
             files.locate(Path.cwd(), str(path), "spec file")
-        text = read_text(path, shown)
+        raw = read_spec_bytes(path, shown)
+        text = decode(raw, shown)
     except UnreadableFileError as exc:  # the spec itself outside the root: input this run may not read
         return None, [Problem(shown, 0, 0, "", Severity.ERROR, "unreadable-file", str(exc))]
     except ProblemsError as exc:
         return None, list(exc.problems)
-    return parse_spec(text, shown, path.resolve().parent, files)
+    return parse_spec(text, shown, path.resolve().parent, files, raw)

@@ -6,7 +6,6 @@ compatibility) is checked by the named rules in `generator.mtc.rules`, which rep
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -429,6 +428,8 @@ class _Checker:
                     self.source.problem(path, exc.rule, exc.message, severity=exc.severity, suggestion=exc.suggestion)
                 )
         if type_.enum and value not in type_.enum:
+            import difflib  # noqa: PLC0415 - only a misspelt value needs it
+
             close = difflib.get_close_matches(value, type_.enum, n=1, cutoff=0.5) or [
                 e for e in type_.enum if e.lower() == value.lower()
             ]
@@ -453,6 +454,8 @@ class _Checker:
     def _object(self, type_: Obj, value: dict[str, object], path: PathKey) -> None:
         for key in value:
             if key not in type_.fields:
+                import difflib  # noqa: PLC0415
+
                 close = difflib.get_close_matches(key, list(type_.fields), n=1, cutoff=0.6)
                 lowered = [k for k in type_.fields if k.lower() == key.lower().replace("_", "")]
                 hint = close or lowered

@@ -59,6 +59,9 @@ class Source:
     data: object
     marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    # the file's bytes exactly as parsed (None for text not read from a file): a digest of the input must be
+    # of these, never of a second read that an edit in between could make differ
+    raw: bytes | None = field(default=None, compare=False, repr=False)
 
     def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
         """Line and column of `path`, or of its closest ancestor present in the file (a missing field)."""
@@ -110,7 +113,12 @@ def read_bounded(
 
 def read_text(path: Path, display: str) -> str:
     """Read a spec file as UTF-8 text, refusing what is not a small text file."""
-    raw = read_bounded(
+    return decode(read_spec_bytes(path, display), display)
+
+
+def read_spec_bytes(path: Path, display: str) -> bytes:
+    """Read a spec file's bytes, refusing what is not a small regular file."""
+    return read_bounded(
         path,
         display,
         limit=MAX_BYTES,
@@ -118,7 +126,6 @@ def read_text(path: Path, display: str) -> str:
         too_large=lambda size: f"file is {size:,} bytes; a ClusterPair spec must be under {MAX_BYTES:,} bytes",
         fix="split the namespaces over several ClusterPair specs",
     )
-    return decode(raw, display)
 
 
 def decode(raw: bytes, display: str, limit: int = MAX_BYTES) -> str:
