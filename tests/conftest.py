@@ -42,3 +42,9 @@ def _gc_as_found() -> Iterator[None]:
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """`--snapshot-update` rewrites the goldens (tests/test_golden.py); syrupy declares it when it is installed."""
+    if not pluginmanager.has_plugin("syrupy"):
+        parser.addoption("--snapshot-update", action="store_true", help="rewrite tests/golden/<case>/expected/")
