@@ -60,8 +60,10 @@ dist: $(DEV)
 	cd $(DIST) && sha256sum *.tar.gz *.whl > SHA256SUMS
 	@cat $(DIST)/SHA256SUMS
 
+# On every core (pytest-xdist); a test file stays on one worker, so the fixtures it builds once (generated
+# overlays, kustomize builds, the wheel) are built once per run.
 unit: $(DEV) $(KUSTOMIZE) package
-	MTC_POLICYGEN_BIN=$(abspath $(WHEEL_VENV))/bin $(BIN)/pytest
+	MTC_POLICYGEN_BIN=$(abspath $(WHEEL_VENV))/bin $(BIN)/pytest -n auto --dist loadfile
 
 test: lint unit
 

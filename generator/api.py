@@ -320,20 +320,22 @@ def tool_fingerprint() -> str:
     """This build of the tool: its version and a digest of its code and templates.
 
     A changed renderer or template must never be skipped as "unchanged" just because the version string is
-    the same (a development build); the digest catches that.
+    the same (a development build); the digest catches that. It reads only what a checkout, an editable and a
+    wheel install of one commit all hold the same: the package's `*.py` files and the `*.j2` templates (a wheel
+    ships templates/ inside the package; it must not count twice, nor change the code list).
     """
     import hashlib  # noqa: PLC0415 - only `generate` digests; OpenSSL's start-up is not render's
-    from importlib import resources  # noqa: PLC0415 - only `generate` needs it, not the KRM function
+
+    from generator.overlay import templates  # noqa: PLC0415 - only `generate` needs it, not the KRM function
 
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    code = sorted(package.rglob("*.py"))
-    templates = resources.files("generator.templates")
+    package = templates.PACKAGE
+    shipped = package / templates.FOLDER
+    code = sorted(p for p in package.rglob("*.py") if shipped not in p.parents)
     for path in code:
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    for entry in sorted(templates.iterdir(), key=lambda t: t.name):
-        if entry.name.endswith(".j2"):
-            digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
+    for name in templates.names():
+        digest.update(name.encode() + b"\0" + (templates.folder() / name).read_bytes() + b"\0")
     return f"{__version__}+{digest.hexdigest()[:16]}"
 
 

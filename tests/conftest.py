@@ -9,10 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+
+# Tests run in parallel worker processes (pytest-xdist): no example database in the repository for them to share.
+# The property tests are derandomized, so a failure reproduces without one.
+settings.register_profile("mtc-policygen", database=None)
+settings.load_profile("mtc-policygen")
 
 # The console scripts end-to-end tests run: those of the venv the built wheel was installed into (`make test`
 # sets MTC_POLICYGEN_BIN), else those of the venv running pytest. Run them with a working directory outside
@@ -48,3 +54,9 @@ def _own_generate_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """`--snapshot-update` rewrites the goldens (tests/test_golden.py); syrupy declares it when it is installed."""
+    if not pluginmanager.has_plugin("syrupy"):
+        parser.addoption("--snapshot-update", action="store_true", help="rewrite tests/golden/<case>/expected/")

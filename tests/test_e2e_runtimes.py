@@ -10,7 +10,8 @@ Test design notes:
   appsDomain: cidr and route dnsName rules). Each pair's other firewall kind is an unrelated object.
 * Oracle: ``mtc-policygen generate`` writes the static overlay over ``base/`` (spec §4: a strategic-merge
   patch and JSON6902 inserts); its build by the same kustomize is the expected output, compared as exact text.
-  So "the transformer equals render merged into the base" is checked by kustomize's own patch engine.
+  So "the transformer equals render merged into the base" is checked by kustomize's own patch engine. The
+  oracle builds (per pair and tool, and base/ alone) are made once per run (``oracle``) and shared.
 * Runtimes: kustomize v4.5.4 KRM function (``--enable-alpha-plugins --enable-exec``; inline spec, because v4
   runs a KRM function in the folder of the last base, kustomize#4347), ``kubectl kustomize
   --enable-alpha-plugins`` (v5) with the legacy plugin installed by ``mtc-policygen kustomize-plugin install``,
@@ -35,6 +36,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -278,16 +280,41 @@ def _comparable(objs: list[Obj]) -> list[Obj]:
     return sorted((_strip_tool_annotations(o) for o in objs), key=lambda o: repr(_key(o)))
 
 
+def _tree(root: Path) -> Path:
+    """base/, spec-ovn.yaml and spec-sdn.yaml, in a repository (the runtimes' root)."""
+    (root / ".git").mkdir()
+    (root / "base").mkdir()
+    for name, text in BASE.items():
+        (root / "base" / name).write_text(text, encoding="utf-8")
+    for pair in PAIRS:
+        (root / f"spec-{pair}.yaml").write_text(_spec_text(pair), encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    """<tmp>/base/, <tmp>/spec-ovn.yaml and <tmp>/spec-sdn.yaml, in a repository (the runtimes' root)."""
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "base").mkdir()
-    for name, text in BASE.items():
-        (tmp_path / "base" / name).write_text(text, encoding="utf-8")
-    for pair in PAIRS:
-        (tmp_path / f"spec-{pair}.yaml").write_text(_spec_text(pair), encoding="utf-8")
-    return tmp_path
+    """<tmp>/base/, <tmp>/spec-ovn.yaml and <tmp>/spec-sdn.yaml."""
+    return _tree(tmp_path)
+
+
+Oracle = Callable[[str, str], str]
+
+
+@pytest.fixture(scope="module")
+def oracle(tmp_path_factory: pytest.TempPathFactory) -> Oracle:
+    """`oracle(pair, tool)`: the build of the overlay `generate` writes over base/ (pair "" : base/ alone), by
+    kustomize v4.5.4 or kubectl (v5). Several tests compare with the same builds: each is made once per run, in a
+    tree of its own that no test changes."""
+    root = _tree(tmp_path_factory.mktemp("oracle"))
+    builds: dict[tuple[str, str], str] = {}
+
+    def build(pair: str, tool: str = "kustomize") -> str:
+        if (pair, tool) not in builds:
+            kustomize = kubectl_kustomize if tool == "kubectl" else kustomize_build
+            builds[(pair, tool)] = kustomize(_static_overlay(root, pair) if pair else root / "base")
+        return builds[(pair, tool)]
+
+    return build
 
 
 def _static_overlay(tree: Path, pair: str) -> Path:
@@ -324,9 +351,10 @@ def _check_against_static(built: str, static: str, base_alone: str, pair: str) -
 
 
 @pytest.mark.parametrize("pair", PAIR_IDS)
-def test_kustomize_krm_transformer_equals_static_overlay_and_is_idempotent(tree: Path, pair: str) -> None:
-    static = kustomize_build(_static_overlay(tree, pair))
-    base_alone = kustomize_build(tree / "base")
+def test_kustomize_krm_transformer_equals_static_overlay_and_is_idempotent(
+    tree: Path, oracle: Oracle, pair: str
+) -> None:
+    static, base_alone = oracle(pair, "kustomize"), oracle("", "kustomize")
     first = _kustomization(tree / "krm", ["../base"], ["fn.yaml"], _fn_config(pair, inline=True))
     built = kustomize_build(first, *FLAGS_KRM, env=_env())
     _check_against_static(built, static, base_alone, pair)
@@ -387,11 +415,12 @@ def plugin_home(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("pair", PAIR_IDS)
 @pytest.mark.parametrize("tool", [pytest.param("kubectl", id="kubectl-v5"), pytest.param("kustomize", id="v4.5.4")])
-def test_legacy_plugin_transformer_equals_static_overlay(tree: Path, plugin_home: Path, pair: str, tool: str) -> None:
+def test_legacy_plugin_transformer_equals_static_overlay(
+    tree: Path, oracle: Oracle, plugin_home: Path, pair: str, tool: str
+) -> None:
     build = kubectl_kustomize if tool == "kubectl" else kustomize_build
     env = {**_env(), "KUSTOMIZE_PLUGIN_HOME": str(plugin_home)}
-    static = build(_static_overlay(tree, pair))
-    base_alone = build(tree / "base")
+    static, base_alone = oracle(pair, tool), oracle("", tool)
     # The legacy plugin runs in the kustomization folder in v4 and v5: the spec file is found from there.
     first = _kustomization(tree / "legacy", ["../base"], ["fn.yaml"], _fn_config(pair, inline=False, legacy=True))
     built = build(first, "--enable-alpha-plugins", env=env)
@@ -481,9 +510,9 @@ def _without_unrelated(objs: list[Obj]) -> list[Obj]:
 
 
 @pytest.mark.parametrize("pair", PAIR_IDS)
-def test_kpt_fn_eval_transformer(tree: Path, pair: str) -> None:
+def test_kpt_fn_eval_transformer(tree: Path, oracle: Oracle, pair: str) -> None:
     kpt = _kpt()
-    static = _without_unrelated(_docs(kustomize_build(_static_overlay(tree, pair))))
+    static = _without_unrelated(_docs(oracle(pair, "kustomize")))
     package = _package(tree)
     (tree / "fn.yaml").write_text(_fn_config(pair, inline=False).replace("../spec-", "spec-"), encoding="utf-8")
     argv = [kpt, "fn", "eval", str(package), "--exec", "mtc-policygen-krm", "--fn-config", "fn.yaml"]
@@ -510,9 +539,9 @@ def _kptfile(package: Path, config: str) -> None:
 
 
 @pytest.mark.parametrize("pair", PAIR_IDS)
-def test_kpt_fn_render_transformer(tree: Path, pair: str) -> None:
+def test_kpt_fn_render_transformer(tree: Path, oracle: Oracle, pair: str) -> None:
     kpt = _kpt()
-    static = _without_unrelated(_docs(kustomize_build(_static_overlay(tree, pair))))
+    static = _without_unrelated(_docs(oracle(pair, "kustomize")))
     package = _package(tree)
     _kptfile(package, _fn_config(pair, inline=False))  # kpt render: the spec file is relative to the package
     argv = [kpt, "fn", "render", str(package), "--allow-exec"]

@@ -1,69 +1,114 @@
-"""Golden tests: the exact files `generate` writes for each case, compared with syrupy snapshots.
+"""Golden tests: the exact files `generate` writes for each case, one reviewable file per generated file.
 
 Test design notes:
-- One case per folder: every shipped example (examples/*.yaml, whose bases live under examples/) and every
-  extra case under tests/golden/<case>/spec.yaml (cases the examples do not show).
-- The snapshot holds every generated file, path and text, so any byte that changes shows in the diff.
-- syrupy fails on a missing snapshot; `pytest --snapshot-update` writes them and each diff is read before commit.
-- The committed overlays/ must equal what `generate examples` writes today (byte for byte, manifest included).
+- One case per folder under tests/golden/<case>/: its input (`spec.yaml`, bases, CA bundles, mirror mappings) and
+  `expected/`, the overlays `generate` writes for it, laid out as written (`<pair>/<cluster>/<file>` and the
+  manifest). A changed byte shows in a review as a diff of that one file.
+- The check fails on a changed byte, on a missing expected file and on an extra file nobody expected;
+  `pytest tests/test_golden.py --snapshot-update` rewrites `expected/` from today's output (the folder is
+  replaced, so files the generator no longer writes go too), and each diff is read before commit.
+- The shipped examples' goldens are `overlays/` itself: the committed overlays must equal what `generate examples`
+  writes today, byte for byte (manifest included, see below). There is no second copy of them here.
 - `generate` runs from the copy's root (outside git), so file headers name the spec and the regenerate command
   relative to it. The in-sync check makes its copy a git repository, as the real one is.
 - The manifest's `generator` field (tool version and a digest of its code) and its per-pair input `digest`s
-  change with any code change; both only let the next run skip unchanged pairs, so snapshots and the in-sync
+  change with any code change; both only let the next run skip unchanged pairs, so goldens and the in-sync
   check leave them out (tests/test_incremental.py covers them).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from syrupy.assertion import SnapshotAssertion
 
 from generator.cli import run
 from generator.overlay.writer import MANIFEST
 from tests.conftest import EXAMPLES, GOLDEN, REPO
 
-CASES = [
-    *(pytest.param(spec, id=f"example-{spec.stem}") for spec in sorted(EXAMPLES.glob("*.yaml"))),
-    *(pytest.param(case / "spec.yaml", id=case.name) for case in sorted(GOLDEN.iterdir()) if case.is_dir()),
-]
+EXPECTED = "expected"
+UPDATE = "--snapshot-update"
+CASES = [pytest.param(case, id=case.name) for case in sorted(GOLDEN.iterdir()) if (case / "spec.yaml").is_file()]
 
 
-def generated_files(out: Path) -> dict[str, str]:
-    return {p.relative_to(out).as_posix(): p.read_text() for p in sorted(out.rglob("*")) if p.is_file()}
+def generated_files(out: Path) -> dict[str, bytes]:
+    """`{path relative to out: bytes}` of every file under `out`."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-def _without_digests(files: dict[str, str]) -> dict[str, str]:
+def _without_digests(files: dict[str, bytes]) -> dict[str, bytes]:
     """The files, with the manifest's tool fingerprint and input digests left out."""
     manifest = json.loads(files[MANIFEST])
     manifest.pop("generator", None)
     for entry in manifest["pairs"].values():
         entry.pop("digest", None)
-    return {**files, MANIFEST: json.dumps(manifest, indent=2, sort_keys=True) + "\n"}
+    return {**files, MANIFEST: (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()}
 
 
-@pytest.mark.parametrize("spec", CASES)
-def test_generated_overlay_matches_snapshot(
-    spec: Path, tmp_path: Path, snapshot: SnapshotAssertion, monkeypatch: pytest.MonkeyPatch
+def differences(expected: dict[str, bytes], actual: dict[str, bytes]) -> list[str]:
+    """What a reviewer must know: files missing, files nobody expected, and a diff of each changed file."""
+    found = [f"missing: {name} (expected, not written)" for name in sorted(expected.keys() - actual.keys())]
+    found += [f"unexpected: {name} (written, not expected)" for name in sorted(actual.keys() - expected.keys())]
+    for name in sorted(expected.keys() & actual.keys()):
+        if expected[name] != actual[name]:
+            diff = difflib.unified_diff(
+                expected[name].decode(errors="replace").splitlines(keepends=True),
+                actual[name].decode(errors="replace").splitlines(keepends=True),
+                f"expected/{name}",
+                f"generated/{name}",
+            )
+            found.append(f"changed: {name}\n{''.join(diff) or '(bytes differ: line endings or encoding)'}")
+    return found
+
+
+def _write_tree(root: Path, files: dict[str, bytes]) -> None:
+    shutil.rmtree(root, ignore_errors=True)
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_generated_overlay_matches_golden(
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     # Overlays go next to a copy of the case so the `from <spec>` header and base paths do not depend on tmp_path.
     work = tmp_path / "repo"
-    shutil.copytree(spec.parent, work / "case")
+    shutil.copytree(case, work / "case", ignore=shutil.ignore_patterns(EXPECTED))
     monkeypatch.chdir(work)
     monkeypatch.setenv("DVM_PROXY_PASSWORD", "golden-Pa55:word@x")
     monkeypatch.setenv("MTC_S3_ACCESS_KEY_ID", "golden-access-key-id")  # spec §8 render-time S3 credentials
     monkeypatch.setenv("MTC_S3_SECRET_ACCESS_KEY", "golden-secret-access-key")
-    argv = ["generate", str(work / "case" / spec.name), "-o", str(work / "overlays")]
-    if "secret" in spec.parent.name:
+    argv = ["generate", str(work / "case" / "spec.yaml"), "-o", str(work / "overlays")]
+    if "secret" in case.name:
         argv.append("--allow-secrets-in-output")
     assert run(argv) == 0
-    files = generated_files(work / "overlays")
-    assert files, "generate wrote nothing"
-    assert _without_digests(files) == snapshot
+    files = _without_digests(generated_files(work / "overlays"))
+    if request.config.getoption(UPDATE):
+        _write_tree(case / EXPECTED, files)
+        return
+    assert (case / EXPECTED).is_dir(), f"no golden for {case.name}: write it with pytest {UPDATE} and review it"
+    problems = differences(generated_files(case / EXPECTED), files)
+    assert not problems, "\n".join(problems)
+
+
+def test_golden_comparison_reports_a_changed_byte_a_missing_and_an_extra_file() -> None:
+    expected = {"a/b/kustomization.yaml": b"kind: Kustomization\n", "a/b/x.yaml": b"x: 1\n"}
+    assert differences(expected, dict(expected)) == []
+    changed = differences(expected, {**expected, "a/b/x.yaml": b"x: 2\n"})
+    assert len(changed) == 1
+    assert changed[0].startswith("changed: a/b/x.yaml")
+    assert "-x: 1" in changed[0]
+    assert "+x: 2" in changed[0]
+    assert differences(expected, {**expected, "a/b/x.yaml": b"x: 1\r\n"})[0].startswith("changed: a/b/x.yaml")
+    missing = differences(expected, {"a/b/x.yaml": b"x: 1\n"})
+    assert missing == ["missing: a/b/kustomization.yaml (expected, not written)"]
+    extra = differences(expected, {**expected, "a/c/y.yaml": b""})
+    assert extra == ["unexpected: a/c/y.yaml (written, not expected)"]
 
 
 def test_committed_overlays_are_in_sync_with_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,4 +119,5 @@ def test_committed_overlays_are_in_sync_with_examples(tmp_path: Path, monkeypatc
     monkeypatch.chdir(tmp_path / "examples")  # any folder of the repository gives the same headers
     assert run(["generate", ".", "-o", "../overlays"]) == 0
     ours, committed = generated_files(tmp_path / "overlays"), generated_files(REPO / "overlays")
-    assert _without_digests(ours) == _without_digests(committed)
+    problems = differences(_without_digests(committed), _without_digests(ours))
+    assert not problems, "overlays/ is stale: run `make overlays` and review the diff\n" + "\n".join(problems)

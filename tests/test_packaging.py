@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.overlay.writer import MANIFEST as TOOL_MANIFEST
 from tests.conftest import EXAMPLES, REPO
 
 VENV_BIN = Path(sys.executable).parent
@@ -50,19 +51,87 @@ def _checkout_copy(dest: Path) -> Path:
     return dest
 
 
-def test_wheel_holds_every_package_and_template(tmp_path: Path) -> None:
-    src = _checkout_copy(tmp_path / "src")
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from a copy of the checkout's tracked files, once for this module."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    src = _checkout_copy(tmp / "src")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path / "dist"), str(src)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp / "dist"), str(src)],
         check=True,
         timeout=600,
     )
-    (wheel,) = (tmp_path / "dist").glob("mtc_policygen-*.whl")
+    (built,) = (tmp / "dist").glob("mtc_policygen-*.whl")
+    return built
+
+
+def test_wheel_holds_every_package_and_template(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {p.relative_to(REPO).as_posix() for p in (REPO / "generator").rglob("*.py")}
     expected |= {f"generator/templates/{p.name}" for p in (REPO / "templates").glob("*.j2")}
-    expected |= {"generator/py.typed", "generator/templates/__init__.py"}
+    expected |= {"generator/py.typed"}
     assert expected <= names, sorted(expected - names)
+    assert not [n for n in names if n.startswith("generator/templates/") and not n.endswith(".j2")]
+
+
+FINGERPRINT = (
+    "import generator.api as api, generator.overlay.templates as t; "
+    "print(api.tool_fingerprint(), t.folder(), api.__file__)"
+)
+
+
+def _fingerprint(cwd: Path, pythonpath: Path | None) -> tuple[str, Path, Path]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    out = subprocess.run(
+        [sys.executable, "-c", FINGERPRINT], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    fingerprint, folder, module = out.stdout.split()
+    return fingerprint, Path(folder), Path(module)
+
+
+def test_checkout_editable_and_wheel_find_the_templates_and_agree_on_the_fingerprint(
+    wheel: Path, tmp_path: Path
+) -> None:
+    """The skip cache keys on the tool fingerprint: one commit run three ways must not look like three tools."""
+    unpacked = tmp_path / "wheel"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    checkout = _checkout_copy(tmp_path / "checkout")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    runs = {
+        "wheel": _fingerprint(outside, unpacked),
+        "checkout, not installed": _fingerprint(outside, checkout),
+        "this venv's install": _fingerprint(outside, None),
+    }
+    assert runs["wheel"][1] == unpacked / "generator" / "templates"
+    assert runs["wheel"][2].is_relative_to(unpacked)
+    assert runs["checkout, not installed"][1] == checkout / "templates"
+    assert runs["checkout, not installed"][2].is_relative_to(checkout)
+    assert len({fingerprint for fingerprint, _, _ in runs.values()}) == 1, runs
+
+
+def test_a_checkout_without_an_install_writes_the_committed_overlays(tmp_path: Path) -> None:
+    checkout = _checkout_copy(tmp_path / "checkout")
+    shutil.rmtree(checkout / "overlays")
+    subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "PYTHONPATH": str(checkout)}
+    argv = ["generate", "examples", "-o", "overlays"]
+    code = "import sys, generator.cli as c; sys.exit(c.run(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], cwd=checkout, env=env, capture_output=True, text=True, timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    ours, committed = files(checkout / "overlays"), files(REPO / "overlays")
+    ours.pop(TOOL_MANIFEST), committed.pop(TOOL_MANIFEST)  # its tool fingerprint and digests: tests/test_incremental.py
+    assert ours == committed
 
 
 def test_pipx_install_from_a_checkout(tmp_path: Path) -> None:

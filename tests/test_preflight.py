@@ -410,16 +410,6 @@ def test_state_file_reading_is_bounded_and_clean(tmp_path: Path, monkeypatch: py
     assert rule in UNREADABLE_RULES
 
 
-def test_unreadable_rules_cover_every_state_error() -> None:
-    assert {
-        "state-object",
-        "not-yaml",
-        "state-namespace-missing",
-        "unreadable-state",
-        "preflight-usage",
-    } <= UNREADABLE_RULES
-
-
 # --- the command line on the shipped example --------------------------------------------------------------------
 
 EXAMPLE = EXAMPLES / "preflight"

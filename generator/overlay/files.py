@@ -1,7 +1,8 @@
 """The files of each cluster's overlay folder, as text.
 
-Jinja2 only lays out the skeleton (header comment, kustomization lists); every value goes through a filter
-that serializes it with the YAML emitter, so no spec value can inject YAML structure or break the comment.
+Two Jinja2 templates (templates/ at the repository root) write what is the same in every overlay: the header
+comment of each file and the kustomization. Every value goes through a filter that serializes it with the YAML
+emitter, so no spec value can inject YAML structure or break the comment.
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
 
+from generator.overlay import templates
 from generator.render.install.objects import REGISTRY_PATCH_TARGET
 from generator.render.install.plan import InstallRender
 from generator.render.plan import ClusterRender
@@ -37,14 +38,10 @@ def _comment(value: object) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in str(value))
 
 
-def _load_template(name: str) -> str:
-    return resources.files("generator.templates").joinpath(name).read_text(encoding="utf-8")
-
-
 @functools.cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(  # YAML output, not HTML: values are escaped by `flow`
-        loader=jinja2.FunctionLoader(_load_template),
+        loader=jinja2.FileSystemLoader(templates.folder(), encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -86,9 +83,10 @@ def cluster_files(
     `spec_label` and `regenerate` (how to write the file again: "with: <command>") go into every file's header.
     """
     header = {"spec": spec_label, "regenerate": regenerate}
+    comment = _render("header.j2", **header)
 
     def resource(body: str) -> str:
-        return _render("resource.yaml.j2", body=body.rstrip("\n"), **header)
+        return comment + body.rstrip("\n") + "\n"
 
     files: dict[str, str] = {}
     resource_list: list[str] = []
