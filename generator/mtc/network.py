@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from generator.mtc.openings import now_from
 from generator.mtc.versions import default_network_type, parse_ocp
 from generator.spec.model import Cluster, NetworkType
 
@@ -17,11 +20,14 @@ class Environment:
     where the spec leaves `networkType` open. `check_base`: whether `base` folders must exist here.
     `items_as_base`: a KRM function or exec plugin, whose input items stand in for each cluster's `base`
     (a firewall without `rules:` is looked up among them, generator/transform.py).
+    `now`: the instant `openings.closesAt` is compared with (spec §9), decided once per run by the entry point
+    that builds the Environment: `SOURCE_DATE_EPOCH` when set, else the clock.
     """
 
     network_types: Mapping[str, NetworkType] = field(default_factory=dict)
     check_base: bool = True
     items_as_base: bool = False
+    now: datetime.datetime = field(default_factory=lambda: now_from(os.environ))
 
 
 def network_type(cluster: Cluster, env: Environment) -> NetworkType | None:

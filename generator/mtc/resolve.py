@@ -15,6 +15,7 @@ from generator.mtc import facts
 from generator.mtc.addresses import IpNetwork, ProxyAddress, sorted_networks
 from generator.mtc.holdings import Holdings
 from generator.mtc.network import Environment, network_type
+from generator.mtc.openings import Openings, decide
 from generator.mtc.versions import MtcVersion, OcpVersion, effective_mtc
 from generator.spec.base import KUSTOMIZATION_FILES, read_base
 from generator.spec.model import Cluster, ClusterPair, EndpointType, NamespaceMapping, NetworkType, Role
@@ -123,6 +124,7 @@ class ResolvedPair:
     stunnel_proxy: ProxyAddress | None
     target_networks: tuple[IpNetwork, ...]  # distinct, in address order
     namespaces: tuple[NamespaceMapping, ...]  # sorted by (source, target)
+    openings: Openings  # spec §9: whether DVM's NetworkPolicies and firewall rules are rendered, decided once
 
     @property
     def name(self) -> str:
@@ -196,4 +198,5 @@ def resolve(pair: ClusterPair, env: Environment | None = None) -> ResolvedPair:
         stunnel_proxy=proxy.url if proxy is not None else None,
         target_networks=networks,
         namespaces=tuple(sorted(pair.namespaces, key=lambda ns: (ns.source, ns.target))),
+        openings=decide(pair.openings, env.now),
     )

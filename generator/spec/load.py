@@ -17,6 +17,8 @@ from generator.spec.model import (
     Install,
     NamespaceMapping,
     NetworkType,
+    OpeningsSpec,
+    OpeningsState,
     PasswordFrom,
     PolicyMode,
     ProxyOverride,
@@ -113,6 +115,13 @@ def _repository(spec: Mapping, parsed: Parsed) -> ReplicationRepository | None:
     )
 
 
+def _openings(spec: Mapping, parsed: Parsed) -> OpeningsSpec:
+    data = spec.get("openings") or {}
+    return OpeningsSpec(
+        OpeningsState(data.get("state", "open")), parsed.get(("spec", "openings", "closesAt")), ("spec", "openings")
+    )
+
+
 def _firewall(entry: Mapping | None, defaults: Mapping | None, path: PathKey) -> EgressFirewallDecl | None:
     if entry is None and defaults is None:
         return None
@@ -188,6 +197,7 @@ def build_model(source: Source, spec_dir: Path, parsed: Parsed | None = None) ->
         source_doc=source,
         install=_install(spec),
         replication_repository=_repository(spec, parsed),
+        openings=_openings(spec, parsed),
     )
 
 
