@@ -74,9 +74,7 @@ def _folder_specs(folder: Path) -> list[Path]:
     """The ClusterPair specs directly inside a folder (not its sub-folders), by name."""
     with os.scandir(folder) as entries:
         names = sorted(
-            e.name
-            for e in entries
-            if e.name.endswith(_SPEC_SUFFIXES) and not e.name.startswith(".") and e.is_file()
+            e.name for e in entries if e.name.endswith(_SPEC_SUFFIXES) and not e.name.startswith(".") and e.is_file()
         )
     return [folder / name for name in names if looks_like_spec(folder / name)]
 
@@ -331,6 +329,7 @@ def input_digest(
     for extra in spec_inputs(pair):  # spec §8: a mirror mapping and CA bundles shape the output too
         _feed(digest, "input", extra, _bytes_or_marker(Path(pair.spec_dir, extra)))
     resolved = resolved if resolved is not None else resolve(pair, env)
+    _feed(digest, "openings", "closed" if resolved.openings.closed else "open")  # a deadline passing re-renders
     for cluster in resolved.clusters:
         if cluster.spec.base is None:
             continue

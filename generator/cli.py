@@ -22,6 +22,9 @@ from typing import TextIO
 
 from generator import __version__, api
 from generator.mtc.network import Environment
+from generator.mtc.openings import utc_text
+from generator.mtc.resolve import ResolvedPair
+from generator.mtc.rules.openings import no_deadline
 from generator.problems import Problem, ProblemsError, format_github, format_json, format_text, has_errors
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -103,12 +106,30 @@ def _add_validate(sub: argparse._SubParsersAction[_Parser]) -> argparse.Argument
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     loaded = api.load_specs(args.specs, Environment(), specs_only=args.skip_non_specs)
+    if args.strict:  # spec §9: an open window with no deadline is a warning only when asked to be strict
+        loaded.problems += [p for p in map(no_deadline, loaded.resolved) if p is not None]
     _report(loaded.problems, args.format)
     code = _exit_code(loaded.problems, args.strict)
     if code == EXIT_OK and args.format == "text":
         skipped = f"; {_plural(len(loaded.skipped), 'other YAML file')} skipped" if loaded.skipped else ""
         sys.stderr.write(f"ok: {len(loaded.pairs)} ClusterPair spec(s) valid{skipped}\n")
+        sys.stderr.write(_openings(loaded.resolved))
     return code
+
+
+def _openings(resolved: Sequence[ResolvedPair]) -> str:
+    """Per pair, the state of its DVM openings (spec §9): open until ..., closed since ..., no deadline."""
+    return "".join(f"  {r.name}: openings {r.openings.describe()}\n" for r in resolved)
+
+
+def _expired(resolved: Sequence[ResolvedPair]) -> str:
+    """`generate --check` once a deadline passed: which pair closed, and when (CI says why it fails)."""
+    return "".join(
+        f"{r.name}: the openings closed at {utc_text(r.openings.closes_at)} (closesAt passed); regenerate to remove "
+        "its DVM NetworkPolicies and egress firewall rules from the overlays\n"
+        for r in resolved
+        if r.openings.expired and r.openings.closes_at is not None
+    )
 
 
 # --- generate ---------------------------------------------------------------------------------------------
@@ -171,6 +192,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             _report(problems, args.format)
             if run.plan.stale:
                 command = shlex.join(["mtc-policygen", "generate", *args.specs, "-o", args.output])
+                sys.stderr.write(_expired(loaded.resolved))
                 sys.stderr.write(f"{out_dir}: overlays are stale; run: {command}\n")
                 sys.stderr.write(_changes(run, args.verbose))
                 return EXIT_PROBLEMS
@@ -190,6 +212,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         f"{run.pairs - run.rendered} unchanged\n"
     )
     sys.stderr.write(_changes(run, args.verbose))
+    sys.stderr.write(_openings(loaded.resolved))
     return EXIT_OK
 
 
@@ -256,6 +279,9 @@ def _cmd_argocd_generate(args: argparse.Namespace) -> int:
         sys.stderr.write(format_text(exc.problems))
         return EXIT_PROBLEMS
     sys.stderr.write(format_text(output.problems))  # on success Argo CD only logs stderr in the sidecar
+    if not output.objects:  # mode policies with nothing open: a stream of no objects, said in a comment
+        sys.stdout.write("# mtc-policygen: no DVM opening on this cluster (the openings are closed or none apply)\n")
+        return EXIT_OK
     sys.stdout.write(dump_stream(output.objects))
     return EXIT_OK
 
@@ -265,7 +291,8 @@ def _cmd_argocd_generate(args: argparse.Namespace) -> int:
 
 def _add_appset(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
     p = sub.add_parser(
-        "appset", help="print an Argo CD ApplicationSet: one Application per pair and cluster, rendered by the plugin"
+        "appset",
+        help="print Argo CD ApplicationSets: per pair and cluster, an MTC Application and an openings Application",
     )
     p.add_argument("spec_dir", metavar="SPEC-DIR", help="folder of ClusterPair specs (searched recursively)")
     p.add_argument("--repo-url", required=True, metavar="URL", help="the git repository Argo CD reads")
@@ -278,9 +305,6 @@ def _add_appset(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentPa
     p.add_argument("--name", default="mtc-policygen", help="the ApplicationSet's name (default: mtc-policygen)")
     p.add_argument("--namespace", default="argocd", help="Argo CD's namespace (default: argocd)")
     p.add_argument("--project", default="default", help="Argo CD project of the Applications (default: default)")
-    p.add_argument(
-        "--mode", choices=("all", "policies", "controller"), default="all", help="the plugin's mode parameter"
-    )
     p.add_argument("--strict", action="store_true", help="warnings fail too")
     return p
 
@@ -297,8 +321,7 @@ def _repo_path(spec_dir: Path) -> str | None:
 def _cmd_appset(args: argparse.Namespace) -> int:
     """The ApplicationSet on stdout; 0, or 2 with the problems on stderr."""
     from generator import appset  # noqa: PLC0415
-    from generator.render.yamlout import dump_document  # noqa: PLC0415
-    from generator.runtimes.argocd import Mode  # noqa: PLC0415
+    from generator.render.yamlout import dump_stream  # noqa: PLC0415
 
     spec_dir = Path(args.spec_dir)
     if not spec_dir.is_dir():
@@ -314,13 +337,12 @@ def _cmd_appset(args: argparse.Namespace) -> int:
         name=args.name,
         namespace=args.namespace,
         project=args.project,
-        mode=Mode(args.mode),
     )
     items, problems = appset.elements(spec_dir, options)
     sys.stderr.write(format_text(problems))
     if has_errors(problems, strict=args.strict):
         return EXIT_USAGE
-    sys.stdout.write(dump_document(appset.application_set(items, options)))
+    sys.stdout.write(dump_stream(appset.application_sets(items, options)))
     return EXIT_OK
 
 
@@ -490,6 +512,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except BrokenPipeError:
         return EXIT_OK
+    except ProblemsError as exc:  # what no command reads as a spec problem: a bad SOURCE_DATE_EPOCH
+        sys.stderr.write(format_text(exc.problems))
+        return EXIT_USAGE
     except Exception as exc:  # the last line of defence: never a traceback, never a secret
         if os.environ.get("MTC_POLICYGEN_DEBUG"):
             raise

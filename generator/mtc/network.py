@@ -21,13 +21,14 @@ class Environment:
     `items_as_base`: a KRM function or exec plugin, whose input items stand in for each cluster's `base`
     (a firewall without `rules:` is looked up among them, generator/transform.py).
     `now`: the instant `openings.closesAt` is compared with (spec §9), decided once per run by the entry point
-    that builds the Environment: `SOURCE_DATE_EPOCH` when set, else the clock.
+    that builds the Environment: `SOURCE_DATE_EPOCH` when set, else the clock. Not in its repr: generate's input
+    digest records what `now` decides (open or closed), not the instant, so a pair is not re-rendered every second.
     """
 
     network_types: Mapping[str, NetworkType] = field(default_factory=dict)
     check_base: bool = True
     items_as_base: bool = False
-    now: datetime.datetime = field(default_factory=lambda: now_from(os.environ))
+    now: datetime.datetime = field(default_factory=lambda: now_from(os.environ), repr=False, compare=False)
 
 
 def network_type(cluster: Cluster, env: Environment) -> NetworkType | None:

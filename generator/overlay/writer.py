@@ -173,7 +173,7 @@ class _Tree:
         return self._listings[folder]
 
     def kind(self, rel: str) -> str | None:
-        """"file", "dir" or "other" (symlinks followed, as `open` would), or None when nothing is there."""
+        """ "file", "dir" or "other" (symlinks followed, as `open` would), or None when nothing is there."""
         folder, _, name = rel.rpartition("/")
         listing = self._listing(folder)
         return None if listing is None else listing.get(name)

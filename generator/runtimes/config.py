@@ -98,9 +98,7 @@ def _kustomize_candidates(root: Path) -> list[Path]:
     return []
 
 
-def _find_user_copy(
-    config: Obj, candidates: list[tuple[Path, int | None]], cwd: Path
-) -> tuple[yaml.Node, str] | None:
+def _find_user_copy(config: Obj, candidates: list[tuple[Path, int | None]], cwd: Path) -> tuple[yaml.Node, str] | None:
     """The one document, among candidate files, that is this config as the user wrote it."""
     wanted = _user_view(config)
     found: list[tuple[yaml.Node, str]] = []

@@ -147,9 +147,7 @@ _INSTALL = Obj(
         "catalogSource": Field(
             Str(pattern=DNS1123_SUBDOMAIN), "OLM CatalogSource in openshift-marketplace", default="redhat-operators"
         ),
-        "installPlanApproval": Field(
-            Str(enum=("Manual", "Automatic")), "OLM install plan approval", default="Manual"
-        ),
+        "installPlanApproval": Field(Str(enum=("Manual", "Automatic")), "OLM install plan approval", default="Manual"),
         "mirror": Field(
             Obj({"mapping": Field(Str(), "mapping.txt of oc adm catalog mirror, relative to the spec", required=True)}),
             "restricted network: mirror the legacy operator image",
