@@ -354,14 +354,16 @@ def _add_uninstall(sub: argparse._SubParsersAction[_Parser]) -> argparse.Argumen
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--cluster", required=True, metavar="NAME")
     p.add_argument("--format", choices=("text", "json"), default="text", help="the plan as text or JSON")
+    p.add_argument("--argocd-namespace", default="argocd", metavar="NS", help="Argo CD's namespace (default: argocd)")
     return p
 
 
 def _cmd_uninstall(args: argparse.Namespace) -> int:
-    """The ordered uninstall plan of seed 003 §7.6 for one cluster; exit 0, or 2 (spec §6)."""
+    """The ordered uninstall plan for one cluster (spec §8, §9); exit 0, or 2 (spec §6)."""
     from generator.render.install.uninstall import uninstall_plan  # noqa: PLC0415
 
-    loaded = api.load_specs([args.spec], Environment())
+    env = Environment()
+    loaded = api.load_specs([args.spec], env)
     problems = list(loaded.problems)
     try:
         cluster = api.cluster_of(loaded.pairs[0], args.cluster, args.spec, "--cluster") if loaded.pairs else None
@@ -370,7 +372,7 @@ def _cmd_uninstall(args: argparse.Namespace) -> int:
     sys.stderr.write(format_text(problems))
     if cluster is None or has_errors(problems):
         return EXIT_USAGE
-    plan = uninstall_plan(loaded.pairs[0], cluster.name)
+    plan = uninstall_plan(loaded.pairs[0], cluster.name, env, argocd_namespace=args.argocd_namespace)
     sys.stdout.write(plan.as_json() if args.format == "json" else plan.as_text())
     return EXIT_OK
 
