@@ -236,7 +236,9 @@ def _operator(pair: ClusterPair, rc: ResolvedCluster, render: ClusterRender) -> 
 
 
 def _leftovers(pair: ClusterPair, rc: ResolvedCluster) -> Step:
-    leftovers = [f"oc delete namespace {facts.MTC_NAMESPACE}", "oc delete scc rsync-anyuid"]
+    namespace = ("", "Namespace", "", facts.MTC_NAMESPACE)
+    leftovers = [] if namespace in _theirs(rc) else [f"oc delete namespace {facts.MTC_NAMESPACE}"]
+    leftovers.append("oc delete scc rsync-anyuid")
     if rc.control:
         leftovers.append("oc delete oauthclient migration")
     if not rc.version.legacy:
