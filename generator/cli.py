@@ -26,6 +26,7 @@ from generator.mtc.openings import utc_text
 from generator.mtc.resolve import ResolvedPair
 from generator.mtc.rules.openings import no_deadline
 from generator.problems import Problem, ProblemsError, format_github, format_json, format_text, has_errors
+from generator.spec.model import OpeningsSpec
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _UNREADABLE_RULES = {"unreadable-file", "file-too-large", "not-yaml", "no-specs"}
@@ -112,14 +113,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     code = _exit_code(loaded.problems, args.strict)
     if code == EXIT_OK and args.format == "text":
         skipped = f"; {_plural(len(loaded.skipped), 'other YAML file')} skipped" if loaded.skipped else ""
-        sys.stderr.write(f"ok: {len(loaded.pairs)} ClusterPair spec(s) valid{skipped}\n")
         sys.stderr.write(_openings(loaded.resolved))
+        sys.stderr.write(f"ok: {len(loaded.pairs)} ClusterPair spec(s) valid{skipped}\n")
     return code
 
 
 def _openings(resolved: Sequence[ResolvedPair]) -> str:
-    """Per pair, the state of its DVM openings (spec §9): open until ..., closed since ..., no deadline."""
-    return "".join(f"  {r.name}: openings {r.openings.describe()}\n" for r in resolved)
+    """Per pair that declares `openings`, their state (spec §9): open until ..., closed since ..., closed."""
+    return "".join(
+        f"  {r.name}: openings {r.openings.describe()}\n" for r in resolved if r.spec.openings != OpeningsSpec()
+    )
 
 
 def _expired(resolved: Sequence[ResolvedPair]) -> str:

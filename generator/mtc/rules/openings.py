@@ -20,8 +20,16 @@ def openings_window(ctx: RuleContext) -> Iterator[Finding]:
     Security teams grant DVM's holes in NetworkPolicies and egress firewalls for a window; the person who
     runs `validate` should see when it ends without reading timestamps against a clock.
 
-    Reported (info): `closesAt: 2027-01-31T18:00:00Z` while open (time left), a passed `closesAt`, `state: closed`.
-    Silent: no `openings` at all (open, no deadline; `validate --strict` warns about that instead).
+    Silent with no `openings` at all (open, no deadline: `validate --strict` warns about that instead).
+
+    Passing::
+
+        namespaces: [app1]
+
+    Failing (info)::
+
+        openings: {closesAt: 2027-01-31T18:00:00Z}   # open: says the time left; passed: says it closed
+        openings: {state: closed}
     """
     openings = ctx.resolved.openings
     path = ctx.pair.openings.path
