@@ -7,6 +7,7 @@ address and the destination networks. Readers never re-parse the spec's strings.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,15 @@ from generator.mtc.network import Environment, network_type
 from generator.mtc.openings import Openings, decide
 from generator.mtc.versions import MtcVersion, OcpVersion, effective_mtc
 from generator.spec.base import KUSTOMIZATION_FILES, read_base
-from generator.spec.model import Cluster, ClusterPair, EndpointType, NamespaceMapping, NetworkType, Role
+from generator.spec.model import (
+    Cluster,
+    ClusterPair,
+    EndpointType,
+    NamespaceMapping,
+    NetworkType,
+    OpeningsState,
+    Role,
+)
 
 # facts §9 cites OpenShift releases up to 4.19; a newer one is assumed to behave like the newest known.
 NEWEST_KNOWN_OCP = OcpVersion(4, 19)
@@ -145,6 +154,12 @@ class ResolvedPair:
 
     def cluster(self, name: str) -> ResolvedCluster | None:
         return next((c for c in self.clusters if c.name == name), None)
+
+    def with_openings(self, *, closed: bool) -> ResolvedPair:
+        """The pair rendered open or closed whatever its state now: what the openings are (uninstall) and what
+        closing leaves (preflight)."""
+        state = OpeningsState.CLOSED if closed else OpeningsState.OPEN
+        return dataclasses.replace(self, openings=Openings(state, None, self.openings.now, closed=closed))
 
 
 def base_folder(pair: ClusterPair, cluster: Cluster) -> Path | None:

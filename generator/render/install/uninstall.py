@@ -11,7 +11,6 @@ is the user's (only its DVM rules were ours, removed by step 1), and a base hold
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shlex
 from dataclasses import asdict, dataclass, field
@@ -19,12 +18,11 @@ from dataclasses import asdict, dataclass, field
 from generator.mtc import install as facts
 from generator.mtc.holdings import identity
 from generator.mtc.network import Environment
-from generator.mtc.openings import Openings
 from generator.mtc.resolve import ResolvedCluster, ResolvedPair, resolve
 from generator.render.install.plan import credentials_secret_name, token_secret_name
 from generator.render.objects import Obj
 from generator.render.plan import ClusterRender, render_cluster
-from generator.spec.model import ClusterPair, OpeningsState
+from generator.spec.model import ClusterPair
 
 # Cluster-scoped resources on every cluster, in the order Red Hat's MTC uninstall procedure gives.
 _CLUSTER_SCOPED = (
@@ -87,12 +85,6 @@ def _delete(obj: Obj, *, ignore_missing: bool = False) -> str:
     if ignore_missing:
         words.append("--ignore-not-found")
     return shlex.join(words)
-
-
-def _open(resolved: ResolvedPair) -> ResolvedPair:
-    """The pair as it renders while open: what the openings were, whatever their state now."""
-    now = resolved.openings.now
-    return dataclasses.replace(resolved, openings=Openings(OpeningsState.OPEN, None, now, closed=False))
 
 
 def _theirs(rc: ResolvedCluster) -> set[tuple[str, str, str, str]]:
@@ -255,7 +247,9 @@ def uninstall_plan(
     rc = resolved.cluster(cluster)
     if rc is None:
         raise ValueError(f"{cluster} is not a cluster of {pair.name}")
-    opened = {c.name: render_cluster(pair, c.spec, env, None, _open(resolved)) for c in resolved.clusters}
+    opened = {
+        c.name: render_cluster(pair, c.spec, env, None, resolved.with_openings(closed=False)) for c in resolved.clusters
+    }
     render = opened[cluster]
     others = [c.name for c in resolved.clusters if c.name != cluster]
     objects = _ours(pair, rc, render)
