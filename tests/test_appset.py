@@ -299,7 +299,8 @@ def test_a_pair_with_a_plain_base_fans_out_and_renders(tmp_path: Path) -> None:
         assert {"Prune=false", "Delete=false"} <= set(options)
     for obj in openings:
         options = (obj["metadata"].get("annotations") or {}).get("argocd.argoproj.io/sync-options", "")
-        assert "Prune=false" not in options and "Delete=false" not in options
+        assert "Prune=false" not in options
+        assert "Delete=false" not in options
 
 
 def test_a_closed_pair_renders_no_openings_and_the_same_mtc(tmp_path: Path) -> None:

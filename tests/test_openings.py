@@ -212,9 +212,9 @@ def test_validate_says_time_left_closed_and_strict_warns_without_deadline(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", NOW)
     spec = _copy_example(tmp_path / "a", "ovn-nodeport-strict.yaml", "    closesAt: 2027-01-03T02:30:00Z\n")
     assert run(["validate", str(spec)]) == 0
-    assert "info: spec.openings.closesAt: the openings are open until 2027-01-03T02:30:00Z (2d 2h left)" in (
-        capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert "info: spec.openings.closesAt: the openings are open until 2027-01-03T02:30:00Z (2d 2h left)" in err
+    assert "  ovn-nodeport-strict: openings open until 2027-01-03T02:30:00Z\nok: 1 ClusterPair" in err
     spec = _copy_example(tmp_path / "b", "ovn-nodeport-strict.yaml", _deadline(AFTER))
     assert run(["validate", str(spec), "--strict"]) == 0
     assert f"the openings closed at {AFTER}" in capsys.readouterr().err
@@ -222,7 +222,6 @@ def test_validate_says_time_left_closed_and_strict_warns_without_deadline(
     assert run(["validate", str(plain)]) == 0
     err = capsys.readouterr().err
     assert "openings-no-deadline" not in err
-    assert "openings open, no deadline" in err
     assert run(["validate", str(plain), "--strict"]) == 1
     assert "warning: spec.openings: the DVM openings are open with no deadline" in capsys.readouterr().err
 
