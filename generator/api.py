@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import shlex
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ SECRET_AT_APPLY_TIME = "render it at apply time: `mtc-policygen render`, the KRM
 SPEC_MARKER = "mtc-policygen.io/"
 # A KRM function config that names its spec file holds no spec itself (docs/kustomize-krm.md).
 SPEC_FILE_ANNOTATION = "mtc-policygen.io/spec-file"
+# The apiVersion naming our API, in block, flow or JSON style: our annotations (`mtc-policygen.io/pair` on the
+# generated NetworkPolicies) name the group too, and must not make an overlay file look like a spec.
+_SPEC_API = re.compile(r"""apiVersion["']?[ \t]*:[ \t]*["']?mtc-policygen\.io/""")
 _HEAD_BYTES = 65536  # bounded: a huge file is refused by the loader, not read here
 _SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -60,7 +64,7 @@ def looks_like_spec(path: Path) -> bool:
             head = stream.read(_HEAD_BYTES)
     except OSError:
         return True
-    return SPEC_MARKER in head and SPEC_FILE_ANNOTATION not in head
+    return _SPEC_API.search(head) is not None and SPEC_FILE_ANNOTATION not in head
 
 
 @dataclass
