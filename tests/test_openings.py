@@ -367,3 +367,44 @@ def _check_command(command: str, step: str, theirs: set[tuple[str, str, str, str
     hit = [t for t in theirs if t[1].lower() == kind and t[2] == namespace and t[3] == name]
     assert not hit, f"a base object in a delete list: {command}"
     assert (namespace, name) not in firewalls or kind == "networkpolicy", command
+
+
+def test_krm_transformer_closed_leaves_the_base_firewall_as_built_alone(tmp_path: Path) -> None:
+    """Transformer mode over the base's items: closed inserts nothing, so the firewall is the base's, byte for
+    byte, and no NetworkPolicy is added; the MigrationController is still patched (MTC unchanged)."""
+    spec = _copy_example(tmp_path, "firewall-in-base.yaml", _deadline(AFTER))
+    data = yaml.safe_load(spec.read_text())
+    del data["spec"]["source"]["base"]  # the items are the base
+    data["spec"]["openings"]["closesAt"] = AFTER  # a string (quoted when dumped), so it can be swapped below
+    annotations = {
+        "mtc-policygen.io/cluster": "ocp413-dc1",
+        "config.kubernetes.io/function": "exec:\n  path: mtc-policygen-krm\n",
+    }
+    config = yaml.safe_dump({**data, "metadata": {"name": data["metadata"]["name"], "annotations": annotations}})
+    folder = tmp_path / "krm"
+    folder.mkdir()
+    (folder / "fn.yaml").write_text(config)
+    (folder / "kustomization.yaml").write_text("resources: [../clusters/ocp413-dc1]\ntransformers: [fn.yaml]\n")
+    built = kustomize_build(folder, "--enable-alpha-plugins", "--enable-exec", env=_runtime_env())
+    alone = kustomize_build(tmp_path / "clusters" / "ocp413-dc1")
+    chunk = next(c for c in alone.split("---\n") if "kind: EgressFirewall" in c)
+    assert chunk in built.split("---\n")
+    kinds = sorted(o["kind"] for o in _docs(built))
+    assert kinds == ["EgressFirewall", "MigrationController"]
+    controller = next(o for o in _docs(built) if o["kind"] == "MigrationController")
+    assert controller["spec"]["migration_velero"] is True, "MTC's settings are still merged"
+    (folder / "fn.yaml").write_text(config.replace(AFTER, BEFORE))
+    opened = kustomize_build(folder, "--enable-alpha-plugins", "--enable-exec", env=_runtime_env())
+    assert chunk not in opened.split("---\n"), "the oracle: open, the DVM rule is inserted"
+
+
+def test_uninstall_of_a_closed_pair_confirms_and_names_the_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = _copy_example(tmp_path, "ovn-nodeport-strict.yaml", "    state: closed\n")
+    capsys.readouterr()
+    assert run(["uninstall", str(spec), "--cluster", "ocp414-east", "--format", "json"]) == 0
+    close = json.loads(capsys.readouterr().out)["steps"][0]
+    assert close["title"].startswith("Confirm the openings are closed")
+    assert "oc get egressfirewall default -n billing -o 'jsonpath={.spec.egress}'" in "\n".join(close["commands"])
+    assert any('"cidrSelector":"203.0.113.64/26"' in c for c in close["commands"]), "the DVM rule to look for"
