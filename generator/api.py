@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+import re
 import shlex
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,9 @@ SECRET_AT_APPLY_TIME = "render it at apply time: `mtc-policygen render`, the KRM
 SPEC_MARKER = "mtc-policygen.io/"
 # A KRM function config that names its spec file holds no spec itself (docs/kustomize-krm.md).
 SPEC_FILE_ANNOTATION = "mtc-policygen.io/spec-file"
+# The apiVersion naming our API, in block, flow or JSON style: our annotations (`mtc-policygen.io/pair` on the
+# generated NetworkPolicies) name the group too, and must not make an overlay file look like a spec.
+_SPEC_API = re.compile(r"""apiVersion["']?[ \t]*:[ \t]*["']?mtc-policygen\.io/""")
 _HEAD_BYTES = 65536  # bounded: a huge file is refused by the loader, not read here
 _SPEC_SUFFIXES = (".yaml", ".yml", ".json")  # a .json spec is found in a folder as when named
 
@@ -62,7 +66,7 @@ def looks_like_spec(path: Path) -> bool:
             head = stream.read(_HEAD_BYTES)
     except (OSError, UnreadableFileError):
         return True
-    return SPEC_MARKER in head and SPEC_FILE_ANNOTATION not in head
+    return _SPEC_API.search(head) is not None and SPEC_FILE_ANNOTATION not in head
 
 
 @dataclass
@@ -355,7 +359,8 @@ def _digest_head(
 def input_recipe(pair: ClusterPair, resolved: ResolvedPair) -> cache.Recipe:
     """The rest of the input digest: the files the spec names whose contents reach the output (CA bundles, the
     mirror mapping), and every file each cluster's `base` was read from, inside or outside it."""
-    recipe: cache.Recipe = []
+    # open or closed (spec §9): a deadline passing re-renders the pair
+    recipe: cache.Recipe = [["openings", "closed" if resolved.openings.closed else "open"]]
     for extra in spec_inputs(pair):  # spec §8: a mirror mapping and CA bundles shape the output too
         try:
             located: Path | str = pair.locate(extra, "input")
@@ -461,7 +466,11 @@ class SkipUnchanged:
         problems = self._problems.get(file)
         # a base that could not be read whole may name a file that appears later: always checked again
         unreadable_base = any(c.base_errors for c in resolved.clusters)
-        if digest and problems is not None and not unreadable_base and not any(p.is_error for p in problems):
+        # a deadline passes without any input changing: such a pair is checked on every run
+        deadline = resolved.openings.closes_at is not None
+        if problems is None or any(p.is_error for p in problems) or unreadable_base or deadline:
+            return
+        if digest:
             self.cache.record(file, pair.name, digest, input_recipe(pair, resolved), problems)
 
 

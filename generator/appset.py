@@ -1,10 +1,18 @@
-"""`mtc-policygen appset`: an Argo CD ApplicationSet that fans a folder of ClusterPair specs out to one
-Application per pair and cluster, each rendered at sync time by the plugin (spec §6, §7).
+"""`mtc-policygen appset`: Argo CD ApplicationSets that fan a folder of ClusterPair specs out to two
+Applications per pair and cluster, each rendered at sync time by the plugin (spec §6, §7, §9).
 
-A list generator holds one element per (pair, cluster), computed here from the specs in a fixed order, so the
-output changes only when the specs do. The template never prunes and never deletes: MTC's MigrationController
-is shared with the operator, and a removed rsync policy mid-migration breaks DVM; clean-up is the uninstall
-plan's job (spec §8), done by a person.
+- MTC (`mtc-<pair>-<cluster>`, plugin mode `controller`): the MigrationController settings, the install and
+  registrations, every other base object. It never prunes and never deletes: MTC's MigrationController is
+  shared with the operator, and clean-up is the uninstall plan's job, done by a person. Application-level
+  `Prune=false`/`Delete=false` only work from Argo CD 3.4 (facts: argo-cd PR #23370), so the plugin also puts
+  them on each object in this mode.
+- Openings (`mtc-<pair>-<cluster>-openings`, mode `policies`): the rsync NetworkPolicies and the declared egress
+  firewalls. It prunes, with `allowEmpty` (a closed window renders no object): closing the window in the spec
+  removes the NetworkPolicies and gives each firewall back as the user has it on the next sync.
+
+Each is its own ApplicationSet, because the two sync policies differ in booleans, which a template's string
+substitution cannot vary per element. A list generator holds one element per (pair, cluster), computed here
+from the specs in a fixed order, so the output changes only when the specs do.
 """
 
 from __future__ import annotations
@@ -26,12 +34,13 @@ APPSET_API = "argoproj.io/v1alpha1"
 # Argo CD < 3.0 tracks resources with the app.kubernetes.io/instance label by default: a label value holds at
 # most 63 characters, so a longer Application name breaks tracking there.
 LABEL_VALUE_MAX = 63
-# Application-level defaults (Argo CD sync options): never prune, never delete on Application deletion (read
+# The MTC Application's sync options (Argo CD sync options): never prune, never delete on Application deletion (read
 # only from Argo CD 3.4; every MTC object also carries them as a per-resource annotation), and server-side apply
 # where the cluster has it (facts §11: OpenShift 4.3+), so the partial MigrationController merges into the
 # operator's object. The apply mode is per cluster: the element's `serverSideApply` ("true"/"false") fills the
 # option's value through the default fasttemplate substitution; `ServerSideApply=false` is client-side apply.
 SYNC_OPTIONS = ("Prune=false", "Delete=false", "ServerSideApply={{serverSideApply}}")
+OPENINGS_SUFFIX = "-openings"  # the openings Application and ApplicationSet: `<MTC one's name>-openings`
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,6 @@ class Options:
     name: str = "mtc-policygen"
     namespace: str = "argocd"
     project: str = "default"
-    mode: Mode = Mode.ALL
 
 
 def spec_files(spec_dir: Path) -> list[Path]:
@@ -61,7 +69,8 @@ def _app_path(prefix: str, spec_dir: Path, spec: Path) -> str:
 
 
 def elements(spec_dir: Path, options: Options) -> tuple[list[dict[str, str]], list[Problem]]:
-    """One list-generator element per (pair, cluster), and the problems that stop the fan-out."""
+    """One list-generator element per (pair, cluster) for the MTC Applications (the openings Application of
+    each is named `<name>-openings`), and the problems that stop the fan-out."""
     problems: list[Problem] = []
     files = spec_files(spec_dir)
     if not files:
@@ -89,6 +98,7 @@ def elements(spec_dir: Path, options: Options) -> tuple[list[dict[str, str]], li
         path = _app_path(options.path_prefix, spec_dir, file)
         for cluster in pair.clusters:
             name = f"mtc-{pair.name}-{cluster.name}"
+            longest = name + OPENINGS_SUFFIX
             doc = pair.source_doc
             if name in names:
                 problems.append(
@@ -100,12 +110,12 @@ def elements(spec_dir: Path, options: Options) -> tuple[list[dict[str, str]], li
                     )
                 )
             names.setdefault(name, doc.file)
-            if len(name) > LABEL_VALUE_MAX:
+            if len(longest) > LABEL_VALUE_MAX:
                 problems.append(
                     doc.problem(
                         ("metadata", "name"),
                         "appset-name",
-                        f"Application name {name!r} is longer than {LABEL_VALUE_MAX} characters: Argo CD's "
+                        f"Application name {longest!r} is longer than {LABEL_VALUE_MAX} characters: Argo CD's "
                         "label-based resource tracking (the default before 3.0) cannot carry it",
                         severity=Severity.WARNING,
                         suggestion="use annotation tracking (application.resourceTrackingMethod: annotation), "
@@ -120,7 +130,6 @@ def elements(spec_dir: Path, options: Options) -> tuple[list[dict[str, str]], li
                     "path": path,
                     "spec": file.name,
                     "namespace": cluster.migration_controller.namespace,
-                    "mode": options.mode.value,
                     "serverSideApply": _server_side_apply(resolved, cluster.name),
                 }
             )
@@ -133,13 +142,24 @@ def _server_side_apply(resolved: ResolvedPair, cluster: str) -> str:
     return "false" if rc is not None and not rc.caps.server_side_apply else "true"
 
 
-def application_set(items: list[dict[str, str]], options: Options) -> Obj:
-    """The ApplicationSet; its template uses the default fasttemplate `{{key}}` substitution."""
+def application_sets(items: list[dict[str, str]], options: Options) -> list[Obj]:
+    """The MTC ApplicationSet, then the openings one; their templates use fasttemplate `{{key}}` substitution."""
+    mtc_sync = {"automated": {"prune": False, "selfHeal": True}, "syncOptions": list(SYNC_OPTIONS)}
+    # allowEmpty: automated sync with prune refuses an empty render without it, and a closed window is empty.
+    openings_sync = {"automated": {"prune": True, "selfHeal": True, "allowEmpty": True}}
+    openings_items = [{**item, "name": item["name"] + OPENINGS_SUFFIX} for item in items]
+    return [
+        _application_set(options.name, items, options, Mode.CONTROLLER, mtc_sync),
+        _application_set(options.name + OPENINGS_SUFFIX, openings_items, options, Mode.POLICIES, openings_sync),
+    ]
+
+
+def _application_set(name: str, items: list[dict[str, str]], options: Options, mode: Mode, sync: Obj) -> Obj:
     labels = dict(facts.MANAGED_BY_LABEL)
     return {
         "apiVersion": APPSET_API,
         "kind": "ApplicationSet",
-        "metadata": {"name": options.name, "namespace": options.namespace, "labels": labels},
+        "metadata": {"name": name, "namespace": options.namespace, "labels": labels},
         "spec": {
             "generators": [{"list": {"elements": items}}],
             # Deleting the ApplicationSet (or a spec) removes Applications, never what they applied.
@@ -163,17 +183,14 @@ def application_set(items: list[dict[str, str]], options: Options) -> Obj:
                             "name": PLUGIN_NAME,
                             "parameters": [
                                 {"name": "cluster", "string": "{{cluster}}"},
-                                {"name": "mode", "string": "{{mode}}"},
+                                {"name": "mode", "string": mode.value},
                                 {"name": "spec", "string": "{{spec}}"},
                             ],
                         },
                     },
                     # The Argo CD cluster secret's `name` must equal the cluster's name in the spec.
                     "destination": {"name": "{{cluster}}", "namespace": "{{namespace}}"},
-                    "syncPolicy": {
-                        "automated": {"prune": False, "selfHeal": True},
-                        "syncOptions": list(SYNC_OPTIONS),
-                    },
+                    "syncPolicy": sync,
                 },
             },
         },

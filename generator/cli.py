@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from generator import __version__, api
 from generator.mtc.network import Environment
+from generator.mtc.openings import utc_text
+from generator.mtc.rules.openings import no_deadline
 from generator.problems import (
     Problem,
     ProblemsError,
@@ -31,10 +33,12 @@ from generator.problems import (
     has_errors,
 )
 from generator.spec.files import ROOT_ENV, SECRET_DIRS_ENV, FileAccess, UnreadableFileError, repository_of
+from generator.spec.model import OpeningsSpec
 from generator.spec.yamlsource import path_limit_problem
 
 if TYPE_CHECKING:
     from generator.init import Answers
+    from generator.mtc.resolve import ResolvedPair
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _UNREADABLE_RULES = {"unreadable-file", "file-too-large", "not-yaml", "no-specs"}
@@ -157,12 +161,32 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         stdin = api.load_text(sys.stdin.read(), "<stdin>", Path.cwd(), env)
         loaded.problems += stdin.problems
         loaded.pairs += stdin.pairs
+    if args.strict:  # an open window with no deadline is a warning only when asked to be strict
+        loaded.problems += [p for p in map(no_deadline, loaded.resolved) if p is not None]
     _report(loaded.problems, args.format)
     code = _exit_code(loaded.problems, args.strict)
     if code == EXIT_OK and args.format == "text":
         skipped = f"; {_plural(len(loaded.skipped), 'other YAML file')} skipped" if loaded.skipped else ""
+        _info(_openings(loaded.resolved))
         _info(f"ok: {len(loaded.pairs)} ClusterPair spec(s) valid{skipped}\n")
     return code
+
+
+def _openings(resolved: Sequence[ResolvedPair]) -> str:
+    """Per pair that declares `openings`, their state (spec §9): open until ..., closed since ..., closed."""
+    return "".join(
+        f"  {r.name}: openings {r.openings.describe()}\n" for r in resolved if r.spec.openings != OpeningsSpec()
+    )
+
+
+def _expired(resolved: Sequence[ResolvedPair]) -> str:
+    """`generate --check` once a deadline passed: which pair closed, and when (CI says why it fails)."""
+    return "".join(
+        f"{r.name}: the openings closed at {utc_text(r.openings.closes_at)} (closesAt passed); regenerate to remove "
+        "its DVM NetworkPolicies and egress firewall rules from the overlays\n"
+        for r in resolved
+        if r.openings.expired and r.openings.closes_at is not None
+    )
 
 
 # --- generate ---------------------------------------------------------------------------------------------
@@ -216,7 +240,7 @@ def _changes(run: api.GenerateRun, verbose: bool) -> str:
 
 def _plan(
     args: argparse.Namespace, env: Environment, progress: _Progress
-) -> tuple[api.GenerateRun | None, list[Problem]]:
+) -> tuple[api.GenerateRun | None, list[Problem], list[ResolvedPair]]:
     """Load and check the specs (the skip cache spares unchanged ones), then plan the writes; no plan when the
     specs have problems that stop the run (the problems say why)."""
     out_dir = Path(args.output)
@@ -226,7 +250,7 @@ def _plan(
     if not args.allow_secrets_in_output:
         problems += api.secret_in_output(loaded.pairs)
     if _exit_code(problems, args.strict) != EXIT_OK:
-        return None, problems
+        return None, problems, loaded.resolved
     run = api.plan_generate(
         loaded.pairs,
         out_dir,
@@ -237,15 +261,18 @@ def _plan(
         skip=skip,
         unchanged=loaded.unchanged,
     )
-    return run, problems
+    return run, problems, loaded.resolved
 
 
-def _check(args: argparse.Namespace, run: api.GenerateRun, problems: list[Problem]) -> int:
+def _check(
+    args: argparse.Namespace, run: api.GenerateRun, problems: list[Problem], resolved: list[ResolvedPair]
+) -> int:
     """`generate --check`: plan only; writes nothing and takes no lock."""
     out_dir = Path(args.output)
     _report(problems, args.format)
     if run.plan.stale:
         command = shlex.join(["mtc-policygen", "generate", *args.specs, "-o", args.output])
+        sys.stderr.write(_expired(resolved))
         sys.stderr.write(f"{out_dir}: overlays are stale; run: {command}\n")
         sys.stderr.write(_changes(run, args.verbose))
         if args.diff:
@@ -266,9 +293,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     out_dir = Path(args.output)
     try:
         if args.check:
-            run, problems = _plan(args, env, progress)
+            run, problems, resolved = _plan(args, env, progress)
             progress.clear()
-            return _check(args, run, problems) if run is not None else _fail_report(args, problems)
+            return _check(args, run, problems, resolved) if run is not None else _fail_report(args, problems)
         from generator.overlay import lock, writer  # noqa: PLC0415 - only generate writes overlays
 
         # One run at a time from reading the manifest to the commit: the skip cache and the plan read what the
@@ -278,7 +305,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             if repaired:
                 progress.clear()
                 sys.stderr.write(f"{out_dir}: {repaired}\n")
-            run, problems = _plan(args, env, progress)
+            run, problems, resolved = _plan(args, env, progress)
             progress.clear()
             if run is None:
                 return _fail_report(args, problems)
@@ -296,6 +323,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         f"{run.pairs - run.rendered} unchanged\n"
     )
     _info(_changes(run, args.verbose))
+    _info(_openings(resolved))
     return EXIT_OK
 
 
@@ -396,6 +424,9 @@ def _cmd_argocd_generate(args: argparse.Namespace) -> int:
         sys.stderr.write(format_text(exc.problems))
         return EXIT_PROBLEMS
     sys.stderr.write(format_text(output.problems))  # on success Argo CD only logs stderr in the sidecar
+    if not output.objects:  # mode policies with nothing open: a stream of no objects, said in a comment
+        sys.stdout.write("# mtc-policygen: no DVM opening on this cluster (the openings are closed or none apply)\n")
+        return EXIT_OK
     sys.stdout.write(dump_stream(output.objects))
     return EXIT_OK
 
@@ -406,9 +437,10 @@ def _cmd_argocd_generate(args: argparse.Namespace) -> int:
 def _add_appset(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "appset",
-        help="print an Argo CD ApplicationSet: one Application per pair and cluster, rendered by the plugin",
-        description="Print an ApplicationSet with one Application per pair and cluster, each rendered by the "
-        "mtc-policygen plugin; the Applications never prune or delete MTC (docs/argo-cd.md).",
+        help="print an Argo CD ApplicationSet: one Application ",
+        description="Print two ApplicationSets: per pair and cluster, an MTC Application (never prunes or deletes) "
+        "and an openings Application (prunes what closing the window removes), each rendered by the "
+        "mtc-policygen plugin (docs/argo-cd.md, docs/openings.md).",
         **_help(
             "  mtc-policygen appset specs --repo-url https://git.example.com/gitops.git --revision main",
             "exit codes: 0 printed, 2 usage error or a spec that cannot be read",
@@ -425,9 +457,6 @@ def _add_appset(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentPa
     p.add_argument("--name", default="mtc-policygen", help="the ApplicationSet's name (default: mtc-policygen)")
     p.add_argument("--namespace", default="argocd", help="Argo CD's namespace (default: argocd)")
     p.add_argument("--project", default="default", help="Argo CD project of the Applications (default: default)")
-    p.add_argument(
-        "--mode", choices=("all", "policies", "controller"), default="all", help="the plugin's mode parameter"
-    )
     p.add_argument("--strict", action="store_true", help="warnings fail too")
     return p
 
@@ -447,8 +476,7 @@ def _cmd_appset(args: argparse.Namespace) -> int:
     """The ApplicationSet on stdout; 0, or 2 with the problems on stderr."""
     from generator import appset  # noqa: PLC0415
     from generator.problems import format_text, has_errors  # noqa: PLC0415
-    from generator.render.yamlout import dump_document  # noqa: PLC0415
-    from generator.runtimes.argocd import Mode  # noqa: PLC0415
+    from generator.render.yamlout import dump_stream  # noqa: PLC0415
 
     spec_dir = Path(args.spec_dir)
     if not spec_dir.is_dir():
@@ -464,13 +492,12 @@ def _cmd_appset(args: argparse.Namespace) -> int:
         name=args.name,
         namespace=args.namespace,
         project=args.project,
-        mode=Mode(args.mode),
     )
     items, problems = appset.elements(spec_dir, options)
     sys.stderr.write(format_text(problems))
     if has_errors(problems, strict=args.strict):
         return EXIT_USAGE
-    sys.stdout.write(dump_document(appset.application_set(items, options)))
+    sys.stdout.write(dump_stream(appset.application_sets(items, options)))
     return EXIT_OK
 
 
@@ -489,17 +516,19 @@ def _add_uninstall(sub: argparse._SubParsersAction[_Parser]) -> argparse.Argumen
     p.add_argument("spec", metavar="SPEC", help="one ClusterPair spec file")
     p.add_argument("--cluster", required=True, metavar="NAME", help="the cluster: spec.source.name or spec.target.name")
     p.add_argument("--format", choices=("text", "json"), default="text", help="the plan as text or JSON")
+    p.add_argument("--argocd-namespace", default="argocd", metavar="NS", help="Argo CD's namespace (default: argocd)")
     return p
 
 
 def _cmd_uninstall(args: argparse.Namespace) -> int:
-    """The ordered uninstall plan of seed 003 §7.6 for one cluster; exit 0, or 2 (spec §6)."""
+    """The ordered uninstall plan for one cluster: close, out of Argo CD, delete what we made; exit 0, or 2."""
     from generator import api  # noqa: PLC0415
     from generator.mtc.network import Environment  # noqa: PLC0415
     from generator.problems import ProblemsError, format_text, has_errors  # noqa: PLC0415
     from generator.render.install.uninstall import uninstall_plan  # noqa: PLC0415
 
-    loaded = api.load_specs([args.spec], Environment(files=_files(args, [args.spec])))
+    env = Environment(files=_files(args, [args.spec]))
+    loaded = api.load_specs([args.spec], env)
     problems = list(loaded.problems)
     try:
         cluster = api.cluster_of(loaded.pairs[0], args.cluster, args.spec, "--cluster") if loaded.pairs else None
@@ -508,7 +537,7 @@ def _cmd_uninstall(args: argparse.Namespace) -> int:
     sys.stderr.write(format_text(problems))
     if cluster is None or has_errors(problems):
         return EXIT_USAGE
-    plan = uninstall_plan(loaded.pairs[0], cluster.name)
+    plan = uninstall_plan(loaded.pairs[0], cluster.name, env, argocd_namespace=args.argocd_namespace)
     sys.stdout.write(plan.as_json() if args.format == "json" else plan.as_text())
     return EXIT_OK
 
@@ -656,6 +685,12 @@ def _add_init(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentPars
         "--endpoint", choices=("Route", "NodePort", "ClusterIP"), default="Route", help="rsync endpoint type"
     )
     p.add_argument("--mode", choices=("open", "strict", "none"), default="open", help="networkPolicy.mode")
+    p.add_argument(
+        "--closes-at",
+        metavar="TIME",
+        help="when DVM's openings close, RFC 3339 UTC like 2027-01-31T18:00:00Z "
+        f"(default: {INIT_WINDOW_DAYS} days from now, or from SOURCE_DATE_EPOCH)",
+    )
     p.add_argument("--name", metavar="NAME", help="the pair's name (default: <source>-to-<target>)")
     p.add_argument("--source-name", metavar="NAME", help="the source cluster's name (default: ocp<version>)")
     p.add_argument("--target-name", metavar="NAME", help="the target cluster's name (default: ocp<version>)")
@@ -700,7 +735,21 @@ def _init_answers(args: argparse.Namespace) -> Answers:
         target_cidrs=tuple(c.strip() for c in (cidrs or "").split(",") if c.strip()),
         endpoint=args.endpoint,
         policy_mode=args.mode,
+        closes_at=args.closes_at or _default_deadline(),
     )
+
+
+INIT_WINDOW_DAYS = 14  # a starter window: long enough for a migration's copies, short enough to be noticed
+
+
+def _default_deadline() -> str:
+    """Midnight UTC `INIT_WINDOW_DAYS` days after now: openings are a window, so a new spec has a deadline."""
+    import datetime  # noqa: PLC0415
+
+    from generator.mtc.openings import now_from  # noqa: PLC0415
+
+    day = now_from(os.environ) + datetime.timedelta(days=INIT_WINDOW_DAYS)
+    return utc_text(day.replace(hour=0, minute=0, second=0))
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -874,6 +923,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except BrokenPipeError:
         return EXIT_OK
+    except ProblemsError as exc:  # what no command reads as a spec problem: a bad SOURCE_DATE_EPOCH
+        sys.stderr.write(format_text(exc.problems))
+        return EXIT_USAGE
     except Exception as exc:  # the last line of defence: never a traceback, never a secret
         if os.environ.get("MTC_POLICYGEN_DEBUG"):
             raise

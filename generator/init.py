@@ -47,6 +47,7 @@ class Answers:
     target_cidrs: tuple[str, ...] = ()
     endpoint: str = "Route"
     policy_mode: str = "open"
+    closes_at: str | None = None  # RFC 3339 UTC; None: no deadline
 
 
 def parse_cluster(raw: str, what: str) -> ClusterAnswer:
@@ -168,9 +169,23 @@ def render(answers: Answers) -> str:
         " passwordFrom: {env: DVM_PROXY_PASSWORD}}",
         "  networkPolicy:",
         f"    mode: {answers.policy_mode}   # open: allow-all for the rsync pods; strict: least privilege; none",
+        *_openings_lines(answers),
         *_namespace_lines(answers),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _openings_lines(answers: Answers) -> list[str]:
+    if answers.closes_at is None:
+        return []
+    return [
+        "  # DVM's holes in NetworkPolicies and egress firewalls are a window: from closesAt on, the output",
+        "  # holds none of them (MTC itself stays). Move the deadline, or set state: closed after cutover",
+        "  # (docs/openings.md).",
+        "  openings:",
+        "    state: open",
+        f'    closesAt: "{answers.closes_at}"',
+    ]
 
 
 def check(text: str, path: Path) -> list[Problem]:

@@ -50,8 +50,16 @@ class Problem:
         return self.severity is Severity.ERROR
 
     def sort_key(self) -> tuple[str, int, int, str, int, str, str, str]:
-        return (self.file, self.line, self.column, self.path, self.severity.rank, self.rule, self.message,
-                self.suggestion)
+        return (
+            self.file,
+            self.line,
+            self.column,
+            self.path,
+            self.severity.rank,
+            self.rule,
+            self.message,
+            self.suggestion,
+        )
 
     def __lt__(self, other: object) -> bool:
         # Never compares Severity members themselves (an Enum has no order): ties in place sort by rank.

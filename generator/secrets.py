@@ -138,9 +138,7 @@ def render_time_credentials(pair: ClusterPair) -> list[tuple[PathKey, str]]:
     found: list[tuple[PathKey, str]] = []
     proxy = pair.dvm.stunnel_tcp_proxy
     if proxy is not None and proxy.password_from is not None:
-        found.append(
-            ((*proxy.path, "passwordFrom"), f"the stunnel proxy password ({proxy.password_from.describe()})")
-        )
+        found.append(((*proxy.path, "passwordFrom"), f"the stunnel proxy password ({proxy.password_from.describe()})"))
     repo = pair.replication_repository
     if repo is not None and repo.credentials.at_render_time:
         found.append((repo.credentials.path, "the replication repository's S3 credentials"))

@@ -29,6 +29,7 @@ import jsonschema
 import pytest
 import yaml
 
+from generator.appset import OPENINGS_SUFFIX
 from tests.conftest import EXAMPLES, GOLDEN, REPO
 from tests.oracles.argocd_cmp import CmpServer, Request, load_plugin, parse_manifests
 
@@ -74,41 +75,55 @@ def _expand(value: Any, element: dict[str, str]) -> Any:
     return value
 
 
-def _applications(appset: dict[str, Any]) -> list[dict[str, Any]]:
-    template = appset["spec"]["template"]
+def _applications(appsets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     apps = []
-    for generator in appset["spec"]["generators"]:
-        for element in generator["list"]["elements"]:
-            app = _expand(template, element)
-            apps.append({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **app})
+    for appset in appsets:
+        template = appset["spec"]["template"]
+        for generator in appset["spec"]["generators"]:
+            for element in generator["list"]["elements"]:
+                app = _expand(template, element)
+                apps.append({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **app})
     return apps
 
 
+def _load(stdout: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(stdout) if d is not None]
+
+
 @pytest.fixture(scope="module")
-def appset(fleet: Path) -> dict[str, Any]:
+def appset(fleet: Path) -> list[dict[str, Any]]:
     proc = _appset("fleet", "--repo-url", REPO_URL, "--revision", "main", cwd=fleet)
     assert proc.returncode == 0, proc.stderr
-    data: dict[str, Any] = yaml.safe_load(proc.stdout)
-    return data
+    return _load(proc.stdout)
 
 
-def test_appset_passes_the_crd_schema(appset: dict[str, Any]) -> None:
-    jsonschema.validate(appset, SCHEMA, cls=jsonschema.Draft202012Validator)
+def test_appset_passes_the_crd_schema(appset: list[dict[str, Any]]) -> None:
+    assert [a["metadata"]["name"] for a in appset] == ["mtc-policygen", "mtc-policygen-openings"]
+    for one in appset:
+        jsonschema.validate(one, SCHEMA, cls=jsonschema.Draft202012Validator)
 
 
-def test_schema_rejects_an_unknown_field(appset: dict[str, Any]) -> None:
-    bad = json.loads(json.dumps(appset))
+def test_schema_rejects_an_unknown_field(appset: list[dict[str, Any]]) -> None:
+    bad = json.loads(json.dumps(appset[0]))
     bad["spec"]["template"]["spec"]["syncPolicy"]["automated"]["prunee"] = False
     with pytest.raises(jsonschema.ValidationError, match="prunee"):
         jsonschema.validate(bad, SCHEMA, cls=jsonschema.Draft202012Validator)
 
 
-def _app(name: str, cluster: str, path: str, spec: str, pair: str, *, ssa: str = "true") -> dict[str, Any]:
+def _app(
+    name: str, cluster: str, path: str, spec: str, pair: str, *, openings: bool = False, ssa: str = "true"
+) -> dict[str, Any]:
+    sync: dict[str, Any] = {
+        "automated": {"prune": False, "selfHeal": True},
+        "syncOptions": ["Prune=false", "Delete=false", f"ServerSideApply={ssa}"],
+    }
+    if openings:
+        sync = {"automated": {"prune": True, "selfHeal": True, "allowEmpty": True}}
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
         "metadata": {
-            "name": name,
+            "name": name + ("-openings" if openings else ""),
             "labels": {
                 "app.kubernetes.io/managed-by": "mtc-policygen",
                 "mtc-policygen.io/pair": pair,
@@ -125,69 +140,69 @@ def _app(name: str, cluster: str, path: str, spec: str, pair: str, *, ssa: str =
                     "name": "mtc-policygen-v1",
                     "parameters": [
                         {"name": "cluster", "string": cluster},
-                        {"name": "mode", "string": "all"},
+                        {"name": "mode", "string": "policies" if openings else "controller"},
                         {"name": "spec", "string": spec},
                     ],
                 },
             },
             "destination": {"name": cluster, "namespace": "openshift-migration"},
-            "syncPolicy": {
-                "automated": {"prune": False, "selfHeal": True},
-                "syncOptions": ["Prune=false", "Delete=false", f"ServerSideApply={ssa}"],
-            },
+            "syncPolicy": sync,
         },
     }
 
 
-def test_one_application_per_pair_and_cluster(appset: dict[str, Any]) -> None:
-    expected = [
-        # OpenShift 3.11 has no server-side apply (Kubernetes 1.16+): that Application applies client-side
-        _app(
-            "mtc-ocp311-to-ocp412-ocp311",
-            "ocp311",
-            "fleet/dc1",
-            "ocp311-to-ocp412.yaml",
-            "ocp311-to-ocp412",
-            ssa="false",
-        ),
-        _app("mtc-ocp311-to-ocp412-ocp412", "ocp412", "fleet/dc1", "ocp311-to-ocp412.yaml", "ocp311-to-ocp412"),
-        _app(
-            "mtc-ovn-nodeport-strict-ocp414-east",
-            "ocp414-east",
-            "fleet/dc1",
-            "ovn-nodeport-strict.yaml",
-            "ovn-nodeport-strict",
-        ),
-        _app(
-            "mtc-ovn-nodeport-strict-ocp416-west",
-            "ocp416-west",
-            "fleet/dc1",
-            "ovn-nodeport-strict.yaml",
-            "ovn-nodeport-strict",
-        ),
-        _app(
-            "mtc-same-cluster-clusterip-ocp415-prod",
-            "ocp415-prod",
-            "fleet/prod/same",
-            "clusterpair.yaml",
-            "same-cluster-clusterip",
-        ),
-    ]
+_ARGS = [
+    ("mtc-ocp311-to-ocp412-ocp311", "ocp311", "fleet/dc1", "ocp311-to-ocp412.yaml", "ocp311-to-ocp412"),
+    ("mtc-ocp311-to-ocp412-ocp412", "ocp412", "fleet/dc1", "ocp311-to-ocp412.yaml", "ocp311-to-ocp412"),
+    (
+        "mtc-ovn-nodeport-strict-ocp414-east",
+        "ocp414-east",
+        "fleet/dc1",
+        "ovn-nodeport-strict.yaml",
+        "ovn-nodeport-strict",
+    ),
+    (
+        "mtc-ovn-nodeport-strict-ocp416-west",
+        "ocp416-west",
+        "fleet/dc1",
+        "ovn-nodeport-strict.yaml",
+        "ovn-nodeport-strict",
+    ),
+    (
+        "mtc-same-cluster-clusterip-ocp415-prod",
+        "ocp415-prod",
+        "fleet/prod/same",
+        "clusterpair.yaml",
+        "same-cluster-clusterip",
+    ),
+]
+
+
+def test_two_applications_per_pair_and_cluster(appset: list[dict[str, Any]]) -> None:
     apps = _applications(appset)
-    assert apps == expected
+    # OpenShift 3.11 has no server-side apply (Kubernetes 1.16+): its MTC Application applies client-side
+    mtc = [_app(*args, ssa="false" if args[1] == "ocp311" else "true") for args in _ARGS]
+    openings = [_app(*args, openings=True) for args in _ARGS]
+    assert apps == mtc + openings
     assert "{{" not in json.dumps(apps), "an unresolved template key"
 
 
-def test_appset_never_prunes_or_deletes(appset: dict[str, Any]) -> None:
-    assert appset["spec"]["syncPolicy"] == {"preserveResourcesOnDeletion": True}
-    template = appset["spec"]["template"]
-    assert "finalizers" not in template["metadata"], "a resources finalizer would cascade deletion"
-    sync = template["spec"]["syncPolicy"]
+def test_mtc_never_prunes_or_deletes_and_openings_may_prune(appset: list[dict[str, Any]]) -> None:
+    mtc, openings = appset
+    for one in appset:
+        assert one["spec"]["syncPolicy"] == {"preserveResourcesOnDeletion": True}
+        assert "finalizers" not in one["spec"]["template"]["metadata"], "a finalizer would cascade deletion"
+    sync = mtc["spec"]["template"]["spec"]["syncPolicy"]
     assert sync["automated"]["prune"] is False
     assert {"Prune=false", "Delete=false"} <= set(sync["syncOptions"])
+    sync = openings["spec"]["template"]["spec"]["syncPolicy"]
+    assert sync["automated"] == {"prune": True, "selfHeal": True, "allowEmpty": True}
+    assert "Prune=false" not in sync.get("syncOptions", [])
 
 
-def test_every_application_renders_through_the_plugin(appset: dict[str, Any], fleet: Path, tmp_path: Path) -> None:
+def test_every_application_renders_through_the_plugin(
+    appset: list[dict[str, Any]], fleet: Path, tmp_path: Path
+) -> None:
     server = CmpServer(
         load_plugin(fleet / "plugin.yaml"),
         fleet,
@@ -216,7 +231,7 @@ def _options(obj: dict[str, Any]) -> list[str]:
 def _check_apply_mode(app: dict[str, Any], objects: list[dict[str, Any]]) -> None:
     """An Application applying client-side renders no object asking for server-side apply (the API server
     would reject the apply patch), and every MTC custom resource keeps Prune=false,Delete=false itself."""
-    client_side = "ServerSideApply=false" in app["spec"]["syncPolicy"]["syncOptions"]
+    client_side = "ServerSideApply=false" in app["spec"]["syncPolicy"].get("syncOptions", [])
     name = app["metadata"]["name"]
     for obj in objects:
         options = _options(obj)
@@ -237,8 +252,9 @@ def test_a_42_cluster_applies_client_side_and_renders(tmp_path: Path) -> None:
     (repo / "plugin.yaml").write_bytes((REPO / "plugin.yaml").read_bytes())
     result = _appset("pairs", "--repo-url", REPO_URL, "--revision", "main", cwd=repo)
     assert result.returncode == 0, result.stderr
-    apps = _applications(yaml.safe_load(result.stdout))
-    modes = {a["spec"]["destination"]["name"]: a["spec"]["syncPolicy"]["syncOptions"][-1] for a in apps}
+    apps = _applications(_load(result.stdout))
+    mtc = [a for a in apps if "syncOptions" in a["spec"]["syncPolicy"]]  # the openings ones apply whole objects
+    modes = {a["spec"]["destination"]["name"]: a["spec"]["syncPolicy"]["syncOptions"][-1] for a in mtc}
     assert modes == {"ocp42": "ServerSideApply=false", "ocp412": "ServerSideApply=true"}
     server = CmpServer(
         load_plugin(repo / "plugin.yaml"),
@@ -250,7 +266,8 @@ def test_a_42_cluster_applies_client_side_and_renders(tmp_path: Path) -> None:
         source = app["spec"]["source"]
         req = Request(source["path"], app_name=app["metadata"]["name"], namespace="openshift-migration",
                       parameters=source["plugin"]["parameters"])
-        rendered = server.run(req)
+        # the openings Application syncs with allowEmpty: a pair with nothing to open renders nothing there
+        rendered = server.run(req, allow_empty=app["metadata"]["name"].endswith(OPENINGS_SUFFIX))
         assert rendered.returncode == 0, rendered.stderr
         _check_apply_mode(app, parse_manifests(rendered.stdout))
 
@@ -260,14 +277,14 @@ def test_output_is_deterministic_and_path_prefix_applies(fleet: Path) -> None:
     first, second = _appset(*args, cwd=fleet), _appset(*args, cwd=fleet)
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
-    elements = yaml.safe_load(first.stdout)["spec"]["generators"][0]["list"]["elements"]
+    elements = _load(first.stdout)[0]["spec"]["generators"][0]["list"]["elements"]
     assert {e["path"] for e in elements} == {"gitops/fleet/dc1"}
 
 
 def test_absolute_spec_dir_finds_its_repo_path(fleet: Path, tmp_path: Path) -> None:
     proc = _appset(str(fleet / "fleet" / "prod"), "--repo-url", REPO_URL, "--revision", "main", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    elements = yaml.safe_load(proc.stdout)["spec"]["generators"][0]["list"]["elements"]
+    elements = _load(proc.stdout)[0]["spec"]["generators"][0]["list"]["elements"]
     assert [e["path"] for e in elements] == ["fleet/prod/same"]
 
 
@@ -309,10 +326,12 @@ def test_a_pair_with_a_plain_base_fans_out_and_renders(tmp_path: Path) -> None:
     (repo / "plugin.yaml").write_bytes((REPO / "plugin.yaml").read_bytes())
     proc = _appset("fleet", "--repo-url", REPO_URL, "--revision", "main", cwd=repo)
     assert proc.returncode == 0, proc.stderr
-    apps = _applications(yaml.safe_load(proc.stdout))
+    apps = _applications(_load(proc.stdout))
     assert [a["metadata"]["name"] for a in apps] == [
         "mtc-firewall-in-base-ocp413-dc1",
         "mtc-firewall-in-base-ocp416-dc2",
+        "mtc-firewall-in-base-ocp413-dc1-openings",
+        "mtc-firewall-in-base-ocp416-dc2-openings",
     ]
     server = CmpServer(
         load_plugin(repo / "plugin.yaml"),
@@ -320,8 +339,56 @@ def test_a_pair_with_a_plain_base_fans_out_and_renders(tmp_path: Path) -> None:
         tmp_path / "work",
         {"PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin", "HOME": str(tmp_path)},
     )
-    source = apps[0]["spec"]["source"]
-    result = server.run(Request(source["path"], parameters=source["plugin"]["parameters"]))
-    assert result.returncode == 0, result.stderr
-    kinds = sorted(o["kind"] for o in parse_manifests(result.stdout))
-    assert kinds == ["EgressFirewall", "MigrationController", "NetworkPolicy", "NetworkPolicy"]
+    rendered = {}
+    for app in (apps[0], apps[2]):
+        source = app["spec"]["source"]
+        result = server.run(Request(source["path"], parameters=source["plugin"]["parameters"]))
+        assert result.returncode == 0, result.stderr
+        rendered[app["metadata"]["name"]] = parse_manifests(result.stdout)
+    mtc, openings = rendered["mtc-firewall-in-base-ocp413-dc1"], rendered["mtc-firewall-in-base-ocp413-dc1-openings"]
+    assert sorted(o["kind"] for o in mtc) == ["MigrationController"]
+    assert sorted(o["kind"] for o in openings) == ["EgressFirewall", "NetworkPolicy", "NetworkPolicy"]
+    for obj in mtc:  # before Argo CD 3.4 only the per-resource annotation keeps MTC from being pruned or deleted
+        options = obj["metadata"]["annotations"]["argocd.argoproj.io/sync-options"].split(",")
+        assert {"Prune=false", "Delete=false"} <= set(options)
+    for obj in openings:
+        options = (obj["metadata"].get("annotations") or {}).get("argocd.argoproj.io/sync-options", "")
+        assert "Prune=false" not in options
+        assert "Delete=false" not in options
+
+
+def test_a_closed_pair_renders_no_openings_and_the_same_mtc(tmp_path: Path) -> None:
+    """The openings Application of a closed pair renders nothing (its prune removes what it made); MTC's renders
+    exactly what it renders while open."""
+    spec = (EXAMPLES / "ovn-nodeport-strict.yaml").read_text()
+    closed = spec.replace("  networkPolicy:\n", "  openings:\n    state: closed\n  networkPolicy:\n")
+    assert closed != spec
+    outputs = {}
+    for name, text in (("open", spec), ("closed", closed)):
+        repo = tmp_path / name
+        (repo / "fleet").mkdir(parents=True)
+        (repo / "fleet" / "pair.yaml").write_text(text)
+        (repo / "plugin.yaml").write_bytes((REPO / "plugin.yaml").read_bytes())
+        proc = _appset("fleet", "--repo-url", REPO_URL, "--revision", "main", cwd=repo)
+        assert proc.returncode == 0, proc.stderr
+        server = CmpServer(
+            load_plugin(repo / "plugin.yaml"),
+            repo,
+            tmp_path / f"work-{name}",
+            {"PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin", "HOME": str(tmp_path)},
+        )
+        for app in _applications(_load(proc.stdout)):
+            source = app["spec"]["source"]
+            openings = app["metadata"]["name"].endswith("-openings")
+            req = Request(source["path"], parameters=source["plugin"]["parameters"])
+            result = server.run(req, allow_empty=openings)
+            assert result.returncode == 0, result.stderr
+            outputs[name, app["metadata"]["name"]] = parse_manifests(result.stdout)
+    east, west = "mtc-ovn-nodeport-strict-ocp414-east", "mtc-ovn-nodeport-strict-ocp416-west"
+    for app in (east, west):
+        assert outputs["closed", app] == outputs["open", app]
+    assert outputs["closed", west + "-openings"] == []
+    assert {o["kind"] for o in outputs["open", west + "-openings"]} == {"NetworkPolicy"}
+    firewall = outputs["closed", east + "-openings"]
+    assert [o["kind"] for o in firewall] == ["EgressFirewall"]  # given with rules: the user's rules only
+    assert len(firewall[0]["spec"]["egress"]) == 3

@@ -442,6 +442,39 @@ def test_mode_selects_the_objects_the_application_owns(cmp: CmpServer, mode: str
     assert set(_kinds(parse_manifests(result.stdout))) == kinds
 
 
+def test_policies_with_nothing_open_is_an_empty_stream_said_in_a_comment(cmp: CmpServer) -> None:
+    """The openings Application owns nothing when no opening applies: Argo CD then prunes what it made (spec §9)."""
+    req = Request("pairs/no-policies", parameters=_params(cluster="ocp414-b", mode="policies"))
+    result = cmp.run(req, allow_empty=True)
+    assert result.returncode == 0, result.stderr
+    assert parse_manifests(result.stdout) == []
+    assert result.stdout.startswith("# mtc-policygen: no DVM opening")
+    assert "argocd-no-openings" in result.stderr
+
+
+@pytest.mark.parametrize(("cluster", "opened"), [("ocp311", False), ("ocp412", True)])
+def test_install_objects_belong_to_the_controller_application(tmp_path: Path, cluster: str, opened: bool) -> None:
+    """Mode `controller` is everything but the openings (operator, registrations, base objects), and never prunes
+    them (per-resource annotations); mode `policies` is only our NetworkPolicies and the declared firewalls."""
+    from generator.runtimes.argocd import generate  # noqa: PLC0415
+
+    app = tmp_path / "app"
+    app.mkdir()
+    shutil.copy(EXAMPLES / "install-restricted-network.yaml", app)
+    for folder in ("clusters", "mirror", "ca"):
+        shutil.copytree(EXAMPLES / folder, app / folder)
+    everything = generate(app, {"PARAM_CLUSTER": cluster}).objects
+    controller = generate(app, {"PARAM_CLUSTER": cluster, "PARAM_MODE": "controller"}).objects
+    policies = generate(app, {"PARAM_CLUSTER": cluster, "PARAM_MODE": "policies"}).objects
+    assert len(controller) + len(policies) == len(everything)
+    assert {o["kind"] for o in policies} <= {"NetworkPolicy", "EgressFirewall", "EgressNetworkPolicy"}
+    assert bool(policies) is opened  # 3.11 enforces no egress policy and this example declares no firewall
+    assert {"MigrationController"} < {o["kind"] for o in controller}
+    for obj in controller:
+        options = obj["metadata"]["annotations"]["argocd.argoproj.io/sync-options"].split(",")
+        assert {"Prune=false", "Delete=false"} <= set(options), obj["kind"]
+
+
 # --- generate: the firewall kind from KUBE_API_VERSIONS -------------------------------------------------
 
 API_VERSIONS = [
@@ -564,11 +597,6 @@ FAILURES = [
         Request("pairs/base-not-plain", parameters=_params(cluster="ocp413-dc1")),
         "cannot build this base exactly: kustomization.yaml uses `commonLabels`",
         id="base-not-plain",
-    ),
-    pytest.param(
-        Request("pairs/no-policies", parameters=_params(cluster="ocp414-b", mode="policies")),
-        "selects no object",
-        id="mode-selects-nothing",
     ),
 ]
 

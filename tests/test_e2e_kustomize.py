@@ -262,7 +262,8 @@ def test_built_networkpolicies_are_valid(built: dict[tuple[str, str], object], c
     plugin = NetworkType(source["networkType"]) if "networkType" in source else None
     egress_only_cluster = cluster == source["name"] != spec["target"]["name"]
     unenforced = capabilities(ocp_version(source["openshiftVersion"]), plugin).egress_policy is False
-    if mode == "none" or (egress_only_cluster and unenforced):  # spec §4.1: no egress policy on SDN < 4.10
+    closed = (spec.get("openings") or {}).get("state") == "closed"  # spec §9: no opening rendered
+    if mode == "none" or closed or (egress_only_cluster and unenforced):  # spec §4.1: none on SDN < 4.10
         assert policies == []
     else:
         assert policies, f"networkPolicy.mode {mode}: no NetworkPolicy built"
@@ -362,6 +363,9 @@ def test_built_firewalls_are_valid_with_dvm_rules_first(
         egress = fw["spec"]["egress"]
         head, tail = egress[: len(egress) - len(existing)], egress[len(egress) - len(existing) :]
         assert tail == existing, f"{where}: the existing rules must follow, unchanged and in order"
+        if (spec.get("openings") or {}).get("state") == "closed":  # spec §9: the user's own rules only
+            assert egress == existing, f"{where}: closed, the firewall holds its own rules only"
+            continue
         # A DVM rule the firewall already holds above its first Deny is not added again (spec §4.2); one held
         # only below a Deny never applies (first match wins), so it is inserted again at the top.
         first_deny = next((i for i, rule in enumerate(tail) if rule.get("type") == "Deny"), len(tail))

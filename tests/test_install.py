@@ -381,34 +381,30 @@ def test_uninstall_plan_follows_the_seed_order(capsys: pytest.CaptureFixture[str
     spec = GOLDEN / "install-restricted-311-412" / "spec.yaml"
     assert run(["uninstall", str(spec), "--cluster", "ocp412", "--format", "json"]) == 0
     plan = yaml.safe_load(capsys.readouterr().out)
-    steps = plan["steps"]
-    assert "ApplicationSet" in steps[0]["title"], "or self-heal re-creates what the plan deletes"
-    assert "auto-sync" in steps[0]["title"]
-    assert steps[1]["commands"] == ["oc delete migrationcontroller migration-controller -n openshift-migration"]
-    assert "ocp311" in steps[1]["note"]
-    # MTC resources carry Prune=false,Delete=false: deleting the Application keeps them, so they are named here
-    assert steps[2]["commands"] == [
-        "oc delete migstorage mcg -n openshift-migration",
-        "oc delete migcluster ocp311 -n openshift-migration",
+    steps = {step["key"]: step for step in plan["steps"]}
+    assert list(steps) == ["close", "argocd", "controller", "objects", "operator", "leftovers"]
+    assert steps["controller"]["commands"] == [
+        "oc delete migrationcontroller migration-controller -n openshift-migration"
     ]
-    assert "Subscription openshift-migration/mtc-operator" in steps[3]["removes"]
-    assert not any("Mig" in r or r.startswith("Namespace") for r in steps[3]["removes"])
-    assert any("clusterserviceversion" in c for c in steps[3]["commands"])
-    crds = steps[4]["commands"]
-    assert crds[:2] == [
+    assert list(steps["controller"]["also"]) == ["ocp311"]
+    assert "oc delete migstorage mcg -n openshift-migration --ignore-not-found" in steps["objects"]["commands"]
+    assert not any("migrationcontroller" in c or "namespace" in c for c in steps["objects"]["commands"])
+    operator = steps["operator"]["commands"]
+    assert operator[0] == "oc delete subscription mtc-operator -n openshift-migration --ignore-not-found"
+    assert any("clusterserviceversion" in c for c in operator)
+    assert operator[-8:-6] == [
         "oc delete $(oc get crds -o name | grep 'migration.openshift.io')",
         "oc delete $(oc get crds -o name | grep 'velero')",
     ]
-    assert "oc delete clusterrolebindings migration-operator" in crds
-    assert "oc delete secret mcg-credentials -n openshift-config" in steps[5]["commands"]
+    assert "oc delete clusterrolebindings migration-operator" in operator
 
 
 def test_uninstall_text_for_legacy_cluster(capsys: pytest.CaptureFixture[str]) -> None:
     spec = GOLDEN / "install-restricted-311-412" / "spec.yaml"
     assert run(["uninstall", str(spec), "--cluster", "ocp311"]) == 0
     out = capsys.readouterr().out
-    assert out.index("oc delete migrationcontroller") < out.index("every object of base clusters/ocp311")
-    assert "oc delete -f operator.yml" in out
+    assert out.index("oc delete migrationcontroller") < out.index("operator.yml in your base clusters/ocp311")
+    assert "oc delete -f operator.yml" in out  # said, for the user's own file: never a command on a base object
     assert "Deployment" not in out  # a patched base object is listed with its base
 
 
@@ -585,8 +581,7 @@ def test_modern_base_holding_the_namespace_keeps_it(tmp_path: Path) -> None:
     kustomization.write_text(kustomization.read_text() + "  - namespace.yaml\n")
     spec = work / "firewall-in-base.yaml"
     remote = (
-        "    base: clusters/ocp413-dc1\n"
-        "    apiUrl: https://api.dc1.example.com:6443\n    tokenFrom: {secretRef: tk}\n"
+        "    base: clusters/ocp413-dc1\n    apiUrl: https://api.dc1.example.com:6443\n    tokenFrom: {secretRef: tk}\n"
     )
     text = spec.read_text().replace("\nspec:\n", "\nspec:\n  install: {}\n", 1)
     spec.write_text(text.replace("    base: clusters/ocp413-dc1\n", remote))

@@ -511,3 +511,31 @@ def test_preflight_verdicts_agree_with_nca(tmp_path: Path, scenario: str, mode: 
     for cluster in ("east", "west"):
         after = existing + generated[cluster]
         _check(after, [(r, r.after.allowed) for r in rows if r.cluster == cluster], f"{scenario}/{mode} after")
+
+
+@pytest.mark.parametrize("scenario", ["default-deny-allow-same-namespace", "allow-from-openshift-ingress", "none"])
+def test_after_closing_the_verdicts_are_the_users_own_per_nca(tmp_path: Path, scenario: str) -> None:
+    """spec §9: a state that already holds the generated NetworkPolicies (applied earlier); after closing, every
+    verdict must be nca's over the user's own policies alone, and an allowed one names the user's object."""
+    existing = [_np(SRC, f"p{i}", spec) for i, spec in enumerate(SCENARIOS[scenario])]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC.replace("MODE", "strict"), encoding="utf-8")
+    pair, _ = load_spec(spec)
+    assert pair is not None
+    generated = {r.cluster.name: [p for _, p in r.policies] for r in render_pair(pair, Environment(), None)}
+    base = [_ns(SRC), _ns("openshift-dns"), _ns("openshift-ingress", ROUTER_LABELS)]
+    states = {c: _write(tmp_path / f"{c}.yaml", base + existing + generated[c]) for c in ("east", "west")}
+    outcome = preflight(spec, states)
+    assert outcome.report is not None, [p.text() for p in outcome.problems]
+    rows = outcome.report.rows
+    assert all(r.closed is not None for r in rows)
+    assert all(r.today.allowed for r in rows), "the oracle: with ours applied, today is open"
+    for cluster in ("east", "west"):
+        mine = [r for r in rows if r.cluster == cluster]
+        _check(existing, [(r, r.closed.allowed) for r in mine if r.closed], f"{scenario} closed on {cluster}")
+    for row in rows:
+        assert row.closed is not None
+        assert not any("allow-dvm" in ref for ref in row.closed.allowed_by_theirs), "ours must be gone"
+        if row.closed.allowed and existing:
+            assert row.closed.allowed_by_theirs, f"{row.connection}: an allowed connection names what allows it"
+            assert all(ref.startswith(f"NetworkPolicy {SRC}/p") for ref in row.closed.allowed_by_theirs)

@@ -173,7 +173,8 @@ def test_networkpolicy_of_a_previous_pass_is_replaced_keeping_tool_annotations()
     policy["spec"]["podSelector"] = {}
     again = _transform(first)
     replaced = next(o for o in again if o["kind"] == "NetworkPolicy")
-    assert replaced["metadata"]["annotations"] == {"config.kubernetes.io/path": "np.yaml"}
+    # the tool's annotation kept, ours restored (the record of the opening), the foreign one dropped
+    assert replaced["metadata"]["annotations"] == {"config.kubernetes.io/path": "np.yaml", "mtc-policygen.io/pair": "t"}
     assert replaced["spec"]["podSelector"] != {}, "our policy is restored"
     assert len(again) == len(first), "replaced in place, not added"
 

@@ -205,9 +205,12 @@ def mirror_plan(deployment: Obj, mapping: MirrorMapping) -> MirrorPlan | str:
     paths = registry_env_paths(deployment)
     mirrored = {i["name"]: f"{i['newName']}@{i['digest']}" for i in images}
     containers = tuple(
-        (key, str(c.get("name")), mirrored[split_image(str(c.get("image", "")))[0]], any(
-            p.startswith(f"/spec/template/spec/{key}/{index}/") for p in paths
-        ))
+        (
+            key,
+            str(c.get("name")),
+            mirrored[split_image(str(c.get("image", "")))[0]],
+            any(p.startswith(f"/spec/template/spec/{key}/{index}/") for p in paths),
+        )
         for key, index, c in _containers(deployment)
         if c.get("image")
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from generator.mtc.openings import now_from
 from generator.mtc.versions import default_network_type, parse_ocp
 from generator.spec.files import FileAccess
 from generator.spec.model import Cluster, NetworkType
@@ -19,6 +22,9 @@ class Environment:
     `files`: where named files may be read from (None: each spec's repository).
     `items_as_base`: a KRM function or exec plugin, whose input items stand in for each cluster's `base`
     (a firewall without `rules:` is looked up among them, generator/transform.py).
+    `now`: the instant `openings.closesAt` is compared with (spec §9), decided once per run by the entry point
+    that builds the Environment: `SOURCE_DATE_EPOCH` when set, else the clock. Not in its repr: generate's input
+    digest records what `now` decides (open or closed), not the instant, so a pair is not re-rendered every second.
     """
 
     network_types: Mapping[str, NetworkType] = field(default_factory=dict)
@@ -27,6 +33,7 @@ class Environment:
     # The folders this run may read (generator/spec/files.py), decided once by the entry point. Not part of
     # the repr: the environment is digested into the overlays' manifest, which must not name a checkout.
     files: FileAccess | None = field(default=None, repr=False, compare=False)
+    now: datetime.datetime = field(default_factory=lambda: now_from(os.environ), repr=False, compare=False)
 
 
 def network_type(cluster: Cluster, env: Environment) -> NetworkType | None:

@@ -7,6 +7,7 @@ address and the destination networks. Readers never re-parse the spec's strings.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,10 +17,19 @@ from generator.mtc import facts
 from generator.mtc.addresses import IpNetwork, ProxyAddress, sorted_networks
 from generator.mtc.holdings import Holdings
 from generator.mtc.network import Environment, network_type
+from generator.mtc.openings import Openings, decide
 from generator.mtc.versions import MtcVersion, OcpVersion, effective_mtc
 from generator.spec.base import KUSTOMIZATION_FILES, read_base
 from generator.spec.files import UnreadableFileError
-from generator.spec.model import Cluster, ClusterPair, EndpointType, NamespaceMapping, NetworkType, Role
+from generator.spec.model import (
+    Cluster,
+    ClusterPair,
+    EndpointType,
+    NamespaceMapping,
+    NetworkType,
+    OpeningsState,
+    Role,
+)
 from generator.spec.yamlsource import dotted
 
 # facts §9 cites OpenShift releases up to 4.19; a newer one is assumed to behave like the newest known.
@@ -134,6 +144,7 @@ class ResolvedPair:
     stunnel_proxy: ProxyAddress | None
     target_networks: tuple[IpNetwork, ...]  # distinct, in address order
     namespaces: tuple[NamespaceMapping, ...]  # sorted by (source, target)
+    openings: Openings  # spec §9: whether DVM's NetworkPolicies and firewall rules are rendered, decided once
 
     @property
     def name(self) -> str:
@@ -170,6 +181,12 @@ class ResolvedPair:
     def mapping_to(self, target: str) -> NamespaceMapping | None:
         """The first mapping into the namespace `target`, in O(1)."""
         return self._by_target.get(target)
+
+    def with_openings(self, *, closed: bool) -> ResolvedPair:
+        """The pair rendered open or closed whatever its state now: what the openings are (uninstall) and what
+        closing leaves (preflight)."""
+        state = OpeningsState.CLOSED if closed else OpeningsState.OPEN
+        return dataclasses.replace(self, openings=Openings(state, None, self.openings.now, closed=closed))
 
 
 def base_folder(pair: ClusterPair, cluster: Cluster) -> Path | None:
@@ -227,4 +244,5 @@ def resolve(pair: ClusterPair, env: Environment | None = None) -> ResolvedPair:
         stunnel_proxy=proxy.url if proxy is not None else None,
         target_networks=networks,
         namespaces=tuple(sorted(pair.namespaces, key=lambda ns: (ns.source, ns.target))),
+        openings=decide(pair.openings, env.now),
     )

@@ -24,7 +24,14 @@ from generator.mtc.connections import (
 )
 from generator.mtc.resolve import ResolvedCluster, ResolvedPair
 from generator.mtc.versions import OcpVersion
-from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, compile_firewall, evaluate_firewall
+from generator.preflight.firewall import (
+    EF_KIND,
+    ENP_KIND,
+    Firewall,
+    FwRule,
+    compile_firewall,
+    evaluate_firewall,
+)
 from generator.preflight.netpol import (
     AddressEnd,
     End,
@@ -66,12 +73,14 @@ class Verdict:
     blockers: tuple[Blocker, ...] = ()
     allowed_by: tuple[str, ...] = ()  # generated objects (and rules) that allow it
     notes: tuple[str, ...] = ()
+    allowed_by_theirs: tuple[str, ...] = ()  # the cluster's own objects (and rules) that allow it
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "allowed": self.allowed,
             "blockedBy": [{"object": b.ref, "rule": b.rule, "generated": b.generated} for b in self.blockers],
             "allowedByGenerated": list(self.allowed_by),
+            "allowedByExisting": list(self.allowed_by_theirs),
             "notes": list(self.notes),
         }
 
@@ -89,6 +98,7 @@ class Row:
     change: str
     spec_line: int
     spec_column: int
+    closed: Verdict | None = None  # spec §9: after closing the openings (our objects gone, the user's rules back)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +110,7 @@ class Row:
             "description": self.description,
             "today": self.today.as_dict(),
             "after": self.after.as_dict(),
+            "afterClosing": self.closed.as_dict() if self.closed is not None else None,
             "change": self.change,
         }
 
@@ -208,6 +219,35 @@ def after_view(cluster: ResolvedCluster, state: ClusterState, render: ClusterRen
     return View(cluster, state, policies, firewalls, tuple(notes))
 
 
+def closed_view(cluster: ResolvedCluster, state: ClusterState, opened: ClusterRender, closed: ClusterRender) -> View:
+    """The state after the openings close (spec §9): our NetworkPolicies gone (the state may hold them, applied
+    earlier), each firewall without the DVM rules the open output puts there, then the closed output applied
+    (a firewall given with `rules:` comes back with those rules only)."""
+    ours = {(ns, p["metadata"]["name"]) for ns, p in opened.policies}
+    policies = {ns: [p for p in items if (ns, p.name) not in ours] for ns, items in state.policies.items()}
+    firewalls: dict[str, list[Firewall]] = {ns: list(items) for ns, items in state.firewalls.items()}
+    for out in opened.firewalls:
+        dvm = compile_firewall(
+            {
+                "kind": out.kind,
+                "metadata": {"namespace": out.namespace, "name": out.name},
+                "spec": {"egress": out.rules},
+            },
+            "generated",
+        )
+        keys = {dataclasses.replace(r, index=0) for r in dvm.rules}
+        firewalls[out.namespace] = [
+            _without(f, keys) if (f.kind, f.name) == (out.kind, out.name) else f
+            for f in firewalls.get(out.namespace, [])
+        ]
+    return after_view(cluster, dataclasses.replace(state, policies=policies, firewalls=firewalls), closed)
+
+
+def _without(fw: Firewall, keys: set[FwRule]) -> Firewall:
+    kept = [r for r in fw.rules if dataclasses.replace(r, index=0) not in keys]
+    return dataclasses.replace(fw, rules=tuple(dataclasses.replace(r, index=i) for i, r in enumerate(kept)))
+
+
 # --- evaluation of one connection -----------------------------------------------------------------------------
 
 
@@ -277,6 +317,7 @@ def evaluate_connection(conn: Connection, view: View) -> Verdict:
     policies = view.policies.get(conn.namespace, ())
     blockers: list[Blocker] = []
     allowed_by: list[str] = []
+    theirs: list[str] = []
     notes: list[str] = list(view.notes)
     if conn.side is Side.EGRESS and not enf.egress:
         notes.append(f"{view.cluster.name} does not enforce egress NetworkPolicy (OpenShift SDN before 4.10)")
@@ -297,6 +338,7 @@ def evaluate_connection(conn: Connection, view: View) -> Verdict:
                     )
                     if out.allowed:
                         allowed_by += [f"{p.ref()} {direction}[{i}]" for p, i in out.allowing if p.generated]
+                        theirs += [f"{p.ref()} {direction}[{i}]" for p, i in out.allowing if not p.generated]
                     else:
                         member_ok = False
                         for policy in out.isolating:
@@ -304,7 +346,7 @@ def evaluate_connection(conn: Connection, view: View) -> Verdict:
                             why = f"denies all {direction}" if not rules else f"no {direction} rule allows {what}"
                             group_blockers.append(Blocker(policy.ref(), why, policy.generated))
                     if conn.leaves_cluster and conn.side is Side.EGRESS and isinstance(end, AddressEnd):
-                        fw_ok = _firewalls(conn, view, end, protocol, ports, group_blockers, allowed_by)
+                        fw_ok = _firewalls(conn, view, end, protocol, ports, group_blockers, (allowed_by, theirs))
                         member_ok = member_ok and fw_ok
                 group_ok = group_ok or member_ok
             if not group_ok:
@@ -312,7 +354,9 @@ def evaluate_connection(conn: Connection, view: View) -> Verdict:
                 blockers += group_blockers
     first_per_object = {b.ref: b for b in reversed(blockers)}  # one line per object: its first reason
     unique = tuple(b for b in dict.fromkeys(blockers) if first_per_object[b.ref] is b)
-    return Verdict(ok, unique, tuple(dict.fromkeys(allowed_by)), tuple(dict.fromkeys(notes)))
+    return Verdict(
+        ok, unique, tuple(dict.fromkeys(allowed_by)), tuple(dict.fromkeys(notes)), tuple(dict.fromkeys(theirs))
+    )
 
 
 def _firewalls(  # noqa: PLR0917 - one call site, the loop's state
@@ -322,8 +366,9 @@ def _firewalls(  # noqa: PLR0917 - one call site, the loop's state
     protocol: str,
     ports: Interval,
     blockers: list[Blocker],
-    allowed_by: list[str],
+    allowing: tuple[list[str], list[str]],  # (generated, the cluster's own)
 ) -> bool:
+    allowed_by, theirs = allowing
     networks = [] if end.text.endswith("(address unknown)") else [(end.version, end.span)]
     ok = True
     for fw in view.namespace_firewalls(conn.namespace):
@@ -334,6 +379,8 @@ def _firewalls(  # noqa: PLR0917 - one call site, the loop's state
             blockers.append(Blocker(fw.ref(), f"egress[{out.rule.index}] {out.rule.text} (first match)", generated))
         elif generated and out.rule is not None:
             allowed_by.append(f"{fw.ref()} egress[{out.rule.index}] {out.rule.text}")
+        elif out.rule is not None:
+            theirs.append(f"{fw.ref()} egress[{out.rule.index}] {out.rule.text}")
     return ok
 
 
@@ -575,15 +622,26 @@ def missing_namespace_findings(pair: ResolvedPair, views: Mapping[str, View]) ->
 # --- the report ----------------------------------------------------------------------------------------------
 
 
-def analyse(pair: ResolvedPair, states: Mapping[str, ClusterState], renders: Sequence[ClusterRender]) -> Report:
-    """Evaluate every DVM connection of every migrated namespace, today and after the generated output."""
+def analyse(
+    pair: ResolvedPair,
+    states: Mapping[str, ClusterState],
+    renders: Sequence[ClusterRender],
+    closing: tuple[Sequence[ClusterRender], Sequence[ClusterRender]] | None = None,
+) -> Report:
+    """Evaluate every DVM connection of every migrated namespace, today, after the generated output and, given
+    `closing` (the pair's renders open, then closed), after the openings close."""
     by_cluster = {r.cluster.name: r for r in renders}
     today = {c.name: today_view(c, states[c.name]) for c in pair.clusters}
     after = {c.name: after_view(c, states[c.name], by_cluster.get(c.name)) for c in pair.clusters}
+    closed: dict[str, View] = {}
+    if closing is not None:
+        opened, shut = ({r.cluster.name: r for r in renders} for renders in closing)
+        closed = {c.name: closed_view(c, states[c.name], opened[c.name], shut[c.name]) for c in pair.clusters}
     rows = []
     for conn in connections(pair):
         t = evaluate_connection(conn, today[conn.cluster.name])
         a = evaluate_connection(conn, after[conn.cluster.name])
+        c = evaluate_connection(conn, closed[conn.cluster.name]) if closed else None
         line, column = pair.spec.source_doc.position(conn.mapping.path)
         rows.append(
             Row(
@@ -598,6 +656,7 @@ def analyse(pair: ResolvedPair, states: Mapping[str, ClusterState], renders: Seq
                 _change(t, a, _hint(conn, pair, a)),
                 line,
                 column,
+                c,
             )
         )
     findings = missing_namespace_findings(pair, today)

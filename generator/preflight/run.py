@@ -97,7 +97,8 @@ def preflight(
     if any(p.is_error for p in problems):
         return Outcome(None, problems)
     resolved = resolve(pair, env)
-    report = analyse(resolved, loaded, render_pair(pair, env, None))
+    closing = tuple(render_pair(pair, env, None, resolved.with_openings(closed=c)) for c in (False, True))
+    report = analyse(resolved, loaded, render_pair(pair, env, None, resolved), (closing[0], closing[1]))
     return Outcome(report, problems)
 
 
@@ -122,21 +123,24 @@ def _missing_namespaces(pair: ClusterPair, source: ClusterState) -> list[Problem
 # --- renderings ----------------------------------------------------------------------------------------------
 
 
-def _cell(row: Row, after: bool) -> str:
-    verdict = row.after if after else row.today
+def _cell(row: Row, when: str) -> str:
+    verdict = {"today": row.today, "after": row.after, "closed": row.closed}[when]
+    if verdict is None:
+        return "-"
     return "allowed" if verdict.allowed else "BLOCKED"
 
 
 def format_report_text(report: Report) -> str:
     """A table, then the reason for every blocked connection, then the findings."""
-    header = ("NAMESPACE", "CONNECTION", "CLUSTER", "TODAY", "AFTER")
+    header = ("NAMESPACE", "CONNECTION", "CLUSTER", "TODAY", "AFTER", "CLOSED")
     cells = [
         (
             f"{r.source_namespace}->{r.target_namespace}",
             r.connection,
             f"{r.cluster}/{r.namespace}",
-            _cell(r, False),
-            _cell(r, True),
+            _cell(r, "today"),
+            _cell(r, "after"),
+            _cell(r, "closed"),
         )
         for r in report.rows
     ]
@@ -145,7 +149,7 @@ def format_report_text(report: Report) -> str:
     lines += [
         "  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in (header, *cells)
     ]
-    details = [r for r in report.rows if not (r.today.allowed and r.after.allowed)]
+    details = [r for r in report.rows if not (r.today.allowed and r.after.allowed) or _still_open(r)]
     if details:
         lines.append("")
     for r in details:
@@ -154,12 +158,26 @@ def format_report_text(report: Report) -> str:
             lines += [f"  {label}: blocked by {b.text()}" for b in verdict.blockers]
             lines += [f"  {label}: note: {note}" for note in verdict.notes]
         lines.append(f"  change: {r.change}")
+        if _still_open(r):
+            lines.append(f"  after closing: {_closed_text(r)}")
     if report.findings:
         lines += ["", "findings:"]
         lines += [f"  {p.text()}" for p in sorted_problems(report.findings)]
     blocked = sum(not r.after.allowed for r in report.rows)
     lines += ["", f"{blocked} of {len(report.rows)} connection(s) blocked after the generated output"]
     return "\n".join(lines) + "\n"
+
+
+def _still_open(row: Row) -> bool:
+    """After closing, the connection is still allowed: by the cluster's own objects, which are not ours."""
+    return row.closed is not None and row.closed.allowed
+
+
+def _closed_text(row: Row) -> str:
+    assert row.closed is not None  # noqa: S101 - called for rows with a closed verdict
+    if row.closed.allowed_by_theirs:
+        return "still allowed by " + ", ".join(row.closed.allowed_by_theirs) + " (the cluster's own, not ours)"
+    return "still allowed: no NetworkPolicy or egress firewall of the cluster restricts it"
 
 
 def format_report_json(report: Report) -> str:

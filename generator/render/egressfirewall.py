@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.mtc.firewall import allow_rules, merged_rules, rules_added
-from generator.mtc.resolve import ResolvedPair
+from generator.mtc.resolve import FirewallApi, ResolvedPair
 from generator.render.objects import Obj, metadata
 from generator.spec.model import NamespaceMapping
 
@@ -36,24 +36,39 @@ class FirewallOutput:
         return {"apiVersion": self.api_version, "kind": self.kind, "metadata": meta, "spec": {"egress": self.rules}}
 
 
+def _whole(api: FirewallApi, name: str, ns: NamespaceMapping, rules: list[dict[str, Any]]) -> Obj:
+    return {
+        "apiVersion": api.api_version,
+        "kind": api.kind,
+        "metadata": metadata(name, ns.source),
+        "spec": {"egress": rules},
+    }
+
+
 def firewall_output(resolved: ResolvedPair, ns: NamespaceMapping) -> FirewallOutput | None:
     """The namespace's firewall output; None when it declares no firewall, there is nothing to allow, or the
-    base already holds every DVM rule where it takes effect (spec §4.2)."""
+    base already holds every DVM rule where it takes effect (spec §4.2).
+
+    With the openings closed (spec §9) no DVM rule is added: a firewall given with `rules:` is emitted with the
+    user's rules only, as written; one in a `base` gets no patch, so the base's own object is what is built.
+    The firewall is the user's object: it never carries our record annotations.
+    """
     fw = ns.egress_firewall
     api = resolved.source.caps.firewall
     if fw is None or api is None:
         return None
+    if resolved.openings.closed:
+        if fw.rules is None:
+            return None
+        return FirewallOutput(
+            ns.source, api.api_version, api.kind, fw.name, [], _whole(api, fw.name, ns, list(fw.rules))
+        )
     rules = allow_rules(resolved, ns.target)
     if not rules:
         return None
     whole = None
     if fw.rules is not None:
-        whole = {
-            "apiVersion": api.api_version,
-            "kind": api.kind,
-            "metadata": metadata(fw.name, ns.source),
-            "spec": {"egress": merged_rules(rules, fw.rules)},
-        }
+        whole = _whole(api, fw.name, ns, merged_rules(rules, fw.rules))
     else:
         holdings = resolved.source.holdings
         held = holdings.firewall_rules(api.api_version, api.kind, ns.source, fw.name) if holdings else None

@@ -56,10 +56,11 @@ def _connections(resolved: ResolvedPair, source_ns: str, target_ns: str) -> dict
 
 
 def egress_policy(resolved: ResolvedPair, source_ns: str, target_ns: str) -> Obj | None:
-    """The source namespace's policy; None in mode `none`, and where the source does not enforce egress
-    policies (OpenShift SDN before 4.10: ignored, and 3.x mis-programs egress-only policies, spec §4.1)."""
+    """The source namespace's policy; None in mode `none`, with the openings closed (spec §9), and where the
+    source does not enforce egress policies (OpenShift SDN before 4.10: ignored, and 3.x mis-programs
+    egress-only policies, spec §4.1)."""
     mode = resolved.spec.network_policy_mode
-    if mode is PolicyMode.NONE or resolved.source.caps.egress_policy is False:
+    if mode is PolicyMode.NONE or resolved.openings.closed or resolved.source.caps.egress_policy is False:
         return None
     egress: list[Obj]
     if mode is PolicyMode.OPEN:
@@ -70,7 +71,7 @@ def egress_policy(resolved: ResolvedPair, source_ns: str, target_ns: str) -> Obj
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": metadata(name, source_ns),
+        "metadata": metadata(name, source_ns, resolved.openings.record(resolved.name)),
         "spec": {
             "podSelector": connections.rsync_pod_selector(resolved.mtc),
             "policyTypes": ["Egress"],
@@ -80,8 +81,9 @@ def egress_policy(resolved: ResolvedPair, source_ns: str, target_ns: str) -> Obj
 
 
 def ingress_policy(resolved: ResolvedPair, source_ns: str, target_ns: str) -> Obj | None:
+    """The target namespace's policy; None in mode `none` and with the openings closed (spec §9)."""
     mode = resolved.spec.network_policy_mode
-    if mode is PolicyMode.NONE:
+    if mode is PolicyMode.NONE or resolved.openings.closed:
         return None
     ingress: list[Obj]
     if mode is PolicyMode.OPEN:
@@ -92,7 +94,7 @@ def ingress_policy(resolved: ResolvedPair, source_ns: str, target_ns: str) -> Ob
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": metadata(name, target_ns),
+        "metadata": metadata(name, target_ns, resolved.openings.record(resolved.name)),
         "spec": {
             "podSelector": connections.rsync_pod_selector(resolved.mtc),
             "policyTypes": ["Ingress"],

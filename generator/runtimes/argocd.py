@@ -26,8 +26,10 @@ import yaml
 
 from generator import api
 from generator.mtc import facts
-from generator.mtc.holdings import Holdings, identity
+from generator.mtc.holdings import Holdings, Identity, identity
+from generator.mtc.install import SYNC_OPTIONS
 from generator.mtc.network import Environment
+from generator.mtc.openings import now_from
 from generator.mtc.resolve import ResolvedPair, base_folder, resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, has_errors
@@ -59,9 +61,9 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class Mode(enum.Enum):
     """Which of the cluster's objects the Application owns (the `mode` parameter)."""
 
-    ALL = "all"  # default: the MigrationController settings, NetworkPolicies and egress firewalls
-    POLICIES = "policies"  # all but the MigrationController, which another Application owns
-    CONTROLLER = "controller"  # only the MigrationController settings
+    ALL = "all"  # default: every object of the cluster
+    POLICIES = "policies"  # the openings (spec §9): our NetworkPolicies and the declared egress firewalls
+    CONTROLLER = "controller"  # everything else: MTC (MigrationController, install, registrations), other base objects
 
 
 @dataclass(frozen=True)
@@ -375,18 +377,58 @@ def _network_problems(pair: ClusterPair, cluster: str, detected: NetworkType | N
     ]
 
 
-def _select(objects: list[Obj], mode: Mode) -> list[Obj]:
-    is_controller = [o.get("kind") == facts.MIGRATION_CONTROLLER_KIND for o in objects]
-    if mode is Mode.CONTROLLER:
-        return [o for o, c in zip(objects, is_controller, strict=True) if c]
+def openings_identities(resolved: ResolvedPair, render: ClusterRender) -> set[Identity]:
+    """What the openings Application owns on this cluster: the rsync NetworkPolicies rendered, and every egress
+    firewall the spec declares here, open or closed (closing must give it back as the user has it, so the
+    same Application keeps owning it). Everything else is MTC's."""
+    owned = {identity(p) for _, p in render.policies}
+    api = resolved.source.caps.firewall
+    if api is not None and render.cluster.name == resolved.source.name:
+        group = api.api_version.rpartition("/")[0]
+        owned |= {
+            (group, api.kind, ns.source, ns.egress_firewall.name)
+            for ns in resolved.namespaces
+            if ns.egress_firewall is not None
+        }
+    return owned
+
+
+def _select(objects: list[Obj], mode: Mode, openings: set[Identity]) -> list[Obj]:
     if mode is Mode.POLICIES:
-        return [o for o, c in zip(objects, is_controller, strict=True) if not c]
+        return [o for o in objects if identity(o) in openings]
+    if mode is Mode.CONTROLLER:
+        return [_never_pruned(o) for o in objects if identity(o) not in openings]
     return objects
+
+
+def _never_pruned(obj: Obj) -> Obj:
+    """MTC's Application never prunes or deletes: Application-level `Prune=false`/`Delete=false` are ignored
+    before Argo CD 3.4, the per-resource annotation works on every version (facts: Argo CD prune/delete)."""
+    meta = dict(obj.get("metadata") or {})
+    annotations = dict(meta.get("annotations") or {})
+    options = [o for o in str(annotations.get(SYNC_OPTIONS, "")).split(",") if o]
+    options += [o for o in ("Prune=false", "Delete=false") if o not in options]
+    annotations[SYNC_OPTIONS] = ",".join(options)
+    meta["annotations"] = annotations
+    return {**obj, "metadata": meta}
+
+
+def _nothing_open(pair: ClusterPair, cluster: str, resolved: ResolvedPair) -> Problem:
+    return Problem(
+        pair.source_doc.file,
+        0,
+        0,
+        "spec.openings",
+        Severity.INFO,
+        "argocd-no-openings",
+        f"mode 'policies': no DVM opening on cluster {cluster!r} (openings {resolved.openings.describe()}); "
+        "the Application owns nothing, so a sync prunes what it made before",
+    )
 
 
 @dataclass(frozen=True)
 class Output:
-    objects: list[Obj]  # never empty
+    objects: list[Obj]  # never empty, but in mode `policies` when nothing is open
     problems: list[Problem]  # warnings and infos, for the sidecar log
 
 
@@ -403,7 +445,11 @@ def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
         raise ProblemsError(problems)
     cluster = api.cluster_of(pair, request.cluster, pair.source_doc.file, "parameter cluster")
     detected = detected_network_type(request.api_versions)
-    env = Environment(network_types={request.cluster: detected} if detected is not None else {}, files=files)
+    env = Environment(
+        network_types={request.cluster: detected} if detected is not None else {},
+        files=files,
+        now=now_from(environ),
+    )
     resolved = resolve(pair, env)  # once: the checks and the render read the same decisions (and base)
     problems = open_network_type([*problems, *validate(pair, env, resolved)], pair, request.cluster)
     problems += _network_problems(pair, request.cluster, detected)
@@ -416,7 +462,11 @@ def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
     if cluster.base is not None and holdings:
         everything, merged = with_base(pair, render, holdings)
         problems += merged
-    objects = _select(everything, request.mode)
+    objects = _select(everything, request.mode, openings_identities(resolved, render))
+    if not objects and request.mode is Mode.POLICIES:
+        # The openings Application with nothing open: empty is the intended state, and pruning what it made
+        # earlier is exactly how the window closes (spec §9).
+        return Output([], [*problems, _nothing_open(pair, request.cluster, resolved)])
     if not objects:
         raise ProblemsError(
             [

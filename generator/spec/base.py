@@ -35,14 +35,24 @@ MAX_TOTAL_BYTES = 64 * 1024 * 1024
 MAX_NESTING = 20
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|[?&]ref=|\.git(?:$|/|//)")
+_REMOTE = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|[?&]ref=|\.git(?:$|/|//)"
+)
 # Kustomization fields that may produce or rewrite any object through plugins or fetched content: not followed.
 _GENERATORS = ("helmCharts", "helmChartInflationGenerator", "generators", "transformers", "validators")
 # Built-in generators that make only ConfigMaps / Secrets: they cannot hide a MigrationController or a firewall.
 _DATA_GENERATORS = ("configMapGenerator", "secretGenerator")
 _PATCHES = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements")
-_CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-                   "SecurityContextConstraints", "StorageClass", "PersistentVolume", "PriorityClass"}
+_CLUSTER_SCOPED = {
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "SecurityContextConstraints",
+    "StorageClass",
+    "PersistentVolume",
+    "PriorityClass",
+}
 
 Obj = dict[str, Any]
 

@@ -19,6 +19,8 @@ from generator.spec.model import (
     Install,
     NamespaceMapping,
     NetworkType,
+    OpeningsSpec,
+    OpeningsState,
     PasswordFrom,
     PolicyMode,
     ProxyOverride,
@@ -115,6 +117,13 @@ def _repository(spec: Mapping, parsed: Parsed) -> ReplicationRepository | None:
     )
 
 
+def _openings(spec: Mapping, parsed: Parsed) -> OpeningsSpec:
+    data = spec.get("openings") or {}
+    return OpeningsSpec(
+        OpeningsState(data.get("state", "open")), parsed.get(("spec", "openings", "closesAt")), ("spec", "openings")
+    )
+
+
 def _firewall(entry: Mapping | None, defaults: Mapping | None, path: PathKey) -> EgressFirewallDecl | None:
     if entry is None and defaults is None:
         return None
@@ -194,6 +203,7 @@ def build_model(
         replication_repository=_repository(spec, parsed),
         # decided by the entry point; a library caller without one gets the spec's repository, once
         files=files if files is not None else FileAccess.of(repository_of(spec_dir)),
+        openings=_openings(spec, parsed),
     )
 
 

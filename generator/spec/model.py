@@ -5,6 +5,7 @@ Each object keeps `path`, where it stands in the spec, so domain rules can point
 
 from __future__ import annotations
 
+import datetime
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,20 @@ class PolicyMode(enum.Enum):
     OPEN = "open"
     STRICT = "strict"
     NONE = "none"
+
+
+class OpeningsState(enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class OpeningsSpec:
+    """spec §9 `openings` as written: the state, and the instant from which the pair renders closed."""
+
+    state: OpeningsState = OpeningsState.OPEN
+    closes_at: datetime.datetime | None = None  # UTC, whole seconds (parsed when loaded)
+    path: PathKey = field(default=("spec", "openings"), compare=False)
 
 
 @dataclass(frozen=True)
@@ -185,6 +200,7 @@ class ClusterPair:
     @property
     def access(self) -> FileAccess:
         return self.files if self.files is not None else FileAccess.of(repository_of(self.spec_dir))
+    openings: OpeningsSpec = OpeningsSpec()  # spec §9
 
     @property
     def same_cluster(self) -> bool:

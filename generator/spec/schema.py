@@ -6,6 +6,7 @@ compatibility) is checked by the named rules in `generator.mtc.rules`, which rep
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -79,7 +80,12 @@ class AnyValue:
     """Free-form data checked elsewhere (existing firewall rules are checked per firewall kind)."""
 
 
-Type = Str | Int | Bool | ListOf | StrMap | Obj | AnyOf | AnyValue
+@dataclass(frozen=True)
+class Timestamp:
+    """An RFC 3339 instant: a string, or the datetime YAML 1.1 makes of an unquoted one (both accepted alike)."""
+
+
+Type = Str | Int | Bool | ListOf | StrMap | Obj | AnyOf | AnyValue | Timestamp
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
@@ -90,6 +96,20 @@ _CONTROLLER_REF = Obj(
         "namespace": Field(Str(pattern=DNS1123_LABEL), "its namespace", default="openshift-migration"),
     },
     "The MigrationController object on this cluster.",
+)
+
+_OPENINGS = Obj(
+    {
+        "state": Field(
+            Str(enum=("open", "closed")),
+            "open: DVM's NetworkPolicies and egress firewall rules are rendered; closed: none of them",
+            default="open",
+        ),
+        "closesAt": Field(
+            Timestamp(), "RFC 3339 UTC instant (2027-01-31T18:00:00Z) from which the pair renders as closed"
+        ),
+    },
+    "The DVM network openings are a window: open or closed, with an optional deadline (docs/openings.md).",
 )
 
 _PROXY = Obj(
@@ -128,9 +148,7 @@ _INSTALL = Obj(
         "catalogSource": Field(
             Str(pattern=DNS1123_SUBDOMAIN), "OLM CatalogSource in openshift-marketplace", default="redhat-operators"
         ),
-        "installPlanApproval": Field(
-            Str(enum=("Manual", "Automatic")), "OLM install plan approval", default="Manual"
-        ),
+        "installPlanApproval": Field(Str(enum=("Manual", "Automatic")), "OLM install plan approval", default="Manual"),
         "mirror": Field(
             Obj({"mapping": Field(Str(), "mapping.txt of oc adm catalog mirror, relative to the spec", required=True)}),
             "restricted network: mirror the legacy operator image",
@@ -299,6 +317,7 @@ CLUSTER_PAIR = Obj(
                         Obj({"mode": Field(Str(enum=("open", "strict", "none")), "policy mode", default="open")}),
                         "rsync NetworkPolicies",
                     ),
+                    "openings": Field(_OPENINGS, _OPENINGS.description),
                     "namespaceDefaults": Field(
                         Obj({"egressFirewall": Field(_FIREWALL, _FIREWALL.description)}),
                         "merged under every namespace entry",
@@ -346,6 +365,7 @@ def _expected(type_: Type) -> str:
         StrMap: "a mapping",
         Obj: "a mapping",
         AnyValue: "a value",
+        Timestamp: "an RFC 3339 timestamp",
     }
     if isinstance(type_, AnyOf):
         return " or ".join(_expected(o) for o in type_.options)
@@ -365,6 +385,8 @@ def _matches(type_: Type, value: object) -> bool:
         return isinstance(value, dict)
     if isinstance(type_, AnyOf):
         return any(_matches(o, value) for o in type_.options)
+    if isinstance(type_, Timestamp):
+        return isinstance(value, str | datetime.datetime)
     return True
 
 
@@ -403,6 +425,14 @@ class _Checker:
                     )
         elif isinstance(type_, Obj) and isinstance(value, dict):
             self._object(type_, value, path)
+        elif isinstance(type_, Timestamp) and isinstance(value, str | datetime.datetime):
+            self._timestamp(value, path)
+
+    def _timestamp(self, value: str | datetime.datetime, path: PathKey) -> None:
+        try:
+            self.parsed[path] = values.timestamp(value)
+        except ValueProblemError as exc:
+            self.problems.append(self.source.problem(path, exc.rule, exc.message, suggestion=exc.suggestion))
 
     def _wrong_type(self, type_: Type, value: object, path: PathKey) -> None:
         suggestion = ""
@@ -411,6 +441,8 @@ class _Checker:
             suggestion = "quote it: YAML reads an unquoted version as a number, so 4.10 becomes 4.1"
         elif isinstance(type_, Str) and isinstance(value, int | float | bool):
             suggestion = "quote it" if secret else f"quote it: {_quoted(value)}"
+        elif isinstance(type_, Timestamp) and isinstance(value, datetime.date):
+            suggestion = f"a date and a time are needed: write {value.isoformat()}T00:00:00Z (UTC)"
         elif isinstance(type_, ListOf) and isinstance(value, str | int):
             suggestion = f"write a list: [{shown(value, quote=False)}]"
         self.problems.append(
@@ -558,6 +590,8 @@ def _json_schema(type_: Type, description: str = "", default: Any = None) -> dic
         description = description or type_.description
     elif isinstance(type_, AnyOf):
         out["anyOf"] = [_json_schema(o) for o in type_.options]
+    elif isinstance(type_, Timestamp):
+        out = {"type": "string", "format": "date-time", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"}
     if description:
         out["description"] = description
     if default is not None:

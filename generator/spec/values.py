@@ -13,10 +13,12 @@ Each parser raises `ValueProblemError` (rule id, message, suggestion, severity):
 - `proxy-credentials` (error): any proxy URL carrying a user or password; the value is never echoed.
 - `registration-api-url` (error): a cluster's `apiUrl` is `https://host[:port]`, no credentials, path or query.
 - `repository-url` (error): `replicationRepository.s3Url` is `http(s)://host[:port]` without credentials.
+- `openings-closes-at` (error): `openings.closesAt` is an RFC 3339 timestamp in UTC (`2027-01-31T18:00:00Z`).
 """
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -314,3 +316,44 @@ def s3_url(text: str) -> EndpointUrl:
             "repository-url", "the URL carries credentials, which would be committed to git", "use credentialsFrom"
         )
     return EndpointUrl(text, address)
+
+
+# --- spec §9 openings deadline -----------------------------------------------------------------------------
+
+
+def _utc_text(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def timestamp(value: str | datetime.datetime) -> datetime.datetime:
+    """`openings.closesAt`: an RFC 3339 instant in UTC (`2027-01-31T18:00:00Z`), whole seconds.
+
+    YAML 1.1 reads an unquoted timestamp as a datetime, a quoted one stays a string: both are accepted and give
+    the same instant. Another offset, no offset, or fractional seconds are refused with the UTC spelling to write,
+    so the `closes-at` annotation and every comparison use exactly what the spec says.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = datetime.datetime.fromisoformat(text.replace("z", "Z"))
+        except ValueError:
+            raise ValueProblemError(
+                "openings-closes-at", "not an RFC 3339 timestamp", "write it in UTC, like 2027-01-31T18:00:00Z"
+            ) from None
+        if "T" not in text.upper():
+            raise ValueProblemError(
+                "openings-closes-at", "a date and a time are needed", f"write {text[:10]}T00:00:00Z (UTC)"
+            )
+    else:
+        moment = value
+    if moment.tzinfo is None:
+        raise ValueProblemError(
+            "openings-closes-at",
+            "the timestamp has no time zone",
+            f"write it in UTC with a Z: {moment.strftime('%Y-%m-%dT%H:%M:%S')}Z if that time is UTC",
+        )
+    if moment.utcoffset() != datetime.timedelta(0):
+        raise ValueProblemError("openings-closes-at", "the timestamp is not in UTC", f"write {_utc_text(moment)}")
+    if moment.microsecond:
+        raise ValueProblemError("openings-closes-at", "fractional seconds are not kept", f"write {_utc_text(moment)}")
+    return moment.astimezone(datetime.UTC)

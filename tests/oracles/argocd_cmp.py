@@ -241,8 +241,12 @@ class CmpServer:
     def copy(self) -> Path:
         return copy_repo(self.repo_src, self.workdir)
 
-    def run(self, req: Request, *, drop: Sequence[str] = ()) -> CmdResult:
-        """Discovery (which must match: a named plugin's rules still apply), then generate."""
+    def run(self, req: Request, *, drop: Sequence[str] = (), allow_empty: bool = False) -> CmdResult:
+        """Discovery (which must match: a named plugin's rules still apply), then generate.
+
+        `allow_empty`: Argo CD accepts zero objects (and prunes everything the Application owns); only an
+        Application whose purpose is to own nothing at times (the openings of a closed pair) may ask for it.
+        """
         copy = self.copy()
         env = {**{k: v for k, v in self.sidecar.items() if k not in drop}, **request_env(req)}
         app_dir = copy / req.app_path
@@ -252,6 +256,6 @@ class CmpServer:
                 f"repository ({req.app_path})"
             )
         result = generate(self.plugin, app_dir, env)
-        if result.returncode == 0 and not parse_manifests(result.stdout):
+        if result.returncode == 0 and not allow_empty and not parse_manifests(result.stdout):
             raise PluginError("exit 0 with no objects: Argo CD would prune everything the Application owns")
         return result

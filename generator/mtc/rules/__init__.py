@@ -14,6 +14,7 @@ from generator.mtc.rules import (
     install,
     names,
     namespaces,
+    openings,
     proxies,
     versions,
 )
@@ -22,4 +23,4 @@ from generator.mtc.rules.registry import RULES, SEVERITIES, Finding, RuleContext
 __all__ = ["RULES", "SEVERITIES", "Finding", "RuleContext", "rule", "validate"]
 
 # Imported for their registrations; the order of this tuple is the order problems are found in.
-_MODULES = (names, versions, addresses, proxies, namespaces, bases, capabilities, firewalls, install)
+_MODULES = (names, versions, addresses, proxies, namespaces, bases, capabilities, firewalls, install, openings)

@@ -32,7 +32,8 @@ def cidr_duplicate(ctx: RuleContext) -> Iterator[Finding]:
         for i, net in enumerate(cluster.cidrs):
             if net in seen:
                 yield Finding(
-                    (*cluster.path, "cidrs", i), f"{str(net)!r} repeats cidrs[{seen[net]}]",
+                    (*cluster.path, "cidrs", i),
+                    f"{str(net)!r} repeats cidrs[{seen[net]}]",
                     suggestion="remove the duplicate",
                 )
             seen.setdefault(net, i)

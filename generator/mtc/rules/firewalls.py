@@ -86,9 +86,11 @@ def egress_firewall_rules(ctx: RuleContext) -> Iterator[Finding]:
         for i, existing in enumerate(fw.rules or ()):
             for sub, message in existing_rule_problems(existing, kind, source.caps, version):
                 yield Finding((*fw.path, "rules", i, *sub), message)
-        held = source.holdings.firewall_rules(api.api_version, api.kind, ns.source, fw.name) if (
-            fw.rules is None and source.holdings is not None
-        ) else None
+        held = (
+            source.holdings.firewall_rules(api.api_version, api.kind, ns.source, fw.name)
+            if (fw.rules is None and source.holdings is not None)
+            else None
+        )
         for i, existing in enumerate(held or ()):
             for sub, message in existing_rule_problems(existing, kind, source.caps, version):
                 where = ".".join(["egress", str(i), *map(str, sub)])
