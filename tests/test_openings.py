@@ -303,6 +303,26 @@ def test_argocd_generate_renders_a_passed_deadline_closed(tmp_path: Path, mode: 
     assert proc.stdout.strip(), "never empty bytes: a comment says why there is no object"
 
 
+def test_the_openings_application_never_prunes_a_users_firewall(tmp_path: Path) -> None:
+    """Mode `policies` syncs with prune: what exists only for DVM (the pair annotation) may go, but the user's egress
+    firewall it carries must never be pruned or deleted with the Application: it keeps its own rules when closed."""
+    app = tmp_path / "app"
+    _copy_example(app, "ovn-nodeport-strict.yaml", _deadline(BEFORE))  # still open at NOW
+    env = _runtime_env(PARAM_CLUSTER="ocp414-east", PARAM_MODE="policies")
+    proc = subprocess.run(
+        [str(VENV_BIN / "mtc-policygen"), "argocd-generate"], cwd=app, env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    objects = _docs(proc.stdout)
+    assert {o["kind"] for o in objects} == {"NetworkPolicy", "EgressFirewall"}
+    for obj in objects:
+        annotations = obj["metadata"].get("annotations") or {}
+        options = annotations.get("argocd.argoproj.io/sync-options", "").split(",")
+        ours = obj["kind"] == "NetworkPolicy"
+        assert ("mtc-policygen.io/pair" in annotations) is ours, obj["metadata"]
+        assert ("Prune=false" in options and "Delete=false" in options) is not ours, obj["metadata"]
+
+
 # --- uninstall -----------------------------------------------------------------------------------------------
 
 UNINSTALL_CASES = [

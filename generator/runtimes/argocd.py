@@ -29,7 +29,7 @@ from generator.mtc import facts
 from generator.mtc.holdings import Holdings, Identity, identity
 from generator.mtc.install import SYNC_OPTIONS
 from generator.mtc.network import Environment
-from generator.mtc.openings import now_from
+from generator.mtc.openings import PAIR_ANNOTATION, now_from
 from generator.mtc.resolve import ResolvedPair, base_folder, resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, has_errors
@@ -395,10 +395,16 @@ def openings_identities(resolved: ResolvedPair, render: ClusterRender) -> set[Id
 
 def _select(objects: list[Obj], mode: Mode, openings: set[Identity]) -> list[Obj]:
     if mode is Mode.POLICIES:
-        return [o for o in objects if identity(o) in openings]
+        # The openings Application prunes what exists only for DVM (it carries the pair annotation); a user's
+        # egress firewall it also syncs must never be pruned or deleted with it: closing restores its rules.
+        return [o if _only_for_dvm(o) else _never_pruned(o) for o in objects if identity(o) in openings]
     if mode is Mode.CONTROLLER:
         return [_never_pruned(o) for o in objects if identity(o) not in openings]
     return objects
+
+
+def _only_for_dvm(obj: Obj) -> bool:
+    return PAIR_ANNOTATION in ((obj.get("metadata") or {}).get("annotations") or {})
 
 
 def _never_pruned(obj: Obj) -> Obj:
