@@ -13,7 +13,7 @@ Test design notes:
   relative to it. The in-sync check makes its copy a git repository, as the real one is.
 - The manifest's `generator` field (tool version and a digest of its code) and its per-pair input `digest`s
   change with any code change; both only let the next run skip unchanged pairs, so goldens and the in-sync
-  check leave them out (tests/test_incremental.py covers them).
+  check leave them out (tests/overlay/test_incremental.py covers them).
 """
 
 from __future__ import annotations

@@ -126,7 +126,7 @@ def _has_base(case: Case, cluster: str) -> bool:
     return any(c.get("name") == cluster and "base" in c for c in (spec["source"], spec["target"]))
 
 
-# Generator mode only: a cluster with a `base` is run as a transformer over it (tests/test_e2e_runtimes.py).
+# Generator mode only: a cluster with a `base` is run as a transformer over it (tests/e2e/test_runtimes.py).
 KRM_TARGETS = [
     pytest.param(case, cluster, id=f"{case.id}/{cluster}")
     for case in CASES

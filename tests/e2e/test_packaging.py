@@ -16,7 +16,7 @@ Test design notes:
 * `make example` installs the package's runtime dependencies only: its dry run (`make -n -B`) installs no
   extra.
 * The README and docs name no file a user does not have (the team's spec.md), and say "kubectl 1.37 with
-  kustomize 5.8"; the shipped KRM example is covered in tests/test_docs_examples.py.
+  kustomize 5.8"; the shipped KRM example is covered in tests/e2e/test_docs_examples.py.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def test_a_checkout_without_an_install_writes_the_committed_overlays(tmp_path: P
         return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
     ours, committed = files(checkout / "overlays"), files(REPO / "overlays")
-    ours.pop(TOOL_MANIFEST), committed.pop(TOOL_MANIFEST)  # its tool fingerprint and digests: tests/test_incremental.py
+    ours.pop(TOOL_MANIFEST), committed.pop(TOOL_MANIFEST)  # fingerprint, digests: tests/overlay/test_incremental.py
     assert ours == committed
 
 

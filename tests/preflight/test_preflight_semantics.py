@@ -21,7 +21,7 @@ Test design notes:
 * Left out: ``egress: []`` without ``policyTypes`` (the API server does not default Egress for an empty list,
   nca does; exported state always carries policyTypes), and rules of a direction ``policyTypes`` omits (nca
   refuses them, the API ignores them).
-* nca does not model egress firewalls: their verdicts are checked against the facts in tests/test_preflight.py.
+* nca does not model egress firewalls: their verdicts are checked against the facts: tests/preflight/test_preflight.py.
 * Example counts are modest (2 cores): nca costs about 0.5 s per call.
 """
 

@@ -4,7 +4,7 @@ Test design notes:
 
 * In-process calls of ``generator.runtimes.krm.run(bytes, cwd)`` and ``generator.runtimes.legacy.run(argv,
   bytes, cwd)`` (what ``main`` does minus the real stdin/stdout); the installer through ``generator.cli.run``.
-  The real binaries are in tests/test_e2e_runtimes.py.
+  The real binaries are in tests/e2e/test_runtimes.py.
 * Pass-through is checked as text: an unrelated item written in the emitter's own layout, with scalars a YAML
   1.1 round trip would change (``on``, ``017``, a date, ``1e3``, quoting, a block literal), must come back as
   the same characters.

@@ -4,7 +4,7 @@ MTC_POLICYGEN_SECRET_DIRS), through one bounded reader; what is read is never qu
 Every case puts a marker outside the root: a FIFO, which would block any reader (so a test that read it would
 hang, and the timeout fails it), and a shadow-like file whose content must never appear in any output.
 The runtimes: the CLI (validate, render, generate), the KRM function, the legacy exec plugin and kpt; Argo CD's
-`argocd-generate` is covered in tests/test_argocd_cmp.py.
+`argocd-generate` is covered in tests/runtimes/test_argocd_cmp.py.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from generator.spec.files import FileAccess, UnreadableFileError, read_limited
 
 pytestmark = pytest.mark.timeout(60)
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MARKER = "root:*:20228:0:99999:7:::secret-marker"
 PASSWORD = "pr0xy-pass"
 
