@@ -310,7 +310,8 @@ def test_the_openings_application_never_prunes_a_users_firewall(tmp_path: Path) 
     _copy_example(app, "ovn-nodeport-strict.yaml", _deadline(BEFORE))  # still open at NOW
     env = _runtime_env(PARAM_CLUSTER="ocp414-east", PARAM_MODE="policies")
     proc = subprocess.run(
-        [str(VENV_BIN / "mtc-policygen"), "argocd-generate"], cwd=app, env=env, capture_output=True, text=True, check=False
+        [str(VENV_BIN / "mtc-policygen"), "argocd-generate"],
+        cwd=app, env=env, capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     objects = _docs(proc.stdout)
