@@ -1,0 +1,43 @@
+"""Migrated namespaces the exported state lacks: an error on the source, MTC creates them on the target."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from generator.mtc.resolve import ResolvedPair
+from generator.preflight.views import View
+from generator.problems import Problem, Severity
+
+
+def missing_namespace_findings(pair: ResolvedPair, views: Mapping[str, View]) -> list[Problem]:
+    out = []
+    for mapping in pair.namespaces:
+        source = views[pair.source.name]
+        if mapping.source not in source.state.namespaces:
+            out.append(
+                Problem(
+                    source.state.origin,
+                    0,
+                    0,
+                    "",
+                    Severity.ERROR,
+                    "state-namespace-missing",
+                    f"the migrated namespace {mapping.source} is not in the state of cluster {pair.source.name}",
+                    f"export it: oc get {'namespace'} {mapping.source} -o yaml",
+                )
+            )
+        target = views[pair.target.name]
+        if mapping.target not in target.state.namespaces:
+            out.append(
+                Problem(
+                    target.state.origin,
+                    0,
+                    0,
+                    "",
+                    Severity.INFO,
+                    "target-namespace-new",
+                    f"namespace {mapping.target} does not exist on {pair.target.name} yet; MTC creates it "
+                    "(evaluated without policies until then)",
+                )
+            )
+    return out
