@@ -22,17 +22,8 @@ from generator.mtc.connections import (
 )
 from generator.mtc.resolve import ResolvedPair
 from generator.preflight.firewall import EF_KIND, ENP_KIND, evaluate_firewall
-from generator.preflight.netpol import (
-    AddressEnd,
-    End,
-    Enforcement,
-    Interval,
-    PodEnd,
-    Policy,
-    Query,
-    evaluate,
-    interval,
-)
+from generator.preflight.netpol import Interval, Policy, interval
+from generator.preflight.policyeval import AddressEnd, End, Enforcement, PodEnd, Query, evaluate
 from generator.preflight.views import HOST_NETWORK_DEFAULT, View, router_namespaces
 
 ANY_V4 = AddressEnd(4, (0, 2**32 - 1), "any address")

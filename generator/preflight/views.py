@@ -11,7 +11,8 @@ from generator.mtc import facts
 from generator.mtc.connections import HOST_NETWORK_NAMESPACE, ROUTER_NAMESPACE
 from generator.mtc.resolve import ResolvedCluster
 from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, FwRule, compile_firewall
-from generator.preflight.netpol import Enforcement, Policy, compile_policy
+from generator.preflight.netpol import Policy, compile_policy
+from generator.preflight.policyeval import Enforcement
 from generator.preflight.state import ClusterState
 from generator.render.egressfirewall import FirewallOutput
 from generator.render.plan import ClusterRender

@@ -43,7 +43,8 @@ from generator.mtc.connections import DNS_POD_LABELS, ROUTER_POD_LABELS, client_
 from generator.mtc.network import Environment
 from generator.mtc.versions import MtcVersion
 from generator.preflight.analyse import Row
-from generator.preflight.netpol import AddressEnd, Enforcement, PodEnd, Query, compile_policy, evaluate, interval
+from generator.preflight.netpol import compile_policy, interval
+from generator.preflight.policyeval import AddressEnd, Enforcement, PodEnd, Query, evaluate
 from generator.preflight.run import preflight
 from generator.render.plan import render_pair
 from generator.spec.load import load_spec

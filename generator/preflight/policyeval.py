@@ -1,0 +1,184 @@
+"""Evaluating compiled NetworkPolicies (`netpol`) for one connection: is the pod isolated for the direction,
+and does the union of the selecting policies' rules allow the peer on the ports (see `netpol` for the API's rules).
+
+What each OpenShift version enforces (spec §4.1, facts §9) is applied by `Enforcement`: SDN before 4.10 ignores
+egress rules and drops every `ipBlock` with `except` (a rule left without peers then matches nothing), and
+before 4.10 `endPort` is dropped (only `port` is covered).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from generator.preflight.netpol import MAX_PORT, Interval, Labels, Peer, Policy, Port, Rule, covers, overlaps
+
+
+@dataclass(frozen=True)
+class Enforcement:
+    """What the cluster's OpenShift version enforces (spec §4.1)."""
+
+    egress: bool = True
+    ipblock_except: bool = True
+    end_port: bool = True
+    named_ports: bool = True  # facts §11: OpenShift SDN skips a named port entry (a rule of named ports only: none)
+
+
+@dataclass(frozen=True)
+class PodEnd:
+    """A concrete pod: its namespace, the namespace's labels, its labels and its named container ports."""
+
+    namespace: str
+    namespace_labels: Labels
+    labels: Labels
+    named_ports: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class AddressEnd:
+    """Addresses outside the pod network (one network), or any address (`0.0.0.0/0`) when unknown."""
+
+    version: int
+    span: Interval
+    text: str
+
+
+End = PodEnd | AddressEnd
+
+
+@dataclass(frozen=True)
+class Outcome:
+    allowed: bool
+    isolating: tuple[Policy, ...]  # the policies that isolate the pod for the direction
+    allowing: tuple[tuple[Policy, int], ...]  # (policy, rule index) that allow (part of) it
+    ignored: str = ""  # why the direction is not enforced at all
+
+
+def _peer_matches(peer: Peer, policy_ns: str, end: PodEnd) -> bool:
+    if peer.block is not None:
+        return False
+    if peer.namespaces is None:
+        if end.namespace != policy_ns:
+            return False
+    elif not peer.namespaces.matches(end.namespace_labels):
+        return False
+    return peer.pods is None or peer.pods.matches(end.labels)
+
+
+def _port_intervals(
+    ports: tuple[Port, ...] | None, protocol: str, named: Mapping[str, int], enf: Enforcement
+) -> list[Interval]:
+    if ports is None:
+        return [(1, MAX_PORT)]
+    out: list[Interval] = []
+    for p in ports:
+        if p.protocol != protocol:
+            continue
+        if p.port is None:
+            out.append((1, MAX_PORT))
+        elif isinstance(p.port, str):
+            if enf.named_ports and p.port in named:
+                out.append((named[p.port], named[p.port]))
+        else:
+            end = p.end_port if (p.end_port is not None and enf.end_port) else p.port
+            out.append((p.port, end))
+    return out
+
+
+def _rule_peers(rule: Rule, enf: Enforcement) -> tuple[Peer, ...] | None:
+    """The peers a cluster enforces: SDN before 4.10 drops an ipBlock with `except` (facts §9)."""
+    if rule.peers is None or enf.ipblock_except:
+        return rule.peers
+    return tuple(p for p in rule.peers if p.block is None or not p.block.excepts)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question: may `other` reach (ingress) or be reached from (egress) the pod on `protocol` `ports`?
+
+    `named_ports` are the destination pod's container ports: the pod's own for ingress, the peer's for egress.
+    """
+
+    direction: str  # ingress | egress
+    namespace: str
+    labels: Labels
+    other: End
+    protocol: str
+    ports: Interval
+    named_ports: Mapping[str, int]
+
+
+def evaluate(policies: Sequence[Policy], query: Query, enf: Enforcement) -> Outcome:
+    """Answer `query` under `policies` (those of the pod's namespace and others; others are skipped).
+
+    Address ends need coverage of the whole network by the union of the rules (several rules may share it).
+    """
+    if query.direction == "egress" and not enf.egress:
+        return Outcome(True, (), (), "egress NetworkPolicy is not enforced on this cluster")
+    isolating = [policy for policy in policies if _isolates(policy, query)]
+    if not isolating:
+        return Outcome(True, (), ())
+    other, ports = query.other, query.ports
+    allowing: list[tuple[Policy, int]] = []
+    rects: list[tuple[list[Interval], list[Interval]]] = []  # (addresses, ports) an address end may use
+    port_union: list[Interval] = []
+    for policy in isolating:
+        for rule in _rules_of(policy, query.direction):
+            port_ivs = _port_intervals(rule.ports, query.protocol, query.named_ports, enf)
+            if not any(overlaps(iv, ports) for iv in port_ivs):
+                continue
+            addrs = _reach(rule, policy, other, enf)
+            if addrs is None:
+                continue
+            allowing.append((policy, rule.index))
+            if isinstance(other, PodEnd):
+                port_union += port_ivs
+            else:
+                rects.append((addrs, port_ivs))
+    allowed = covers(port_union, ports) if isinstance(other, PodEnd) else _rects_cover(rects, other.span, ports)
+    return Outcome(allowed, tuple(isolating), tuple(allowing))
+
+
+def _reach(rule: Rule, policy: Policy, other: End, enf: Enforcement) -> list[Interval] | None:
+    """None when the rule's enforced peers miss `other`; else the address ranges it allows (none for a pod)."""
+    peers = _rule_peers(rule, enf)
+    if isinstance(other, PodEnd):
+        return [] if peers is None or any(_peer_matches(p, policy.namespace, other) for p in peers) else None
+    addrs = _addresses(peers, other)
+    return addrs if any(overlaps(iv, other.span) for iv in addrs) else None
+
+
+def _rules_of(policy: Policy, direction: str) -> tuple[Rule, ...]:
+    return (policy.egress if direction == "egress" else policy.ingress) or ()
+
+
+def _isolates(policy: Policy, query: Query) -> bool:
+    """The policy selects the pod and lists the query's direction."""
+    rules = policy.egress if query.direction == "egress" else policy.ingress
+    return rules is not None and policy.namespace == query.namespace and policy.selector.matches(query.labels)
+
+
+def _addresses(peers: tuple[Peer, ...] | None, other: AddressEnd) -> list[Interval]:
+    """The address ranges of the same IP version the rule's peers allow (no peers: every address)."""
+    if peers is None:
+        return [(0, 2**128)]
+    return [iv for p in peers if p.block is not None and p.block.version == other.version for iv in p.block.intervals()]
+
+
+def _rects_cover(rects: list[tuple[list[Interval], list[Interval]]], span: Interval, ports: Interval) -> bool:
+    """Is span x ports inside the union of the rectangles? Sweep over the address boundaries."""
+    cuts = {span[0], span[1] + 1}
+    for addrs, _ in rects:
+        for lo, hi in addrs:
+            if span[0] < lo <= span[1]:
+                cuts.add(lo)
+            if span[0] <= hi + 1 <= span[1]:
+                cuts.add(hi + 1)
+    edges = sorted(cuts)
+    for lo, nxt in itertools.pairwise(edges):
+        piece = (lo, nxt - 1)
+        port_union = [iv for addrs, ivs in rects if any(covers([a], piece) for a in addrs) for iv in ivs]
+        if not covers(port_union, ports):
+            return False
+    return True
