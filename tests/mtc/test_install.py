@@ -42,8 +42,17 @@ LEGACY_IMAGE = "registry.redhat.io/rhmtc/openshift-migration-legacy-rhel8-operat
 DIGEST = "sha256:" + "1" * 64
 ENV = {"MTC_S3_ACCESS_KEY_ID": "e2e-key-id", "MTC_S3_SECRET_ACCESS_KEY": "e2e-key"}
 
+RESTRICTED = GOLDEN / "install-restricted-311-412"  # the golden case: legacy 3.11 source, mirror, CA bundles
+
+
+@pytest.fixture
+def restricted_spec() -> Path:
+    """The restricted-network golden case's spec, used in place (read only)."""
+    return RESTRICTED / "spec.yaml"
+
+
 CASES = [
-    pytest.param(GOLDEN / "install-restricted-311-412" / "spec.yaml", id="restricted-311-412"),
+    pytest.param(RESTRICTED / "spec.yaml", id="restricted-311-412"),
     pytest.param(GOLDEN / "install-online-secret-render-time" / "spec.yaml", id="online-414-416"),
     pytest.param(EXAMPLES / "install-restricted-network.yaml", id="example-restricted-network"),
 ]
@@ -178,8 +187,8 @@ def _check_control(objects: list[Obj], data: Obj) -> None:
         assert set(token["data"]) == {"saToken"}
 
 
-def test_ca_bundle_is_embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = GOLDEN / "install-restricted-311-412" / "spec.yaml"
+def test_ca_bundle_is_embedded(restricted_spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = restricted_spec
     out, _ = _generate(spec, tmp_path, monkeypatch)
     wiring = _docs((out / "restricted-311-to-412" / "ocp412" / "mtc-wiring.yaml").read_text())
     storage = next(o for o in wiring if o["kind"] == "MigStorage")
@@ -276,7 +285,7 @@ def test_mapping_parses_digest_and_tag_lines() -> None:
 
 def _restricted(tmp_path: Path, edit: tuple[str, str] | None = None, mapping: str | None = None) -> Path:
     case = tmp_path / "case"
-    shutil.copytree(GOLDEN / "install-restricted-311-412", case)
+    shutil.copytree(RESTRICTED, case)
     spec = case / "spec.yaml"
     if edit is not None:
         text = spec.read_text()
@@ -311,7 +320,7 @@ BAD_INPUT = [
     ),
     pytest.param(
         {
-            "mapping": (GOLDEN / "install-restricted-311-412" / "mirror" / "mapping.txt").read_text()
+            "mapping": (RESTRICTED / "mirror" / "mapping.txt").read_text()
             + SECOND_DIGEST
             + "\n"
         },
@@ -377,9 +386,8 @@ def test_bad_input_is_a_located_error_without_traceback(  # noqa: PLR0917 - para
 # --- uninstall ---------------------------------------------------------------------------------------------
 
 
-def test_uninstall_plan_follows_the_seed_order(capsys: pytest.CaptureFixture[str]) -> None:
-    spec = GOLDEN / "install-restricted-311-412" / "spec.yaml"
-    assert run(["uninstall", str(spec), "--cluster", "ocp412", "--format", "json"]) == 0
+def test_uninstall_plan_follows_the_seed_order(restricted_spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["uninstall", str(restricted_spec), "--cluster", "ocp412", "--format", "json"]) == 0
     plan = yaml.safe_load(capsys.readouterr().out)
     steps = {step["key"]: step for step in plan["steps"]}
     assert list(steps) == ["close", "argocd", "controller", "objects", "operator", "leftovers"]
@@ -399,18 +407,16 @@ def test_uninstall_plan_follows_the_seed_order(capsys: pytest.CaptureFixture[str
     assert "oc delete clusterrolebindings migration-operator" in operator
 
 
-def test_uninstall_text_for_legacy_cluster(capsys: pytest.CaptureFixture[str]) -> None:
-    spec = GOLDEN / "install-restricted-311-412" / "spec.yaml"
-    assert run(["uninstall", str(spec), "--cluster", "ocp311"]) == 0
+def test_uninstall_text_for_legacy_cluster(restricted_spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["uninstall", str(restricted_spec), "--cluster", "ocp311"]) == 0
     out = capsys.readouterr().out
     assert out.index("oc delete migrationcontroller") < out.index("operator.yml in your base clusters/ocp311")
     assert "oc delete -f operator.yml" in out  # said, for the user's own file: never a command on a base object
     assert "Deployment" not in out  # a patched base object is listed with its base
 
 
-def test_uninstall_unknown_cluster_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    spec = GOLDEN / "install-restricted-311-412" / "spec.yaml"
-    assert run(["uninstall", str(spec), "--cluster", "nope"]) == 2
+def test_uninstall_unknown_cluster_is_usage_error(restricted_spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["uninstall", str(restricted_spec), "--cluster", "nope"]) == 2
     assert "one of: ocp311, ocp412" in capsys.readouterr().err
 
 
@@ -451,6 +457,18 @@ def _marker_spec(tmp_path: Path, source: str) -> Path:
     return spec
 
 
+@pytest.fixture
+def marker_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment variables an `env` marker spec names, holding the markers."""
+    for key, name in (
+        ("MK_S3_ID", "s3-id"),
+        ("MK_S3_KEY", "s3-key"),
+        ("MK_TOKEN", "token"),
+        ("MK_PASSWORD", "password"),
+    ):
+        monkeypatch.setenv(key, MARKERS[name])
+
+
 def _leaks(text: str) -> list[str]:
     forms = {name: (v, base64.b64encode(v.encode()).decode()) for name, v in MARKERS.items()}
     return [name for name, (raw, b64) in forms.items() if raw in text or b64 in text]
@@ -479,16 +497,9 @@ def _secret_values(text: str) -> set[str]:
 
 @pytest.mark.parametrize("source", ["env", "file"])
 def test_credentials_only_reach_rendered_secrets(
-    source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    source: str, tmp_path: Path, marker_env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     spec = _marker_spec(tmp_path, source)
-    for key, name in (
-        ("MK_S3_ID", "s3-id"),
-        ("MK_S3_KEY", "s3-key"),
-        ("MK_TOKEN", "token"),
-        ("MK_PASSWORD", "password"),
-    ):
-        monkeypatch.setenv(key, MARKERS[name])
     expected = {MARKERS["s3-id"], MARKERS["s3-key"], MARKERS["token"]}
 
     for fmt in ("text", "json", "github"):
