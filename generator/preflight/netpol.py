@@ -82,23 +82,25 @@ def compile_selector(data: object, path: str) -> Selector:
     listed = data.get("matchExpressions") or []
     if not isinstance(listed, list):
         raise PolicyError(f"{path}.matchExpressions", "matchExpressions is a list of {key, operator, values}")
-    exprs = []
-    for i, expr in enumerate(listed):
-        where = f"{path}.matchExpressions[{i}]"
-        if not isinstance(expr, dict) or not isinstance(expr.get("key"), str):
-            raise PolicyError(where, "an expression is {key, operator, values}")
-        op = expr.get("operator")
-        values = expr.get("values") or []
-        if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
-            raise PolicyError(f"{where}.operator", f"unknown operator {op!r} (In, NotIn, Exists, DoesNotExist)")
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise PolicyError(f"{where}.values", "values is a list of strings")
-        if op in ("In", "NotIn") and not values:
-            raise PolicyError(f"{where}.values", f"{op} needs at least one value")
-        if op in ("Exists", "DoesNotExist") and values:
-            raise PolicyError(f"{where}.values", f"{op} takes no values")
-        exprs.append((expr["key"], str(op), frozenset(values)))
+    exprs = [_expression(expr, f"{path}.matchExpressions[{i}]") for i, expr in enumerate(listed)]
     return Selector(tuple(sorted(labels.items())), tuple(exprs))
+
+
+def _expression(expr: object, where: str) -> tuple[str, str, frozenset[str]]:
+    """One `matchExpressions` entry: key, operator, and the values the operator needs (none for Exists)."""
+    if not isinstance(expr, dict) or not isinstance(expr.get("key"), str):
+        raise PolicyError(where, "an expression is {key, operator, values}")
+    op = expr.get("operator")
+    values = expr.get("values") or []
+    if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
+        raise PolicyError(f"{where}.operator", f"unknown operator {op!r} (In, NotIn, Exists, DoesNotExist)")
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise PolicyError(f"{where}.values", "values is a list of strings")
+    if op in ("In", "NotIn") and not values:
+        raise PolicyError(f"{where}.values", f"{op} needs at least one value")
+    if op in ("Exists", "DoesNotExist") and values:
+        raise PolicyError(f"{where}.values", f"{op} takes no values")
+    return (expr["key"], str(op), frozenset(values))
 
 
 # --- peers, ports, rules -------------------------------------------------------------------------------------
