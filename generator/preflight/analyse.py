@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.mtc import facts
-from generator.mtc.addresses import IpNetwork
 from generator.mtc.connections import (
     DNS_NAMED_PORTS,
     DNS_POD_LABELS,
@@ -23,7 +22,7 @@ from generator.mtc.connections import (
     connections,
 )
 from generator.mtc.resolve import ResolvedCluster, ResolvedPair
-from generator.mtc.versions import OcpVersion
+from generator.mtc.thresholds import PSA_FROM
 from generator.preflight.firewall import (
     EF_KIND,
     ENP_KIND,
@@ -48,13 +47,12 @@ from generator.preflight.state import ClusterState
 from generator.problems import Problem, Severity
 from generator.render.plan import ClusterRender
 from generator.spec.model import NetworkType
+from generator.spec.values import IpNetwork
 
 PSA_LABELS = tuple(f"pod-security.kubernetes.io/{mode}" for mode in ("enforce", "audit", "warn"))
-PSA_FROM = OcpVersion(4, 11)  # facts §7.9: mig-controller treats PSA as enforced from Kubernetes 1.24
 LIMIT_WARN_RATIO = 0.9
 HOST_NETWORK_DEFAULT = "default"  # facts §11: where host-network traffic comes from on OpenShift SDN 4.6 and older
 ANY_V4 = AddressEnd(4, (0, 2**32 - 1), "any address")
-MISSING_STATE_RULES = frozenset({"state-namespace-missing"})
 
 
 @dataclass(frozen=True)
@@ -570,7 +568,7 @@ def no_proxy_findings(pair: ResolvedPair) -> list[Problem]:
         proxy = cluster.spec.proxy
         if proxy is None or proxy.no_proxy is None or not (proxy.http_proxy or proxy.https_proxy):
             continue
-        dropped = [d for d in (".svc", ".cluster.local") if d not in proxy.no_proxy]
+        dropped = [d for d in (".svc", ".cluster.local") if d not in {entry.text for entry in proxy.no_proxy}]
         if dropped:
             out.append(
                 pair.spec.source_doc.problem(

@@ -347,7 +347,6 @@ class Outcome:
     allowed: bool
     isolating: tuple[Policy, ...]  # the policies that isolate the pod for the direction
     allowing: tuple[tuple[Policy, int], ...]  # (policy, rule index) that allow (part of) it
-    ignored: str = ""  # why the direction is not enforced at all
 
 
 def _peer_matches(peer: Peer, policy_ns: str, end: PodEnd) -> bool:
@@ -411,7 +410,7 @@ def evaluate(policies: Sequence[Policy], query: Query, enf: Enforcement) -> Outc
     """
     direction, other, ports, protocol = query.direction, query.other, query.ports, query.protocol
     if direction == "egress" and not enf.egress:
-        return Outcome(True, (), (), "egress NetworkPolicy is not enforced on this cluster")
+        return Outcome(True, (), ())  # egress NetworkPolicy is not enforced on this cluster
     isolating = []
     for policy in policies:
         rules = policy.egress if direction == "egress" else policy.ingress

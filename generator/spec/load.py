@@ -33,14 +33,14 @@ from generator.spec.schema import check_and_parse
 from generator.spec.yamlsource import PathKey, Source, decode, load_yaml, read_spec_bytes
 
 Mapping = dict[str, Any]
-Parsed = dict[PathKey, Any]  # typed values by path, from the structure check (generator.spec.values)
+Parsed = dict[PathKey, Any]  # typed values by path, from the structure check (generator.spec.parse)
 
 
 def _cluster(data: Mapping, role: Role, path: PathKey, parsed: Parsed) -> Cluster:
     proxy = data.get("proxy")
     ref = data.get("migrationController", {})
-    no_proxy = proxy.get("noProxy") if proxy else None
     proxy_path = (*path, "proxy")
+    no_proxy = proxy.get("noProxy") if proxy else None
     return Cluster(
         role=role,
         name=data["name"],
@@ -51,7 +51,7 @@ def _cluster(data: Mapping, role: Role, path: PathKey, parsed: Parsed) -> Cluste
         proxy=ProxyOverride(
             parsed.get((*proxy_path, "httpProxy")),
             parsed.get((*proxy_path, "httpsProxy")),
-            tuple(no_proxy) if no_proxy is not None else None,
+            tuple(parsed[(*proxy_path, "noProxy", i)] for i in range(len(no_proxy))) if no_proxy is not None else None,
             proxy_path,
         )
         if proxy is not None
@@ -177,14 +177,8 @@ def _dvm(spec: Mapping, parsed: Parsed) -> Dvm:
     )
 
 
-def build_model(
-    source: Source, spec_dir: Path, parsed: Parsed | None = None, files: FileAccess | None = None
-) -> ClusterPair:
+def build_model(source: Source, spec_dir: Path, parsed: Parsed, files: FileAccess | None = None) -> ClusterPair:
     """Build the model from structurally valid data and its parsed values (from `check_and_parse`)."""
-    if parsed is None:
-        problems, parsed = check_and_parse(source)
-        if any(p.is_error for p in problems):
-            raise ProblemsError(problems)
     data = cast(Mapping, source.data)
     spec = cast(Mapping, data["spec"])
     return ClusterPair(

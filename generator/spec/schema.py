@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator.problems import Problem
-from generator.spec import values
-from generator.spec.values import ValueProblemError
+from generator.spec import parse as values
+from generator.spec.parse import ValueProblemError
+from generator.spec.patterns import DNS1123_LABEL, DNS1123_SUBDOMAIN
 from generator.spec.yamlsource import PathKey, Source, dotted, shown
 
 # Fields whose value may carry a credential (a URL's user:password@): never quoted back in a message.
@@ -27,7 +28,7 @@ class Str:
     enum: tuple[str, ...] = ()
     pattern: str = ""
     version: bool = False  # a version: a YAML number here is a mistake worth naming ("4.10" vs 4.1)
-    # parses the value into its type (generator.spec.values) or raises ValueProblemError; the model holds the result
+    # parses the value into its type (generator.spec.parse) or raises ValueProblemError; the model holds the result
     parse: Callable[[str], object] | None = field(default=None, compare=False)
 
 
@@ -87,8 +88,6 @@ class Timestamp:
 
 Type = Str | Int | Bool | ListOf | StrMap | Obj | AnyOf | AnyValue | Timestamp
 
-DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 
 _CONTROLLER_REF = Obj(
     {
@@ -116,7 +115,7 @@ _PROXY = Obj(
     {
         "httpProxy": Field(Str(parse=values.proxy_url), "http_proxy override, http://host:port or https://host:port"),
         "httpsProxy": Field(Str(parse=values.proxy_url), "https_proxy override, http://host:port or https://host:port"),
-        "noProxy": Field(ListOf(Str()), "no_proxy entries: domain, .domain, *, IP or CIDR"),
+        "noProxy": Field(ListOf(Str(parse=values.no_proxy_entry)), "no_proxy entries: domain, .domain, *, IP or CIDR"),
     },
     "MigrationController proxy override for this cluster (replaces the inherited cluster-wide proxy).",
 )
@@ -543,11 +542,6 @@ def not_a_cluster_pair(source: Source) -> Problem:
 def _quoted(value: object) -> str:
     text = shown(value, quote=False)
     return f'"{text}"' if not text.startswith("a number of") else "a string"
-
-
-def check_structure(source: Source) -> list[Problem]:
-    """Structural problems of a loaded ClusterPair: unknown keys (with hints), types, required keys, values."""
-    return check_and_parse(source)[0]
 
 
 # --- JSON Schema export -----------------------------------------------------------------------------------

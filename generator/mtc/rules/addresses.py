@@ -1,18 +1,18 @@
 """Address rules: cluster CIDRs and the apps domain.
 
 Whether each `cidrs` entry parses (an IP network without host bits) is checked when the spec is loaded
-(rule `cidr`, generator.spec.values); these rules read the parsed networks.
+(rule `cidr`, generator.spec.parse); these rules read the parsed networks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from generator.mtc.addresses import is_dns_subdomain
 from generator.mtc.routes import route_names, route_prefix
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
 from generator.spec.model import NetworkType
+from generator.spec.patterns import is_dns_subdomain
 
 
 @rule("cidr-duplicate", Severity.WARNING)

@@ -10,14 +10,16 @@ import re
 from collections.abc import Iterator
 
 from generator.mtc import install
-from generator.mtc.addresses import is_dns_subdomain, parse_ip, parse_network
 from generator.mtc.mirror import MirrorMapping, load_mapping
 from generator.mtc.resolve import ResolvedCluster
 from generator.mtc.rules.proxies import ENV_NAME
 from generator.mtc.rules.registry import Finding, RuleContext, rule
+from generator.mtc.thresholds import legacy_platform
 from generator.problems import ProblemsError, Severity
 from generator.spec.files import UnreadableFileError
 from generator.spec.model import ClusterPair
+from generator.spec.patterns import is_dns_subdomain
+from generator.spec.values import IpAddress, NoProxyEntry
 from generator.spec.yamlsource import PathKey, dotted
 
 
@@ -40,7 +42,7 @@ def _mapping_path(pair: ClusterPair) -> PathKey:
 
 
 def _legacy(ctx: RuleContext) -> list[ResolvedCluster]:
-    return [c for c in ctx.resolved.clusters if c.version.legacy] if ctx.pair.install is not None else []
+    return [c for c in ctx.resolved.clusters if legacy_platform(c.version)] if ctx.pair.install is not None else []
 
 
 def _mapping(ctx: RuleContext) -> MirrorMapping | None:
@@ -394,16 +396,13 @@ def _bucket_suggestion(bucket: str) -> str:
     return name if len(name) >= 3 else (name + "-mtc-repository").strip("-")[:63]
 
 
-def _covers(entry: str, host: str) -> bool:
+def _covers(entry: NoProxyEntry, host: str, ip: IpAddress | None) -> bool:
     """Go's httpproxy NO_PROXY matching, as the MTC pods use it: `*`, a domain and its subdomains, IP or CIDR."""
-    if entry == "*":
+    if entry.text == "*":
         return True
-    ip = parse_ip(host)
     if ip is not None:
-        network = parse_network(entry)
-        return network is not None and ip in network
-    name = entry.lower().rstrip(".")
-    name = name[1:] if name.startswith("*.") else name
+        return entry.network is not None and ip in entry.network
+    name = entry.name
     host = host.lower().rstrip(".")
     if name.startswith("."):  # subdomains only
         return host.endswith(name)
@@ -434,7 +433,7 @@ def repository_behind_proxy(ctx: RuleContext) -> Iterator[Finding]:
         used = (proxy.https_proxy if address.scheme == "https" else proxy.http_proxy) if proxy is not None else None
         if proxy is None or used is None:
             continue
-        if not any(_covers(entry, address.host) for entry in proxy.no_proxy or ()):
+        if not any(_covers(entry, address.host, address.ip) for entry in proxy.no_proxy or ()):
             yield Finding(
                 (*proxy.path, "noProxy") if proxy.no_proxy is not None else proxy.path,
                 f"noProxy does not cover the replication repository host {address.host}: {cluster.name} reaches "

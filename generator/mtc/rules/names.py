@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from generator.mtc.rules.registry import Finding, RuleContext, rule
-from generator.spec.schema import DNS1123_LABEL
+from generator.spec.patterns import DNS1123_LABEL
 from generator.spec.yamlsource import PathKey
 
 _LABEL = re.compile(DNS1123_LABEL)
