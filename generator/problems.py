@@ -45,6 +45,23 @@ class Problem:
     message: str
     suggestion: str = ""
 
+    @classmethod
+    def of(
+        cls,
+        file: str,
+        rule: str,
+        message: str,
+        *,
+        severity: Severity = Severity.ERROR,
+        line: int = 0,
+        column: int = 0,
+        path: str = "",
+        suggestion: str = "",
+    ) -> Problem:
+        """The one way the library makes a problem: where it is and how bad are keywords (an error of the whole
+        file by default). The positional field order stays for adapters written against it."""
+        return cls(file, line, column, path, severity, rule, message, suggestion)
+
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR

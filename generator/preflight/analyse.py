@@ -22,7 +22,7 @@ from generator.mtc.connections import (
     connections,
 )
 from generator.mtc.resolve import ResolvedCluster, ResolvedPair
-from generator.mtc.thresholds import PSA_FROM
+from generator.mtc.thresholds import PSA_FROM, is_3x
 from generator.preflight.firewall import (
     EF_KIND,
     ENP_KIND,
@@ -268,7 +268,7 @@ def _router_namespaces(view: View) -> list[str]:
 def _ends(conn: Connection, view: View) -> list[tuple[End, Mapping[str, int]]]:
     """Concrete peers of a connection in this cluster, with the named ports of the peer pod."""
     peer = conn.peer
-    if conn.name == "dns" and peer.kind is PeerKind.ANYWHERE and view.cluster.version.major >= 4:
+    if conn.name == "dns" and peer.kind is PeerKind.ANYWHERE and not is_3x(view.cluster.version):
         # 4.6/4.7: policies cannot select openshift-dns by name, but that is where the DNS pods answer
         ns = facts.DNS_NAMESPACE
         return [(PodEnd(ns, view.namespace_labels(ns), DNS_POD_LABELS, DNS_NAMED_PORTS), DNS_NAMED_PORTS)]
@@ -409,7 +409,7 @@ def _hint(conn: Connection, pair: ResolvedPair, after: Verdict) -> str:
 
 
 def _finding(state: ClusterState, path: str, severity: Severity, rule: str, message: str, fix: str = "") -> Problem:  # noqa: PLR0917
-    return Problem(state.origin, 0, 0, path, severity, rule, message, fix)
+    return Problem.of(state.origin, rule, message, severity=severity, path=path, suggestion=fix)
 
 
 def firewall_findings(view_today: View, view_after: View, namespaces: Iterable[str]) -> list[Problem]:
@@ -589,29 +589,22 @@ def missing_namespace_findings(pair: ResolvedPair, views: Mapping[str, View]) ->
         source = views[pair.source.name]
         if mapping.source not in source.state.namespaces:
             out.append(
-                Problem(
+                Problem.of(
                     source.state.origin,
-                    0,
-                    0,
-                    "",
-                    Severity.ERROR,
                     "state-namespace-missing",
                     f"the migrated namespace {mapping.source} is not in the state of cluster {pair.source.name}",
-                    f"export it: oc get {'namespace'} {mapping.source} -o yaml",
+                    suggestion=f"export it: oc get {'namespace'} {mapping.source} -o yaml",
                 )
             )
         target = views[pair.target.name]
         if mapping.target not in target.state.namespaces:
             out.append(
-                Problem(
+                Problem.of(
                     target.state.origin,
-                    0,
-                    0,
-                    "",
-                    Severity.INFO,
                     "target-namespace-new",
                     f"namespace {mapping.target} does not exist on {pair.target.name} yet; MTC creates it "
                     "(evaluated without policies until then)",
+                    severity=Severity.INFO,
                 )
             )
     return out

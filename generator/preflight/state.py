@@ -23,7 +23,7 @@ import yaml
 
 from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, compile_firewall
 from generator.preflight.netpol import Policy, PolicyError, compile_policy
-from generator.problems import Problem, ProblemsError, Severity
+from generator.problems import Problem, ProblemsError
 from generator.spec.yamlsource import MAX_DEPTH, read_bounded
 
 # Reading a state costs about 65 MiB of memory and 1.2 s of CPU per MiB (bench/state_limit.py): at 16 MiB
@@ -85,14 +85,8 @@ class ClusterState:
     counts: dict[str, int] = field(default_factory=dict)  # kind -> objects read
 
 
-def _problem(
-    file: str, rule: str, message: str, *, line: int = 0, column: int = 0, path: str = "", fix: str = ""
-) -> Problem:
-    return Problem(file, line, column, path, Severity.ERROR, rule, message, fix)
-
-
 def _fail(file: str, rule: str, message: str, fix: str = "") -> ProblemsError:
-    return ProblemsError([_problem(file, rule, message, fix=fix)])
+    return ProblemsError([Problem.of(file, rule, message, suggestion=fix)])
 
 
 def read_state_bytes(path: Path, display: str) -> bytes:
@@ -118,7 +112,7 @@ def _decode(raw: bytes, display: str) -> str:
 def _mark_problem(display: str, rule: str, message: str, mark: Any) -> ProblemsError:
     """`mark`: a PyYAML or libyaml mark (line, column 0-based), or None."""
     line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-    return ProblemsError([_problem(display, rule, message, line=line, column=column)])
+    return ProblemsError([Problem.of(display, rule, message, line=line, column=column)])
 
 
 def _documents(text: str, display: str) -> list[object]:
@@ -213,7 +207,9 @@ def parse_state(text: str, display: str) -> ClusterState:
         line, column = _locate(index)
         field_path = f"{where}.{path}" if path else where
         problems.append(
-            _problem(display, "state-object", f"{what}: {message}", line=line, column=column, path=field_path, fix=fix)
+            Problem.of(
+                display, "state-object", f"{what}: {message}", line=line, column=column, path=field_path, suggestion=fix
+            )
         )
 
     for index, where, obj in _items(documents, display):

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, cast
 
-from generator.problems import Problem, ProblemsError, Severity
+from generator.problems import Problem, ProblemsError
 from generator.spec.files import FileAccess, UnreadableFileError, repository_of
 from generator.spec.model import (
     Cluster,
@@ -238,7 +238,7 @@ def load_spec(
         raw = read_spec_bytes(path, shown)
         text = decode(raw, shown)
     except UnreadableFileError as exc:  # the spec itself outside the root: input this run may not read
-        return None, [Problem(shown, 0, 0, "", Severity.ERROR, "unreadable-file", str(exc))]
+        return None, [Problem.of(shown, "unreadable-file", str(exc))]
     except ProblemsError as exc:
         return None, list(exc.problems)
     return parse_spec(text, shown, path.resolve().parent, files, raw)

@@ -85,11 +85,20 @@ class Source:
         key: bool = False,
     ) -> Problem:
         line, column = self.position(path, key=key)
-        return Problem(self.file, line, column, dotted(path), severity, rule, message, suggestion)
+        return Problem.of(
+            self.file,
+            rule,
+            message,
+            severity=severity,
+            line=line,
+            column=column,
+            path=dotted(path),
+            suggestion=suggestion,
+        )
 
 
 def _file_problem(file: str, rule: str, message: str, suggestion: str = "") -> ProblemsError:
-    return ProblemsError([Problem(file, 0, 0, "", Severity.ERROR, rule, message, suggestion)])
+    return ProblemsError([Problem.of(file, rule, message, suggestion=suggestion)])
 
 
 def read_bounded(
@@ -149,7 +158,7 @@ def check_depth(text: str, display: str) -> None:
             if depth > MAX_DEPTH + 1:
                 line, column = (event.start_mark.line + 1, event.start_mark.column + 1) if event.start_mark else (1, 1)
                 message = f"the document nests deeper than {MAX_DEPTH} levels"
-                raise ProblemsError([Problem(display, line, column, "", Severity.ERROR, "too-deep", message)])
+                raise ProblemsError([Problem.of(display, "too-deep", message, line=line, column=column)])
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -162,15 +171,13 @@ def _single_node(text: str, display: str) -> yaml.Node:
         second = nodes[1].start_mark
         raise ProblemsError(
             [
-                Problem(
+                Problem.of(
                     display,
-                    second.line + 1,
-                    second.column + 1,
-                    "",
-                    Severity.ERROR,
                     "multiple-documents",
                     "expected one YAML document, found several",
-                    "put each ClusterPair in its own file",
+                    line=second.line + 1,
+                    column=second.column + 1,
+                    suggestion="put each ClusterPair in its own file",
                 )
             ]
         )
@@ -200,7 +207,7 @@ def compose_documents(text: str, display: str) -> list[yaml.Node]:
         hint = _syntax_hint(text, mark)
         what = what if len(what) <= 2 * SHOWN_CHARS else f"{what[: 2 * SHOWN_CHARS]}..."  # may quote the file
         raise ProblemsError(
-            [Problem(display, line, column, "", Severity.ERROR, "yaml-syntax", f"invalid YAML: {what}", hint)]
+            [Problem.of(display, "yaml-syntax", f"invalid YAML: {what}", line=line, column=column, suggestion=hint)]
         ) from None
     except yaml.reader.ReaderError as exc:  # control characters or bad encoding: not a YAML text file
         raise _file_problem(display, "not-yaml", f"{exc.reason} (character offset {exc.position})") from None
@@ -225,7 +232,7 @@ class _Walker:
     def fail(self, node: yaml.Node, rule: str, message: str, suggestion: str = "") -> ProblemsError:
         mark = node.start_mark
         return ProblemsError(
-            [Problem(self.display, mark.line + 1, mark.column + 1, "", Severity.ERROR, rule, message, suggestion)]
+            [Problem.of(self.display, rule, message, line=mark.line + 1, column=mark.column + 1, suggestion=suggestion)]
         )
 
     def walk(self, node: yaml.Node, path: PathKey) -> object:

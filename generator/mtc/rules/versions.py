@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.mtc.thresholds import (
     ENDPOINT_TYPES_FROM,
+    MTC_17,
+    MTC_18,
     NEWEST_KNOWN_OCP,
     default_network_type,
     derived_mtc,
@@ -50,7 +52,7 @@ def mtc_compatibility(ctx: RuleContext) -> Iterator[Finding]:
         )
         return
     explicit = pair.mtc_version
-    if explicit is not None and explicit.minor == 8 and derived.minor == 7:
+    if explicit is not None and explicit.minor == MTC_18.minor and derived.minor == MTC_17.minor:
         yield Finding(
             ("spec", "mtcVersion"),
             f"MTC 1.8 does not support a {src} source; clusters at 4.9 or earlier need 1.7",
@@ -75,7 +77,8 @@ def mtc_version_superseded(ctx: RuleContext) -> Iterator[Finding]:
     pair = ctx.pair
     src, tgt = pair.source.openshift_version, pair.target.openshift_version
     derived = derived_mtc(src, tgt)
-    if pair.mtc_version is not None and derived is not None and pair.mtc_version.minor == 7 and derived.minor == 8:
+    explicit = pair.mtc_version
+    if explicit is not None and derived == MTC_18 and explicit.minor == MTC_17.minor:
         yield Finding(
             ("spec", "mtcVersion"),
             f"MTC 1.7 between {src} and {tgt}: both are 4.10+, where MTC 1.8 is the stable release",
