@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from generator.problems import Problem, ProblemsError
+from generator.spec.check import check_and_parse
 from generator.spec.files import FileAccess, UnreadableFileError, repository_of
 from generator.spec.model import (
     Cluster,
@@ -29,7 +30,6 @@ from generator.spec.model import (
     StunnelProxy,
     TokenFrom,
 )
-from generator.spec.schema import check_and_parse
 from generator.spec.yamlsource import PathKey, Source, decode, load_yaml, read_spec_bytes
 
 Mapping = dict[str, Any]
