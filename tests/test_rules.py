@@ -537,6 +537,12 @@ FAILING = [
     case(spec(at=10, lines=["    tokenFrom: {env: 'OCP-TOKEN'}"]), "credential-source", E,
          "spec.source.tokenFrom.env", 10, 22, "'OCP-TOKEN' is not an environment variable name",
          id="credential-source-env"),
+    case(spec(at=10, lines=["    tokenFrom: {secretRef: Src_Token}"]), "credential-source", E,
+         "spec.source.tokenFrom.secretRef", 10, 28, "'Src_Token' is not a Secret name", id="credential-source-secret"),
+    case(spec(INSTALL, at=18, lines=["  replicationRepository: {name: MCG, s3Url: 'https://s3.example.com', bucket: b,",
+                                     "    credentialsFrom: {secretRef: mcg}}"]), "dns1123-label", E,
+         "spec.replicationRepository.name", 18, 33, "'MCG' is not a DNS-1123 label", "did you mean 'mcg'?",
+         id="dns1123-label-repository"),
 ]
 PASSING = [
     pytest.param(BASE, id="base"),

@@ -13,6 +13,10 @@ Each parser raises `ValueProblemError` (rule id, message, suggestion, severity):
 - `proxy-credentials` (error): any proxy URL carrying a user or password; the value is never echoed.
 - `registration-api-url` (error): a cluster's `apiUrl` is `https://host[:port]`, no credentials, path or query.
 - `repository-url` (error): `replicationRepository.s3Url` is `http(s)://host[:port]` without credentials.
+- `dns1123-label` (error): names (the pair, clusters, namespaces, MigrationController, firewalls, MigStorage) are
+  DNS-1123 labels: they become Kubernetes object and namespace names and folders under overlays/.
+- `install-catalog` (error): `install.catalogSource` is a CatalogSource name (a DNS-1123 subdomain).
+- `credential-source` (error; the rule of that id checks the variable names): a `secretRef` is a Secret name.
 - `openings-closes-at` (error): `openings.closesAt` is an RFC 3339 timestamp in UTC (`2027-01-31T18:00:00Z`).
 """
 
@@ -24,7 +28,7 @@ import re
 from urllib.parse import SplitResult, urlsplit
 
 from generator.problems import Severity
-from generator.spec.patterns import is_dns_subdomain
+from generator.spec.patterns import DNS1123_LABEL, is_dns_subdomain
 from generator.spec.values import (
     EndpointUrl,
     IpAddress,
@@ -90,6 +94,38 @@ def mtc_version(text: str) -> MtcVersion:
     if version is None:
         raise ValueProblemError("mtc-version", f"{shown(text)} is not an MTC version", '"1.7", "1.8" or "1.7.7"')
     return version
+
+
+# --- names ------------------------------------------------------------------------------------------------
+
+
+def _suggest(name: str) -> str:
+    fixed = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:63].strip("-")
+    return f"did you mean {fixed!r}?" if fixed and fixed != name else "use lower-case letters, digits and '-'"
+
+
+def dns1123_label(text: str) -> str:
+    """A name that becomes a Kubernetes name and a folder: at most 63 lower-case letters, digits and '-',
+    alphanumeric at both ends (the API server validates names this way, so one that passes never fails later)."""
+    if len(text) > 63:
+        raise ValueProblemError("dns1123-label", f"{text!r} is {len(text)} characters; a DNS-1123 label has at most 63")
+    if not re.match(DNS1123_LABEL, text):
+        raise ValueProblemError("dns1123-label", f"{text!r} is not a DNS-1123 label", _suggest(text))
+    return text
+
+
+def catalog_source(text: str) -> str:
+    """The OLM catalog source: an object name in openshift-marketplace (facts §10)."""
+    if not is_dns_subdomain(text):
+        raise ValueProblemError("install-catalog", f"{text!r} is not a CatalogSource name")
+    return text
+
+
+def secret_name(text: str) -> str:
+    """A Secret in openshift-config (`tokenFrom.secretRef`, `credentialsFrom.secretRef`): a DNS-1123 subdomain."""
+    if not is_dns_subdomain(text):
+        raise ValueProblemError("credential-source", f"{text!r} is not a Secret name")
+    return text
 
 
 # --- networks ---------------------------------------------------------------------------------------------

@@ -19,11 +19,13 @@ from generator.spec.yamlsource import PathKey
 SECRET_BEARING = frozenset({"url", "httpProxy", "httpsProxy", "s3Url", "apiUrl", "username"})
 API_VERSION = "mtc-policygen.io/v1alpha1"
 KIND = "ClusterPair"
+_SECRET = Str(pattern=DNS1123_SUBDOMAIN, parse=values.secret_name)  # a Secret in openshift-config
+_LABEL = Str(pattern=DNS1123_LABEL, parse=values.dns1123_label)  # a name: checked as Kubernetes checks names
 
 _CONTROLLER_REF = Obj(
     {
-        "name": Field(Str(pattern=DNS1123_LABEL), "MigrationController name", default="migration-controller"),
-        "namespace": Field(Str(pattern=DNS1123_LABEL), "its namespace", default="openshift-migration"),
+        "name": Field(_LABEL, "MigrationController name", default="migration-controller"),
+        "namespace": Field(_LABEL, "its namespace", default="openshift-migration"),
     },
     "The MigrationController object on this cluster.",
 )
@@ -63,7 +65,7 @@ _REMOTE_FIELDS = {
     "tokenFrom": Field(
         Obj(
             {
-                "secretRef": Field(Str(pattern=DNS1123_SUBDOMAIN), "Secret in openshift-config with key saToken"),
+                "secretRef": Field(_SECRET, "Secret in openshift-config with key saToken"),
                 "env": Field(Str(), "environment variable read at render time"),
                 "file": Field(Str(), "file read at render time (a mounted Secret)"),
             },
@@ -76,7 +78,9 @@ _REMOTE_FIELDS = {
 _INSTALL = Obj(
     {
         "catalogSource": Field(
-            Str(pattern=DNS1123_SUBDOMAIN), "OLM CatalogSource in openshift-marketplace", default="redhat-operators"
+            Str(pattern=DNS1123_SUBDOMAIN, parse=values.catalog_source),
+            "OLM CatalogSource in openshift-marketplace",
+            default="redhat-operators",
         ),
         "installPlanApproval": Field(Str(enum=("Manual", "Automatic")), "OLM install plan approval", default="Manual"),
         "mirror": Field(
@@ -89,7 +93,7 @@ _INSTALL = Obj(
 
 _REPOSITORY = Obj(
     {
-        "name": Field(Str(pattern=DNS1123_LABEL), "MigStorage name", required=True),
+        "name": Field(_LABEL, "MigStorage name", required=True),
         "s3Url": Field(Str(pattern=r"^https?://", parse=values.s3_url), "S3 endpoint URL", required=True),
         "bucket": Field(Str(), "bucket name", required=True),
         "region": Field(Str(), "S3 region", default="us-east-1"),
@@ -98,7 +102,7 @@ _REPOSITORY = Obj(
             Obj(
                 {
                     "secretRef": Field(
-                        Str(pattern=DNS1123_SUBDOMAIN),
+                        _SECRET,
                         "Secret in openshift-config with aws-access-key-id and aws-secret-access-key",
                     ),
                     "env": Field(
@@ -124,7 +128,7 @@ _REPOSITORY = Obj(
 
 def _cluster(role: str) -> Obj:
     fields = {
-        "name": Field(Str(pattern=DNS1123_LABEL), "cluster name; names overlays/<pair>/<name>/", required=True),
+        "name": Field(_LABEL, "cluster name; names overlays/<pair>/<name>/", required=True),
         "openshiftVersion": Field(
             Str(pattern=r"^(3\.11|4\.[0-9]+)$", version=True, parse=values.ocp_version),
             '"3.11" or "4.N"',
@@ -157,9 +161,7 @@ def _cluster(role: str) -> Obj:
 
 _FIREWALL = Obj(
     {
-        "name": Field(
-            Str(pattern=DNS1123_LABEL), "existing EgressNetworkPolicy/EgressFirewall name", default="default"
-        ),
+        "name": Field(_LABEL, "existing EgressNetworkPolicy/EgressFirewall name", default="default"),
         "rules": Field(ListOf(AnyValue()), "the firewall's existing rules, when it is not in `base`"),
     },
     "This source namespace has an egress firewall that must let DVM out.",
@@ -167,11 +169,11 @@ _FIREWALL = Obj(
 
 _NAMESPACE_ENTRY = AnyOf(
     (
-        Str(pattern=DNS1123_LABEL),
+        _LABEL,
         Obj(
             {
-                "source": Field(Str(pattern=DNS1123_LABEL), "source namespace", required=True),
-                "target": Field(Str(pattern=DNS1123_LABEL), "target namespace (default: same as source)"),
+                "source": Field(_LABEL, "source namespace", required=True),
+                "target": Field(_LABEL, "target namespace (default: same as source)"),
                 "egressFirewall": Field(_FIREWALL, _FIREWALL.description),
             }
         ),
@@ -185,7 +187,7 @@ CLUSTER_PAIR = Obj(
         "metadata": Field(
             Obj(
                 {
-                    "name": Field(Str(pattern=DNS1123_LABEL), "pair name; names overlays/<name>/", required=True),
+                    "name": Field(_LABEL, "pair name; names overlays/<name>/", required=True),
                     "namespace": Field(Str(), "ignored; allowed so kustomize and kpt can carry the object"),
                     "labels": Field(StrMap(), "labels"),
                     "annotations": Field(StrMap(), "annotations (KRM function settings)"),

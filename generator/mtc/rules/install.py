@@ -18,7 +18,6 @@ from generator.mtc.thresholds import legacy_platform
 from generator.problems import ProblemsError, Severity
 from generator.spec.files import UnreadableFileError
 from generator.spec.model import ClusterPair
-from generator.spec.patterns import is_dns_subdomain
 from generator.spec.values import IpAddress, NoProxyEntry
 from generator.spec.yamlsource import PathKey, dotted
 
@@ -191,23 +190,6 @@ def legacy_registry_env(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-@rule("install-catalog")
-def install_catalog(ctx: RuleContext) -> Iterator[Finding]:
-    """The OLM catalog source is an object name in openshift-marketplace (facts §10).
-
-    Passing::
-
-        install: {catalogSource: mtc-operator-catalog}
-
-    Failing::
-
-        install: {catalogSource: Mirror_Catalog}
-    """
-    inst = ctx.pair.install
-    if inst is not None and not is_dns_subdomain(inst.catalog_source):
-        yield Finding((*inst.path, "catalogSource"), f"{inst.catalog_source!r} is not a CatalogSource name")
-
-
 @rule("registration-remote")
 def registration_remote(ctx: RuleContext) -> Iterator[Finding]:
     """The remote cluster's MigCluster needs `url` and a token Secret (facts §10).
@@ -335,7 +317,8 @@ def ca_bundle_file(ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("credential-source")
 def credential_source(ctx: RuleContext) -> Iterator[Finding]:
-    """`tokenFrom` and `credentialsFrom` name a Secret (DNS subdomain) or an environment variable by name.
+    """`tokenFrom` and `credentialsFrom` name environment variables by name (a `secretRef`, a Secret name, is
+    checked when the spec is loaded, generator.spec.parse).
 
     Passing::
 
@@ -346,24 +329,17 @@ def credential_source(ctx: RuleContext) -> Iterator[Finding]:
         tokenFrom: {env: "OCP311-TOKEN"}
     """
     pair = ctx.pair
-    envs: list[tuple[str | None, PathKey]] = []
-    secrets: list[tuple[str | None, PathKey]] = []
-    for cluster in pair.clusters:
-        if cluster.token_from is not None:
-            envs.append((cluster.token_from.env, (*cluster.token_from.path, "env")))
-            secrets.append((cluster.token_from.secret_ref, (*cluster.token_from.path, "secretRef")))
+    envs: list[tuple[str | None, PathKey]] = [
+        (c.token_from.env, (*c.token_from.path, "env")) for c in pair.clusters if c.token_from is not None
+    ]
     repo = pair.replication_repository
     if repo is not None:
         creds = repo.credentials
         envs.append((creds.access_key_id_env, (*creds.path, "env", "accessKeyId")))
         envs.append((creds.secret_access_key_env, (*creds.path, "env", "secretAccessKey")))
-        secrets.append((creds.secret_ref, (*creds.path, "secretRef")))
     for env, path in envs:
         if env is not None and not ENV_NAME.match(env):
             yield Finding(path, f"{env!r} is not an environment variable name")
-    for secret_ref, path in secrets:
-        if secret_ref is not None and not is_dns_subdomain(secret_ref):
-            yield Finding(path, f"{secret_ref!r} is not a Secret name")
 
 
 @rule("repository-bucket")
