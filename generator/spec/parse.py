@@ -17,6 +17,7 @@ Each parser raises `ValueProblemError` (rule id, message, suggestion, severity):
   DNS-1123 labels: they become Kubernetes object and namespace names and folders under overlays/.
 - `install-catalog` (error): `install.catalogSource` is a CatalogSource name (a DNS-1123 subdomain).
 - `credential-source` (error; the rule of that id checks the variable names): a `secretRef` is a Secret name.
+- `apps-domain` (error; the rule of that id checks the route hosts' length): `appsDomain` is a lower-case DNS name.
 - `openings-closes-at` (error): `openings.closesAt` is an RFC 3339 timestamp in UTC (`2027-01-31T18:00:00Z`).
 """
 
@@ -118,6 +119,13 @@ def catalog_source(text: str) -> str:
     """The OLM catalog source: an object name in openshift-marketplace (facts §10)."""
     if not is_dns_subdomain(text):
         raise ValueProblemError("install-catalog", f"{text!r} is not a CatalogSource name")
+    return text
+
+
+def apps_domain(text: str) -> str:
+    """`appsDomain`: a lower-case DNS name (DVM route hosts `dvm-<ns>.<appsDomain>` are built under it)."""
+    if not is_dns_subdomain(text):
+        raise ValueProblemError("apps-domain", f"{text!r} is not a lower-case DNS name", "e.g. apps.ocp4.example.com")
     return text
 
 

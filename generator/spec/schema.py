@@ -139,7 +139,7 @@ def _cluster(role: str) -> Obj:
             ListOf(Str(parse=values.network)), "where the peer reaches this cluster for DVM (router VIPs or worker IPs)"
         ),
         "appsDomain": Field(
-            Str(),
+            Str(parse=values.apps_domain),
             "the domain mig-controller puts DVM routes under (set on the target): the destination's "
             "ingresses.config.openshift.io/cluster .spec.domain, or the MigrationController's cluster_subdomain when "
             "set; not .spec.appsDomain. Enables exact dnsName firewall rules for DVM routes",
