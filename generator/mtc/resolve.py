@@ -60,6 +60,9 @@ class Capabilities:
     firewall_dns_name: bool  # dnsName rules: EgressNetworkPolicy always, EgressFirewall 4.7+
     firewall_node_selector: bool  # nodeSelector rules: EgressFirewall 4.11+
     known_version: bool  # False for a version newer than the facts know (newest behaviour assumed)
+    legacy_platform: bool  # facts §6: 4.5 and earlier (3.x included): no OLM, cannot run the MTC controller
+    auto_token_secret: bool  # facts §10: service accounts get an API token Secret (before 4.11)
+    psa_enforced: bool  # facts §7.9: mig-controller treats Pod Security Admission as enforced (4.11+)
     server_side_apply: bool = True  # facts §11: Kubernetes 1.16+ (4.3+); below, Argo CD applies client-side
     named_ports: bool = True  # facts §11: OpenShift SDN ignores a named NetworkPolicy port; OVN supports them
     # facts §11: SDN 4.6 and older give host-network router traffic VNID 0 as namespace `default` only: a
@@ -97,6 +100,9 @@ def capabilities(version: OcpVersion, plugin: NetworkType | None) -> Capabilitie
         firewall_dns_name=sdn or (ovn and at_least(at.EGRESS_FIREWALL_DNS_NAME_FROM)),
         firewall_node_selector=ovn and at_least(at.EGRESS_FIREWALL_NODE_SELECTOR_FROM),
         known_version=version <= NEWEST_KNOWN_OCP,
+        legacy_platform=at.legacy_platform(version),
+        auto_token_secret=version < at.NO_AUTO_TOKEN_FROM,
+        psa_enforced=at_least(at.PSA_FROM),
         server_side_apply=at_least(at.SERVER_SIDE_APPLY_FROM),
         named_ports=not sdn,
         host_network_router_is_default=not ovn and not at_least(at.HOST_NETWORK_NAMESPACE_FROM),

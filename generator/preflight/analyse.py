@@ -22,7 +22,7 @@ from generator.mtc.connections import (
     connections,
 )
 from generator.mtc.resolve import ResolvedCluster, ResolvedPair
-from generator.mtc.thresholds import PSA_FROM, is_3x
+from generator.mtc.thresholds import is_3x
 from generator.preflight.firewall import (
     EF_KIND,
     ENP_KIND,
@@ -544,7 +544,7 @@ def psa_findings(pair: ResolvedPair, views: Mapping[str, View]) -> list[Problem]
         for cluster, ns in ((pair.source, mapping.source), (pair.target, mapping.target)):
             view = views[cluster.name]
             labels = view.state.namespaces.get(ns)
-            if cluster.version < PSA_FROM or labels is None:
+            if not cluster.caps.psa_enforced or labels is None:
                 continue
             missing = [k for k in PSA_LABELS if labels.get(k) != "privileged"]
             if missing:

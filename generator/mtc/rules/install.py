@@ -14,7 +14,6 @@ from generator.mtc.mirror import MirrorMapping, load_mapping
 from generator.mtc.resolve import ResolvedCluster
 from generator.mtc.rules.proxies import ENV_NAME
 from generator.mtc.rules.registry import Finding, RuleContext, rule
-from generator.mtc.thresholds import legacy_platform
 from generator.problems import ProblemsError, Severity
 from generator.spec.files import UnreadableFileError
 from generator.spec.model import ClusterPair
@@ -41,7 +40,7 @@ def _mapping_path(pair: ClusterPair) -> PathKey:
 
 
 def _legacy(ctx: RuleContext) -> list[ResolvedCluster]:
-    return [c for c in ctx.resolved.clusters if legacy_platform(c.version)] if ctx.pair.install is not None else []
+    return [c for c in ctx.resolved.clusters if c.caps.legacy_platform] if ctx.pair.install is not None else []
 
 
 def _mapping(ctx: RuleContext) -> MirrorMapping | None:

@@ -10,7 +10,6 @@ from generator.mtc.holdings import Holdings
 from generator.mtc.mirror import MirrorMapping
 from generator.mtc.resolve import ResolvedPair
 from generator.mtc.rules.install import mapping_of
-from generator.mtc.thresholds import NO_AUTO_TOKEN_FROM, legacy_platform
 from generator.render.install import objects
 from generator.render.objects import Obj
 from generator.spec.model import Cluster, ClusterPair
@@ -110,7 +109,7 @@ def render_install(
     assert rc is not None  # noqa: S101 - a cluster of this pair
     out = InstallRender()
     annotations: dict[str, Any] = {}
-    if pair.install is not None and not legacy_platform(rc.version):
+    if pair.install is not None and not rc.caps.legacy_platform:
         sub = objects.subscription(pair.install, install.channel(resolved.mtc))
         operator = [objects.namespace(), objects.operator_group(), sub]
         holdings = rc.holdings
@@ -123,6 +122,6 @@ def render_install(
     out.controller_annotations.update(annotations)
     if rc.control:
         _control(pair, secrets or RenderSecrets(), out)
-    elif install.wires(pair) and rc.version >= NO_AUTO_TOKEN_FROM:
+    elif install.wires(pair) and not rc.caps.auto_token_secret:
         out.wiring.append(objects.sa_token_secret())
     return out

@@ -19,7 +19,6 @@ from generator.mtc import install
 from generator.mtc.holdings import identity
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedCluster, ResolvedPair, resolve
-from generator.mtc.thresholds import legacy_platform
 from generator.render.install.plan import credentials_secret_name, token_secret_name
 from generator.render.objects import Obj
 from generator.render.plan import ClusterRender, render_cluster
@@ -201,18 +200,18 @@ def _operator(pair: ClusterPair, rc: ResolvedCluster, render: ClusterRender) -> 
     commands: list[str] = []
     note = ""
     installed = render.install.operator if render.install is not None else []
-    if pair.install is not None and not legacy_platform(rc.version):
+    if pair.install is not None and not rc.caps.legacy_platform:
         # OLM keeps the ClusterServiceVersion when the Subscription goes: delete it to remove the operator.
         subscription = [o for o in installed if o["kind"] == "Subscription"]
         commands += [_delete(o, ignore_missing=True) for o in subscription]
         commands.append(f"oc delete clusterserviceversion -n {install.MTC_NAMESPACE} -l {_CSV_SELECTOR}")
         commands += [_delete(o, ignore_missing=True) for o in installed if o["kind"] == "OperatorGroup"]
-    elif legacy_platform(rc.version) and rc.spec.base is not None:
+    elif rc.caps.legacy_platform and rc.spec.base is not None:
         note = (
             f"The legacy operator comes from operator.yml in your base {rc.spec.base}: stop applying it and remove "
             "it with `oc delete -f operator.yml` from that folder. Nothing else of the base is removed."
         )
-    elif legacy_platform(rc.version):
+    elif rc.caps.legacy_platform:
         note = "These overlays did not install the operator: remove it with `oc delete -f operator.yml`."
     else:
         note = "These overlays did not install the operator: uninstall it with OLM:"
@@ -234,7 +233,7 @@ def _leftovers(pair: ClusterPair, rc: ResolvedCluster) -> Step:
     leftovers.append("oc delete scc rsync-anyuid")
     if rc.control:
         leftovers.append("oc delete oauthclient migration")
-    if not legacy_platform(rc.version):
+    if not rc.caps.legacy_platform:
         leftovers.append(f"oc get subscription,clusterserviceversion -n {install.MTC_NAMESPACE}  # OADP, if unused")
     return Step("leftovers", "Optional: what MTC is known to leave behind; check before deleting.", leftovers)
 
