@@ -133,6 +133,13 @@ class ProblemsError(Exception):
         self.problems = sorted_problems(problems)
         super().__init__("\n".join(p.text() for p in self.problems))
 
+    @classmethod
+    def of(
+        cls, file: str, rule: str, message: str, *, line: int = 0, column: int = 0, suggestion: str = ""
+    ) -> ProblemsError:
+        """A fatal error of one problem (`Problem.of`, an error): an unreadable file, a broken document."""
+        return cls([Problem.of(file, rule, message, line=line, column=column, suggestion=suggestion)])
+
 
 # --- renderings -------------------------------------------------------------------------------------------
 

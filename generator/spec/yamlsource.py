@@ -97,10 +97,6 @@ class Source:
         )
 
 
-def _file_problem(file: str, rule: str, message: str, suggestion: str = "") -> ProblemsError:
-    return ProblemsError([Problem.of(file, rule, message, suggestion=suggestion)])
-
-
 def read_bounded(
     path: Path, display: str, *, limit: int, expected: str, too_large: Callable[[int], str], fix: str = ""
 ) -> bytes:
@@ -113,11 +109,13 @@ def read_bounded(
     try:
         size = check_regular(path)
         if size > limit:
-            raise _file_problem(display, "file-too-large", too_large(size), fix)
+            raise ProblemsError.of(display, "file-too-large", too_large(size), suggestion=fix)
         return read_limited(path, limit)
     except UnreadableFileError as exc:
         message = f"{exc}, expected {expected}" if str(exc) == "is a directory" else str(exc)
-        raise _file_problem(display, exc.rule, message, fix if exc.rule == "file-too-large" else "") from None
+        raise ProblemsError.of(
+            display, exc.rule, message, suggestion=fix if exc.rule == "file-too-large" else ""
+        ) from None
 
 
 def read_text(path: Path, display: str) -> str:
@@ -140,13 +138,13 @@ def read_spec_bytes(path: Path, display: str) -> bytes:
 def decode(raw: bytes, display: str, limit: int = MAX_BYTES) -> str:
     """UTF-8 text of at most `limit` bytes (a spec by default; a ResourceList passes its own, larger limit)."""
     if len(raw) > limit:
-        raise _file_problem(display, "file-too-large", f"input is {len(raw):,} bytes; the limit is {limit:,}")
+        raise ProblemsError.of(display, "file-too-large", f"input is {len(raw):,} bytes; the limit is {limit:,}")
     if b"\x00" in raw:
-        raise _file_problem(display, "not-yaml", "binary data (NUL bytes), expected a YAML text file")
+        raise ProblemsError.of(display, "not-yaml", "binary data (NUL bytes), expected a YAML text file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _file_problem(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
+        raise ProblemsError.of(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
 
 
 def check_depth(text: str, display: str) -> None:
@@ -166,7 +164,9 @@ def check_depth(text: str, display: str) -> None:
 def _single_node(text: str, display: str) -> yaml.Node:
     nodes = compose_documents(text, display)
     if not nodes:
-        raise _file_problem(display, "empty-document", "the file holds no YAML document", "write a ClusterPair")
+        raise ProblemsError.of(
+            display, "empty-document", "the file holds no YAML document", suggestion="write a ClusterPair"
+        )
     if len(nodes) > 1:
         second = nodes[1].start_mark
         raise ProblemsError(
@@ -210,9 +210,9 @@ def compose_documents(text: str, display: str) -> list[yaml.Node]:
             [Problem.of(display, "yaml-syntax", f"invalid YAML: {what}", line=line, column=column, suggestion=hint)]
         ) from None
     except yaml.reader.ReaderError as exc:  # control characters or bad encoding: not a YAML text file
-        raise _file_problem(display, "not-yaml", f"{exc.reason} (character offset {exc.position})") from None
+        raise ProblemsError.of(display, "not-yaml", f"{exc.reason} (character offset {exc.position})") from None
     except yaml.YAMLError as exc:
-        raise _file_problem(display, "yaml-syntax", f"invalid YAML: {exc}") from None
+        raise ProblemsError.of(display, "yaml-syntax", f"invalid YAML: {exc}") from None
     return [n for n in nodes if not (isinstance(n, yaml.ScalarNode) and n.tag.endswith(":null"))]
 
 
