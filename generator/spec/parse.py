@@ -1,8 +1,9 @@
 """The parsers of a ClusterPair's typed values (generator.spec.values), run once when the spec is loaded.
 
-OpenShift and MTC versions, IP networks and proxy URLs have a type: the structure check parses each one, an
-unparseable value is a problem at its file:line:col, and the model holds the parsed value. Nothing after
-loading parses these strings again.
+OpenShift and MTC versions, IP networks, proxy URLs (with their host's address) and noProxy entries have a type;
+names have a pattern. The checker (generator.spec.check) runs the parser the declaration names for each value: an
+unparseable one is a problem at its file:line:col, and the model holds the parsed value. Nothing after loading
+parses these strings again (import-linter keeps rules and renderers away from this module).
 
 Each parser raises `ValueProblemError` (rule id, message, suggestion, severity): the rule ids of the values.
 - `openshift-version` (error): "3.11" or "4.N".
