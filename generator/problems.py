@@ -45,6 +45,23 @@ class Problem:
     message: str
     suggestion: str = ""
 
+    @classmethod
+    def of(
+        cls,
+        file: str,
+        rule: str,
+        message: str,
+        *,
+        severity: Severity = Severity.ERROR,
+        line: int = 0,
+        column: int = 0,
+        path: str = "",
+        suggestion: str = "",
+    ) -> Problem:
+        """The one way the library makes a problem: where it is and how bad are keywords (an error of the whole
+        file by default). The positional field order stays for adapters written against it."""
+        return cls(file, line, column, path, severity, rule, message, suggestion)
+
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
@@ -115,6 +132,13 @@ class ProblemsError(Exception):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = sorted_problems(problems)
         super().__init__("\n".join(p.text() for p in self.problems))
+
+    @classmethod
+    def of(
+        cls, file: str, rule: str, message: str, *, line: int = 0, column: int = 0, suggestion: str = ""
+    ) -> ProblemsError:
+        """A fatal error of one problem (`Problem.of`, an error): an unreadable file, a broken document."""
+        return cls([Problem.of(file, rule, message, line=line, column=column, suggestion=suggestion)])
 
 
 # --- renderings -------------------------------------------------------------------------------------------

@@ -25,11 +25,11 @@ from types import MappingProxyType
 from typing import Any
 
 from generator.mtc import facts
-from generator.mtc.addresses import IpNetwork, parse_network
 from generator.mtc.resolve import ResolvedCluster, ResolvedPair
 from generator.mtc.routes import route_hosts
-from generator.mtc.versions import MtcVersion
+from generator.mtc.thresholds import block_rsync
 from generator.spec.model import EndpointType, NamespaceMapping
+from generator.spec.values import IpNetwork, MtcVersion
 
 Labels = Mapping[str, str]
 
@@ -134,7 +134,7 @@ def rsync_pod_selector(mtc: MtcVersion) -> dict[str, Any]:
     `owner` is on every rsync pod since 1.6; `app` is rsync-transfer, or rsync-transfer-block for 1.8 block
     pods. The per-run `directvolumemigration` UID label is never used: it changes on every migration.
     """
-    apps = [facts.DVM_APP_FS, facts.DVM_APP_BLOCK] if mtc.minor >= 8 else [facts.DVM_APP_FS]
+    apps = [facts.DVM_APP_FS, facts.DVM_APP_BLOCK] if block_rsync(mtc) else [facts.DVM_APP_FS]
     owner_key, owner_value = facts.DVM_OWNER_LABEL
     return {
         "matchLabels": {owner_key: owner_value},
@@ -146,14 +146,14 @@ def client_labels(mtc: MtcVersion) -> tuple[Labels, ...]:
     """facts §3.2: fs clients carry created-for-pvc, 1.8 block clients the -block app and `pvc`."""
     fs = {**_DVM_COMMON, "app": facts.DVM_APP_FS, "migration.openshift.io/created-for-pvc": "data"}
     block = {**_DVM_COMMON, "app": facts.DVM_APP_BLOCK, "pvc": "data"}
-    return (fs, block) if mtc.minor >= 8 else (fs,)
+    return (fs, block) if block_rsync(mtc) else (fs,)
 
 
 def server_labels(mtc: MtcVersion) -> tuple[Labels, ...]:
     """facts §3.2: `rsync-server` and the 1.8 `blockrsync-server` carry purpose=rsync."""
     fs = {**_DVM_COMMON, "app": facts.DVM_APP_FS, "purpose": "rsync"}
     block = {**_DVM_COMMON, "app": facts.DVM_APP_BLOCK, "purpose": "rsync", "pvc": "data"}
-    return (fs, block) if mtc.minor >= 8 else (fs,)
+    return (fs, block) if block_rsync(mtc) else (fs,)
 
 
 def _tcp(port: int, end_port: int | None = None) -> tuple[PortRange, ...]:
@@ -164,7 +164,7 @@ def _endpoint(pair: ResolvedPair, ns: NamespaceMapping) -> tuple[Peer, tuple[Por
     """Where the client stunnel connects (facts §3.3), or the proxy when one is set (spec §4)."""
     proxy = pair.stunnel_proxy
     if proxy is not None:
-        net = parse_network(proxy.cidr) if proxy.cidr is not None else None
+        net = proxy.network
         hosts: tuple[str, ...] = () if net is not None else (proxy.host,)
         port = proxy.port if proxy.port is not None else 0
         peer = Peer(

@@ -6,11 +6,11 @@ to the whole namespace, so the Allow rules name destinations, never pods, and mu
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
 from generator.mtc import facts
-from generator.mtc.addresses import parse_network
 from generator.mtc.connections import endpoint_connection
 from generator.mtc.resolve import Capabilities, ResolvedPair
 from generator.spec.model import EndpointType, NetworkType
@@ -124,7 +124,7 @@ def _destination_problems(to: object, kind: NetworkType) -> list[tuple[tuple[str
     if not isinstance(to, dict) or sum(k in to for k in keys) != 1 or any(k not in keys for k in to):
         return [((), f"`to` must hold exactly one of {', '.join(keys)}")]
     if "cidrSelector" in to:
-        net = parse_network(str(to["cidrSelector"])) if isinstance(to["cidrSelector"], str) else None
+        net = _cidr(to["cidrSelector"])
         if net is None or "/" not in str(to["cidrSelector"]):
             return [(("cidrSelector",), "cidrSelector must be a CIDR such as 0.0.0.0/0")]
         if net.version == 6 and not ovn:
@@ -136,6 +136,15 @@ def _destination_problems(to: object, kind: NetworkType) -> list[tuple[tuple[str
     if "nodeSelector" in to and not isinstance(to["nodeSelector"], dict):
         return [(("nodeSelector",), "nodeSelector must be a label selector mapping")]
     return []
+
+
+def _cidr(value: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """An existing rule's `cidrSelector`: free-form data (the spec's `rules:` or a base), not a spec value, so it
+    is read here where the rule is checked."""
+    try:
+        return ipaddress.ip_network(value, strict=False) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _ports_problems(ports: object) -> list[tuple[tuple[str | int, ...], str]]:

@@ -14,9 +14,9 @@ from typing import Final
 
 from generator.mtc.holdings import Holdings, Obj
 from generator.mtc.mirror import MirrorMapping, split_image
-from generator.mtc.versions import MtcVersion, OcpVersion
 from generator.spec.files import UnreadableFileError, read_limited
 from generator.spec.model import Cluster, ClusterPair, Role
+from generator.spec.values import MtcVersion
 
 # facts §10 OLM: package, channels, OwnNamespace install mode; the catalog sources live in openshift-marketplace.
 MTC_NAMESPACE: Final = "openshift-migration"
@@ -52,9 +52,6 @@ SYNC_OPTIONS: Final = "argocd.argoproj.io/sync-options"
 SKIP_DRY_RUN: Final = "SkipDryRunOnMissingResource=true"
 
 MAX_CA_BYTES = 1024 * 1024
-
-# facts §10: OpenShift 4.11 stopped creating API token Secrets for service accounts.
-NO_AUTO_TOKEN_FROM = OcpVersion(4, 11)
 
 
 def channel(mtc: MtcVersion) -> str:

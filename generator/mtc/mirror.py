@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.problems import Problem, ProblemsError, Severity
+from generator.problems import Problem, ProblemsError
 from generator.spec.files import UnreadableFileError, read_limited
 from generator.spec.yamlsource import shown
 
@@ -82,15 +82,14 @@ def _repository_error(repo: str) -> str | None:
 
 def _parse_line(text: str, number: int, file: str) -> MirrorEntry | Problem:
     def error(column: int, message: str) -> Problem:
-        return Problem(
+        return Problem.of(
             file,
-            number,
-            column,
-            "",
-            Severity.ERROR,
             "mirror-mapping",
             message,
-            "each line is source@sha256:<digest>=<mirror registry>/<repository>, as oc adm catalog mirror writes",
+            line=number,
+            column=column,
+            suggestion="each line is source@sha256:<digest>=<mirror registry>/<repository>, as oc adm catalog "
+            "mirror writes",
         )
 
     if text != text.strip():
@@ -142,7 +141,7 @@ def load_mapping(path: Path, file: str) -> MirrorMapping:
     """Read and parse a mapping file; an unreadable file is a `ProblemsError` naming it."""
 
     def fail(message: str) -> ProblemsError:
-        return ProblemsError([Problem(file, 0, 0, "", Severity.ERROR, "mirror-mapping", message)])
+        return ProblemsError([Problem.of(file, "mirror-mapping", message)])
 
     try:
         raw = read_limited(path, MAX_MAPPING_BYTES)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from generator.mtc.openings import now_from
-from generator.mtc.versions import default_network_type, parse_ocp
+from generator.mtc.thresholds import default_network_type
 from generator.spec.files import FileAccess
 from generator.spec.model import Cluster, NetworkType
 
@@ -39,6 +39,4 @@ class Environment:
 def network_type(cluster: Cluster, env: Environment) -> NetworkType | None:
     if cluster.network_type is not None:
         return cluster.network_type
-    version = parse_ocp(cluster.openshift_version)
-    by_version = default_network_type(version) if version else None
-    return by_version or env.network_types.get(cluster.name)
+    return default_network_type(cluster.openshift_version) or env.network_types.get(cluster.name)

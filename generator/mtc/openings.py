@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from generator.problems import Problem, ProblemsError, Severity
+from generator.problems import Problem, ProblemsError
 from generator.spec.model import OpeningsSpec, OpeningsState
 
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
@@ -27,15 +27,11 @@ def now_from(environ: Mapping[str, str]) -> datetime.datetime:
     if not raw.isdigit():
         raise ProblemsError(
             [
-                Problem(
+                Problem.of(
                     SOURCE_DATE_EPOCH,
-                    0,
-                    0,
-                    "",
-                    Severity.ERROR,
                     "source-date-epoch",
                     f"{SOURCE_DATE_EPOCH} is not a whole number of seconds since 1970-01-01T00:00:00Z",
-                    f"unset it, or set it like {SOURCE_DATE_EPOCH}=$(date +%s)",
+                    suggestion=f"unset it, or set it like {SOURCE_DATE_EPOCH}=$(date +%s)",
                 )
             ]
         )

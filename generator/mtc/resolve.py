@@ -14,11 +14,11 @@ from functools import cached_property
 from pathlib import Path
 
 from generator.mtc import facts
-from generator.mtc.addresses import IpNetwork, ProxyAddress, sorted_networks
+from generator.mtc import thresholds as at
 from generator.mtc.holdings import Holdings
 from generator.mtc.network import Environment, network_type
 from generator.mtc.openings import Openings, decide
-from generator.mtc.versions import MtcVersion, OcpVersion, effective_mtc
+from generator.mtc.thresholds import NEWEST_KNOWN_OCP, effective_mtc
 from generator.spec.base import KUSTOMIZATION_FILES, read_base
 from generator.spec.files import UnreadableFileError
 from generator.spec.model import (
@@ -30,10 +30,8 @@ from generator.spec.model import (
     OpeningsState,
     Role,
 )
+from generator.spec.values import IpNetwork, MtcVersion, OcpVersion, ProxyAddress, sorted_networks
 from generator.spec.yamlsource import dotted
-
-# facts §9 cites OpenShift releases up to 4.19; a newer one is assumed to behave like the newest known.
-NEWEST_KNOWN_OCP = OcpVersion(4, 19)
 
 
 @dataclass(frozen=True)
@@ -62,6 +60,9 @@ class Capabilities:
     firewall_dns_name: bool  # dnsName rules: EgressNetworkPolicy always, EgressFirewall 4.7+
     firewall_node_selector: bool  # nodeSelector rules: EgressFirewall 4.11+
     known_version: bool  # False for a version newer than the facts know (newest behaviour assumed)
+    legacy_platform: bool  # facts §6: 4.5 and earlier (3.x included): no OLM, cannot run the MTC controller
+    auto_token_secret: bool  # facts §10: service accounts get an API token Secret (before 4.11)
+    psa_enforced: bool  # facts §7.9: mig-controller treats Pod Security Admission as enforced (4.11+)
     server_side_apply: bool = True  # facts §11: Kubernetes 1.16+ (4.3+); below, Argo CD applies client-side
     named_ports: bool = True  # facts §11: OpenShift SDN ignores a named NetworkPolicy port; OVN supports them
     # facts §11: SDN 4.6 and older give host-network router traffic VNID 0 as namespace `default` only: a
@@ -74,35 +75,37 @@ def capabilities(version: OcpVersion, plugin: NetworkType | None) -> Capabilitie
     sdn = plugin is NetworkType.OPENSHIFT_SDN
     ovn = plugin is NetworkType.OVN_KUBERNETES
     at_least = version.__ge__
-    if ovn or at_least(OcpVersion(4, 10)):
+    if ovn or at_least(at.SDN_EGRESS_POLICY_FROM):
         egress: bool | None = True
-    elif sdn or version.major == 3:
+    elif sdn or at.is_3x(version):
         egress = False
     else:
         egress = None
     firewall = None
     if sdn:
-        legacy_limit = version.major == 3
-        limit = facts.EGRESS_NETWORK_POLICY_MAX_RULES_3X if legacy_limit else facts.EGRESS_NETWORK_POLICY_MAX_RULES
+        limit = facts.EGRESS_NETWORK_POLICY_MAX_RULES_3X if at.is_3x(version) else facts.EGRESS_NETWORK_POLICY_MAX_RULES
         firewall = FirewallApi(facts.EGRESS_NETWORK_POLICY_API, facts.EGRESS_NETWORK_POLICY_KIND, limit)
     elif ovn:
         firewall = FirewallApi(facts.EGRESS_FIREWALL_API, facts.EGRESS_FIREWALL_KIND, facts.EGRESS_FIREWALL_MAX_RULES)
     return Capabilities(
         egress_policy=egress,
-        end_port=at_least(OcpVersion(4, 10)),
-        namespace_name_label=at_least(OcpVersion(4, 8)),
+        end_port=at_least(at.END_PORT_FROM),
+        namespace_name_label=at_least(at.NAMESPACE_NAME_LABEL_FROM),
         router_namespace_label=dict(
-            facts.ROUTER_NAMESPACE_LABEL if at_least(OcpVersion(4, 7)) else facts.ROUTER_NAMESPACE_LABEL_LEGACY
+            facts.ROUTER_NAMESPACE_LABEL if at_least(at.ROUTER_LABEL_FROM) else facts.ROUTER_NAMESPACE_LABEL_LEGACY
         ),
-        dns_namespace=facts.DNS_NAMESPACE if at_least(OcpVersion(4, 8)) else None,
-        ipblock_except=not (sdn and version < OcpVersion(4, 10)),
+        dns_namespace=facts.DNS_NAMESPACE if at_least(at.NAMESPACE_NAME_LABEL_FROM) else None,
+        ipblock_except=not (sdn and version < at.SDN_EGRESS_POLICY_FROM),
         firewall=firewall,
-        firewall_dns_name=sdn or (ovn and at_least(OcpVersion(4, 7))),
-        firewall_node_selector=ovn and at_least(OcpVersion(4, 11)),
+        firewall_dns_name=sdn or (ovn and at_least(at.EGRESS_FIREWALL_DNS_NAME_FROM)),
+        firewall_node_selector=ovn and at_least(at.EGRESS_FIREWALL_NODE_SELECTOR_FROM),
         known_version=version <= NEWEST_KNOWN_OCP,
-        server_side_apply=at_least(OcpVersion(4, 3)),
+        legacy_platform=at.legacy_platform(version),
+        auto_token_secret=version < at.NO_AUTO_TOKEN_FROM,
+        psa_enforced=at_least(at.PSA_FROM),
+        server_side_apply=at_least(at.SERVER_SIDE_APPLY_FROM),
         named_ports=not sdn,
-        host_network_router_is_default=not ovn and not at_least(OcpVersion(4, 7)),
+        host_network_router_is_default=not ovn and not at_least(at.HOST_NETWORK_NAMESPACE_FROM),
     )
 
 
@@ -124,14 +127,6 @@ class ResolvedCluster:
     @property
     def name(self) -> str:
         return self.spec.name
-
-    @property
-    def is_source(self) -> bool:
-        return Role.SOURCE in self.roles
-
-    @property
-    def is_target(self) -> bool:
-        return Role.TARGET in self.roles
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from generator.mtc import facts
-from generator.mtc.versions import MtcVersion
+from generator.mtc.thresholds import block_rsync
+from generator.spec.values import MtcVersion
 
 
 def route_prefix(route_name: str, namespace: str) -> str:
@@ -19,7 +20,7 @@ def route_prefix(route_name: str, namespace: str) -> str:
 
 def route_names(mtc: MtcVersion) -> tuple[str, ...]:
     """facts §3.1: MTC 1.8 always creates both the filesystem and the block route."""
-    return (facts.ROUTE_FS, facts.ROUTE_BLOCK) if mtc.minor >= 8 else (facts.ROUTE_FS,)
+    return (facts.ROUTE_FS, facts.ROUTE_BLOCK) if block_rsync(mtc) else (facts.ROUTE_FS,)
 
 
 def route_hosts(target_namespace: str, apps_domain: str, mtc: MtcVersion) -> list[str]:

@@ -26,8 +26,6 @@ from generator.preflight.views import View, after_view, closed_view, today_view
 from generator.problems import Problem
 from generator.render.plan import ClusterRender
 
-MISSING_STATE_RULES = frozenset({"state-namespace-missing"})
-
 
 @dataclass(frozen=True)
 class Row:

@@ -52,7 +52,6 @@ class Outcome:
     allowed: bool
     isolating: tuple[Policy, ...]  # the policies that isolate the pod for the direction
     allowing: tuple[tuple[Policy, int], ...]  # (policy, rule index) that allow (part of) it
-    ignored: str = ""  # why the direction is not enforced at all
 
 
 def _peer_matches(peer: Peer, policy_ns: str, end: PodEnd) -> bool:
@@ -115,7 +114,7 @@ def evaluate(policies: Sequence[Policy], query: Query, enf: Enforcement) -> Outc
     Address ends need coverage of the whole network by the union of the rules (several rules may share it).
     """
     if query.direction == "egress" and not enf.egress:
-        return Outcome(True, (), (), "egress NetworkPolicy is not enforced on this cluster")
+        return Outcome(True, (), ())  # egress NetworkPolicy is not enforced on this cluster
     isolating = [policy for policy in policies if _isolates(policy, query)]
     if not isolating:
         return Outcome(True, (), ())

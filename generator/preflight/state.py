@@ -23,7 +23,7 @@ import yaml
 
 from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, compile_firewall
 from generator.preflight.netpol import Policy, PolicyError, compile_policy
-from generator.problems import Problem, ProblemsError, Severity
+from generator.problems import Problem, ProblemsError
 from generator.spec.yamlsource import MAX_DEPTH, read_bounded
 
 # Reading a state costs about 65 MiB of memory and 1.2 s of CPU per MiB (bench/state_limit.py): at 16 MiB
@@ -85,16 +85,6 @@ class ClusterState:
     counts: dict[str, int] = field(default_factory=dict)  # kind -> objects read
 
 
-def _problem(
-    file: str, rule: str, message: str, *, line: int = 0, column: int = 0, path: str = "", fix: str = ""
-) -> Problem:
-    return Problem(file, line, column, path, Severity.ERROR, rule, message, fix)
-
-
-def _fail(file: str, rule: str, message: str, fix: str = "") -> ProblemsError:
-    return ProblemsError([_problem(file, rule, message, fix=fix)])
-
-
 def read_state_bytes(path: Path, display: str) -> bytes:
     """Read a state file, bounded; never opened for writing."""
     return read_bounded(
@@ -108,17 +98,17 @@ def read_state_bytes(path: Path, display: str) -> bytes:
 
 def _decode(raw: bytes, display: str) -> str:
     if b"\x00" in raw:
-        raise _fail(display, "not-yaml", "binary data (NUL bytes), expected a YAML export")
+        raise ProblemsError.of(display, "not-yaml", "binary data (NUL bytes), expected a YAML export")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _fail(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
+        raise ProblemsError.of(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
 
 
 def _mark_problem(display: str, rule: str, message: str, mark: Any) -> ProblemsError:
     """`mark`: a PyYAML or libyaml mark (line, column 0-based), or None."""
     line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-    return ProblemsError([_problem(display, rule, message, line=line, column=column)])
+    return ProblemsError.of(display, rule, message, line=line, column=column)
 
 
 def _documents(text: str, display: str) -> list[object]:
@@ -144,14 +134,16 @@ def _documents(text: str, display: str) -> list[object]:
                 )
         return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
     except (ValueError, TypeError, OverflowError) as exc:  # a tagged value PyYAML cannot construct (!!float x)
-        raise _fail(display, "not-yaml", f"invalid YAML: a value cannot be read ({type(exc).__name__})") from None
+        raise ProblemsError.of(
+            display, "not-yaml", f"invalid YAML: a value cannot be read ({type(exc).__name__})"
+        ) from None
     except yaml.MarkedYAMLError as exc:
         what = exc.problem or exc.context or "invalid YAML"
         raise _mark_problem(
             display, "not-yaml", f"invalid YAML: {what}", exc.problem_mark or exc.context_mark
         ) from None
     except yaml.YAMLError as exc:
-        raise _fail(display, "not-yaml", f"invalid YAML: {exc}") from None
+        raise ProblemsError.of(display, "not-yaml", f"invalid YAML: {exc}") from None
 
 
 def _items(documents: list[object], display: str) -> Iterator[tuple[tuple[int, ...], str, object]]:
@@ -160,7 +152,7 @@ def _items(documents: list[object], display: str) -> Iterator[tuple[tuple[int, .
         if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List") and "items" in doc:
             items = doc["items"] or []
             if not isinstance(items, list):
-                raise _fail(display, "state-item", f"document {d + 1}: `items` of the List is not a list")
+                raise ProblemsError.of(display, "state-item", f"document {d + 1}: `items` of the List is not a list")
             prefix = f"document {d + 1} " if len(documents) > 1 else ""
             for i, item in enumerate(items):
                 yield (d, i), f"{prefix}items[{i}]", item
@@ -213,7 +205,9 @@ def parse_state(text: str, display: str) -> ClusterState:
         line, column = _locate(index)
         field_path = f"{where}.{path}" if path else where
         problems.append(
-            _problem(display, "state-object", f"{what}: {message}", line=line, column=column, path=field_path, fix=fix)
+            Problem.of(
+                display, "state-object", f"{what}: {message}", line=line, column=column, path=field_path, suggestion=fix
+            )
         )
 
     for index, where, obj in _items(documents, display):
@@ -266,7 +260,9 @@ def parse_state(text: str, display: str) -> ClusterState:
     if problems:
         raise ProblemsError(problems)
     if not any(state.counts.values()):
-        raise _fail(display, "state-empty", "holds no object", f"export with: oc get {EXPORT_RESOURCES} -A -o yaml")
+        raise ProblemsError.of(
+            display, "state-empty", "holds no object", suggestion=f"export with: oc get {EXPORT_RESOURCES} -A -o yaml"
+        )
     return state
 
 
@@ -329,8 +325,11 @@ def load_state_live(context: str, kubectl: str | None = None) -> ClusterState:
     origin = f"context {context}"
     binary = kubectl or shutil.which("kubectl")
     if binary is None:
-        raise _fail(
-            origin, "unreadable-state", "kubectl is not on the PATH", "export the state to a file and pass --state"
+        raise ProblemsError.of(
+            origin,
+            "unreadable-state",
+            "kubectl is not on the PATH",
+            suggestion="export the state to a file and pass --state",
         )
     docs: list[str] = []
     deadline = time.monotonic() + KUBECTL_TIMEOUT_S  # one deadline for the run, not one per resource
@@ -341,18 +340,22 @@ def load_state_live(context: str, kubectl: str | None = None) -> ClusterState:
             code, out, err = capture(argv, budget, deadline)
         except subprocess.TimeoutExpired:
             why = f"kubectl gave no full answer within {KUBECTL_TIMEOUT_S} s"
-            raise _fail(origin, "unreadable-state", why) from None
+            raise ProblemsError.of(origin, "unreadable-state", why) from None
         except CaptureLimitError as exc:
-            raise _fail(origin, "unreadable-state", f"kubectl get {resource} {exc}, the state limit") from None
+            raise ProblemsError.of(
+                origin, "unreadable-state", f"kubectl get {resource} {exc}, the state limit"
+            ) from None
         except OSError as exc:
-            raise _fail(origin, "unreadable-state", f"kubectl failed: {exc.strerror or type(exc).__name__}") from None
+            raise ProblemsError.of(
+                origin, "unreadable-state", f"kubectl failed: {exc.strerror or type(exc).__name__}"
+            ) from None
         stderr = err.decode("utf-8", errors="replace")
         if code != 0:
             missing_api = "the server doesn't have a resource type" in stderr
             if missing_api and resource in ("egressnetworkpolicy", "egressfirewall", "ingresscontroller"):
                 continue
             first = (stderr.strip().splitlines() or ["no message"])[0][:300]
-            raise _fail(origin, "unreadable-state", f"kubectl get {resource} exited {code}: {first}")
+            raise ProblemsError.of(origin, "unreadable-state", f"kubectl get {resource} exited {code}: {first}")
         budget -= len(out)
         docs.append(_decode(out, origin))
     return parse_state("\n---\n".join(docs), origin)

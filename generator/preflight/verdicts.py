@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.mtc import facts
-from generator.mtc.addresses import IpNetwork
 from generator.mtc.connections import (
     DNS_NAMED_PORTS,
     DNS_POD_LABELS,
@@ -21,10 +20,12 @@ from generator.mtc.connections import (
     Side,
 )
 from generator.mtc.resolve import ResolvedPair
+from generator.mtc.thresholds import is_3x
 from generator.preflight.firewall import EF_KIND, ENP_KIND, evaluate_firewall
 from generator.preflight.netpol import Interval, Policy, interval
 from generator.preflight.policyeval import AddressEnd, End, Enforcement, PodEnd, Query, evaluate
 from generator.preflight.views import HOST_NETWORK_DEFAULT, View, router_namespaces
+from generator.spec.values import IpNetwork
 
 ANY_V4 = AddressEnd(4, (0, 2**32 - 1), "any address")
 
@@ -60,7 +61,7 @@ class Verdict:
 def _ends(conn: Connection, view: View) -> list[tuple[End, Mapping[str, int]]]:
     """Concrete peers of a connection in this cluster, with the named ports of the peer pod."""
     peer = conn.peer
-    if conn.name == "dns" and peer.kind is PeerKind.ANYWHERE and view.cluster.version.major >= 4:
+    if conn.name == "dns" and peer.kind is PeerKind.ANYWHERE and not is_3x(view.cluster.version):
         # 4.6/4.7: policies cannot select openshift-dns by name, but that is where the DNS pods answer
         ns = facts.DNS_NAMESPACE
         return [(PodEnd(ns, view.namespace_labels(ns), DNS_POD_LABELS, DNS_NAMED_PORTS), DNS_NAMED_PORTS)]

@@ -70,7 +70,7 @@ def controller_spec(pair: ClusterPair, cluster: Cluster, password: str | None) -
         if proxy.https_proxy is not None:
             spec["https_proxy"] = proxy.https_proxy.url
         if proxy.no_proxy is not None:
-            spec["no_proxy"] = ",".join(sorted(set(proxy.no_proxy)))
+            spec["no_proxy"] = ",".join(sorted({entry.text for entry in proxy.no_proxy}))
     return dict(sorted(spec.items()))
 
 

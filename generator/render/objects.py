@@ -14,10 +14,3 @@ def metadata(name: str, namespace: str, annotations: dict[str, str] | None = Non
     if annotations:
         meta["annotations"] = dict(annotations)
     return meta
-
-
-def tcp(port: int, end_port: int | None = None) -> Obj:
-    out: Obj = {"protocol": "TCP", "port": port}
-    if end_port is not None:
-        out["endPort"] = end_port
-    return out

@@ -6,7 +6,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any, cast
 
-from generator.problems import Problem, ProblemsError, Severity
+from generator.problems import Problem, ProblemsError
+from generator.spec.check import check_and_parse
 from generator.spec.files import FileAccess, UnreadableFileError, repository_of
 from generator.spec.model import (
     Cluster,
@@ -29,18 +30,25 @@ from generator.spec.model import (
     StunnelProxy,
     TokenFrom,
 )
-from generator.spec.schema import check_and_parse
+from generator.spec.schema import default
 from generator.spec.yamlsource import PathKey, Source, decode, load_yaml, read_spec_bytes
 
 Mapping = dict[str, Any]
-Parsed = dict[PathKey, Any]  # typed values by path, from the structure check (generator.spec.values)
+Parsed = dict[PathKey, Any]  # typed values by path, from the structure check (generator.spec.parse)
+_FIREWALL: PathKey = ("spec", "namespaceDefaults", "egressFirewall")  # declared like every entry's egressFirewall
+
+
+def _get(data: Mapping, path: PathKey, key: str) -> Any:
+    """The value of `key` in the mapping at `path`, or the default the declaration gives it (generator.spec.schema)."""
+    return data[key] if key in data else default((*path, key))
 
 
 def _cluster(data: Mapping, role: Role, path: PathKey, parsed: Parsed) -> Cluster:
     proxy = data.get("proxy")
     ref = data.get("migrationController", {})
-    no_proxy = proxy.get("noProxy") if proxy else None
     proxy_path = (*path, "proxy")
+    ref_path = (*path, "migrationController")
+    no_proxy = proxy.get("noProxy") if proxy else None
     return Cluster(
         role=role,
         name=data["name"],
@@ -51,16 +59,15 @@ def _cluster(data: Mapping, role: Role, path: PathKey, parsed: Parsed) -> Cluste
         proxy=ProxyOverride(
             parsed.get((*proxy_path, "httpProxy")),
             parsed.get((*proxy_path, "httpsProxy")),
-            tuple(no_proxy) if no_proxy is not None else None,
+            tuple(parsed[(*proxy_path, "noProxy", i)] for i in range(len(no_proxy))) if no_proxy is not None else None,
             proxy_path,
         )
         if proxy is not None
         else None,
         base=data.get("base"),
-        migration_controller=ControllerRef(
-            ref.get("name", "migration-controller"), ref.get("namespace", "openshift-migration")
-        ),
-        rsync_endpoint_type=EndpointType(data.get("rsyncEndpointType", "Route")),
+        migration_controller=ControllerRef(_get(ref, ref_path, "name"), _get(ref, ref_path, "namespace")),
+        # declared on the target only, where it means something; the source reads the same default
+        rsync_endpoint_type=EndpointType(_get(data, ("spec", "target"), "rsyncEndpointType")),
         path=path,
         **_remote(data, path, parsed),
     )
@@ -85,11 +92,12 @@ def _install(spec: Mapping) -> Install | None:
     data = spec.get("install")
     if data is None:
         return None
+    path: PathKey = ("spec", "install")
     return Install(
-        catalog_source=data.get("catalogSource", "redhat-operators"),
-        install_plan_approval=data.get("installPlanApproval", "Manual"),
+        catalog_source=_get(data, path, "catalogSource"),
+        install_plan_approval=_get(data, path, "installPlanApproval"),
         mirror_mapping=data.get("mirror", {}).get("mapping"),
-        path=("spec", "install"),
+        path=path,
     )
 
 
@@ -104,7 +112,7 @@ def _repository(spec: Mapping, parsed: Parsed) -> ReplicationRepository | None:
         name=data["name"],
         s3_url=parsed[(*path, "s3Url")],
         bucket=data["bucket"],
-        region=data.get("region", "us-east-1"),
+        region=_get(data, path, "region"),
         ca_bundle_file=data.get("caBundleFile"),
         credentials=CredentialsFrom(
             creds.get("secretRef"),
@@ -119,9 +127,8 @@ def _repository(spec: Mapping, parsed: Parsed) -> ReplicationRepository | None:
 
 def _openings(spec: Mapping, parsed: Parsed) -> OpeningsSpec:
     data = spec.get("openings") or {}
-    return OpeningsSpec(
-        OpeningsState(data.get("state", "open")), parsed.get(("spec", "openings", "closesAt")), ("spec", "openings")
-    )
+    path: PathKey = ("spec", "openings")
+    return OpeningsSpec(OpeningsState(_get(data, path, "state")), parsed.get((*path, "closesAt")), path)
 
 
 def _firewall(entry: Mapping | None, defaults: Mapping | None, path: PathKey) -> EgressFirewallDecl | None:
@@ -130,7 +137,7 @@ def _firewall(entry: Mapping | None, defaults: Mapping | None, path: PathKey) ->
     merged = {**(defaults or {}), **(entry or {})}
     rules = merged.get("rules")
     return EgressFirewallDecl(
-        name=merged.get("name", "default"),
+        name=_get(merged, _FIREWALL, "name"),
         rules=tuple(cast(list[Mapping], rules)) if rules is not None else None,
         path=path,
     )
@@ -138,15 +145,14 @@ def _firewall(entry: Mapping | None, defaults: Mapping | None, path: PathKey) ->
 
 def _namespaces(spec: Mapping) -> tuple[NamespaceMapping, ...]:
     defaults = spec.get("namespaceDefaults", {}).get("egressFirewall")
-    default_path: PathKey = ("spec", "namespaceDefaults", "egressFirewall")
     out = []
     for i, entry in enumerate(spec["namespaces"]):
         path: PathKey = ("spec", "namespaces", i)
         if isinstance(entry, str):
-            out.append(NamespaceMapping(entry, entry, _firewall(None, defaults, default_path), path))
+            out.append(NamespaceMapping(entry, entry, _firewall(None, defaults, _FIREWALL), path))
             continue
         own = entry.get("egressFirewall")
-        fw_path = (*path, "egressFirewall") if own is not None else default_path
+        fw_path = (*path, "egressFirewall") if own is not None else _FIREWALL
         out.append(
             NamespaceMapping(
                 entry["source"], entry.get("target", entry["source"]), _firewall(own, defaults, fw_path), path
@@ -177,24 +183,18 @@ def _dvm(spec: Mapping, parsed: Parsed) -> Dvm:
     )
 
 
-def build_model(
-    source: Source, spec_dir: Path, parsed: Parsed | None = None, files: FileAccess | None = None
-) -> ClusterPair:
+def build_model(source: Source, spec_dir: Path, parsed: Parsed, files: FileAccess | None = None) -> ClusterPair:
     """Build the model from structurally valid data and its parsed values (from `check_and_parse`)."""
-    if parsed is None:
-        problems, parsed = check_and_parse(source)
-        if any(p.is_error for p in problems):
-            raise ProblemsError(problems)
     data = cast(Mapping, source.data)
     spec = cast(Mapping, data["spec"])
     return ClusterPair(
         name=data["metadata"]["name"],
         mtc_version=parsed.get(("spec", "mtcVersion")),
-        control_cluster=Role(spec.get("controlCluster", "target")),
+        control_cluster=Role(_get(spec, ("spec",), "controlCluster")),
         source=_cluster(spec["source"], Role.SOURCE, ("spec", "source"), parsed),
         target=_cluster(spec["target"], Role.TARGET, ("spec", "target"), parsed),
         dvm=_dvm(spec, parsed),
-        network_policy_mode=PolicyMode(spec.get("networkPolicy", {}).get("mode", "open")),
+        network_policy_mode=PolicyMode(_get(spec.get("networkPolicy", {}), ("spec", "networkPolicy"), "mode")),
         namespaces=_namespaces(spec),
         annotations=dict(data["metadata"].get("annotations", {})),
         spec_dir=spec_dir,
@@ -244,7 +244,7 @@ def load_spec(
         raw = read_spec_bytes(path, shown)
         text = decode(raw, shown)
     except UnreadableFileError as exc:  # the spec itself outside the root: input this run may not read
-        return None, [Problem(shown, 0, 0, "", Severity.ERROR, "unreadable-file", str(exc))]
+        return None, [Problem.of(shown, "unreadable-file", str(exc))]
     except ProblemsError as exc:
         return None, list(exc.problems)
     return parse_spec(text, shown, path.resolve().parent, files, raw)

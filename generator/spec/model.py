@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.spec.files import FileAccess, repository_of
-from generator.spec.values import EndpointUrl, IpNetwork, MtcVersion, OcpVersion, ProxyAddress
+from generator.spec.values import EndpointUrl, IpNetwork, MtcVersion, NoProxyEntry, OcpVersion, ProxyAddress
 from generator.spec.yamlsource import PathKey, Source
 
 
@@ -56,7 +56,7 @@ class OpeningsSpec:
 class ProxyOverride:
     http_proxy: ProxyAddress | None  # parsed; credentials are refused at load time and never kept
     https_proxy: ProxyAddress | None
-    no_proxy: tuple[str, ...] | None
+    no_proxy: tuple[NoProxyEntry, ...] | None  # parsed when loaded; rendered as written
     path: PathKey = field(compare=False)
 
 
@@ -177,7 +177,7 @@ class ReplicationRepository:
 @dataclass(frozen=True)
 class ClusterPair:
     name: str
-    mtc_version: MtcVersion | None  # as written; the effective version is derived by generator.mtc.versions
+    mtc_version: MtcVersion | None  # as written; the effective version is derived by generator.mtc.thresholds
     control_cluster: Role
     source: Cluster
     target: Cluster
@@ -200,6 +200,7 @@ class ClusterPair:
     @property
     def access(self) -> FileAccess:
         return self.files if self.files is not None else FileAccess.of(repository_of(self.spec_dir))
+
     openings: OpeningsSpec = OpeningsSpec()  # spec §9
 
     @property

@@ -1,50 +1,18 @@
-"""Typed values of a ClusterPair, parsed once when the spec is loaded (parse, don't re-validate).
+"""Typed values of a ClusterPair: what the model holds once the spec is loaded (parse, don't re-validate).
 
-OpenShift and MTC versions, IP networks and proxy URLs have a type: the structure check parses each one, an
-unparseable value is a problem at its file:line:col, and the model holds the parsed value. Nothing after
-loading parses these strings again. `generator.mtc.versions` and `generator.mtc.addresses` re-export them.
-
-Each parser raises `ValueProblemError` (rule id, message, suggestion, severity): the rule ids of the values.
-- `openshift-version` (error): "3.11" or "4.N".
-- `mtc-version` (error): "1.7", "1.8" or "1.7.7"-style.
-- `cidr` (error): an IP network (or one address) with no host bits set.
-- `proxy-url` (error): `http://host:port` or `https://host:port` (httpProxy, httpsProxy), no path, query or fragment.
-- `stunnel-proxy-url` (error): the stunnel proxy is `http://host:port`.
-- `proxy-credentials` (error): any proxy URL carrying a user or password; the value is never echoed.
-- `registration-api-url` (error): a cluster's `apiUrl` is `https://host[:port]`, no credentials, path or query.
-- `repository-url` (error): `replicationRepository.s3Url` is `http(s)://host[:port]` without credentials.
-- `openings-closes-at` (error): `openings.closesAt` is an RFC 3339 timestamp in UTC (`2027-01-31T18:00:00Z`).
+OpenShift and MTC versions, IP networks, proxy URLs and noProxy entries have a type. The parsers that make them
+live in `generator.spec.parse` and run once, when the spec loads; nothing after loading parses a spec string
+again (an import-linter contract keeps rules and renderers away from the parsers).
 """
 
 from __future__ import annotations
 
-import datetime
 import ipaddress
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit
-
-from generator.problems import Severity
-from generator.spec.yamlsource import shown
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-_OCP = re.compile(r"^(3)\.(11)$|^(4)\.(0|[1-9][0-9]?)$")
-_MTC = re.compile(r"^1\.([78])(?:\.(0|[1-9][0-9]{0,8}))?$")  # a patch of at most 9 digits: no huge int()
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-
-
-class ValueProblemError(ValueError):
-    """A value that does not parse (or parses with a finding); never carries the value when it is secret."""
-
-    def __init__(self, rule: str, message: str, suggestion: str = "", severity: Severity = Severity.ERROR) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.message = message
-        self.suggestion = suggestion
-        self.severity = severity
 
 
 # --- versions ---------------------------------------------------------------------------------------------
@@ -57,16 +25,6 @@ class OcpVersion:
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}"
-
-    @property
-    def legacy(self) -> bool:
-        """facts §6: "legacy platform: OpenShift Container Platform 4.5 and earlier" (3.x included)."""
-        return self <= OcpVersion(4, 5)
-
-    @property
-    def needs_mtc_17(self) -> bool:
-        """facts §6: a cluster at 4.9 or earlier runs MTC 1.7; 1.8 supports only 4.10 and later."""
-        return self <= OcpVersion(4, 9)
 
 
 @dataclass(frozen=True)
@@ -84,98 +42,31 @@ class MtcVersion:
         return None if self.patch is None else self.patch >= patch
 
 
-def parse_ocp(text: str | OcpVersion) -> OcpVersion | None:
-    if isinstance(text, OcpVersion):
-        return text
-    m = _OCP.match(text)
-    if not m:
-        return None
-    major, minor = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-    return OcpVersion(int(major), int(minor))
-
-
-def parse_mtc(text: str | MtcVersion) -> MtcVersion | None:
-    if isinstance(text, MtcVersion):
-        return text
-    m = _MTC.match(text)
-    if not m:
-        return None
-    return MtcVersion(int(m.group(1)), int(m.group(2)) if m.group(2) is not None else None)
-
-
-def ocp_version(text: str) -> OcpVersion:
-    version = parse_ocp(text)
-    if version is not None:
-        return version
-    parts = text.split(".")
-    # "4.12.3" -> "4.12"; a hint only when the first two parts already form a version we accept.
-    hint = 'e.g. "4.12"'
-    if len(parts) > 2 and parse_ocp(".".join(parts[:2])) is not None:
-        hint = f'write "{parts[0]}.{parts[1]}"'
-    raise ValueProblemError("openshift-version", f'{shown(text)} is not "3.11" or "4.N"', hint)
-
-
-def mtc_version(text: str) -> MtcVersion:
-    version = parse_mtc(text)
-    if version is None:
-        raise ValueProblemError("mtc-version", f"{shown(text)} is not an MTC version", '"1.7", "1.8" or "1.7.7"')
-    return version
-
-
 # --- networks ---------------------------------------------------------------------------------------------
-
-
-def parse_network(text: str) -> IpNetwork | None:
-    """A CIDR (`10.0.0.0/16`) or a single address (taken as /32 or /128); None when it is neither."""
-    try:
-        return ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return None
-
-
-def parse_ip(text: str) -> IpAddress | None:
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
-
-
-def network(text: str) -> IpNetwork:
-    """A `cidrs` entry: host bits set is usually a typo for another range, so it is named, not widened."""
-    net = parse_network(text)
-    if net is None:
-        raise ValueProblemError("cidr", f"{shown(text)} is not an IP network", "e.g. 203.0.113.0/24")
-    if "/" in text and net.network_address != parse_ip(text.split("/", maxsplit=1)[0]):
-        raise ValueProblemError("cidr", f"{shown(text)} has host bits set", f"did you mean {str(net)!r}?")
-    return net
 
 
 def network_sort_key(net: IpNetwork) -> tuple[int, int, int]:
     return (net.version, int(net.network_address), net.prefixlen)
 
 
-def sorted_networks(items: Iterable[str | IpNetwork]) -> list[IpNetwork]:
+def sorted_networks(items: Iterable[IpNetwork]) -> list[IpNetwork]:
     """Distinct networks in address order: output never depends on the order of the spec's list."""
-    nets = (parse_network(i) if isinstance(i, str) else i for i in items)
-    return sorted({n for n in nets if n is not None}, key=network_sort_key)
+    return sorted(set(items), key=network_sort_key)
 
 
-# --- DNS names --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NoProxyEntry:
+    """A `noProxy` entry as written (rendered verbatim) and parsed: `*`, a domain, `.domain`, an IP or a CIDR."""
 
+    text: str
+    network: IpNetwork | None  # the entry as an IP network, None when it is a name
+    valid: bool  # one of the forms above (rule `no-proxy` reports the others)
 
-def is_dns_subdomain(name: str) -> bool:
-    """RFC 1123 subdomain as Kubernetes checks it: lower-case labels, at most 253 characters."""
-    return 0 < len(name) <= 253 and all(_DNS_LABEL.match(label) for label in name.split("."))
-
-
-def no_proxy_entry_ok(entry: str) -> bool:
-    """noProxy grammar (seed doc): a domain, `.domain` for subdomains only, `*`, an IP or a CIDR."""
-    if entry == "*":
-        return True
-    if parse_network(entry) is not None:
-        return True
-    name = entry[1:] if entry.startswith(".") else entry
-    return is_dns_subdomain(name.lower())
+    @property
+    def name(self) -> str:
+        """The entry as a name to match hosts against: lower-case, no trailing dot, `*.` dropped."""
+        name = self.text.lower().rstrip(".")
+        return name[1:] if name.startswith("*.") else name
 
 
 # --- proxy URLs -------------------------------------------------------------------------------------------
@@ -193,16 +84,12 @@ class ProxyAddress:
     port: int | None
     has_credentials: bool
     extra: str  # path, query or fragment that should not be there
+    ip: IpAddress | None  # the host as an address, parsed when loaded; None when it is a name
 
     @property
-    def ip(self) -> IpAddress | None:
-        return parse_ip(self.host)
-
-    @property
-    def cidr(self) -> str | None:
-        """The host as a single-address CIDR (`/32`, `/128`), None when it is a name."""
-        ip = self.ip
-        return f"{ip}/{ip.max_prefixlen}" if ip is not None else None
+    def network(self) -> IpNetwork | None:
+        """The host as a single-address network (`/32`, `/128`), None when it is a name."""
+        return ipaddress.ip_network(self.ip) if self.ip is not None else None
 
     @property
     def netloc(self) -> str:
@@ -218,70 +105,6 @@ class ProxyAddress:
         return self.url
 
 
-def parse_proxy_url(text: str | ProxyAddress) -> ProxyAddress | None:
-    """Split `scheme://[user[:password]@]host:port`; None when it does not parse as a URL with a host."""
-    if isinstance(text, ProxyAddress):
-        return text
-    try:
-        parts: SplitResult = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        return None
-    if not parts.scheme or not parts.hostname:
-        return None
-    extra = "".join(p for p in (parts.path if parts.path != "/" else "", parts.query, parts.fragment) if p)
-    return ProxyAddress(
-        scheme=parts.scheme.lower(),
-        host=parts.hostname,
-        port=port,
-        has_credentials=parts.username is not None or parts.password is not None,
-        extra=extra,
-    )
-
-
-def _credentials(rule_hint: str) -> ValueProblemError:
-    return ValueProblemError(
-        "proxy-credentials",
-        "the proxy URL carries credentials; the spec is committed to git, so they are refused (and not repeated)",
-        rule_hint,
-    )
-
-
-def proxy_url(text: str) -> ProxyAddress:
-    """httpProxy / httpsProxy: `http://host:port` or `https://host:port` (spec §3)."""
-    address = parse_proxy_url(text)
-    if address is None or address.scheme not in ("http", "https"):
-        raise ValueProblemError("proxy-url", "not a proxy URL", "write http://host:port")
-    if address.has_credentials:
-        raise _credentials("use a proxy that authenticates otherwise, or rotate the exposed password")
-    if address.port is None:
-        raise ValueProblemError("proxy-url", "the proxy URL has no port", "write http://host:port")
-    if address.extra:
-        raise ValueProblemError("proxy-url", "a proxy URL has no path, query or fragment", "write http://host:port")
-    return address
-
-
-def stunnel_url(text: str) -> ProxyAddress:
-    """The stunnel TCP proxy: `http://host:port` (facts §3.3: a plain CONNECT tunnel; scheme ignored)."""
-    address = parse_proxy_url(text)
-    if address is None:
-        raise ValueProblemError("stunnel-proxy-url", "not a URL with a host", "write http://host:port")
-    if address.has_credentials:
-        raise _credentials("move the user to `username` and the password to `passwordFrom`")
-    if address.scheme != "http":
-        raise ValueProblemError(
-            "stunnel-proxy-url",
-            f"scheme {shown(address.scheme)}: stunnel speaks plain HTTP CONNECT to the proxy and the controller "
-            "ignores the scheme, so TLS to the proxy is impossible",
-            "write http://host:port",
-        )
-    if address.port is None:
-        raise ValueProblemError("stunnel-proxy-url", "the URL has no port", "write http://host:port")
-    if address.extra:
-        raise ValueProblemError("stunnel-proxy-url", "the URL has a path, query or fragment", "write http://host:port")
-    return address
-
-
 # --- spec §8 endpoint URLs ---------------------------------------------------------------------------------
 
 
@@ -294,66 +117,3 @@ class EndpointUrl:
 
     def __str__(self) -> str:
         return self.text
-
-
-def api_server_url(text: str) -> EndpointUrl:
-    """A cluster's `apiUrl`: the API server's `https://host:port` (MigCluster `url`), nothing else in it."""
-    address = parse_proxy_url(text)
-    if address is None or address.scheme != "https" or address.has_credentials or address.extra:
-        raise ValueProblemError(
-            "registration-api-url", "not an API server URL", "write https://api.<cluster domain>:6443 (8443 on 3.x)"
-        )
-    return EndpointUrl(text, address)
-
-
-def s3_url(text: str) -> EndpointUrl:
-    """`replicationRepository.s3Url`: an `http(s)://host[:port]` S3 endpoint; keys come from `credentialsFrom`."""
-    address = parse_proxy_url(text)
-    if address is None or address.scheme not in ("http", "https"):
-        raise ValueProblemError("repository-url", "not an S3 URL", "write https://host[:port]")
-    if address.has_credentials:
-        raise ValueProblemError(
-            "repository-url", "the URL carries credentials, which would be committed to git", "use credentialsFrom"
-        )
-    return EndpointUrl(text, address)
-
-
-# --- spec §9 openings deadline -----------------------------------------------------------------------------
-
-
-def _utc_text(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def timestamp(value: str | datetime.datetime) -> datetime.datetime:
-    """`openings.closesAt`: an RFC 3339 instant in UTC (`2027-01-31T18:00:00Z`), whole seconds.
-
-    YAML 1.1 reads an unquoted timestamp as a datetime, a quoted one stays a string: both are accepted and give
-    the same instant. Another offset, no offset, or fractional seconds are refused with the UTC spelling to write,
-    so the `closes-at` annotation and every comparison use exactly what the spec says.
-    """
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            moment = datetime.datetime.fromisoformat(text.replace("z", "Z"))
-        except ValueError:
-            raise ValueProblemError(
-                "openings-closes-at", "not an RFC 3339 timestamp", "write it in UTC, like 2027-01-31T18:00:00Z"
-            ) from None
-        if "T" not in text.upper():
-            raise ValueProblemError(
-                "openings-closes-at", "a date and a time are needed", f"write {text[:10]}T00:00:00Z (UTC)"
-            )
-    else:
-        moment = value
-    if moment.tzinfo is None:
-        raise ValueProblemError(
-            "openings-closes-at",
-            "the timestamp has no time zone",
-            f"write it in UTC with a Z: {moment.strftime('%Y-%m-%dT%H:%M:%S')}Z if that time is UTC",
-        )
-    if moment.utcoffset() != datetime.timedelta(0):
-        raise ValueProblemError("openings-closes-at", "the timestamp is not in UTC", f"write {_utc_text(moment)}")
-    if moment.microsecond:
-        raise ValueProblemError("openings-closes-at", "fractional seconds are not kept", f"write {_utc_text(moment)}")
-    return moment.astimezone(datetime.UTC)

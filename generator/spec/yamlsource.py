@@ -85,11 +85,16 @@ class Source:
         key: bool = False,
     ) -> Problem:
         line, column = self.position(path, key=key)
-        return Problem(self.file, line, column, dotted(path), severity, rule, message, suggestion)
-
-
-def _file_problem(file: str, rule: str, message: str, suggestion: str = "") -> ProblemsError:
-    return ProblemsError([Problem(file, 0, 0, "", Severity.ERROR, rule, message, suggestion)])
+        return Problem.of(
+            self.file,
+            rule,
+            message,
+            severity=severity,
+            line=line,
+            column=column,
+            path=dotted(path),
+            suggestion=suggestion,
+        )
 
 
 def read_bounded(
@@ -104,11 +109,13 @@ def read_bounded(
     try:
         size = check_regular(path)
         if size > limit:
-            raise _file_problem(display, "file-too-large", too_large(size), fix)
+            raise ProblemsError.of(display, "file-too-large", too_large(size), suggestion=fix)
         return read_limited(path, limit)
     except UnreadableFileError as exc:
         message = f"{exc}, expected {expected}" if str(exc) == "is a directory" else str(exc)
-        raise _file_problem(display, exc.rule, message, fix if exc.rule == "file-too-large" else "") from None
+        raise ProblemsError.of(
+            display, exc.rule, message, suggestion=fix if exc.rule == "file-too-large" else ""
+        ) from None
 
 
 def read_text(path: Path, display: str) -> str:
@@ -131,13 +138,13 @@ def read_spec_bytes(path: Path, display: str) -> bytes:
 def decode(raw: bytes, display: str, limit: int = MAX_BYTES) -> str:
     """UTF-8 text of at most `limit` bytes (a spec by default; a ResourceList passes its own, larger limit)."""
     if len(raw) > limit:
-        raise _file_problem(display, "file-too-large", f"input is {len(raw):,} bytes; the limit is {limit:,}")
+        raise ProblemsError.of(display, "file-too-large", f"input is {len(raw):,} bytes; the limit is {limit:,}")
     if b"\x00" in raw:
-        raise _file_problem(display, "not-yaml", "binary data (NUL bytes), expected a YAML text file")
+        raise ProblemsError.of(display, "not-yaml", "binary data (NUL bytes), expected a YAML text file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _file_problem(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
+        raise ProblemsError.of(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
 
 
 def check_depth(text: str, display: str) -> None:
@@ -149,7 +156,7 @@ def check_depth(text: str, display: str) -> None:
             if depth > MAX_DEPTH + 1:
                 line, column = (event.start_mark.line + 1, event.start_mark.column + 1) if event.start_mark else (1, 1)
                 message = f"the document nests deeper than {MAX_DEPTH} levels"
-                raise ProblemsError([Problem(display, line, column, "", Severity.ERROR, "too-deep", message)])
+                raise ProblemsError([Problem.of(display, "too-deep", message, line=line, column=column)])
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -157,20 +164,20 @@ def check_depth(text: str, display: str) -> None:
 def _single_node(text: str, display: str) -> yaml.Node:
     nodes = compose_documents(text, display)
     if not nodes:
-        raise _file_problem(display, "empty-document", "the file holds no YAML document", "write a ClusterPair")
+        raise ProblemsError.of(
+            display, "empty-document", "the file holds no YAML document", suggestion="write a ClusterPair"
+        )
     if len(nodes) > 1:
         second = nodes[1].start_mark
         raise ProblemsError(
             [
-                Problem(
+                Problem.of(
                     display,
-                    second.line + 1,
-                    second.column + 1,
-                    "",
-                    Severity.ERROR,
                     "multiple-documents",
                     "expected one YAML document, found several",
-                    "put each ClusterPair in its own file",
+                    line=second.line + 1,
+                    column=second.column + 1,
+                    suggestion="put each ClusterPair in its own file",
                 )
             ]
         )
@@ -200,12 +207,12 @@ def compose_documents(text: str, display: str) -> list[yaml.Node]:
         hint = _syntax_hint(text, mark)
         what = what if len(what) <= 2 * SHOWN_CHARS else f"{what[: 2 * SHOWN_CHARS]}..."  # may quote the file
         raise ProblemsError(
-            [Problem(display, line, column, "", Severity.ERROR, "yaml-syntax", f"invalid YAML: {what}", hint)]
+            [Problem.of(display, "yaml-syntax", f"invalid YAML: {what}", line=line, column=column, suggestion=hint)]
         ) from None
     except yaml.reader.ReaderError as exc:  # control characters or bad encoding: not a YAML text file
-        raise _file_problem(display, "not-yaml", f"{exc.reason} (character offset {exc.position})") from None
+        raise ProblemsError.of(display, "not-yaml", f"{exc.reason} (character offset {exc.position})") from None
     except yaml.YAMLError as exc:
-        raise _file_problem(display, "yaml-syntax", f"invalid YAML: {exc}") from None
+        raise ProblemsError.of(display, "yaml-syntax", f"invalid YAML: {exc}") from None
     return [n for n in nodes if not (isinstance(n, yaml.ScalarNode) and n.tag.endswith(":null"))]
 
 
@@ -225,7 +232,7 @@ class _Walker:
     def fail(self, node: yaml.Node, rule: str, message: str, suggestion: str = "") -> ProblemsError:
         mark = node.start_mark
         return ProblemsError(
-            [Problem(self.display, mark.line + 1, mark.column + 1, "", Severity.ERROR, rule, message, suggestion)]
+            [Problem.of(self.display, rule, message, line=mark.line + 1, column=mark.column + 1, suggestion=suggestion)]
         )
 
     def walk(self, node: yaml.Node, path: PathKey) -> object:

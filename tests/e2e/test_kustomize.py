@@ -53,9 +53,9 @@ import pytest
 import yaml
 
 from generator.mtc.resolve import capabilities
-from generator.mtc.versions import default_network_type
+from generator.mtc.thresholds import default_network_type
 from generator.spec.model import NetworkType
-from generator.spec.values import ocp_version
+from generator.spec.parse import ocp_version
 from tests.conftest import EXAMPLES, GOLDEN, INSTALLED_BIN, installed_script
 from tests.oracles import (
     ToolError,

@@ -41,9 +41,9 @@ from generator.mtc.connections import (
 from generator.mtc.network import Environment
 from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
-from generator.mtc.versions import MtcVersion, OcpVersion
 from generator.render.plan import render_pair
 from generator.spec.load import parse_spec
+from generator.spec.values import MtcVersion, OcpVersion
 from tests.oracles import nca
 from tests.oracles.nca import Conn, Pod
 

@@ -41,13 +41,13 @@ from hypothesis import strategies as st
 
 from generator.mtc.connections import DNS_POD_LABELS, ROUTER_POD_LABELS, client_labels, server_labels
 from generator.mtc.network import Environment
-from generator.mtc.versions import MtcVersion
 from generator.preflight.analyse import Row
 from generator.preflight.netpol import compile_policy, interval
 from generator.preflight.policyeval import AddressEnd, Enforcement, PodEnd, Query, evaluate
 from generator.preflight.run import preflight
 from generator.render.plan import render_pair
 from generator.spec.load import load_spec
+from generator.spec.values import MtcVersion
 from tests.oracles import nca
 from tests.oracles.nca import Conn, Pod
 

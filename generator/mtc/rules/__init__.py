@@ -12,7 +12,6 @@ from generator.mtc.rules import (
     capabilities,
     firewalls,
     install,
-    names,
     namespaces,
     openings,
     proxies,
@@ -23,4 +22,4 @@ from generator.mtc.rules.registry import RULES, SEVERITIES, Finding, RuleContext
 __all__ = ["RULES", "SEVERITIES", "Finding", "RuleContext", "rule", "validate"]
 
 # Imported for their registrations; the order of this tuple is the order problems are found in.
-_MODULES = (names, versions, addresses, proxies, namespaces, bases, capabilities, firewalls, install, openings)
+_MODULES = (versions, addresses, proxies, namespaces, bases, capabilities, firewalls, install, openings)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from generator.mtc import facts
 from generator.mtc.rules.registry import Finding, RuleContext, rule
+from generator.mtc.thresholds import is_3x
 from generator.problems import Severity
 from generator.spec.model import EndpointType, PolicyMode
 
@@ -43,7 +44,7 @@ def egress_policy_unenforced(ctx: RuleContext) -> Iterator[Finding]:
     yield Finding(
         (*source.spec.path, "openshiftVersion"),
         f"OpenShift SDN on {source.version} does not enforce egress NetworkPolicies"
-        + (" and mis-programs egress-only ones" if source.version.major == 3 else "")
+        + (" and mis-programs egress-only ones" if is_3x(source.version) else "")
         + ": no egress policy is generated in the source namespaces (the ingress policies are)",
         suggestion="an egress firewall (egressFirewall) is what must let DVM out there",
     )

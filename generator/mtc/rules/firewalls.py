@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from generator.mtc import facts
 from generator.mtc.firewall import allow_rules, existing_rule_problems, merged_rules, rules_added
 from generator.mtc.rules.registry import Finding, RuleContext, rule
+from generator.mtc.thresholds import is_3x
 from generator.problems import Severity
 from generator.spec.model import EndpointType, NamespaceMapping, NetworkType, PolicyMode
 
@@ -218,7 +219,7 @@ def egress_firewall_limit(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(
                 fw.path,
                 f"namespace {ns.source!r}: {total} rules exceed the {api.kind} limit of {api.max_rules}"
-                + (f" on OpenShift {resolved.source.version}" if resolved.source.version.major == 3 else ""),
+                + (f" on OpenShift {resolved.source.version}" if is_3x(resolved.source.version) else ""),
             )
 
 

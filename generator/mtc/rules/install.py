@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterator
 
 from generator.mtc import install
-from generator.mtc.addresses import is_dns_subdomain, parse_ip, parse_network
 from generator.mtc.mirror import MirrorMapping, load_mapping
 from generator.mtc.resolve import ResolvedCluster
 from generator.mtc.rules.proxies import ENV_NAME
@@ -18,6 +17,7 @@ from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import ProblemsError, Severity
 from generator.spec.files import UnreadableFileError
 from generator.spec.model import ClusterPair
+from generator.spec.values import IpAddress, NoProxyEntry
 from generator.spec.yamlsource import PathKey, dotted
 
 
@@ -40,7 +40,7 @@ def _mapping_path(pair: ClusterPair) -> PathKey:
 
 
 def _legacy(ctx: RuleContext) -> list[ResolvedCluster]:
-    return [c for c in ctx.resolved.clusters if c.version.legacy] if ctx.pair.install is not None else []
+    return [c for c in ctx.resolved.clusters if c.caps.legacy_platform] if ctx.pair.install is not None else []
 
 
 def _mapping(ctx: RuleContext) -> MirrorMapping | None:
@@ -189,23 +189,6 @@ def legacy_registry_env(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-@rule("install-catalog")
-def install_catalog(ctx: RuleContext) -> Iterator[Finding]:
-    """The OLM catalog source is an object name in openshift-marketplace (facts §10).
-
-    Passing::
-
-        install: {catalogSource: mtc-operator-catalog}
-
-    Failing::
-
-        install: {catalogSource: Mirror_Catalog}
-    """
-    inst = ctx.pair.install
-    if inst is not None and not is_dns_subdomain(inst.catalog_source):
-        yield Finding((*inst.path, "catalogSource"), f"{inst.catalog_source!r} is not a CatalogSource name")
-
-
 @rule("registration-remote")
 def registration_remote(ctx: RuleContext) -> Iterator[Finding]:
     """The remote cluster's MigCluster needs `url` and a token Secret (facts §10).
@@ -333,7 +316,8 @@ def ca_bundle_file(ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("credential-source")
 def credential_source(ctx: RuleContext) -> Iterator[Finding]:
-    """`tokenFrom` and `credentialsFrom` name a Secret (DNS subdomain) or an environment variable by name.
+    """`tokenFrom` and `credentialsFrom` name environment variables by name (a `secretRef`, a Secret name, is
+    checked when the spec is loaded, generator.spec.parse).
 
     Passing::
 
@@ -344,24 +328,17 @@ def credential_source(ctx: RuleContext) -> Iterator[Finding]:
         tokenFrom: {env: "OCP311-TOKEN"}
     """
     pair = ctx.pair
-    envs: list[tuple[str | None, PathKey]] = []
-    secrets: list[tuple[str | None, PathKey]] = []
-    for cluster in pair.clusters:
-        if cluster.token_from is not None:
-            envs.append((cluster.token_from.env, (*cluster.token_from.path, "env")))
-            secrets.append((cluster.token_from.secret_ref, (*cluster.token_from.path, "secretRef")))
+    envs: list[tuple[str | None, PathKey]] = [
+        (c.token_from.env, (*c.token_from.path, "env")) for c in pair.clusters if c.token_from is not None
+    ]
     repo = pair.replication_repository
     if repo is not None:
         creds = repo.credentials
         envs.append((creds.access_key_id_env, (*creds.path, "env", "accessKeyId")))
         envs.append((creds.secret_access_key_env, (*creds.path, "env", "secretAccessKey")))
-        secrets.append((creds.secret_ref, (*creds.path, "secretRef")))
     for env, path in envs:
         if env is not None and not ENV_NAME.match(env):
             yield Finding(path, f"{env!r} is not an environment variable name")
-    for secret_ref, path in secrets:
-        if secret_ref is not None and not is_dns_subdomain(secret_ref):
-            yield Finding(path, f"{secret_ref!r} is not a Secret name")
 
 
 @rule("repository-bucket")
@@ -394,16 +371,13 @@ def _bucket_suggestion(bucket: str) -> str:
     return name if len(name) >= 3 else (name + "-mtc-repository").strip("-")[:63]
 
 
-def _covers(entry: str, host: str) -> bool:
+def _covers(entry: NoProxyEntry, host: str, ip: IpAddress | None) -> bool:
     """Go's httpproxy NO_PROXY matching, as the MTC pods use it: `*`, a domain and its subdomains, IP or CIDR."""
-    if entry == "*":
+    if entry.text == "*":
         return True
-    ip = parse_ip(host)
     if ip is not None:
-        network = parse_network(entry)
-        return network is not None and ip in network
-    name = entry.lower().rstrip(".")
-    name = name[1:] if name.startswith("*.") else name
+        return entry.network is not None and ip in entry.network
+    name = entry.name
     host = host.lower().rstrip(".")
     if name.startswith("."):  # subdomains only
         return host.endswith(name)
@@ -434,7 +408,7 @@ def repository_behind_proxy(ctx: RuleContext) -> Iterator[Finding]:
         used = (proxy.https_proxy if address.scheme == "https" else proxy.http_proxy) if proxy is not None else None
         if proxy is None or used is None:
             continue
-        if not any(_covers(entry, address.host) for entry in proxy.no_proxy or ()):
+        if not any(_covers(entry, address.host, address.ip) for entry in proxy.no_proxy or ()):
             yield Finding(
                 (*proxy.path, "noProxy") if proxy.no_proxy is not None else proxy.path,
                 f"noProxy does not cover the replication repository host {address.host}: {cluster.name} reaches "

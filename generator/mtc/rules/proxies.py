@@ -1,7 +1,7 @@
 """Proxy rules: the MigrationController proxy override and the DVM stunnel TCP proxy.
 
 Whether proxy URLs parse, and that none carries credentials (rules `proxy-url`, `stunnel-proxy-url`,
-`proxy-credentials`), is checked when the spec is loaded (generator.spec.values): the model holds parsed
+`proxy-credentials`), is checked when the spec is loaded (generator.spec.parse): the model holds parsed
 addresses without user or password, so no message here can repeat a secret.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from generator.mtc.addresses import no_proxy_entry_ok
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
 from generator.spec.model import PolicyMode
@@ -35,10 +34,10 @@ def no_proxy(ctx: RuleContext) -> Iterator[Finding]:
         if proxy is None or proxy.no_proxy is None:
             continue
         for i, entry in enumerate(proxy.no_proxy):
-            if not no_proxy_entry_ok(entry):
+            if not entry.valid:
                 yield Finding(
                     (*proxy.path, "noProxy", i),
-                    f"{entry!r} is not a domain, .domain, *, IP or CIDR",
+                    f"{entry.text!r} is not a domain, .domain, *, IP or CIDR",
                     suggestion="e.g. .cluster.local, example.com or 10.0.0.0/16",
                 )
 

@@ -1,16 +1,24 @@
 """Version and topology rules: the MTC version, the control cluster, network plugins, unknown versions.
 
 Whether `openshiftVersion` and `mtcVersion` parse is checked when the spec is loaded (rules `openshift-version`
-and `mtc-version`, generator.spec.values); these rules read the parsed values.
+and `mtc-version`, generator.spec.parse); these rules read the parsed values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from generator.mtc.resolve import NEWEST_KNOWN_OCP
 from generator.mtc.rules.registry import Finding, RuleContext, rule
-from generator.mtc.versions import default_network_type, derived_mtc
+from generator.mtc.thresholds import (
+    ENDPOINT_TYPES_FROM,
+    MTC_17,
+    MTC_18,
+    NEWEST_KNOWN_OCP,
+    default_network_type,
+    derived_mtc,
+    is_3x,
+    legacy_platform,
+)
 from generator.problems import Severity
 from generator.spec.model import EndpointType, NetworkType, Role
 
@@ -44,7 +52,7 @@ def mtc_compatibility(ctx: RuleContext) -> Iterator[Finding]:
         )
         return
     explicit = pair.mtc_version
-    if explicit is not None and explicit.minor == 8 and derived.minor == 7:
+    if explicit is not None and explicit.minor == MTC_18.minor and derived.minor == MTC_17.minor:
         yield Finding(
             ("spec", "mtcVersion"),
             f"MTC 1.8 does not support a {src} source; clusters at 4.9 or earlier need 1.7",
@@ -69,7 +77,8 @@ def mtc_version_superseded(ctx: RuleContext) -> Iterator[Finding]:
     pair = ctx.pair
     src, tgt = pair.source.openshift_version, pair.target.openshift_version
     derived = derived_mtc(src, tgt)
-    if pair.mtc_version is not None and derived is not None and pair.mtc_version.minor == 7 and derived.minor == 8:
+    explicit = pair.mtc_version
+    if explicit is not None and derived == MTC_18 and explicit.minor == MTC_17.minor:
         yield Finding(
             ("spec", "mtcVersion"),
             f"MTC 1.7 between {src} and {tgt}: both are 4.10+, where MTC 1.8 is the stable release",
@@ -97,7 +106,7 @@ def legacy_control_cluster(ctx: RuleContext) -> Iterator[Finding]:
     pair = ctx.pair
     control = pair.cluster(pair.control_cluster)
     version = control.openshift_version
-    if version.legacy:
+    if legacy_platform(version):
         other = "source" if pair.control_cluster is Role.TARGET else "target"
         yield Finding(
             ("spec", "controlCluster"),
@@ -128,7 +137,7 @@ def endpoint_version(ctx: RuleContext) -> Iterator[Finding]:
     explicit = pair.mtc_version
     if endpoint is EndpointType.ROUTE or explicit is None:
         return
-    if explicit.at_least(7, 7) is False:
+    if explicit.at_least(*ENDPOINT_TYPES_FROM) is False:
         yield Finding(
             (*pair.target.path, "rsyncEndpointType"),
             f"{endpoint.value} endpoints need MTC 1.7.7 or later; MTC {explicit} always uses a Route",
@@ -183,7 +192,7 @@ def network_type_rule(ctx: RuleContext) -> Iterator[Finding]:
         if cluster.network_type is not None and by_version is not None and cluster.network_type is not by_version:
             why = (
                 "OpenShift 3.x runs only OpenShift SDN"
-                if version.major == 3
+                if is_3x(version)
                 else "OpenShift SDN is removed in 4.17; those clusters run OVN-Kubernetes"
             )
             yield Finding(

@@ -10,4 +10,4 @@ from generator.problems import Problem, Severity
 
 
 def finding(state: ClusterState, path: str, severity: Severity, rule: str, message: str, fix: str = "") -> Problem:  # noqa: PLR0917
-    return Problem(state.origin, 0, 0, path, severity, rule, message, fix)
+    return Problem.of(state.origin, rule, message, severity=severity, path=path, suggestion=fix)

@@ -15,29 +15,22 @@ def missing_namespace_findings(pair: ResolvedPair, views: Mapping[str, View]) ->
         source = views[pair.source.name]
         if mapping.source not in source.state.namespaces:
             out.append(
-                Problem(
+                Problem.of(
                     source.state.origin,
-                    0,
-                    0,
-                    "",
-                    Severity.ERROR,
                     "state-namespace-missing",
                     f"the migrated namespace {mapping.source} is not in the state of cluster {pair.source.name}",
-                    f"export it: oc get {'namespace'} {mapping.source} -o yaml",
+                    suggestion=f"export it: oc get namespace {mapping.source} -o yaml",
                 )
             )
         target = views[pair.target.name]
         if mapping.target not in target.state.namespaces:
             out.append(
-                Problem(
+                Problem.of(
                     target.state.origin,
-                    0,
-                    0,
-                    "",
-                    Severity.INFO,
                     "target-namespace-new",
                     f"namespace {mapping.target} does not exist on {pair.target.name} yet; MTC creates it "
                     "(evaluated without policies until then)",
+                    severity=Severity.INFO,
                 )
             )
     return out

@@ -12,7 +12,7 @@ def no_proxy_findings(pair: ResolvedPair) -> list[Problem]:
         proxy = cluster.spec.proxy
         if proxy is None or proxy.no_proxy is None or not (proxy.http_proxy or proxy.https_proxy):
             continue
-        dropped = [d for d in (".svc", ".cluster.local") if d not in proxy.no_proxy]
+        dropped = [d for d in (".svc", ".cluster.local") if d not in {entry.text for entry in proxy.no_proxy}]
         if dropped:
             out.append(
                 pair.spec.source_doc.problem(

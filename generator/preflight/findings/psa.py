@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from generator.mtc.resolve import ResolvedPair
-from generator.mtc.versions import OcpVersion
 from generator.preflight.findings import finding
 from generator.preflight.views import View
 from generator.problems import Problem, Severity
 
 PSA_LABELS = tuple(f"pod-security.kubernetes.io/{mode}" for mode in ("enforce", "audit", "warn"))
-PSA_FROM = OcpVersion(4, 11)  # facts §7.9: mig-controller treats PSA as enforced from Kubernetes 1.24
 
 
 def psa_findings(pair: ResolvedPair, views: Mapping[str, View]) -> list[Problem]:
@@ -22,7 +20,7 @@ def psa_findings(pair: ResolvedPair, views: Mapping[str, View]) -> list[Problem]
         for cluster, ns in ((pair.source, mapping.source), (pair.target, mapping.target)):
             view = views[cluster.name]
             labels = view.state.namespaces.get(ns)
-            if cluster.version < PSA_FROM or labels is None:
+            if not cluster.caps.psa_enforced or labels is None:
                 continue
             missing = [k for k in PSA_LABELS if labels.get(k) != "privileged"]
             if missing:

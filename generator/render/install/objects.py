@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from generator.mtc import install as facts
+from generator.mtc import install
 from generator.mtc.facts import KEEP_OPTIONS
 from generator.mtc.install import MirrorPlan
 from generator.render.objects import Obj, metadata
@@ -12,9 +12,9 @@ from generator.spec.model import Install, ReplicationRepository
 
 
 def _waved(wave: str, *options: str) -> dict[str, str]:
-    out = {facts.SYNC_WAVE: wave}
+    out = {install.SYNC_WAVE: wave}
     if options:
-        out[facts.SYNC_OPTIONS] = ",".join(options)
+        out[install.SYNC_OPTIONS] = ",".join(options)
     return out
 
 
@@ -26,7 +26,7 @@ def _kept(wave: str, *options: str) -> dict[str, str]:
 
 def namespace() -> Obj:
     # Kept when the Application is deleted: the uninstall plan removes MTC in the documented order first.
-    meta = metadata(facts.MTC_NAMESPACE, "", _waved(facts.WAVE_NAMESPACE, "Prune=false", "Delete=false"))
+    meta = metadata(install.MTC_NAMESPACE, "", _waved(install.WAVE_NAMESPACE, "Prune=false", "Delete=false"))
     del meta["namespace"]
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
 
@@ -34,24 +34,24 @@ def namespace() -> Obj:
 def operator_group() -> Obj:
     """facts §10: the CSV supports OwnNamespace only."""
     return {
-        "apiVersion": facts.OLM_API,
+        "apiVersion": install.OLM_API,
         "kind": "OperatorGroup",
-        "metadata": metadata(facts.OPERATOR_GROUP_NAME, facts.MTC_NAMESPACE, _waved(facts.WAVE_OPERATOR)),
-        "spec": {"targetNamespaces": [facts.MTC_NAMESPACE]},
+        "metadata": metadata(install.OPERATOR_GROUP_NAME, install.MTC_NAMESPACE, _waved(install.WAVE_OPERATOR)),
+        "spec": {"targetNamespaces": [install.MTC_NAMESPACE]},
     }
 
 
-def subscription(install: Install, channel: str) -> Obj:
+def subscription(settings: Install, channel: str) -> Obj:
     return {
-        "apiVersion": facts.SUBSCRIPTION_API,
+        "apiVersion": install.SUBSCRIPTION_API,
         "kind": "Subscription",
-        "metadata": metadata(facts.SUBSCRIPTION_NAME, facts.MTC_NAMESPACE, _waved(facts.WAVE_OPERATOR)),
+        "metadata": metadata(install.SUBSCRIPTION_NAME, install.MTC_NAMESPACE, _waved(install.WAVE_OPERATOR)),
         "spec": {
             "channel": channel,
-            "installPlanApproval": install.install_plan_approval,
-            "name": facts.OLM_PACKAGE,
-            "source": install.catalog_source,
-            "sourceNamespace": facts.MARKETPLACE_NAMESPACE,
+            "installPlanApproval": settings.install_plan_approval,
+            "name": install.OLM_PACKAGE,
+            "source": settings.catalog_source,
+            "sourceNamespace": install.MARKETPLACE_NAMESPACE,
         },
     }
 
@@ -62,7 +62,7 @@ def registry_patch(plan: MirrorPlan) -> list[Obj]:
     operator never had it, and reorder the containers)."""
     ops: list[Obj] = []
     for path in plan.env_paths:
-        ops.append({"op": "test", "path": f"{path}/name", "value": facts.REGISTRY_ENV})
+        ops.append({"op": "test", "path": f"{path}/name", "value": install.REGISTRY_ENV})
         ops.append({"op": "add", "path": f"{path}/value", "value": plan.registry})
     return ops
 
@@ -71,8 +71,8 @@ REGISTRY_PATCH_TARGET: Obj = {
     "group": "apps",
     "version": "v1",
     "kind": "Deployment",
-    "name": facts.LEGACY_DEPLOYMENT,
-    "namespace": facts.MTC_NAMESPACE,
+    "name": install.LEGACY_DEPLOYMENT,
+    "namespace": install.MTC_NAMESPACE,
 }
 
 
@@ -82,12 +82,12 @@ def mirrored_deployment(plan: MirrorPlan) -> Obj:
     for key, name, image, registry in plan.containers:
         container: Obj = {"name": name, "image": image}
         if registry:
-            container["env"] = [{"name": facts.REGISTRY_ENV, "value": plan.registry}]
+            container["env"] = [{"name": install.REGISTRY_ENV, "value": plan.registry}]
         spec.setdefault(key, []).append(container)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": facts.LEGACY_DEPLOYMENT, "namespace": facts.MTC_NAMESPACE},
+        "metadata": {"name": install.LEGACY_DEPLOYMENT, "namespace": install.MTC_NAMESPACE},
         "spec": {"template": {"spec": spec}},
     }
 
@@ -97,7 +97,7 @@ def opaque_secret(name: str, data: dict[str, str]) -> Obj:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": metadata(name, facts.CONFIG_NAMESPACE, _waved(facts.WAVE_CONTROLLER)),
+        "metadata": metadata(name, install.CONFIG_NAMESPACE, _waved(install.WAVE_CONTROLLER)),
         "type": "Opaque",
         "data": {k: base64.b64encode(v.encode("utf-8")).decode("ascii") for k, v in sorted(data.items())},
     }
@@ -105,14 +105,14 @@ def opaque_secret(name: str, data: dict[str, str]) -> Obj:
 
 def sa_token_secret() -> Obj:
     """facts §10: 4.11+ no longer creates token Secrets; this one asks the token controller for a long-lived one."""
-    meta = metadata(facts.SA_TOKEN_SECRET, facts.MTC_NAMESPACE, _waved(facts.WAVE_WIRING))
-    meta["annotations"]["kubernetes.io/service-account.name"] = facts.CONTROLLER_SA
+    meta = metadata(install.SA_TOKEN_SECRET, install.MTC_NAMESPACE, _waved(install.WAVE_WIRING))
+    meta["annotations"]["kubernetes.io/service-account.name"] = install.CONTROLLER_SA
     meta["annotations"] = dict(sorted(meta["annotations"].items()))
     return {"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": "kubernetes.io/service-account-token"}
 
 
 def mig_storage(repo: ReplicationRepository, ca_b64: str | None, creds_secret: str) -> Obj:
-    ref = {"name": creds_secret, "namespace": facts.CONFIG_NAMESPACE}
+    ref = {"name": creds_secret, "namespace": install.CONFIG_NAMESPACE}
     region = repo.region
     config: Obj = {
         "awsBucketName": repo.bucket,
@@ -124,9 +124,9 @@ def mig_storage(repo: ReplicationRepository, ca_b64: str | None, creds_secret: s
     if ca_b64 is not None:
         config["s3CustomCABundle"] = ca_b64
     return {
-        "apiVersion": facts.MIGRATION_API,
+        "apiVersion": install.MIGRATION_API,
         "kind": "MigStorage",
-        "metadata": metadata(repo.name, facts.MTC_NAMESPACE, _kept(facts.WAVE_WIRING, facts.SKIP_DRY_RUN)),
+        "metadata": metadata(repo.name, install.MTC_NAMESPACE, _kept(install.WAVE_WIRING, install.SKIP_DRY_RUN)),
         "spec": {
             "backupStorageConfig": dict(sorted(config.items())),
             "backupStorageProvider": "aws",
@@ -139,7 +139,7 @@ def mig_storage(repo: ReplicationRepository, ca_b64: str | None, creds_secret: s
 def mig_cluster_remote(name: str, url: str, token_secret: str, ca_b64: str | None, insecure: bool) -> Obj:
     spec: Obj = {
         "isHostCluster": False,
-        "serviceAccountSecretRef": {"name": token_secret, "namespace": facts.CONFIG_NAMESPACE},
+        "serviceAccountSecretRef": {"name": token_secret, "namespace": install.CONFIG_NAMESPACE},
         "url": url,
     }
     if ca_b64 is not None:
@@ -147,8 +147,8 @@ def mig_cluster_remote(name: str, url: str, token_secret: str, ca_b64: str | Non
     if insecure:
         spec["insecure"] = True
     return {
-        "apiVersion": facts.MIGRATION_API,
+        "apiVersion": install.MIGRATION_API,
         "kind": "MigCluster",
-        "metadata": metadata(name, facts.MTC_NAMESPACE, _kept(facts.WAVE_WIRING, facts.SKIP_DRY_RUN)),
+        "metadata": metadata(name, install.MTC_NAMESPACE, _kept(install.WAVE_WIRING, install.SKIP_DRY_RUN)),
         "spec": dict(sorted(spec.items())),
     }

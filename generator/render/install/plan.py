@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.mtc import install as facts
+from generator.mtc import install
 from generator.mtc.holdings import Holdings
 from generator.mtc.mirror import MirrorMapping
 from generator.mtc.resolve import ResolvedPair
@@ -53,19 +53,20 @@ def token_secret_name(remote: Cluster) -> str:
     return token.secret_ref if token is not None and token.secret_ref else f"migcluster-{remote.name}-token"
 
 
-def _legacy_mirror(pair: ClusterPair, holdings: Holdings | None, out: InstallRender) -> None:
+def _legacy_mirror(pair: ClusterPair, holdings: Holdings | None) -> InstallRender:
     mapping = mapping_of(pair)
-    object.__setattr__(out, "mirror", mapping)
-    deployment = facts.legacy_deployment(holdings) if holdings is not None else None
+    deployment = install.legacy_deployment(holdings) if holdings is not None else None
     if deployment is None:
-        return  # reported by the install-legacy-operator rule
-    plan = facts.mirror_plan(deployment, mapping)
+        return InstallRender(mirror=mapping)  # reported by the install-legacy-operator rule
+    plan = install.mirror_plan(deployment, mapping)
     if isinstance(plan, str):
-        return  # reported by the mirror-mapping rule
-    out.images.extend(plan.images)
-    object.__setattr__(out, "deployment_partial", objects.mirrored_deployment(plan))
-    if plan.env_paths:
-        object.__setattr__(out, "deployment_patch", objects.registry_patch(plan))
+        return InstallRender(mirror=mapping)  # reported by the mirror-mapping rule
+    return InstallRender(
+        images=list(plan.images),
+        deployment_patch=objects.registry_patch(plan) if plan.env_paths else None,
+        deployment_partial=objects.mirrored_deployment(plan),
+        mirror=mapping,
+    )
 
 
 def _control(pair: ClusterPair, secrets: RenderSecrets, out: InstallRender) -> None:
@@ -74,20 +75,20 @@ def _control(pair: ClusterPair, secrets: RenderSecrets, out: InstallRender) -> N
         name = credentials_secret_name(pair)
         if repo.credentials.at_render_time and secrets.s3 is not None:
             key_id, key = secrets.s3
-            out.secrets.append(objects.opaque_secret(name, {facts.S3_ACCESS_KEY: key_id, facts.S3_SECRET_KEY: key}))
-        ca = facts.ca_bundle_b64(pair, repo.ca_bundle_file) if repo.ca_bundle_file else None
+            out.secrets.append(objects.opaque_secret(name, {install.S3_ACCESS_KEY: key_id, install.S3_SECRET_KEY: key}))
+        ca = install.ca_bundle_b64(pair, repo.ca_bundle_file) if repo.ca_bundle_file else None
         out.wiring.append(objects.mig_storage(repo, ca, name))
-    if not facts.wires(pair):
+    if not install.wires(pair):
         return
     # facts §11: the operator creates the host MigCluster (named after the controller's `cluster_name`); a copy
     # here would have two owners, Argo CD and the operator. The remote cluster's registration is ours.
-    remote = facts.remote_cluster(pair)
+    remote = install.remote_cluster(pair)
     if remote is None or remote.api_url is None:
         return
     token_name = token_secret_name(remote)
     if remote.token_from is not None and remote.token_from.secret_ref is None and secrets.token is not None:
-        out.secrets.append(objects.opaque_secret(token_name, {facts.TOKEN_KEY: secrets.token}))
-    ca = facts.ca_bundle_b64(pair, remote.ca_bundle_file) if remote.ca_bundle_file else None
+        out.secrets.append(objects.opaque_secret(token_name, {install.TOKEN_KEY: secrets.token}))
+    ca = install.ca_bundle_b64(pair, remote.ca_bundle_file) if remote.ca_bundle_file else None
     out.wiring.append(
         objects.mig_cluster_remote(remote.name, remote.api_url.text, token_name, ca, bool(remote.insecure))
     )
@@ -108,19 +109,19 @@ def render_install(
     assert rc is not None  # noqa: S101 - a cluster of this pair
     out = InstallRender()
     annotations: dict[str, Any] = {}
-    if pair.install is not None and not rc.version.legacy:
-        sub = objects.subscription(pair.install, facts.channel(resolved.mtc))
+    if pair.install is not None and not rc.caps.legacy_platform:
+        sub = objects.subscription(pair.install, install.channel(resolved.mtc))
         operator = [objects.namespace(), objects.operator_group(), sub]
         holdings = rc.holdings
         if holdings is not None:  # a base that already holds one (its Namespace, say) keeps it: no duplicate ID
             operator = [o for o in operator if holdings.find(o["apiVersion"], o["kind"], *_where(o)) is None]
         out.operator.extend(operator)
-        annotations = {facts.SYNC_WAVE: facts.WAVE_CONTROLLER}
+        annotations = {install.SYNC_WAVE: install.WAVE_CONTROLLER}
     elif pair.install is not None and pair.install.mirror_mapping is not None:
-        _legacy_mirror(pair, rc.holdings, out)
+        out = _legacy_mirror(pair, rc.holdings)
     out.controller_annotations.update(annotations)
     if rc.control:
         _control(pair, secrets or RenderSecrets(), out)
-    elif facts.wires(pair) and rc.version >= facts.NO_AUTO_TOKEN_FROM:
+    elif install.wires(pair) and not rc.caps.auto_token_secret:
         out.wiring.append(objects.sa_token_secret())
     return out

@@ -15,7 +15,7 @@ import json
 import shlex
 from dataclasses import asdict, dataclass, field
 
-from generator.mtc import install as facts
+from generator.mtc import install
 from generator.mtc.holdings import identity
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedCluster, ResolvedPair, resolve
@@ -35,7 +35,7 @@ _CLUSTER_SCOPED = (
     "oc delete clusterrolebindings migration-operator",
     "oc delete $(oc get clusterrolebindings -o name | grep 'velero')",
 )
-_CSV_SELECTOR = f"operators.coreos.com/{facts.OLM_PACKAGE}.{facts.MTC_NAMESPACE}"
+_CSV_SELECTOR = f"operators.coreos.com/{install.OLM_PACKAGE}.{install.MTC_NAMESPACE}"
 FIREWALL_KINDS = ("EgressFirewall", "EgressNetworkPolicy")
 STEP_KEYS = ("close", "argocd", "controller", "objects", "operator")
 
@@ -172,17 +172,17 @@ def _ours(pair: ClusterPair, rc: ResolvedCluster, render: ClusterRender) -> list
         _delete(o, ignore_missing=True) for o in made if o["kind"] not in FIREWALL_KINDS and identity(o) not in theirs
     ]
     if rc.control:  # Secrets rendered from credentials read at render time: ours, named by the spec
-        repo, remote = pair.replication_repository, facts.remote_cluster(pair)
+        repo, remote = pair.replication_repository, install.remote_cluster(pair)
         if repo is not None and repo.credentials.at_render_time:
             secret = {
                 "kind": "Secret",
-                "metadata": {"name": credentials_secret_name(pair), "namespace": facts.CONFIG_NAMESPACE},
+                "metadata": {"name": credentials_secret_name(pair), "namespace": install.CONFIG_NAMESPACE},
             }
             commands.append(_delete(secret, ignore_missing=True))
-        if remote is not None and facts.wires(pair) and remote.token_from and not remote.token_from.secret_ref:
+        if remote is not None and install.wires(pair) and remote.token_from and not remote.token_from.secret_ref:
             secret = {
                 "kind": "Secret",
-                "metadata": {"name": token_secret_name(remote), "namespace": facts.CONFIG_NAMESPACE},
+                "metadata": {"name": token_secret_name(remote), "namespace": install.CONFIG_NAMESPACE},
             }
             commands.append(_delete(secret, ignore_missing=True))
     return sorted(set(commands))
@@ -200,24 +200,24 @@ def _operator(pair: ClusterPair, rc: ResolvedCluster, render: ClusterRender) -> 
     commands: list[str] = []
     note = ""
     installed = render.install.operator if render.install is not None else []
-    if pair.install is not None and not rc.version.legacy:
+    if pair.install is not None and not rc.caps.legacy_platform:
         # OLM keeps the ClusterServiceVersion when the Subscription goes: delete it to remove the operator.
         subscription = [o for o in installed if o["kind"] == "Subscription"]
         commands += [_delete(o, ignore_missing=True) for o in subscription]
-        commands.append(f"oc delete clusterserviceversion -n {facts.MTC_NAMESPACE} -l {_CSV_SELECTOR}")
+        commands.append(f"oc delete clusterserviceversion -n {install.MTC_NAMESPACE} -l {_CSV_SELECTOR}")
         commands += [_delete(o, ignore_missing=True) for o in installed if o["kind"] == "OperatorGroup"]
-    elif rc.version.legacy and rc.spec.base is not None:
+    elif rc.caps.legacy_platform and rc.spec.base is not None:
         note = (
             f"The legacy operator comes from operator.yml in your base {rc.spec.base}: stop applying it and remove "
             "it with `oc delete -f operator.yml` from that folder. Nothing else of the base is removed."
         )
-    elif rc.version.legacy:
+    elif rc.caps.legacy_platform:
         note = "These overlays did not install the operator: remove it with `oc delete -f operator.yml`."
     else:
         note = "These overlays did not install the operator: uninstall it with OLM:"
         commands += [
-            f"oc delete subscription {facts.SUBSCRIPTION_NAME} -n {facts.MTC_NAMESPACE}",
-            f"oc delete clusterserviceversion -n {facts.MTC_NAMESPACE} -l {_CSV_SELECTOR}",
+            f"oc delete subscription {install.SUBSCRIPTION_NAME} -n {install.MTC_NAMESPACE}",
+            f"oc delete clusterserviceversion -n {install.MTC_NAMESPACE} -l {_CSV_SELECTOR}",
         ]
     return Step(
         "operator",
@@ -228,13 +228,13 @@ def _operator(pair: ClusterPair, rc: ResolvedCluster, render: ClusterRender) -> 
 
 
 def _leftovers(pair: ClusterPair, rc: ResolvedCluster) -> Step:
-    namespace = ("", "Namespace", "", facts.MTC_NAMESPACE)
-    leftovers = [] if namespace in _theirs(rc) else [f"oc delete namespace {facts.MTC_NAMESPACE}"]
+    namespace = ("", "Namespace", "", install.MTC_NAMESPACE)
+    leftovers = [] if namespace in _theirs(rc) else [f"oc delete namespace {install.MTC_NAMESPACE}"]
     leftovers.append("oc delete scc rsync-anyuid")
     if rc.control:
         leftovers.append("oc delete oauthclient migration")
-    if not rc.version.legacy:
-        leftovers.append(f"oc get subscription,clusterserviceversion -n {facts.MTC_NAMESPACE}  # OADP, if unused")
+    if not rc.caps.legacy_platform:
+        leftovers.append(f"oc get subscription,clusterserviceversion -n {install.MTC_NAMESPACE}  # OADP, if unused")
     return Step("leftovers", "Optional: what MTC is known to leave behind; check before deleting.", leftovers)
 
 

@@ -367,6 +367,53 @@ spec:
         "credential-source", E, "spec.source.tokenFrom.env", 10, 22, "'OCP-TOKEN' is not an environment variable name",
         id="credential-source-env",
     ),
+    case(
+        """\
+apiVersion: mtc-policygen.io/v1alpha1
+kind: ClusterPair
+metadata:
+  name: pair
+spec:
+  source:
+    name: src
+    openshiftVersion: "4.12"
+    networkType: OVNKubernetes
+    tokenFrom: {secretRef: Src_Token}
+  target:
+    name: tgt
+    openshiftVersion: "4.14"
+    networkType: OVNKubernetes
+    cidrs: [203.0.113.0/24]
+  namespaces:
+    - app1
+""",
+        "credential-source", E, "spec.source.tokenFrom.secretRef", 10, 28, "'Src_Token' is not a Secret name",
+        id="credential-source-secret",
+    ),
+    case(
+        """\
+apiVersion: mtc-policygen.io/v1alpha1
+kind: ClusterPair
+metadata:
+  name: pair
+spec:
+  source:
+    name: src
+    openshiftVersion: "4.12"
+    networkType: OVNKubernetes
+  target:
+    name: tgt
+    openshiftVersion: "4.14"
+    networkType: OVNKubernetes
+    cidrs: [203.0.113.0/24]
+  namespaces:
+    - app1
+  replicationRepository: {name: MCG, s3Url: 'https://s3.example.com', bucket: b,
+    credentialsFrom: {secretRef: mcg}}
+""",
+        "dns1123-label", E, "spec.replicationRepository.name", 17, 33, "'MCG' is not a DNS-1123 label",
+        "did you mean 'mcg'?", id="dns1123-label-repository",
+    ),
 ]
 
 
