@@ -245,18 +245,16 @@ def _plan(
     specs have problems that stop the run (the problems say why)."""
     out_dir = Path(args.output)
     skip = api.SkipUnchanged(out_dir, env, allow_secrets=args.allow_secrets_in_output)
-    loaded = api.load_specs(args.specs, env, unique_names=True, progress=progress, skip=skip)
+    refuse = not args.allow_secrets_in_output
+    loaded = api.load_specs(args.specs, env, unique_names=True, refuse_secrets=refuse, progress=progress, skip=skip)
     problems = list(loaded.problems)
-    if not args.allow_secrets_in_output:
-        problems += api.secret_in_output(loaded.pairs)
     if _exit_code(problems, args.strict) != EXIT_OK:
         return None, problems, loaded.resolved
     run = api.plan_generate(
-        loaded.pairs,
+        loaded.resolved,
         out_dir,
         env,
         allow_secrets=args.allow_secrets_in_output,
-        resolved=loaded.resolved,
         progress=progress,
         skip=skip,
         unchanged=loaded.unchanged,
@@ -362,7 +360,7 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> argparse.ArgumentPa
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from generator import api  # noqa: PLC0415
+    from generator import api, pipeline  # noqa: PLC0415
     from generator.mtc.network import Environment  # noqa: PLC0415
     from generator.problems import ProblemsError  # noqa: PLC0415
     from generator.render.yamlout import dump_stream  # noqa: PLC0415
@@ -378,8 +376,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
         return code or EXIT_PROBLEMS
     pair = loaded.pairs[0]
     try:
-        cluster = api.cluster_of(pair, args.cluster, args.spec, "--cluster")
-        render = api.render_one(pair, cluster, env, loaded.resolved[0])
+        cluster = pipeline.cluster_of(pair, args.cluster, args.spec, "--cluster")
+        render = pipeline.render(loaded.resolved[0], cluster)  # reads the credentials this cluster carries
     except ProblemsError as exc:
         _report([*problems, *exc.problems], args.format, objects_on_stdout=True)
         return EXIT_PROBLEMS
@@ -522,7 +520,7 @@ def _add_uninstall(sub: argparse._SubParsersAction[_Parser]) -> argparse.Argumen
 
 def _cmd_uninstall(args: argparse.Namespace) -> int:
     """The ordered uninstall plan for one cluster: close, out of Argo CD, delete what we made; exit 0, or 2."""
-    from generator import api  # noqa: PLC0415
+    from generator import api, pipeline  # noqa: PLC0415
     from generator.mtc.network import Environment  # noqa: PLC0415
     from generator.problems import ProblemsError, format_text, has_errors  # noqa: PLC0415
     from generator.render.install.uninstall import uninstall_plan  # noqa: PLC0415
@@ -531,13 +529,13 @@ def _cmd_uninstall(args: argparse.Namespace) -> int:
     loaded = api.load_specs([args.spec], env)
     problems = list(loaded.problems)
     try:
-        cluster = api.cluster_of(loaded.pairs[0], args.cluster, args.spec, "--cluster") if loaded.pairs else None
+        cluster = pipeline.cluster_of(loaded.pairs[0], args.cluster, args.spec, "--cluster") if loaded.pairs else None
     except ProblemsError as exc:
         problems, cluster = [*problems, *exc.problems], None
     sys.stderr.write(format_text(problems))
     if cluster is None or has_errors(problems):
         return EXIT_USAGE
-    plan = uninstall_plan(loaded.pairs[0], cluster.name, env, argocd_namespace=args.argocd_namespace)
+    plan = uninstall_plan(loaded.resolved[0], cluster.name, argocd_namespace=args.argocd_namespace)
     sys.stdout.write(plan.as_json() if args.format == "json" else plan.as_text())
     return EXIT_OK
 

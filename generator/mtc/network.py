@@ -25,6 +25,10 @@ class Environment:
     `now`: the instant `openings.closesAt` is compared with (spec §9), decided once per run by the entry point
     that builds the Environment: `SOURCE_DATE_EPOCH` when set, else the clock. Not in its repr: generate's input
     digest records what `now` decides (open or closed), not the instant, so a pair is not re-rendered every second.
+    `firewall_kind_at_render`: the runtime learns the source's network plugin when it renders the source (Argo
+    CD reads KUBE_API_VERSIONS there), so a spec leaving it open is not asked for it; `rendering`: the one
+    cluster this run renders (None: every cluster, or none yet, as `appset`). Neither is digested: generate sets
+    neither.
     """
 
     network_types: Mapping[str, NetworkType] = field(default_factory=dict)
@@ -34,6 +38,13 @@ class Environment:
     # the repr: the environment is digested into the overlays' manifest, which must not name a checkout.
     files: FileAccess | None = field(default=None, repr=False, compare=False)
     now: datetime.datetime = field(default_factory=lambda: now_from(os.environ), repr=False, compare=False)
+    firewall_kind_at_render: bool = field(default=False, repr=False)
+    rendering: str | None = field(default=None, repr=False)
+
+    def asks_network_type(self, source: str) -> bool:
+        """Whether a source whose firewall kind the spec leaves open must say it now: not where the runtime
+        learns it when rendering the source, nor where this run renders another cluster only."""
+        return not self.firewall_kind_at_render or self.rendering == source
 
 
 def network_type(cluster: Cluster, env: Environment) -> NetworkType | None:

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 from generator.mtc.holdings import Holdings
 from generator.mtc.install import SKIP_DRY_RUN, SYNC_OPTIONS
-from generator.mtc.network import Environment
-from generator.mtc.resolve import ResolvedPair, resolve
+from generator.mtc.resolve import ResolvedPair
 from generator.render.egressfirewall import FirewallOutput, firewall_output
 from generator.render.install.plan import InstallRender, RenderSecrets, render_install
 from generator.render.migrationcontroller import controller_object
 from generator.render.networkpolicy import egress_policy, ingress_policy
 from generator.render.objects import Obj
-from generator.spec.model import Cluster, ClusterPair
+from generator.spec.model import Cluster
 
 
 @dataclass(frozen=True)
@@ -36,33 +35,19 @@ class ClusterRender:
 
 
 def render_pair(
-    pair: ClusterPair,
-    env: Environment,
-    password: str | None,
-    resolved: ResolvedPair | None = None,
-    *,
-    secrets: RenderSecrets | None = None,
+    resolved: ResolvedPair, password: str | None, *, secrets: RenderSecrets | None = None
 ) -> list[ClusterRender]:
-    """Render a ClusterPair that passed validation; `password` is the stunnel proxy password, if any, and
-    `secrets` the spec §8 credentials read at render time (None: Secrets for them are not rendered).
-
-    `resolved` is the pair's resolved form when the caller has it (validated with it); resolved here otherwise.
-    """
-    resolved = resolved if resolved is not None else resolve(pair, env)
-    return [render_cluster(pair, cluster, env, password, resolved, secrets=secrets) for cluster in pair.clusters]
+    """Render a ClusterPair that passed validation, from the resolved form it was validated with; `password` is
+    the stunnel proxy password, if any, and `secrets` the spec §8 credentials read at render time (None:
+    Secrets for them are not rendered)."""
+    return [render_cluster(resolved, cluster, password, secrets=secrets) for cluster in resolved.spec.clusters]
 
 
 def render_cluster(
-    pair: ClusterPair,
-    cluster: Cluster,
-    env: Environment,
-    password: str | None,
-    resolved: ResolvedPair | None = None,
-    *,
-    secrets: RenderSecrets | None = None,
+    resolved: ResolvedPair, cluster: Cluster, password: str | None, *, secrets: RenderSecrets | None = None
 ) -> ClusterRender:
     """One cluster of a validated pair: `render` and the KRM function need only the cluster asked for."""
-    resolved = resolved if resolved is not None else resolve(pair, env)
+    pair = resolved.spec
     policies: list[tuple[str, Obj]] = []
     firewalls: list[FirewallOutput] = []
     for ns in resolved.namespaces:

@@ -24,29 +24,26 @@ from typing import Any
 
 import yaml
 
-from generator import api
+from generator import pipeline
 from generator.mtc import facts
 from generator.mtc.holdings import Holdings, Identity, identity
 from generator.mtc.install import SYNC_OPTIONS
 from generator.mtc.network import Environment
 from generator.mtc.openings import PAIR_ANNOTATION, now_from
-from generator.mtc.resolve import ResolvedPair, base_folder, resolve
-from generator.mtc.rules import validate
+from generator.mtc.resolve import ResolvedPair, base_folder
 from generator.problems import Problem, ProblemsError, Severity, has_errors
 from generator.render.objects import Obj
 from generator.render.plan import ClusterRender
 from generator.spec.base import KUSTOMIZATION_FILES
 from generator.spec.files import FileAccess, UnreadableFileError, check_regular, read_limited
-from generator.spec.load import load_spec
 from generator.spec.model import ClusterPair, NetworkType
-from generator.spec.yamlsource import MAX_BYTES, check_depth, decode, dotted, path_limit_problem
+from generator.spec.yamlsource import MAX_BYTES, check_depth, decode, path_limit_problem
 from generator.transform import plan_transform
 
 PLUGIN_NAME = "mtc-policygen-v1"  # plugin.yaml: metadata.name + "-" + spec.version (plugin contracts §1.1)
 PARAMETERS_VAR = "ARGOCD_APP_PARAMETERS"
 API_VERSIONS_VAR = "KUBE_API_VERSIONS"
 _SOURCE = "argocd-generate"  # the `file` of problems that are about the request, not a spec
-NETWORK_TYPE_NEEDED = "network-type-needed"  # the rule asking a 4.x source with firewalls for its network plugin
 
 # The lines plugin.yaml's discovery command greps for; `is_discoverable` applies the same test, so the plugin
 # renders exactly the files that made Argo CD pick it (tests/test_argocd_cmp.py checks both agree).
@@ -229,19 +226,6 @@ def _choose_spec(app_dir: Path, request: Request, environ: Mapping[str, str], fi
             "name one with the plugin parameter `spec`, or give each spec its own folder",
         )
     return specs[0]
-
-
-def open_network_type(problems: Iterable[Problem], pair: ClusterPair, cluster: str | None) -> list[Problem]:
-    """Drop the "which network plugin" error where the plugin settles it at render time.
-
-    The firewall kind matters only on the source (facts §4), whose Application learns it from
-    KUBE_API_VERSIONS; another cluster's Application (`cluster`), or a fleet built before any render
-    (`cluster=None`), does not need it, and its objects do not depend on it.
-    """
-    if cluster == pair.source.name or pair.source.network_type is not None:
-        return list(problems)
-    field = dotted((*pair.source.path, "networkType"))
-    return [p for p in problems if not (p.rule == NETWORK_TYPE_NEEDED and p.path == field)]
 
 
 # What a base's kustomization may use for the plugin to emit exactly what `kustomize build` of the overlay does:
@@ -446,23 +430,24 @@ def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
     except UnreadableFileError as exc:
         raise _fail(str(exc), rule=exc.rule) from None
     spec_file = _choose_spec(app_dir, request, environ, files)
-    pair, problems = load_spec(spec_file, _display(spec_file.name, environ), files)
-    if pair is None:
-        raise ProblemsError(problems)
-    cluster = api.cluster_of(pair, request.cluster, pair.source_doc.file, "parameter cluster")
     detected = detected_network_type(request.api_versions)
     env = Environment(
         network_types={request.cluster: detected} if detected is not None else {},
         files=files,
         now=now_from(environ),
+        firewall_kind_at_render=True,  # learnt from KUBE_API_VERSIONS when the source is rendered
+        rendering=request.cluster,
     )
-    resolved = resolve(pair, env)  # once: the checks and the render read the same decisions (and base)
-    problems = open_network_type([*problems, *validate(pair, env, resolved)], pair, request.cluster)
-    problems += _network_problems(pair, request.cluster, detected)
+    checked = pipeline.check(pipeline.SpecFile(spec_file, _display(spec_file.name, environ)), env)
+    if checked.resolved is None:
+        raise ProblemsError(checked.problems)
+    resolved, pair = checked.resolved, checked.resolved.spec
+    cluster = pipeline.cluster_of(pair, request.cluster, pair.source_doc.file, "parameter cluster")
+    problems = [*checked.problems, *_network_problems(pair, request.cluster, detected)]
     problems += base_problems(pair, resolved, [request.cluster])
     if has_errors(problems):
         raise ProblemsError(problems)
-    render = api.render_one(pair, cluster, env, resolved)  # reads the proxy password now, if this cluster needs it
+    render = pipeline.render(resolved, cluster)  # reads the proxy password now, if this cluster needs it
     holdings = next(rc.holdings for rc in resolved.clusters if rc.name == cluster.name)
     everything = render.objects()
     if cluster.base is not None and holdings:
