@@ -27,7 +27,8 @@ from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair
 from generator.problems import Problem, Severity
 from generator.render.objects import Obj
-from generator.runtimes.argocd import PLUGIN_NAME, Mode, base_problems, discover
+from generator.runtimes.argocd import PLUGIN_NAME, Mode, discover
+from generator.runtimes.common import base_problems
 
 APPSET_API = "argoproj.io/v1alpha1"
 # Argo CD < 3.0 tracks resources with the app.kubernetes.io/instance label by default: a label value holds at

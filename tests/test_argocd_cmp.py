@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.mtc.network import detected_network_type
 from generator.problems import ProblemsError
 from generator.runtimes import argocd
 from tests.conftest import EXAMPLES, REPO
@@ -638,7 +639,7 @@ API_DETECTION = [
 
 @pytest.mark.parametrize(("apis", "expected"), API_DETECTION)
 def test_network_type_from_api_versions(apis: tuple[str, ...], expected: str | None) -> None:
-    detected = argocd.detected_network_type(apis)
+    detected = detected_network_type(apis)
     assert (detected.value if detected else None) == expected
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from generator.mtc import facts
 from generator.mtc.openings import now_from
 from generator.mtc.versions import default_network_type, parse_ocp
 from generator.spec.files import FileAccess
@@ -53,3 +54,22 @@ def network_type(cluster: Cluster, env: Environment) -> NetworkType | None:
     version = parse_ocp(cluster.openshift_version)
     by_version = default_network_type(version) if version else None
     return by_version or env.network_types.get(cluster.name)
+
+
+def detected_network_type(api_versions: Iterable[str]) -> NetworkType | None:
+    """The cluster's network plugin from its served APIs (facts §4.1-4.2).
+
+    EgressFirewall (k8s.ovn.org) is served only by OVN-Kubernetes; EgressNetworkPolicy (network.openshift.io)
+    only under OpenShift SDN, or on OVN during a migration, so OVN wins when both are there (facts §4.1: CNO
+    installs each plugin's CRDs). Argo CD lists group/versions and group/version/Kind entries: the kinds decide
+    first, the groups when no kind entry names a firewall.
+    """
+    served = set(api_versions)
+    ovn_kind = f"{facts.EGRESS_FIREWALL_API}/{facts.EGRESS_FIREWALL_KIND}"
+    sdn_kind = f"{facts.EGRESS_NETWORK_POLICY_API}/{facts.EGRESS_NETWORK_POLICY_KIND}"
+    for ovn, sdn in ((ovn_kind, sdn_kind), (facts.EGRESS_FIREWALL_API, facts.EGRESS_NETWORK_POLICY_API)):
+        if ovn in served:
+            return NetworkType.OVN_KUBERNETES
+        if sdn in served:
+            return NetworkType.OPENSHIFT_SDN
+    return None

@@ -120,6 +120,7 @@ class ResolvedCluster:
     base_errors: tuple[str, ...] = ()
     base_patched: bool = False  # the base patches its objects: rules read from its files may differ
     base_files: tuple[Path, ...] = ()  # every file the base was read from (e.g. for a digest of the inputs)
+    base_not_plain: tuple[str, ...] = ()  # why its objects are not exactly its files' (kustomize features used)
 
     @property
     def name(self) -> str:
@@ -210,10 +211,12 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
     errors: tuple[str, ...] = ()
     patched = False
     files: tuple[Path, ...] = ()
+    not_plain: tuple[str, ...] = ()
     if folder is not None:
         contents = read_base(folder, pair.access.root)
         holdings = Holdings.of(f"base {cluster.base}", contents.objects, contents.unread)
         errors, patched, files = tuple(contents.errors), contents.patched, tuple(contents.files)
+        not_plain = tuple(contents.not_plain)
     return ResolvedCluster(
         spec=cluster,
         version=version,
@@ -225,6 +228,7 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
         base_errors=errors,
         base_patched=patched,
         base_files=files,
+        base_not_plain=not_plain,
     )
 
 

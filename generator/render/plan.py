@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from generator.mtc.holdings import Holdings
@@ -12,7 +11,7 @@ from generator.render.egressfirewall import FirewallOutput, firewall_output
 from generator.render.install.plan import InstallRender, RenderSecrets, render_install
 from generator.render.migrationcontroller import controller_object
 from generator.render.networkpolicy import egress_policy, ingress_policy
-from generator.render.objects import Obj
+from generator.render.objects import Obj, merged_options, sync_options
 from generator.spec.model import Cluster
 
 
@@ -75,32 +74,18 @@ def render_cluster(
     return ClusterRender(cluster, controller, policies, firewalls, install)
 
 
-def merged_options(*groups: Iterable[str]) -> str:
-    """Argo CD sync options, in order, each once (the transformer merges the same way)."""
-    out: list[str] = []
-    for option in (o.strip() for group in groups for o in group):
-        if option and option not in out:
-            out.append(option)
-    return ",".join(out)
-
-
-def _options(obj: Obj) -> list[str]:
-    annotations = (obj.get("metadata") or {}).get("annotations") or {}
-    return str(annotations.get(SYNC_OPTIONS) or "").split(",") if isinstance(annotations, dict) else []
-
-
 def _keep_held_options(controller: Obj, holdings: Holdings) -> None:
     """The patch's annotation replaces the base controller's: it carries the base's own options, then ours."""
     meta = controller["metadata"]
     held = holdings.find(controller["apiVersion"], controller["kind"], meta["namespace"], meta["name"])
-    if held is not None and _options(held) != [""]:
-        meta["annotations"][SYNC_OPTIONS] = merged_options(_options(held), _options(controller))
+    if held is not None and sync_options(held) != [""]:
+        meta["annotations"][SYNC_OPTIONS] = merged_options(sync_options(held), sync_options(controller))
 
 
 def _annotate_controller(controller: Obj, extra: dict[str, str]) -> None:
     """spec §8: after the operator (a later sync wave), and no dry run while its CRD is still missing."""
     meta = controller["metadata"]
     annotations = dict(meta.get("annotations") or {})
-    annotations[SYNC_OPTIONS] = merged_options(_options(controller), [SKIP_DRY_RUN])
+    annotations[SYNC_OPTIONS] = merged_options(sync_options(controller), [SKIP_DRY_RUN])
     annotations.update(extra)
     meta["annotations"] = dict(sorted(annotations.items()))

@@ -37,9 +37,21 @@ class InstallRender:
     controller_annotations: dict[str, str] = field(default_factory=dict)
     mirror: MirrorMapping | None = None  # legacy cluster with a mirror mapping: the KRM function rewrites the items
 
+    def groups(self) -> tuple[tuple[str, list[Obj]], ...]:
+        """The whole objects spec §8 adds, by overlay file, in output order: the install object list, spelled
+        once for the overlay files, `render`, the KRM transformer and the Argo CD plugin."""
+        return (
+            ("mtc-operator.yaml", self.operator),
+            ("mtc-secrets.yaml", self.secrets),
+            ("mtc-wiring.yaml", self.wiring),
+        )
+
+    def resources(self) -> list[Obj]:
+        return [obj for _, objs in self.groups() for obj in objs]
+
     def objects(self) -> list[Obj]:
         patch = [self.deployment_partial] if self.deployment_partial is not None else []
-        return [*self.operator, *self.secrets, *self.wiring, *patch]
+        return [*self.resources(), *patch]
 
 
 def credentials_secret_name(pair: ClusterPair) -> str:
