@@ -44,7 +44,7 @@ from generator.preflight.netpol import (
     evaluate,
     interval,
 )
-from generator.preflight.state import ClusterState
+from generator.preflight.state import ClusterState, missing_namespaces
 from generator.problems import Problem, Severity
 from generator.render.plan import ClusterRender
 from generator.spec.model import NetworkType
@@ -586,22 +586,9 @@ def no_proxy_findings(pair: ResolvedPair) -> list[Problem]:
 
 
 def missing_namespace_findings(pair: ResolvedPair, views: Mapping[str, View]) -> list[Problem]:
-    out = []
+    source = views[pair.source.name].state
+    out = missing_namespaces(source, pair.source.name, (m.source for m in pair.namespaces))
     for mapping in pair.namespaces:
-        source = views[pair.source.name]
-        if mapping.source not in source.state.namespaces:
-            out.append(
-                Problem(
-                    source.state.origin,
-                    0,
-                    0,
-                    "",
-                    Severity.ERROR,
-                    "state-namespace-missing",
-                    f"the migrated namespace {mapping.source} is not in the state of cluster {pair.source.name}",
-                    f"export it: oc get {'namespace'} {mapping.source} -o yaml",
-                )
-            )
         target = views[pair.target.name]
         if mapping.target not in target.state.namespaces:
             out.append(

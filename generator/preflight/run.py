@@ -14,9 +14,8 @@ from pathlib import Path
 from generator.mtc.network import Environment
 from generator.pipeline import SpecFile, check, render_all
 from generator.preflight.analyse import Report, Row, analyse
-from generator.preflight.state import ClusterState, load_state_file, load_state_live
+from generator.preflight.state import ClusterState, load_state_file, load_state_live, missing_namespaces
 from generator.problems import Problem, ProblemsError, Severity, format_github, format_text, sorted_problems
-from generator.spec.model import ClusterPair
 
 UNREADABLE_RULES = frozenset(
     {
@@ -89,30 +88,12 @@ def preflight(
         except ProblemsError as exc:
             problems += exc.problems
     if not any(p.is_error for p in problems):
-        problems += _missing_namespaces(pair, loaded[pair.source.name])
+        problems += missing_namespaces(loaded[pair.source.name], pair.source.name, (m.source for m in pair.namespaces))
     if any(p.is_error for p in problems):
         return Outcome(None, problems)
     closing = (render_all(resolved, closed=False), render_all(resolved, closed=True))
     report = analyse(resolved, loaded, render_all(resolved), closing)
     return Outcome(report, problems)
-
-
-def _missing_namespaces(pair: ClusterPair, source: ClusterState) -> list[Problem]:
-    """A migrated namespace absent from the source's state: the export is partial, nothing can be said."""
-    return [
-        Problem(
-            source.origin,
-            0,
-            0,
-            "",
-            Severity.ERROR,
-            "state-namespace-missing",
-            f"the migrated namespace {m.source} is not in the state of cluster {pair.source.name}",
-            "export every namespace: oc get namespace,networkpolicy,... -A -o yaml",
-        )
-        for m in pair.namespaces
-        if m.source not in source.namespaces
-    ]
 
 
 # --- renderings ----------------------------------------------------------------------------------------------
