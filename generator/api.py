@@ -42,7 +42,8 @@ SPEC_MARKER = "mtc-policygen.io/"
 SPEC_FILE_ANNOTATION = "mtc-policygen.io/spec-file"
 # The apiVersion naming our API, in block, flow or JSON style: our annotations (`mtc-policygen.io/pair` on the
 # generated NetworkPolicies) name the group too, and must not make an overlay file look like a spec.
-_SPEC_API = re.compile(r"""apiVersion["']?[ \t]*:[ \t]*["']?mtc-policygen\.io/""")
+# Not in a comment: a file that only mentions the API (plugin.yaml's discovery comment) is not a spec.
+_SPEC_API = re.compile(r"""^[^#\n]*apiVersion["']?[ \t]*:[ \t]*["']?mtc-policygen\.io/""", re.MULTILINE)
 _HEAD_BYTES = 65536  # bounded: a huge file is refused by the loader, not read here
 _SPEC_SUFFIXES = (".yaml", ".yml", ".json")  # a .json spec is found in a folder as when named
 
@@ -366,7 +367,18 @@ def input_digest(
     # the bytes that were parsed (a second read could see an edit made since, and record it as rendered)
     spec_bytes = pair.source_doc.raw if pair.source_doc.raw is not None else spec_file.read_bytes()
     head = _digest_head(spec_bytes, pair.spec_dir, header, out_dir, env)
-    return cache.digest_of(head, input_recipe(pair, resolved))
+    return cache.digest_of(head, input_recipe(pair, resolved), _named_bytes(pair, resolved))
+
+
+def _named_bytes(pair: ClusterPair, resolved: ResolvedPair) -> dict[Path, bytes | None]:
+    """The named files as resolve read them: the same bytes the rules checked and the renderers embed."""
+    out: dict[Path, bytes | None] = {}
+    for name, data in resolved.files.read.items():
+        try:
+            out[pair.locate(name, "input")] = data
+        except UnreadableFileError:
+            continue  # never read: the recipe says "unreadable"
+    return out
 
 
 def pair_files(

@@ -16,6 +16,7 @@ from pathlib import Path
 from generator.mtc import facts
 from generator.mtc.addresses import IpNetwork, ProxyAddress, sorted_networks
 from generator.mtc.holdings import Holdings
+from generator.mtc.inputs import NamedFiles, read_named_files
 from generator.mtc.network import Environment, network_type
 from generator.mtc.openings import Openings, decide
 from generator.mtc.versions import MtcVersion, OcpVersion, effective_mtc
@@ -146,6 +147,7 @@ class ResolvedPair:
     target_networks: tuple[IpNetwork, ...]  # distinct, in address order
     namespaces: tuple[NamespaceMapping, ...]  # sorted by (source, target)
     openings: Openings  # spec §9: whether DVM's NetworkPolicies and firewall rules are rendered, decided once
+    files: NamedFiles  # spec §8: the mirror mapping and CA bundles, read and parsed once
 
     @property
     def name(self) -> str:
@@ -249,4 +251,5 @@ def resolve(pair: ClusterPair, env: Environment | None = None) -> ResolvedPair:
         target_networks=networks,
         namespaces=tuple(sorted(pair.namespaces, key=lambda ns: (ns.source, ns.target))),
         openings=decide(pair.openings, env.now),
+        files=read_named_files(pair),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +10,6 @@ from generator.mtc import install as facts
 from generator.mtc.holdings import Holdings
 from generator.mtc.mirror import MirrorMapping
 from generator.mtc.resolve import ResolvedPair
-from generator.mtc.rules.install import mapping_of
 from generator.render.install import objects
 from generator.render.objects import Obj
 from generator.spec.model import Cluster, ClusterPair
@@ -65,8 +65,9 @@ def token_secret_name(remote: Cluster) -> str:
     return token.secret_ref if token is not None and token.secret_ref else f"migcluster-{remote.name}-token"
 
 
-def _legacy_mirror(pair: ClusterPair, holdings: Holdings | None, out: InstallRender) -> None:
-    mapping = mapping_of(pair)
+def _legacy_mirror(mapping: MirrorMapping | None, holdings: Holdings | None, out: InstallRender) -> None:
+    if mapping is None:
+        return  # reported by the mirror-mapping rule
     object.__setattr__(out, "mirror", mapping)
     deployment = facts.legacy_deployment(holdings) if holdings is not None else None
     if deployment is None:
@@ -80,15 +81,20 @@ def _legacy_mirror(pair: ClusterPair, holdings: Holdings | None, out: InstallRen
         object.__setattr__(out, "deployment_patch", objects.registry_patch(plan))
 
 
-def _control(pair: ClusterPair, secrets: RenderSecrets, out: InstallRender) -> None:
+def _ca(resolved: ResolvedPair, file: str | None) -> str | None:
+    """A CA bundle as resolve read it, base64 for the object that embeds it."""
+    return base64.b64encode(resolved.files.ca_bundles[file]).decode("ascii") if file else None
+
+
+def _control(resolved: ResolvedPair, secrets: RenderSecrets, out: InstallRender) -> None:
+    pair = resolved.spec
     repo = pair.replication_repository
     if repo is not None:
         name = credentials_secret_name(pair)
         if repo.credentials.at_render_time and secrets.s3 is not None:
             key_id, key = secrets.s3
             out.secrets.append(objects.opaque_secret(name, {facts.S3_ACCESS_KEY: key_id, facts.S3_SECRET_KEY: key}))
-        ca = facts.ca_bundle_b64(pair, repo.ca_bundle_file) if repo.ca_bundle_file else None
-        out.wiring.append(objects.mig_storage(repo, ca, name))
+        out.wiring.append(objects.mig_storage(repo, _ca(resolved, repo.ca_bundle_file), name))
     if not facts.wires(pair):
         return
     # facts §11: the operator creates the host MigCluster (named after the controller's `cluster_name`); a copy
@@ -99,7 +105,7 @@ def _control(pair: ClusterPair, secrets: RenderSecrets, out: InstallRender) -> N
     token_name = token_secret_name(remote)
     if remote.token_from is not None and remote.token_from.secret_ref is None and secrets.token is not None:
         out.secrets.append(objects.opaque_secret(token_name, {facts.TOKEN_KEY: secrets.token}))
-    ca = facts.ca_bundle_b64(pair, remote.ca_bundle_file) if remote.ca_bundle_file else None
+    ca = _ca(resolved, remote.ca_bundle_file)
     out.wiring.append(
         objects.mig_cluster_remote(remote.name, remote.api_url.text, token_name, ca, bool(remote.insecure))
     )
@@ -129,10 +135,10 @@ def render_install(
         out.operator.extend(operator)
         annotations = {facts.SYNC_WAVE: facts.WAVE_CONTROLLER}
     elif pair.install is not None and pair.install.mirror_mapping is not None:
-        _legacy_mirror(pair, rc.holdings, out)
+        _legacy_mirror(resolved.files.mirror, rc.holdings, out)
     out.controller_annotations.update(annotations)
     if rc.control:
-        _control(pair, secrets or RenderSecrets(), out)
+        _control(resolved, secrets or RenderSecrets(), out)
     elif facts.wires(pair) and rc.version >= facts.NO_AUTO_TOKEN_FROM:
         out.wiring.append(objects.sa_token_secret())
     return out
