@@ -24,8 +24,6 @@ from generator.problems import ProblemsError, format_text
 from generator.spec.files import ROOT_ENV, SECRET_DIRS_ENV
 from generator.spec.yamlsource import path_limit_problem
 
-__all__ = ["EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "krm_main", "main", "run"]
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
