@@ -18,15 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from generator import __version__
+from generator import __version__, pipeline
 from generator.mtc.install import spec_inputs
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair
 from generator.pipeline import SpecFile, SpecText, check
 from generator.problems import Problem, ProblemsError, Severity
-from generator.render.install.plan import RenderSecrets
-from generator.render.plan import render_cluster
-from generator.secrets import install_secrets, read_password, render_time_credentials
+from generator.secrets import render_time_credentials
 from generator.spec.files import UnreadableFileError, check_regular
 from generator.spec.model import ClusterPair
 
@@ -381,22 +379,15 @@ def _named_bytes(pair: ClusterPair, resolved: ResolvedPair) -> dict[Path, bytes 
     return out
 
 
-def pair_files(
-    pair: ClusterPair,
-    header: Header,
-    out_dir: Path,
-    env: Environment,
-    password: str | None,
-    *,
-    resolved: ResolvedPair,
-    secrets: RenderSecrets | None = None,
-) -> dict[str, str]:
-    """Every file of one pair, `<pair>/<cluster>/<file>` relative to the overlays folder."""
+def pair_files(resolved: ResolvedPair, header: Header, out_dir: Path, *, credentials: bool) -> dict[str, str]:
+    """Every file of one pair, `<pair>/<cluster>/<file>` relative to the overlays folder; with `credentials`
+    (--allow-secrets-in-output), those each cluster carries are read and written (`pipeline.render`)."""
     from generator.overlay.files import cluster_files  # noqa: PLC0415 - Jinja2 only when files are written
 
+    pair = resolved.spec
     files: dict[str, str] = {}
     for cluster in pair.clusters:
-        render = render_cluster(resolved, cluster, password, secrets=secrets)
+        render = pipeline.render(resolved, cluster, credentials=credentials)
         overlay_dir = out_dir / pair.name / cluster.name
         texts = cluster_files(render, header.spec, pair.spec_dir, overlay_dir, header.regenerate)
         for name, text in texts.items():
@@ -561,9 +552,7 @@ def plan_generate(
         ):
             planned.append(writer.PairFiles(pair.name, spec, None, digest))
             continue
-        password = read_password(pair) if secret else None
-        secrets = install_secrets(pair, pair.cluster(pair.control_cluster).name) if secret else None
-        files = pair_files(pair, header, out_dir, env, password, resolved=known, secrets=secrets)
+        files = pair_files(known, header, out_dir, credentials=secret)
         private = frozenset(rel for rel, text in files.items() if secret and _holds_secret(rel, text))
         planned.append(writer.PairFiles(pair.name, spec, files, digest, private))
         rendered += 1

@@ -2,8 +2,8 @@
 
 Test design notes:
 
-* Rendering is observed by wrapping `generator.render.plan.render_cluster` as `generator.api` (generate) and
-  `generator.pipeline` (every other entry point) call it, counting calls per (pair, cluster). Disk access is observed by
+* Rendering is observed by wrapping `generator.render.plan.render_cluster` as `generator.pipeline` calls it
+  (the one place every entry point renders through), counting calls per (pair, cluster). Disk access is observed by
   wrapping `os.stat`, `os.lstat` and `os.scandir`, counting the calls that land inside the output folder.
 * A no-op `generate` renders nothing, writes nothing (inode, mtime and bytes of every path, folders included)
   and reads the output folder's structure with one listing per folder, not a stat per file.
@@ -48,7 +48,6 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> Renders:
         counts[(resolved.name, cluster.name)] += 1
         return original(resolved, cluster, *args, **kwargs)
 
-    monkeypatch.setattr(api, "render_cluster", counting)
     monkeypatch.setattr(pipeline, "render_cluster", counting)
     return counts
 
