@@ -365,12 +365,15 @@ def input_digest(
     # the bytes that were parsed (a second read could see an edit made since, and record it as rendered)
     spec_bytes = pair.source_doc.raw if pair.source_doc.raw is not None else spec_file.read_bytes()
     head = _digest_head(spec_bytes, pair.spec_dir, header, out_dir, env)
-    return cache.digest_of(head, input_recipe(pair, resolved), _named_bytes(pair, resolved))
+    return cache.digest_of(head, input_recipe(pair, resolved), _read_by_resolve(pair, resolved))
 
 
-def _named_bytes(pair: ClusterPair, resolved: ResolvedPair) -> dict[Path, bytes | None]:
-    """The named files as resolve read them: the same bytes the rules checked and the renderers embed."""
+def _read_by_resolve(pair: ClusterPair, resolved: ResolvedPair) -> dict[Path, bytes | None]:
+    """Every input as resolve read it, bases and named files: the same bytes the rules checked and the
+    renderers used, so a file edited while the run goes on is never recorded as rendered."""
     out: dict[Path, bytes | None] = {}
+    for cluster in resolved.clusters:
+        out.update(cluster.base_read)
     for name, data in resolved.files.read.items():
         try:
             out[pair.locate(name, "input")] = data

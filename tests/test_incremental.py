@@ -328,6 +328,36 @@ def test_the_digest_is_of_the_bytes_parsed(ws: Path, renders: Renders, monkeypat
     assert _pairs(renders) == {"ovn-nodeport-strict"}, "the edit made during the last run was never rendered"
 
 
+@pytest.mark.parametrize(
+    ("edit", "pair"),
+    [
+        pytest.param(_base_changed, "firewall-in-base", id="base-file"),
+        pytest.param(_mapping_changed, "install-restricted-network", id="mirror-mapping"),
+    ],
+)
+def test_the_digest_is_of_the_inputs_resolve_read(
+    ws: Path, renders: Renders, monkeypatch: pytest.MonkeyPatch, edit: Callable[[Path], None], pair: str
+) -> None:
+    """A base file or a named file edited after resolve read it (while generate runs) is not recorded as
+    rendered: the digest is of the bytes resolve read, so the next run renders the edit."""
+    spec = ws / "examples" / f"{pair}.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8") + "# checked again on the next run\n", encoding="utf-8")
+    original = pipeline.resolve
+
+    def edited_once_resolved(*args: Any, **kwargs: Any) -> Any:
+        resolved = original(*args, **kwargs)
+        if resolved.name == pair:
+            edit(ws)
+        return resolved
+
+    monkeypatch.setattr(pipeline, "resolve", edited_once_resolved)
+    assert _generate() == 0
+    monkeypatch.setattr(pipeline, "resolve", original)
+    renders.clear()
+    assert _generate() == 0
+    assert _pairs(renders) == {pair}, "the edit made during the last run was never rendered"
+
+
 def test_an_unreadable_cache_means_a_full_run(ws: Path, parses: Counter[str], renders: Renders) -> None:
     caches = list(Path(os.environ["MTC_POLICYGEN_CACHE_DIR"]).iterdir())
     assert caches

@@ -121,6 +121,7 @@ class ResolvedCluster:
     base_errors: tuple[str, ...] = ()
     base_patched: bool = False  # the base patches its objects: rules read from its files may differ
     base_files: tuple[Path, ...] = ()  # every file the base was read from (e.g. for a digest of the inputs)
+    base_read: Mapping[Path, bytes] = dataclasses.field(default_factory=dict)  # their bytes, as read
     base_not_plain: tuple[str, ...] = ()  # why its objects are not exactly its files' (kustomize features used)
 
     @property
@@ -214,11 +215,12 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
     patched = False
     files: tuple[Path, ...] = ()
     not_plain: tuple[str, ...] = ()
+    read: Mapping[Path, bytes] = {}
     if folder is not None:
         contents = read_base(folder, pair.access.root)
         holdings = Holdings.of(f"base {cluster.base}", contents.objects, contents.unread)
         errors, patched, files = tuple(contents.errors), contents.patched, tuple(contents.files)
-        not_plain = tuple(contents.not_plain)
+        not_plain, read = tuple(contents.not_plain), contents.data
     return ResolvedCluster(
         spec=cluster,
         version=version,
@@ -231,6 +233,7 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
         base_patched=patched,
         base_files=files,
         base_not_plain=not_plain,
+        base_read=read,
     )
 
 

@@ -69,6 +69,7 @@ class BaseContents:
     errors: list[str] = field(default_factory=list)  # what makes `kustomize build` of the base fail
     patched: bool = False  # the base patches its objects: their content (not identity) may differ from files
     files: list[Path] = field(default_factory=list)  # every file read (kustomizations too), outside the base included
+    data: dict[Path, bytes] = field(default_factory=dict)  # what was read of each (generate digests these bytes)
     # why `kustomize build` of the base would differ from its files' objects (empty: it would not)
     not_plain: list[str] = field(default_factory=list)
 
@@ -196,6 +197,7 @@ class _Reader:
             return None
         self.total += len(raw)
         self.contents.files.append(Path(os.path.abspath(file)))
+        self.contents.data[Path(os.path.abspath(file))] = raw
         try:
             text = decode(raw, self.rel(file))
             check_depth(text, self.rel(file))
