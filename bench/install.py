@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import has_errors
 from generator.render.plan import render_pair
@@ -76,10 +77,11 @@ def pipeline(spec: Path) -> int:
     pair, problems = load_spec(spec)
     if pair is None:
         raise SystemExit(f"{spec}: does not load")
-    problems += validate(pair, env)
+    resolved = resolve(pair, env)
+    problems += validate(pair, env, resolved)
     if has_errors(problems):
         raise SystemExit("".join(p.text() + "\n" for p in problems))
-    return sum(len(dump_stream(r.objects())) for r in render_pair(pair, env, None))
+    return sum(len(dump_stream(r.objects())) for r in render_pair(resolved, None))
 
 
 def measure(spec: Path) -> tuple[float, float]:

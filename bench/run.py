@@ -38,9 +38,10 @@ from typing import Any
 
 import yaml
 
-from generator import api
+from generator import pipeline
 from generator.cli import run as run_cli
 from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import has_errors
 from generator.render.yamlout import dump_stream
@@ -435,11 +436,12 @@ def render_in_process(spec: Path, cluster: str) -> tuple[Timing, list[Any], str]
     if pair is None or has_errors(problems):
         raise RuntimeError(f"{spec}: the generated spec does not load: {problems[:3]}")
     env = Environment()
-    problems = validate(pair, env)
+    resolved = resolve(pair, env)
+    problems = validate(pair, env, resolved)
     clock.append(time.process_time())
     if has_errors(problems):
         raise RuntimeError(f"{spec}: the generated spec is invalid: {problems[:3]}")
-    render = api.render_one(pair, api.cluster_of(pair, cluster, str(spec), "--cluster"), env)
+    render = pipeline.render(resolved, pipeline.cluster_of(pair, cluster, str(spec), "--cluster"))
     clock.append(time.process_time())
     objects = render.objects()
     text = dump_stream(objects)

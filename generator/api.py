@@ -18,18 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from generator import __version__
+from generator import __version__, pipeline
 from generator.mtc.install import spec_inputs
 from generator.mtc.network import Environment
-from generator.mtc.resolve import ResolvedPair, resolve
-from generator.mtc.rules import validate
+from generator.mtc.resolve import ResolvedPair
+from generator.pipeline import SpecFile, SpecText, check
 from generator.problems import Problem, ProblemsError, Severity
-from generator.render.install.plan import RenderSecrets
-from generator.render.plan import ClusterRender, render_cluster
-from generator.secrets import install_secrets, password_for, read_password, render_time_credentials
+from generator.secrets import render_time_credentials
 from generator.spec.files import UnreadableFileError, check_regular
-from generator.spec.load import load_spec, parse_spec
-from generator.spec.model import Cluster, ClusterPair
+from generator.spec.model import ClusterPair
 
 if TYPE_CHECKING:  # the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path
     from generator.overlay import cache, writer
@@ -43,7 +40,8 @@ SPEC_MARKER = "mtc-policygen.io/"
 SPEC_FILE_ANNOTATION = "mtc-policygen.io/spec-file"
 # The apiVersion naming our API, in block, flow or JSON style: our annotations (`mtc-policygen.io/pair` on the
 # generated NetworkPolicies) name the group too, and must not make an overlay file look like a spec.
-_SPEC_API = re.compile(r"""apiVersion["']?[ \t]*:[ \t]*["']?mtc-policygen\.io/""")
+# Not in a comment: a file that only mentions the API (plugin.yaml's discovery comment) is not a spec.
+_SPEC_API = re.compile(r"""^[^#\n]*apiVersion["']?[ \t]*:[ \t]*["']?mtc-policygen\.io/""", re.MULTILINE)
 _HEAD_BYTES = 65536  # bounded: a huge file is refused by the loader, not read here
 _SPEC_SUFFIXES = (".yaml", ".yml", ".json")  # a .json spec is found in a folder as when named
 
@@ -141,10 +139,12 @@ def load_specs(
     *,
     unique_names: bool = False,
     specs_only: bool = False,
+    refuse_secrets: bool = False,
     progress: Progress = _no_progress,
     skip: SkipUnchanged | None = None,
 ) -> Loaded:
-    """Find, load and check specs. `unique_names` (generate) refuses two specs writing the same <out>/<pair>/.
+    """Find specs and `check` each (generator/pipeline.py). `unique_names` (generate) refuses two specs writing
+    the same <out>/<pair>/; `refuse_secrets` (generate) applies the secret policy (`secret_in_output`).
     With `skip` (generate), a spec whose inputs and overlays are unchanged is not parsed: its last problems
     are reported and its name kept in `unchanged`."""
     found = find_specs(inputs, specs_only=specs_only)
@@ -158,12 +158,12 @@ def load_specs(
             names.setdefault(hit.pair, str(file))
             loaded.unchanged.append(hit)
             continue
-        pair, problems = load_spec(file, files=env.files)
-        if pair is None:
+        checked = check(SpecFile(file), env)
+        problems = checked.problems
+        if checked.resolved is None:
             loaded.problems += problems
             continue
-        resolved = resolve(pair, env)
-        problems += validate(pair, env, resolved)
+        pair = checked.resolved.spec
         loaded.problems += problems
         if skip is not None:
             skip.checked(file, problems)
@@ -178,22 +178,21 @@ def load_specs(
             )
         names.setdefault(pair.name, str(file))
         loaded.pairs.append(pair)
-        loaded.resolved.append(resolved)
+        loaded.resolved.append(checked.resolved)
     progress("checking specs", len(found.files), len(found.files))
+    if refuse_secrets:
+        loaded.problems += secret_in_output(loaded.pairs)
     return loaded
 
 
 def load_text(text: str, display: str, spec_dir: Path, env: Environment) -> Loaded:
     """Load and check one spec given as text (`validate -` reads it from stdin; `init` checks what it writes).
     Relative paths in it (a base, a password file) are resolved from `spec_dir`."""
-    loaded = Loaded()
-    pair, problems = parse_spec(text, display, spec_dir, env.files)
-    loaded.problems += problems
-    if pair is not None:
-        resolved = resolve(pair, env)
-        loaded.problems += validate(pair, env, resolved)
-        loaded.pairs.append(pair)
-        loaded.resolved.append(resolved)
+    checked = check(SpecText(text, display, spec_dir), env)
+    loaded = Loaded(problems=list(checked.problems))
+    if checked.resolved is not None:
+        loaded.pairs.append(checked.resolved.spec)
+        loaded.resolved.append(checked.resolved)
     return loaded
 
 
@@ -219,36 +218,6 @@ def secret_in_output(pairs: Iterable[ClusterPair]) -> list[Problem]:
         for pair in pairs
         for path, what in render_time_credentials(pair)
     ]
-
-
-def cluster_of(pair: ClusterPair, name: str, where: str, option: str) -> Cluster:
-    """The cluster `name` of the pair; `option` says where the name came from (`--cluster`, an annotation)."""
-    for cluster in pair.clusters:
-        if cluster.name == name:
-            return cluster
-    names = ", ".join(c.name for c in pair.clusters)
-    raise ProblemsError(
-        [
-            Problem(
-                where,
-                0,
-                0,
-                "",
-                Severity.ERROR,
-                "unknown-cluster",
-                f"{option} {name!r} is not a cluster of pair {pair.name!r}",
-                f"one of: {names}",
-            )
-        ]
-    )
-
-
-def render_one(
-    pair: ClusterPair, cluster: Cluster, env: Environment, resolved: ResolvedPair | None = None
-) -> ClusterRender:
-    """Only the cluster asked for; its credentials are read now, when that cluster carries them."""
-    password, secrets = password_for(pair, cluster.name), install_secrets(pair, cluster.name)
-    return render_cluster(pair, cluster, env, password, resolved, secrets=secrets)
 
 
 # --- generate: where each file goes -----------------------------------------------------------------------
@@ -384,7 +353,7 @@ def input_digest(
     out_dir: Path,
     env: Environment,
     *,
-    resolved: ResolvedPair | None = None,
+    resolved: ResolvedPair,
 ) -> str:
     """A digest of everything a pair's files are made from, besides the tool (recorded beside it).
 
@@ -395,28 +364,33 @@ def input_digest(
 
     # the bytes that were parsed (a second read could see an edit made since, and record it as rendered)
     spec_bytes = pair.source_doc.raw if pair.source_doc.raw is not None else spec_file.read_bytes()
-    resolved = resolved if resolved is not None else resolve(pair, env)
     head = _digest_head(spec_bytes, pair.spec_dir, header, out_dir, env)
-    return cache.digest_of(head, input_recipe(pair, resolved))
+    return cache.digest_of(head, input_recipe(pair, resolved), _read_by_resolve(pair, resolved))
 
 
-def pair_files(
-    pair: ClusterPair,
-    header: Header,
-    out_dir: Path,
-    env: Environment,
-    password: str | None,
-    *,
-    resolved: ResolvedPair | None = None,
-    secrets: RenderSecrets | None = None,
-) -> dict[str, str]:
-    """Every file of one pair, `<pair>/<cluster>/<file>` relative to the overlays folder."""
+def _read_by_resolve(pair: ClusterPair, resolved: ResolvedPair) -> dict[Path, bytes | None]:
+    """Every input as resolve read it, bases and named files: the same bytes the rules checked and the
+    renderers used, so a file edited while the run goes on is never recorded as rendered."""
+    out: dict[Path, bytes | None] = {}
+    for cluster in resolved.clusters:
+        out.update(cluster.base_read)
+    for name, data in resolved.files.read.items():
+        try:
+            out[pair.locate(name, "input")] = data
+        except UnreadableFileError:
+            continue  # never read: the recipe says "unreadable"
+    return out
+
+
+def pair_files(resolved: ResolvedPair, header: Header, out_dir: Path, *, credentials: bool) -> dict[str, str]:
+    """Every file of one pair, `<pair>/<cluster>/<file>` relative to the overlays folder; with `credentials`
+    (--allow-secrets-in-output), those each cluster carries are read and written (`pipeline.render`)."""
     from generator.overlay.files import cluster_files  # noqa: PLC0415 - Jinja2 only when files are written
 
+    pair = resolved.spec
     files: dict[str, str] = {}
-    resolved = resolved if resolved is not None else resolve(pair, env)
     for cluster in pair.clusters:
-        render = render_cluster(pair, cluster, env, password, resolved, secrets=secrets)
+        render = pipeline.render(resolved, cluster, credentials=credentials)
         overlay_dir = out_dir / pair.name / cluster.name
         texts = cluster_files(render, header.spec, pair.spec_dir, overlay_dir, header.regenerate)
         for name, text in texts.items():
@@ -527,12 +501,11 @@ def stale_diff(run: GenerateRun, max_lines: int) -> tuple[str, int]:
 
 
 def plan_generate(
-    pairs: Sequence[ClusterPair],
+    checked: Sequence[ResolvedPair],
     out_dir: Path,
     env: Environment,
     *,
     allow_secrets: bool = False,
-    resolved: Sequence[ResolvedPair] = (),
     progress: Progress = _no_progress,
     skip: SkipUnchanged | None = None,
     unchanged: Sequence[cache.Hit] = (),
@@ -540,12 +513,13 @@ def plan_generate(
     """Plan the overlays of validated pairs; raises `ProblemsError` (a missing password, a file in the way).
 
     A pair whose input digest and tool match the manifest, and whose recorded files are intact on disk, is
-    not rendered again; `resolved`, parallel to `pairs`, saves resolving a pair twice. A pair that writes the
-    proxy password is always rendered: its digest would depend on the password, and no trace of it may be
-    recorded.
+    not rendered again; `checked` are the pairs as `load_specs` resolved them (never resolved again). A pair
+    that writes the proxy password is always rendered: its digest would depend on the password, and no trace of
+    it may be recorded.
     """
     from generator.overlay import writer  # noqa: PLC0415 - see the TYPE_CHECKING import
 
+    pairs = [r.spec for r in checked]
     refused = [] if allow_secrets else secret_in_output(pairs)  # the library keeps the policy, whoever calls it
     if refused:
         raise ProblemsError(refused)
@@ -566,8 +540,7 @@ def plan_generate(
         header = Header.of(spec_file, out_dir, allow_secrets=allow_secrets)
         spec = _posix_relpath(Path(os.path.abspath(spec_file)), anchor)
         secret = allow_secrets and needs_secrets(pair)
-        known = resolved[index] if index < len(resolved) else None
-        known = known if known is not None else resolve(pair, env)
+        known = checked[index]
         digest = "" if secret else input_digest(pair, spec_file, header, out_dir, env, resolved=known)
         if skip is not None:
             skip.planned(pair, digest, known)
@@ -582,9 +555,7 @@ def plan_generate(
         ):
             planned.append(writer.PairFiles(pair.name, spec, None, digest))
             continue
-        password = read_password(pair) if secret else None
-        secrets = install_secrets(pair, pair.cluster(pair.control_cluster).name) if secret else None
-        files = pair_files(pair, header, out_dir, env, password, resolved=known, secrets=secrets)
+        files = pair_files(known, header, out_dir, credentials=secret)
         private = frozenset(rel for rel, text in files.items() if secret and _holds_secret(rel, text))
         planned.append(writer.PairFiles(pair.name, spec, files, digest, private))
         rendered += 1

@@ -21,14 +21,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from generator import pipeline
 from generator.mtc import facts
 from generator.mtc.network import Environment
-from generator.mtc.resolve import ResolvedPair, resolve
-from generator.mtc.rules import validate
+from generator.mtc.resolve import ResolvedPair
 from generator.problems import Problem, Severity
 from generator.render.objects import Obj
-from generator.runtimes.argocd import PLUGIN_NAME, Mode, base_problems, discover, open_network_type
-from generator.spec.load import load_spec
+from generator.runtimes.argocd import PLUGIN_NAME, Mode, discover
+from generator.runtimes.common import base_problems
 
 APPSET_API = "argoproj.io/v1alpha1"
 # Argo CD < 3.0 tracks resources with the app.kubernetes.io/instance label by default: a label value holds at
@@ -87,14 +87,16 @@ def elements(spec_dir: Path, options: Options) -> tuple[list[dict[str, str]], li
         )
     out: list[dict[str, str]] = []
     names: dict[str, str] = {}
+    # Checked as the plugin renders them: each Application learns its cluster's firewall kind from the APIs that
+    # cluster serves, so a spec leaving the source's networkType open is not asked for it here.
+    env = Environment(firewall_kind_at_render=True)
     for file in files:
-        pair, found = load_spec(file, file.relative_to(spec_dir.parent).as_posix())
-        if pair is None:
-            problems += found
+        checked = pipeline.check(pipeline.SpecFile(file, file.relative_to(spec_dir.parent).as_posix()), env)
+        if checked.resolved is None:
+            problems += checked.problems
             continue
-        resolved = resolve(pair, Environment())
-        found = open_network_type([*found, *validate(pair, Environment(), resolved)], pair, None)
-        problems += found + base_problems(pair, resolved, [c.name for c in pair.clusters])
+        resolved, pair = checked.resolved, checked.resolved.spec
+        problems += checked.problems + base_problems(pair, resolved, [c.name for c in pair.clusters])
         path = _app_path(options.path_prefix, spec_dir, file)
         for cluster in pair.clusters:
             name = f"mtc-{pair.name}-{cluster.name}"

@@ -66,15 +66,16 @@ class Problem:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def sort_key(self) -> tuple[str, int, int, str, int, str, str, str]:
+    def sort_key(self) -> tuple[str, int, int, str, str, str, int, str]:
+        """The one order of problems: by place, then rule and message; `sorted_problems` orders files as given."""
         return (
             self.file,
             self.line,
             self.column,
-            self.path,
-            self.severity.rank,
             self.rule,
             self.message,
+            self.path,
+            self.severity.rank,
             self.suggestion,
         )
 
@@ -116,10 +117,7 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
     file_order: dict[str, int] = {}
     for problem in items:
         file_order.setdefault(problem.file, len(file_order))
-    return sorted(
-        set(items),
-        key=lambda p: (file_order[p.file], p.line, p.column, p.rule, p.message, p.path, p.severity.rank, p.suggestion),
-    )
+    return sorted(set(items), key=lambda p: (file_order[p.file], *p.sort_key()[1:]))
 
 
 def has_errors(problems: Iterable[Problem], *, strict: bool = False) -> bool:

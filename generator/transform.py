@@ -48,7 +48,8 @@ from generator.mtc.install import (
 )
 from generator.problems import Problem, ProblemsError, Severity
 from generator.render.egressfirewall import FirewallOutput
-from generator.render.plan import ClusterRender, merged_options
+from generator.render.objects import merged_options, sync_options
+from generator.render.plan import ClusterRender
 from generator.spec.model import ClusterPair
 
 Obj = dict[str, Any]
@@ -225,7 +226,7 @@ class _Planner:
         install = self.render.install
         ordering = install is not None and bool(install.controller_annotations)
         ours = [SKIP_DRY_RUN] if ordering else []
-        held = str(annotations_of(item).get(SYNC_OPTIONS) or "").split(",")
+        held = sync_options(item)
         extra = install.controller_annotations if install is not None and ordering else {}
         return {**extra, SYNC_OPTIONS: merged_options(held, KEEP_OPTIONS, ours)}
 
@@ -342,7 +343,7 @@ def plan_transform(pair: ClusterPair, render: ClusterRender, items: list[Obj]) -
         planner.firewall(fw)
     install = render.install
     if install is not None:  # spec §8
-        for obj in [*install.operator, *install.secrets, *install.wiring]:
+        for obj in install.resources():
             planner.whole(obj)
         planner.legacy_mirror()
     problems = tuple(planner.problems)

@@ -354,7 +354,7 @@ def test_the_library_refuses_secrets_in_overlays_whoever_calls_it(tmp_path: Path
     env = Environment()
     loaded = api.load_specs([str(EXAMPLES / "render-time" / "ocp311-to-ocp412.yaml")], env)
     with pytest.raises(ProblemsError) as refused:
-        api.plan_generate(loaded.pairs, tmp_path / "overlays", env)
+        api.plan_generate(loaded.resolved, tmp_path / "overlays", env)
     assert {p.rule for p in refused.value.problems} == {"secret-in-output"}
     assert not (tmp_path / "overlays").exists()
 

@@ -26,8 +26,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator import krm
 from generator.cli import run
-from generator.runtimes import krm
 from tests.conftest import EXAMPLES
 
 _EXAMPLES_ENV = "MTC_POLICYGEN_FUZZ_EXAMPLES"

@@ -26,10 +26,11 @@ from pathlib import Path
 
 import pytest
 
+from generator import krm
 from generator.cli import run
 from generator.preflight import state
 from generator.problems import ProblemsError
-from generator.runtimes import argocd, krm
+from generator.runtimes import argocd
 from tests.conftest import EXAMPLES
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"

@@ -157,7 +157,7 @@ def test_check_diff_is_capped(
 ) -> None:
     _stale_overlay(tmp_path)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli, "_DIFF_LINES", 12)
+    monkeypatch.setattr("generator.commands.generate.DIFF_LINES", 12)
     assert cli.run(["generate", "pair.yaml", "-o", "out", "--check", "--diff"]) == 1
     out = capsys.readouterr().out
     *diff, last = out.splitlines()

@@ -21,10 +21,8 @@ import pytest
 
 from bench import preflight as preflight_bench
 from bench import run as bench
-from generator import api
+from generator import pipeline
 from generator.mtc.network import Environment
-from generator.mtc.rules import validate
-from generator.spec.load import load_spec
 
 MAX_GROWTH = 1.5
 
@@ -52,11 +50,11 @@ def _growth(small: Callable[[], object], large: Callable[[], object], factor: in
 def _render(spec: Path, cluster: str) -> None:
     """`render` up to its objects: load, validate, render one cluster (the YAML dump is PyYAML's, linear, and
     timed against its floor by the benchmark)."""
-    pair, problems = load_spec(spec)
-    assert pair is not None, problems
-    env = Environment()
-    assert not validate(pair, env)
-    assert api.render_one(pair, api.cluster_of(pair, cluster, str(spec), "--cluster"), env).objects()
+    checked = pipeline.check(pipeline.SpecFile(spec), Environment())
+    assert checked.resolved is not None, checked.problems
+    assert not checked.problems
+    pair = checked.resolved.spec
+    assert pipeline.render(checked.resolved, pipeline.cluster_of(pair, cluster, str(spec), "--cluster")).objects()
 
 
 def test_render_cost_per_namespace_is_flat(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ import pytest
 
 from generator.mtc.firewall import rules_to_insert
 from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.problems import ProblemsError
 from generator.render.plan import ClusterRender, render_pair
 from generator.spec.load import parse_spec
@@ -56,7 +57,8 @@ INDEX = {"config.kubernetes.io/index": "0", "internal.config.kubernetes.io/id": 
 def _pair(text: str = SPEC, spec_dir: Path | None = None) -> tuple[ClusterPair, ClusterRender]:
     pair, problems = parse_spec(text, "spec.yaml", spec_dir or Path.cwd())
     assert pair is not None, problems
-    render = next(r for r in render_pair(pair, Environment(items_as_base=True), None) if r.cluster.name == "src")
+    renders = render_pair(resolve(pair, Environment(items_as_base=True)), None)
+    render = next(r for r in renders if r.cluster.name == "src")
     return pair, render
 
 

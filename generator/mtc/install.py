@@ -6,15 +6,12 @@ modern platforms, channels), §1.3 (restricted networks). Renderers read the dec
 
 from __future__ import annotations
 
-import base64
 import copy
-import os
 from dataclasses import dataclass
 from typing import Final
 
 from generator.mtc.holdings import Holdings, Obj
 from generator.mtc.mirror import MirrorMapping, split_image
-from generator.spec.files import UnreadableFileError, read_limited
 from generator.spec.model import Cluster, ClusterPair, Role
 from generator.spec.values import MtcVersion
 
@@ -51,7 +48,6 @@ SYNC_WAVE: Final = "argocd.argoproj.io/sync-wave"
 SYNC_OPTIONS: Final = "argocd.argoproj.io/sync-options"
 SKIP_DRY_RUN: Final = "SkipDryRunOnMissingResource=true"
 
-MAX_CA_BYTES = 1024 * 1024
 
 
 def channel(mtc: MtcVersion) -> str:
@@ -71,22 +67,6 @@ def remote_cluster(pair: ClusterPair) -> Cluster | None:
     return pair.target if pair.control_cluster is Role.SOURCE else pair.source
 
 
-def read_ca_bundle(pair: ClusterPair, file: str) -> bytes:
-    """A PEM CA bundle relative to the spec, inside the run's root; raises ValueError naming no content."""
-    try:
-        raw = read_limited(pair.locate(file, ""), MAX_CA_BYTES)
-    except UnreadableFileError as exc:
-        why = str(exc) if exc.rule == "outside-root" else f"cannot read the CA bundle {file}: {exc}"
-        raise ValueError(why) from None
-    if b"-----BEGIN CERTIFICATE-----" not in raw:
-        raise ValueError(f"the CA bundle {file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
-    return raw
-
-
-def ca_bundle_b64(pair: ClusterPair, file: str) -> str:
-    return base64.b64encode(read_ca_bundle(pair, file)).decode("ascii")
-
-
 def spec_inputs(pair: ClusterPair) -> list[str]:
     """Files besides the spec and the bases that shape the output: the mirror mapping and the CA bundles."""
     files = [pair.install.mirror_mapping] if pair.install is not None and pair.install.mirror_mapping else []
@@ -95,11 +75,6 @@ def spec_inputs(pair: ClusterPair) -> list[str]:
     if repo is not None and repo.ca_bundle_file:
         files.append(repo.ca_bundle_file)
     return files
-
-
-def display_path(spec_file: str, relative: str) -> str:
-    """A file named by the spec, shown the way the spec itself is shown (problems point at it)."""
-    return os.path.normpath(os.path.join(os.path.dirname(spec_file), relative))
 
 
 # --- the legacy operator's base ---------------------------------------------------------------------------

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from generator.problems import Problem, ProblemsError
-from generator.spec.files import UnreadableFileError, read_limited
 from generator.spec.yamlsource import shown
 
 MAX_MAPPING_BYTES = 16 * 1024 * 1024  # a full Red Hat catalog mirror writes a few MiB
@@ -137,19 +135,14 @@ def parse_mapping(text: str, file: str) -> MirrorMapping:
     return MirrorMapping(file, tuple(entries))
 
 
-def load_mapping(path: Path, file: str) -> MirrorMapping:
-    """Read and parse a mapping file; an unreadable file is a `ProblemsError` naming it."""
+def mapping_problem(file: str, message: str) -> Problem:
+    return Problem.of(file, "mirror-mapping", message)
 
-    def fail(message: str) -> ProblemsError:
-        return ProblemsError([Problem.of(file, "mirror-mapping", message)])
 
-    try:
-        raw = read_limited(path, MAX_MAPPING_BYTES)
-    except UnreadableFileError as exc:
-        why = "no such mapping file" if str(exc) == "no such file" else f"cannot read the mapping file: {exc}"
-        raise fail(why) from None
+def parse_mapping_bytes(raw: bytes, file: str) -> MirrorMapping:
+    """A mapping file's bytes, as read once (generator/mtc/inputs.py), parsed; raises `ProblemsError`."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise fail(f"the mapping file is not UTF-8 text (byte {exc.start})") from None
+        raise ProblemsError([mapping_problem(file, f"the mapping file is not UTF-8 text (byte {exc.start})")]) from None
     return parse_mapping(text, file)

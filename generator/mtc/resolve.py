@@ -16,6 +16,7 @@ from pathlib import Path
 from generator.mtc import facts
 from generator.mtc import thresholds as at
 from generator.mtc.holdings import Holdings
+from generator.mtc.inputs import NamedFiles, read_named_files
 from generator.mtc.network import Environment, network_type
 from generator.mtc.openings import Openings, decide
 from generator.mtc.thresholds import NEWEST_KNOWN_OCP, effective_mtc
@@ -123,6 +124,8 @@ class ResolvedCluster:
     base_errors: tuple[str, ...] = ()
     base_patched: bool = False  # the base patches its objects: rules read from its files may differ
     base_files: tuple[Path, ...] = ()  # every file the base was read from (e.g. for a digest of the inputs)
+    base_read: Mapping[Path, bytes] = dataclasses.field(default_factory=dict)  # their bytes, as read
+    base_not_plain: tuple[str, ...] = ()  # why its objects are not exactly its files' (kustomize features used)
 
     @property
     def name(self) -> str:
@@ -140,6 +143,7 @@ class ResolvedPair:
     target_networks: tuple[IpNetwork, ...]  # distinct, in address order
     namespaces: tuple[NamespaceMapping, ...]  # sorted by (source, target)
     openings: Openings  # spec §9: whether DVM's NetworkPolicies and firewall rules are rendered, decided once
+    files: NamedFiles  # spec §8: the mirror mapping and CA bundles, read and parsed once
 
     @property
     def name(self) -> str:
@@ -205,10 +209,13 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
     errors: tuple[str, ...] = ()
     patched = False
     files: tuple[Path, ...] = ()
+    not_plain: tuple[str, ...] = ()
+    read: Mapping[Path, bytes] = {}
     if folder is not None:
         contents = read_base(folder, pair.access.root)
         holdings = Holdings.of(f"base {cluster.base}", contents.objects, contents.unread)
         errors, patched, files = tuple(contents.errors), contents.patched, tuple(contents.files)
+        not_plain, read = tuple(contents.not_plain), contents.data
     return ResolvedCluster(
         spec=cluster,
         version=version,
@@ -220,6 +227,8 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
         base_errors=errors,
         base_patched=patched,
         base_files=files,
+        base_not_plain=not_plain,
+        base_read=read,
     )
 
 
@@ -240,4 +249,5 @@ def resolve(pair: ClusterPair, env: Environment | None = None) -> ResolvedPair:
         target_networks=networks,
         namespaces=tuple(sorted(pair.namespaces, key=lambda ns: (ns.source, ns.target))),
         openings=decide(pair.openings, env.now),
+        files=read_named_files(pair),
     )

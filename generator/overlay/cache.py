@@ -43,6 +43,15 @@ def feed(digest: hashlib._Hash, *parts: bytes | str) -> None:
         digest.update(f"{len(data)}:".encode() + data)
 
 
+def _part(part: Part, known: Mapping[Path, bytes | None]) -> bytes | str:
+    if not isinstance(part, Path):
+        return part
+    if part in known:
+        data = known[part]
+        return "unreadable" if data is None else data
+    return _bytes_or_marker(part)
+
+
 def _bytes_or_marker(path: Path) -> bytes | str:
     try:
         return read_limited(path, MAX_INPUT_BYTES)  # bounded, and never a FIFO or device
@@ -50,13 +59,15 @@ def _bytes_or_marker(path: Path) -> bytes | str:
         return "unreadable"
 
 
-def digest_of(head: Sequence[bytes | str], recipe: Recipe) -> str:
+def digest_of(head: Sequence[bytes | str], recipe: Recipe, known: Mapping[Path, bytes | None] | None = None) -> str:
     """The input digest: `head` (the spec's bytes, its header, the environment, where the overlays lie) fed
-    as one record, then each step of the recipe, its files read now."""
+    as one record, then each step of the recipe, its files read now unless `known` holds what a reader read
+    of them this run (None: unreadable)."""
+    known = known or {}
     digest = hashlib.sha256()
     feed(digest, *head)
     for step in recipe:
-        feed(digest, *(_bytes_or_marker(p) if isinstance(p, Path) else p for p in step))
+        feed(digest, *(_part(p, known) for p in step))
     return digest.hexdigest()
 
 

@@ -28,9 +28,7 @@ OPERATOR_PATCH = "migration-operator-patch.yaml"
 
 def install_files(install: InstallRender) -> list[tuple[str, list[dict[str, Any]]]]:
     """spec §8 resources by file: the operator, the credential Secrets, the MTC wiring."""
-    groups = [("mtc-operator.yaml", install.operator), ("mtc-secrets.yaml", install.secrets)]
-    groups.append(("mtc-wiring.yaml", install.wiring))
-    return [(name, objs) for name, objs in groups if objs]
+    return [(name, objs) for name, objs in install.groups() if objs]
 
 
 def _comment(value: object) -> str:

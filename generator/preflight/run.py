@@ -12,14 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.mtc.network import Environment
-from generator.mtc.resolve import resolve
-from generator.mtc.rules import validate
+from generator.pipeline import SpecFile, check, render_all
 from generator.preflight.analyse import Report, Row, analyse
-from generator.preflight.state import ClusterState, load_state_file, load_state_live
+from generator.preflight.state import ClusterState, load_state_file, load_state_live, missing_namespaces
 from generator.problems import Problem, ProblemsError, Severity, format_github, format_text, sorted_problems
-from generator.render.plan import render_pair
-from generator.spec.load import load_spec
-from generator.spec.model import ClusterPair
 
 UNREADABLE_RULES = frozenset(
     {
@@ -63,12 +59,11 @@ def preflight(
     """Load the spec and each cluster's state (a file, or live through kubectl), render, evaluate."""
     env = env or Environment()
     contexts = contexts or {}
-    pair, problems = load_spec(spec, files=env.files)
-    if pair is None:
+    checked = check(SpecFile(spec), env)  # resolves once: the bases are read here, and only here
+    problems = checked.problems
+    if checked.resolved is None or checked.failed:
         return Outcome(None, problems)
-    problems += validate(pair, env)
-    if any(p.is_error for p in problems):
-        return Outcome(None, problems)
+    resolved, pair = checked.resolved, checked.resolved.spec
     names = [c.name for c in pair.clusters]
     given = [*states, *contexts]
     for name in sorted(set(given) - set(names)):
@@ -93,31 +88,12 @@ def preflight(
         except ProblemsError as exc:
             problems += exc.problems
     if not any(p.is_error for p in problems):
-        problems += _missing_namespaces(pair, loaded[pair.source.name])
+        problems += missing_namespaces(loaded[pair.source.name], pair.source.name, (m.source for m in pair.namespaces))
     if any(p.is_error for p in problems):
         return Outcome(None, problems)
-    resolved = resolve(pair, env)
-    closing = tuple(render_pair(pair, env, None, resolved.with_openings(closed=c)) for c in (False, True))
-    report = analyse(resolved, loaded, render_pair(pair, env, None, resolved), (closing[0], closing[1]))
+    closing = (render_all(resolved, closed=False), render_all(resolved, closed=True))
+    report = analyse(resolved, loaded, render_all(resolved), closing)
     return Outcome(report, problems)
-
-
-def _missing_namespaces(pair: ClusterPair, source: ClusterState) -> list[Problem]:
-    """A migrated namespace absent from the source's state: the export is partial, nothing can be said."""
-    return [
-        Problem(
-            source.origin,
-            0,
-            0,
-            "",
-            Severity.ERROR,
-            "state-namespace-missing",
-            f"the migrated namespace {m.source} is not in the state of cluster {pair.source.name}",
-            "export every namespace: oc get namespace,networkpolicy,... -A -o yaml",
-        )
-        for m in pair.namespaces
-        if m.source not in source.namespaces
-    ]
 
 
 # --- renderings ----------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import selectors
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,21 @@ class ClusterState:
     firewalls: dict[str, list[Firewall]] = field(default_factory=dict)
     ingress_controllers: dict[str, Obj] = field(default_factory=dict)  # name -> object
     counts: dict[str, int] = field(default_factory=dict)  # kind -> objects read
+
+
+def missing_namespaces(state: ClusterState, cluster: str, namespaces: Iterable[str]) -> list[Problem]:
+    """Migrated namespaces absent from the source cluster's state: the export is partial, nothing can be said
+    about their connections (the one place `state-namespace-missing` is decided)."""
+    return [
+        Problem.of(
+            state.origin,
+            "state-namespace-missing",
+            f"the migrated namespace {name} is not in the state of cluster {cluster}",
+            suggestion="export every namespace: oc get namespace,networkpolicy,... -A -o yaml",
+        )
+        for name in namespaces
+        if name not in state.namespaces
+    ]
 
 
 def read_state_bytes(path: Path, display: str) -> bytes:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from generator.mtc.holdings import Holdings
 from generator.mtc.install import SKIP_DRY_RUN, SYNC_OPTIONS
-from generator.mtc.network import Environment
-from generator.mtc.resolve import ResolvedPair, resolve
+from generator.mtc.resolve import ResolvedPair
 from generator.render.egressfirewall import FirewallOutput, firewall_output
 from generator.render.install.plan import InstallRender, RenderSecrets, render_install
 from generator.render.migrationcontroller import controller_object
 from generator.render.networkpolicy import egress_policy, ingress_policy
-from generator.render.objects import Obj
-from generator.spec.model import Cluster, ClusterPair
+from generator.render.objects import Obj, merged_options, sync_options
+from generator.spec.model import Cluster
 
 
 @dataclass(frozen=True)
@@ -36,33 +34,19 @@ class ClusterRender:
 
 
 def render_pair(
-    pair: ClusterPair,
-    env: Environment,
-    password: str | None,
-    resolved: ResolvedPair | None = None,
-    *,
-    secrets: RenderSecrets | None = None,
+    resolved: ResolvedPair, password: str | None, *, secrets: RenderSecrets | None = None
 ) -> list[ClusterRender]:
-    """Render a ClusterPair that passed validation; `password` is the stunnel proxy password, if any, and
-    `secrets` the spec §8 credentials read at render time (None: Secrets for them are not rendered).
-
-    `resolved` is the pair's resolved form when the caller has it (validated with it); resolved here otherwise.
-    """
-    resolved = resolved if resolved is not None else resolve(pair, env)
-    return [render_cluster(pair, cluster, env, password, resolved, secrets=secrets) for cluster in pair.clusters]
+    """Render a ClusterPair that passed validation, from the resolved form it was validated with; `password` is
+    the stunnel proxy password, if any, and `secrets` the spec §8 credentials read at render time (None:
+    Secrets for them are not rendered)."""
+    return [render_cluster(resolved, cluster, password, secrets=secrets) for cluster in resolved.spec.clusters]
 
 
 def render_cluster(
-    pair: ClusterPair,
-    cluster: Cluster,
-    env: Environment,
-    password: str | None,
-    resolved: ResolvedPair | None = None,
-    *,
-    secrets: RenderSecrets | None = None,
+    resolved: ResolvedPair, cluster: Cluster, password: str | None, *, secrets: RenderSecrets | None = None
 ) -> ClusterRender:
     """One cluster of a validated pair: `render` and the KRM function need only the cluster asked for."""
-    resolved = resolved if resolved is not None else resolve(pair, env)
+    pair = resolved.spec
     policies: list[tuple[str, Obj]] = []
     firewalls: list[FirewallOutput] = []
     for ns in resolved.namespaces:
@@ -90,32 +74,18 @@ def render_cluster(
     return ClusterRender(cluster, controller, policies, firewalls, install)
 
 
-def merged_options(*groups: Iterable[str]) -> str:
-    """Argo CD sync options, in order, each once (the transformer merges the same way)."""
-    out: list[str] = []
-    for option in (o.strip() for group in groups for o in group):
-        if option and option not in out:
-            out.append(option)
-    return ",".join(out)
-
-
-def _options(obj: Obj) -> list[str]:
-    annotations = (obj.get("metadata") or {}).get("annotations") or {}
-    return str(annotations.get(SYNC_OPTIONS) or "").split(",") if isinstance(annotations, dict) else []
-
-
 def _keep_held_options(controller: Obj, holdings: Holdings) -> None:
     """The patch's annotation replaces the base controller's: it carries the base's own options, then ours."""
     meta = controller["metadata"]
     held = holdings.find(controller["apiVersion"], controller["kind"], meta["namespace"], meta["name"])
-    if held is not None and _options(held) != [""]:
-        meta["annotations"][SYNC_OPTIONS] = merged_options(_options(held), _options(controller))
+    if held is not None and sync_options(held) != [""]:
+        meta["annotations"][SYNC_OPTIONS] = merged_options(sync_options(held), sync_options(controller))
 
 
 def _annotate_controller(controller: Obj, extra: dict[str, str]) -> None:
     """spec §8: after the operator (a later sync wave), and no dry run while its CRD is still missing."""
     meta = controller["metadata"]
     annotations = dict(meta.get("annotations") or {})
-    annotations[SYNC_OPTIONS] = merged_options(_options(controller), [SKIP_DRY_RUN])
+    annotations[SYNC_OPTIONS] = merged_options(sync_options(controller), [SKIP_DRY_RUN])
     annotations.update(extra)
     meta["annotations"] = dict(sorted(annotations.items()))

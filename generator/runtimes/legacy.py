@@ -20,8 +20,7 @@ import yaml
 
 from generator.problems import Problem, ProblemsError, Severity, format_text
 from generator.render.yamlout import serialize
-from generator.runtimes.krm import MAX_INPUT_BYTES
-from generator.runtimes.process import run_pass
+from generator.runtimes.process import MAX_INPUT_BYTES, run_pass
 from generator.spec.yamlsource import compose_documents, decode, read_text, source_of
 
 PLUGIN_PATH = ("mtc-policygen.io", "v1alpha1", "clusterpair", "ClusterPair")

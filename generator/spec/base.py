@@ -43,6 +43,9 @@ _GENERATORS = ("helmCharts", "helmChartInflationGenerator", "generators", "trans
 # Built-in generators that make only ConfigMaps / Secrets: they cannot hide a MigrationController or a firewall.
 _DATA_GENERATORS = ("configMapGenerator", "secretGenerator")
 _PATCHES = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements")
+# What a kustomization may use for its objects to be exactly its files' objects (the Argo CD plugin emits a base
+# without kustomize): a plain list of files and folders. Anything else is kustomize's to apply.
+_PLAIN_KEYS = frozenset({"apiVersion", "kind", "resources", "bases"})
 _CLUSTER_SCOPED = {
     "Namespace",
     "ClusterRole",
@@ -66,6 +69,9 @@ class BaseContents:
     errors: list[str] = field(default_factory=list)  # what makes `kustomize build` of the base fail
     patched: bool = False  # the base patches its objects: their content (not identity) may differ from files
     files: list[Path] = field(default_factory=list)  # every file read (kustomizations too), outside the base included
+    data: dict[Path, bytes] = field(default_factory=dict)  # what was read of each (generate digests these bytes)
+    # why `kustomize build` of the base would differ from its files' objects (empty: it would not)
+    not_plain: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -75,6 +81,7 @@ class _Reader:
     contents: BaseContents = field(default_factory=BaseContents)
     files: int = 0
     total: int = 0
+    folders: set[Path] = field(default_factory=set)  # kustomization folders read (real paths)
 
     def rel(self, path: Path) -> str:
         try:
@@ -111,6 +118,7 @@ class _Reader:
         if not isinstance(data, dict):
             self.contents.errors.append(f"{self.rel(file)}: a kustomization is a mapping")
             return []
+        self.plainness(folder, file, real, data)
         objects: list[Obj] = []
         for key in ("resources", "bases", "components"):
             entries = data.get(key) or []
@@ -127,6 +135,14 @@ class _Reader:
         if any(data.get(key) for key in _PATCHES):
             self.contents.patched = True
         return self.transform(objects, data)
+
+    def plainness(self, folder: Path, file: Path, real: Path, data: dict[str, Any]) -> None:
+        """Records what makes the base more than a plain list of files (`not_plain`)."""
+        if real in self.folders:
+            self.contents.not_plain.append(f"{self.rel(folder)}: included twice")
+            return
+        self.folders.add(real)
+        self.contents.not_plain += [f"{file.name} uses `{key}`" for key in sorted(set(data) - _PLAIN_KEYS)]
 
     def generator_files(self, folder: Path, file: Path, key: str, generators: object) -> None:
         """The `files`/`envs`/`env` a ConfigMap/Secret generator names must be files: `kustomize build` fails else."""
@@ -181,6 +197,7 @@ class _Reader:
             return None
         self.total += len(raw)
         self.contents.files.append(Path(os.path.abspath(file)))
+        self.contents.data[Path(os.path.abspath(file))] = raw
         try:
             text = decode(raw, self.rel(file))
             check_depth(text, self.rel(file))

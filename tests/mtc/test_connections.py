@@ -127,9 +127,9 @@ CASES = [
 def _rendered(spec: str) -> tuple[tuple[Connection, ...], tuple[tuple[str, Obj], ...], bool]:
     pair, problems = parse_spec(spec, "model.yaml", Path.cwd())
     assert pair is not None, [p.text() for p in problems]
-    problems += validate(pair, Environment())
+    problems += validate(pair, Environment(), resolve(pair))
     assert not [p for p in problems if p.is_error], [p.text() for p in problems]
-    policies = tuple(item for render in render_pair(pair, Environment(), None) for item in render.policies)
+    policies = tuple(item for render in render_pair(resolve(pair), None) for item in render.policies)
     resolved = resolve(pair)
     return connections(resolved), policies, resolved.target.version >= OcpVersion(4, 7)
 

@@ -2,8 +2,8 @@
 
 Test design notes:
 
-* Rendering is observed by wrapping `generator.render.plan.render_cluster` as `generator.api` calls it (the
-  one place every entry point renders through), counting calls per (pair, cluster). Disk access is observed by
+* Rendering is observed by wrapping `generator.render.plan.render_cluster` as `generator.pipeline` calls it
+  (the one place every entry point renders through), counting calls per (pair, cluster). Disk access is observed by
   wrapping `os.stat`, `os.lstat` and `os.scandir`, counting the calls that land inside the output folder.
 * A no-op `generate` renders nothing, writes nothing (inode, mtime and bytes of every path, folders included)
   and reads the output folder's structure with one listing per folder, not a stat per file.
@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import api
+from generator import api, pipeline
 from generator.cli import run
 from generator.krm import main as krm_main
 from generator.overlay.writer import MANIFEST
@@ -42,13 +42,13 @@ Renders = Counter[tuple[str, str]]
 @pytest.fixture
 def renders(monkeypatch: pytest.MonkeyPatch) -> Renders:
     counts: Renders = Counter()
-    original = api.render_cluster
+    original = pipeline.render_cluster
 
-    def counting(pair: Any, cluster: Any, *args: Any, **kwargs: Any) -> Any:
-        counts[(pair.name, cluster.name)] += 1
-        return original(pair, cluster, *args, **kwargs)
+    def counting(resolved: Any, cluster: Any, *args: Any, **kwargs: Any) -> Any:
+        counts[(resolved.name, cluster.name)] += 1
+        return original(resolved, cluster, *args, **kwargs)
 
-    monkeypatch.setattr(api, "render_cluster", counting)
+    monkeypatch.setattr(pipeline, "render_cluster", counting)
     return counts
 
 
@@ -274,15 +274,15 @@ def test_a_base_file_outside_the_base_folder_is_an_input(ws: Path, renders: Rend
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Specs parsed, by file name, as `generator.api` parses them."""
+    """Specs parsed, by file name, as `generator.pipeline` parses them."""
     counts: Counter[str] = Counter()
-    original = api.load_spec
+    original = pipeline.load_spec
 
     def counting(path: Path, *args: Any, **kwargs: Any) -> Any:
         counts[Path(path).name] += 1
         return original(path, *args, **kwargs)
 
-    monkeypatch.setattr(api, "load_spec", counting)
+    monkeypatch.setattr(pipeline, "load_spec", counting)
     return counts
 
 
@@ -312,7 +312,7 @@ def test_a_changed_spec_is_parsed_again_alone(ws: Path, parses: Counter[str]) ->
 def test_the_digest_is_of_the_bytes_parsed(ws: Path, renders: Renders, monkeypatch: pytest.MonkeyPatch) -> None:
     path = ws / "examples" / "ovn-nodeport-strict.yaml"
     _spec_changed(ws)
-    original = api.load_spec
+    original = pipeline.load_spec
 
     def edited_once_read(spec: Path, *args: Any, **kwargs: Any) -> Any:
         loaded = original(spec, *args, **kwargs)
@@ -320,12 +320,42 @@ def test_the_digest_is_of_the_bytes_parsed(ws: Path, renders: Renders, monkeypat
             path.write_text(path.read_text(encoding="utf-8") + "# edited while generate runs\n", encoding="utf-8")
         return loaded
 
-    monkeypatch.setattr(api, "load_spec", edited_once_read)
+    monkeypatch.setattr(pipeline, "load_spec", edited_once_read)
     assert _generate() == 0
-    monkeypatch.setattr(api, "load_spec", original)
+    monkeypatch.setattr(pipeline, "load_spec", original)
     renders.clear()
     assert _generate() == 0
     assert _pairs(renders) == {"ovn-nodeport-strict"}, "the edit made during the last run was never rendered"
+
+
+@pytest.mark.parametrize(
+    ("edit", "pair"),
+    [
+        pytest.param(_base_changed, "firewall-in-base", id="base-file"),
+        pytest.param(_mapping_changed, "install-restricted-network", id="mirror-mapping"),
+    ],
+)
+def test_the_digest_is_of_the_inputs_resolve_read(
+    ws: Path, renders: Renders, monkeypatch: pytest.MonkeyPatch, edit: Callable[[Path], None], pair: str
+) -> None:
+    """A base file or a named file edited after resolve read it (while generate runs) is not recorded as
+    rendered: the digest is of the bytes resolve read, so the next run renders the edit."""
+    spec = ws / "examples" / f"{pair}.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8") + "# checked again on the next run\n", encoding="utf-8")
+    original = pipeline.resolve
+
+    def edited_once_resolved(*args: Any, **kwargs: Any) -> Any:
+        resolved = original(*args, **kwargs)
+        if resolved.name == pair:
+            edit(ws)
+        return resolved
+
+    monkeypatch.setattr(pipeline, "resolve", edited_once_resolved)
+    assert _generate() == 0
+    monkeypatch.setattr(pipeline, "resolve", original)
+    renders.clear()
+    assert _generate() == 0
+    assert _pairs(renders) == {pair}, "the edit made during the last run was never rendered"
 
 
 def test_an_unreadable_cache_means_a_full_run(ws: Path, parses: Counter[str], renders: Renders) -> None:

@@ -40,7 +40,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from generator.mtc.connections import DNS_POD_LABELS, ROUTER_POD_LABELS, client_labels, server_labels
-from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.preflight.analyse import Row
 from generator.preflight.netpol import compile_policy, interval
 from generator.preflight.policyeval import AddressEnd, Enforcement, PodEnd, Query, evaluate
@@ -506,7 +506,7 @@ def test_preflight_verdicts_agree_with_nca(tmp_path: Path, scenario: str, mode: 
     existing = [o for o in objs if o["kind"] == "NetworkPolicy"]
     pair, _ = load_spec(spec)
     assert pair is not None
-    generated = {r.cluster.name: [p for _, p in r.policies] for r in render_pair(pair, Environment(), None)}
+    generated = {r.cluster.name: [p for _, p in r.policies] for r in render_pair(resolve(pair), None)}
     rows = outcome.report.rows
     _check(existing, [(r, r.today.allowed) for r in rows], f"{scenario}/{mode} today")
     for cluster in ("east", "west"):
@@ -523,7 +523,7 @@ def test_after_closing_the_verdicts_are_the_users_own_per_nca(tmp_path: Path, sc
     spec.write_text(SPEC.replace("MODE", "strict"), encoding="utf-8")
     pair, _ = load_spec(spec)
     assert pair is not None
-    generated = {r.cluster.name: [p for _, p in r.policies] for r in render_pair(pair, Environment(), None)}
+    generated = {r.cluster.name: [p for _, p in r.policies] for r in render_pair(resolve(pair), None)}
     base = [_ns(SRC), _ns("openshift-dns"), _ns("openshift-ingress", ROUTER_LABELS)]
     states = {c: _write(tmp_path / f"{c}.yaml", base + existing + generated[c]) for c in ("east", "west")}
     outcome = preflight(spec, states)

@@ -38,6 +38,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.overlay.files import cluster_files
 from generator.render.plan import render_pair
@@ -293,10 +294,10 @@ def _rendered(spec: Obj) -> dict[str, str]:
     """Every cluster's object stream and overlay files, from the spec dumped to YAML and parsed like a file."""
     pair, problems = parse_spec(yaml.safe_dump(spec, sort_keys=False), "perm.yaml", Path.cwd())
     assert pair is not None, [str(p) for p in problems]
-    problems += validate(pair, Environment())
+    problems += validate(pair, Environment(), resolve(pair))
     assert not [p for p in problems if p.is_error], [str(p) for p in problems]
     out = {}
-    for render in render_pair(pair, Environment(), None):
+    for render in render_pair(resolve(pair), None):
         name = render.cluster.name
         out[f"{name}/objects"] = dump_stream(render.objects())
         overlay = Path("overlays", pair.name, name)

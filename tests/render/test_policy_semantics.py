@@ -69,6 +69,7 @@ from typing import Any
 import pytest
 
 from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.render.plan import render_pair
 from generator.spec.load import parse_spec
@@ -270,9 +271,9 @@ def _policies(scenario: Scenario) -> tuple[tuple[str, Obj], ...]:
     """(namespace, policy) of every cluster of the rendered pair; the spec must pass validation."""
     pair, problems = parse_spec(scenario.spec(), "semantics.yaml", Path.cwd())
     assert pair is not None, [str(p) for p in problems]
-    problems += validate(pair, Environment())
+    problems += validate(pair, Environment(), resolve(pair))
     assert not [p for p in problems if p.is_error], [str(p) for p in problems]
-    return tuple(item for render in render_pair(pair, Environment(), None) for item in render.policies)
+    return tuple(item for render in render_pair(resolve(pair), None) for item in render.policies)
 
 
 def _in(scenario: Scenario, *namespaces: str) -> list[Obj]:
@@ -542,7 +543,7 @@ def test_same_cluster_proxy_is_refused(mode: str) -> None:
     not admit; a stunnel proxy on a same-cluster pair is now an error, in both modes."""
     pair, problems = parse_spec(Scenario("ClusterIP", True, mode).spec(), "semantics.yaml", Path.cwd())
     assert pair is not None, [str(p) for p in problems]
-    errors = [p for p in validate(pair, Environment()) if p.is_error]
+    errors = [p for p in validate(pair, Environment(), resolve(pair)) if p.is_error]
     assert [p.rule for p in errors] == ["stunnel-proxy-same-cluster"], [p.text() for p in errors]
 
 
@@ -555,5 +556,5 @@ def test_strict_clusterip_needs_namespace_name_labels(source: str, rule: str | N
     spec = Scenario("ClusterIP", False, "strict", source).spec()
     pair, problems = parse_spec(spec, "semantics.yaml", Path.cwd())
     assert pair is not None, [str(p) for p in problems]
-    errors = [p.rule for p in validate(pair, Environment()) if p.is_error]
+    errors = [p.rule for p in validate(pair, Environment(), resolve(pair)) if p.is_error]
     assert errors == ([rule] if rule else [])

@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.mtc.network import detected_network_type
 from generator.problems import ProblemsError
 from generator.runtimes import argocd
 from tests.conftest import EXAMPLES, REPO
@@ -638,7 +639,7 @@ API_DETECTION = [
 
 @pytest.mark.parametrize(("apis", "expected"), API_DETECTION)
 def test_network_type_from_api_versions(apis: tuple[str, ...], expected: str | None) -> None:
-    detected = argocd.detected_network_type(apis)
+    detected = detected_network_type(apis)
     assert (detected.value if detected else None) == expected
 
 
@@ -688,10 +689,21 @@ def test_bad_request_is_a_problem_not_a_traceback(environ: dict[str, str], messa
     assert message in info.value.problems[0].message
 
 
-def test_the_rule_left_to_render_time_exists() -> None:
-    from generator.mtc.rules.registry import RULES  # noqa: PLC0415
+@pytest.mark.parametrize(
+    ("at_render", "rendering", "asked"),
+    [(False, None, True), (True, "ocp412-src", True), (True, "ocp414-dst", False), (True, None, False)],
+)
+def test_the_environment_decides_whether_the_firewall_kind_is_asked(
+    tmp_path: Path, at_render: bool, rendering: str | None, asked: bool
+) -> None:
+    """The runtime's nature is an input of the check (no filter afterwards): Argo CD learns the source's kind
+    when it renders the source, so only the source's Application (and the CLI) ask the spec for it."""
+    from generator import pipeline  # noqa: PLC0415
+    from generator.mtc.network import Environment  # noqa: PLC0415
 
-    assert argocd.NETWORK_TYPE_NEEDED in RULES, "renamed rule: the target Application would fail again"
+    env = Environment(firewall_kind_at_render=at_render, rendering=rendering)
+    checked = pipeline.check(pipeline.SpecText(OPEN_NETWORK, "spec.yaml", tmp_path), env)
+    assert ("network-type-needed" in {p.rule for p in checked.problems}) is asked
 
 
 def test_a_legacy_base_with_install_gets_the_mirror_rewrite(tmp_path: Path) -> None:

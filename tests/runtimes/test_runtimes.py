@@ -2,7 +2,7 @@
 
 Test design notes:
 
-* In-process calls of ``generator.runtimes.krm.run(bytes, cwd)`` and ``generator.runtimes.legacy.run(argv,
+* In-process calls of ``generator.krm.run(bytes, cwd)`` and ``generator.runtimes.legacy.run(argv,
   bytes, cwd)`` (what ``main`` does minus the real stdin/stdout); the installer through ``generator.cli.run``.
   The real binaries are in tests/e2e/test_runtimes.py.
 * Pass-through is checked as text: an unrelated item written in the emitter's own layout, with scalars a YAML
@@ -25,8 +25,8 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from generator import cli
-from generator.runtimes import krm, legacy
+from generator import cli, krm
+from generator.runtimes import legacy
 
 Obj = dict[str, Any]
 PASSWORD = "Mark3r:p@ss/w0rd#x"

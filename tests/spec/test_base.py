@@ -310,7 +310,7 @@ def test_the_overlay_keeps_the_base_controllers_sync_options_and_adds_prune_dele
     assert options == "Validate=false,Prune=false,Delete=false"
     env = Environment()
     loaded = load_specs([str(spec)], env)
-    render = render_pair(loaded.pairs[0], env, None, loaded.resolved[0])[0]
+    render = render_pair(loaded.resolved[0], None)[0]
     items = [annotated, firewall("payments")]
     merged = plan_transform(loaded.pairs[0], render, items).apply(items)[0]
     assert merged["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == options

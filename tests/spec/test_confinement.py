@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator import krm
 from generator.cli import run
-from generator.runtimes import krm, legacy
+from generator.runtimes import legacy
 from generator.spec.files import FileAccess, UnreadableFileError, read_limited
 
 pytestmark = pytest.mark.timeout(60)

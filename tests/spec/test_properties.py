@@ -21,6 +21,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, Severity
 from generator.spec.load import parse_spec
@@ -48,7 +50,7 @@ def check_invariants(text: str) -> None:
         assert any(p.severity is Severity.ERROR for p in problems)
     else:
         assert not any(p.is_error for p in problems)
-        problems = problems + validate(pair)
+        problems = problems + validate(pair, Environment(), resolve(pair))
     for p in problems:
         assert isinstance(p, Problem)
         assert p.rule

@@ -10,33 +10,14 @@ import re
 from collections.abc import Iterator
 
 from generator.mtc import install
-from generator.mtc.mirror import MirrorMapping, load_mapping
+from generator.mtc.inputs import ca_files, mapping_path
+from generator.mtc.mirror import MirrorMapping
 from generator.mtc.resolve import ResolvedCluster
 from generator.mtc.rules.proxies import ENV_NAME
 from generator.mtc.rules.registry import Finding, RuleContext, rule
-from generator.problems import ProblemsError, Severity
-from generator.spec.files import UnreadableFileError
-from generator.spec.model import ClusterPair
+from generator.problems import Severity
 from generator.spec.values import IpAddress, NoProxyEntry
 from generator.spec.yamlsource import PathKey, dotted
-
-
-def mapping_of(pair: ClusterPair) -> MirrorMapping:
-    """The pair's mirror mapping (install.mirror.mapping set); raises `ProblemsError` located in the mapping."""
-    relative = pair.install.mirror_mapping if pair.install else None
-    if relative is None:
-        raise ValueError("no mirror mapping")
-    display = install.display_path(pair.source_doc.file, relative)
-    try:
-        path = pair.locate(relative, "")
-    except UnreadableFileError as exc:
-        raise ProblemsError([pair.source_doc.problem(_mapping_path(pair), "mirror-mapping", str(exc))]) from None
-    return load_mapping(path, display)
-
-
-def _mapping_path(pair: ClusterPair) -> PathKey:
-    assert pair.install is not None  # noqa: S101 - called only for a pair with install
-    return (*pair.install.path, "mirror", "mapping")
 
 
 def _legacy(ctx: RuleContext) -> list[ResolvedCluster]:
@@ -44,13 +25,7 @@ def _legacy(ctx: RuleContext) -> list[ResolvedCluster]:
 
 
 def _mapping(ctx: RuleContext) -> MirrorMapping | None:
-    pair = ctx.pair
-    if pair.install is None or pair.install.mirror_mapping is None:
-        return None
-    try:
-        return mapping_of(pair)
-    except ProblemsError:
-        return None  # reported by mirror-mapping
+    return ctx.resolved.files.mirror  # None: none named, or reported by mirror-mapping
 
 
 @rule("install-legacy-operator")
@@ -115,16 +90,15 @@ def mirror_mapping(ctx: RuleContext) -> Iterator[Finding]:
     pair = ctx.pair
     if pair.install is None or pair.install.mirror_mapping is None:
         return
-    path = _mapping_path(pair)
-    try:
-        mapping = mapping_of(pair)
-    except ProblemsError as exc:
-        for problem in exc.problems:
-            if problem.line > 0:
-                located = dataclasses.replace(problem, path=dotted(path))
-                yield Finding(path, problem.message, elsewhere=located)
-            else:
-                yield Finding(path, f"{problem.file}: {problem.message}")
+    path = mapping_path(pair)
+    mapping = ctx.resolved.files.mirror
+    for problem in ctx.resolved.files.mirror_problems:  # read and parsed once, by resolve
+        if problem.line > 0:
+            located = dataclasses.replace(problem, path=dotted(path))
+            yield Finding(path, problem.message, elsewhere=located)
+        else:
+            yield Finding(path, f"{problem.file}: {problem.message}")
+    if mapping is None:
         return
     for resolved in _legacy(ctx):
         deployment = install.legacy_deployment(resolved.holdings) if resolved.holdings is not None else None
@@ -154,7 +128,7 @@ def mirror_mapping_unused(ctx: RuleContext) -> Iterator[Finding]:
     inst = ctx.pair.install
     if inst is not None and inst.mirror_mapping is not None and not _legacy(ctx):
         yield Finding(
-            _mapping_path(ctx.pair),
+            mapping_path(ctx.pair),
             "no cluster of this pair is legacy (4.5 or older): the mapping is not used",
             suggestion="mirror the OLM catalog with a CatalogSource and name it in install.catalogSource",
         )
@@ -302,16 +276,10 @@ def ca_bundle_file(ctx: RuleContext) -> Iterator[Finding]:
 
         caBundleFile: ca/missing.pem
     """
-    pair = ctx.pair
-    files = [(c.ca_bundle_file, (*c.path, "caBundleFile")) for c in pair.clusters if c.ca_bundle_file is not None]
-    repo = pair.replication_repository
-    if repo is not None and repo.ca_bundle_file is not None:
-        files.append((repo.ca_bundle_file, (*repo.path, "caBundleFile")))
-    for file, path in files:
-        try:
-            install.read_ca_bundle(pair, file)
-        except ValueError as exc:
-            yield Finding(path, str(exc), suggestion="give a PEM file relative to the spec file")
+    why = ctx.resolved.files.ca_problems  # each bundle read and checked once, by resolve
+    for file, path in ca_files(ctx.pair):
+        if file in why:
+            yield Finding(path, why[file], suggestion="give a PEM file relative to the spec file")
 
 
 @rule("credential-source")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from generator.mtc.network import Environment
-from generator.mtc.resolve import ResolvedPair, resolve
+from generator.mtc.resolve import ResolvedPair
 from generator.problems import Problem, Severity, sorted_problems
 from generator.spec.model import ClusterPair
 from generator.spec.yamlsource import PathKey
@@ -49,13 +49,12 @@ def rule(rule_id: str, severity: Severity = Severity.ERROR) -> Callable[[RuleFun
     return register
 
 
-def validate(pair: ClusterPair, env: Environment | None = None, resolved: ResolvedPair | None = None) -> list[Problem]:
+def validate(pair: ClusterPair, env: Environment, resolved: ResolvedPair) -> list[Problem]:
     """Every domain problem of a structurally valid ClusterPair, sorted by position.
 
-    `resolved` is the pair's resolved form when the caller has it already (it then renders from the same one).
+    `resolved` is the pair's resolved form (generator/pipeline.py `check`): the render reads the same one.
     """
-    env = env or Environment()
-    ctx = RuleContext(pair, env, resolved if resolved is not None else resolve(pair, env))
+    ctx = RuleContext(pair, env, resolved)
     doc = pair.source_doc
     problems = [
         f.elsewhere

@@ -221,7 +221,9 @@ def network_type_needed(ctx: RuleContext) -> Iterator[Finding]:
     """
     pair = ctx.pair
     declares_firewall = any(ns.egress_firewall is not None for ns in pair.namespaces)
-    if declares_firewall and ctx.resolved.source.network_type is None:
+    # Argo CD decides the kind when it renders the source, from the APIs that cluster serves (Environment)
+    asked = ctx.env.asks_network_type(pair.source.name)
+    if declares_firewall and asked and ctx.resolved.source.network_type is None:
         yield Finding(
             (*pair.source.path, "networkType"),
             f"the source runs OpenShift {pair.source.openshift_version}, where the egress firewall kind depends on "

@@ -5,23 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from generator.mtc.resolve import ResolvedPair
+from generator.preflight.state import missing_namespaces
 from generator.preflight.views import View
 from generator.problems import Problem, Severity
 
 
 def missing_namespace_findings(pair: ResolvedPair, views: Mapping[str, View]) -> list[Problem]:
-    out = []
+    source = views[pair.source.name].state
+    out = missing_namespaces(source, pair.source.name, (m.source for m in pair.namespaces))
     for mapping in pair.namespaces:
-        source = views[pair.source.name]
-        if mapping.source not in source.state.namespaces:
-            out.append(
-                Problem.of(
-                    source.state.origin,
-                    "state-namespace-missing",
-                    f"the migrated namespace {mapping.source} is not in the state of cluster {pair.source.name}",
-                    suggestion=f"export it: oc get namespace {mapping.source} -o yaml",
-                )
-            )
         target = views[pair.target.name]
         if mapping.target not in target.state.namespaces:
             out.append(

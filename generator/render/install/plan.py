@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +10,6 @@ from generator.mtc import install
 from generator.mtc.holdings import Holdings
 from generator.mtc.mirror import MirrorMapping
 from generator.mtc.resolve import ResolvedPair
-from generator.mtc.rules.install import mapping_of
 from generator.render.install import objects
 from generator.render.objects import Obj
 from generator.spec.model import Cluster, ClusterPair
@@ -37,9 +37,21 @@ class InstallRender:
     controller_annotations: dict[str, str] = field(default_factory=dict)
     mirror: MirrorMapping | None = None  # legacy cluster with a mirror mapping: the KRM function rewrites the items
 
+    def groups(self) -> tuple[tuple[str, list[Obj]], ...]:
+        """The whole objects spec §8 adds, by overlay file, in output order: the install object list, spelled
+        once for the overlay files, `render`, the KRM transformer and the Argo CD plugin."""
+        return (
+            ("mtc-operator.yaml", self.operator),
+            ("mtc-secrets.yaml", self.secrets),
+            ("mtc-wiring.yaml", self.wiring),
+        )
+
+    def resources(self) -> list[Obj]:
+        return [obj for _, objs in self.groups() for obj in objs]
+
     def objects(self) -> list[Obj]:
         patch = [self.deployment_partial] if self.deployment_partial is not None else []
-        return [*self.operator, *self.secrets, *self.wiring, *patch]
+        return [*self.resources(), *patch]
 
 
 def credentials_secret_name(pair: ClusterPair) -> str:
@@ -53,8 +65,9 @@ def token_secret_name(remote: Cluster) -> str:
     return token.secret_ref if token is not None and token.secret_ref else f"migcluster-{remote.name}-token"
 
 
-def _legacy_mirror(pair: ClusterPair, holdings: Holdings | None) -> InstallRender:
-    mapping = mapping_of(pair)
+def _legacy_mirror(mapping: MirrorMapping | None, holdings: Holdings | None) -> InstallRender:
+    if mapping is None:
+        return InstallRender()  # reported by the mirror-mapping rule
     deployment = install.legacy_deployment(holdings) if holdings is not None else None
     if deployment is None:
         return InstallRender(mirror=mapping)  # reported by the install-legacy-operator rule
@@ -69,15 +82,20 @@ def _legacy_mirror(pair: ClusterPair, holdings: Holdings | None) -> InstallRende
     )
 
 
-def _control(pair: ClusterPair, secrets: RenderSecrets, out: InstallRender) -> None:
+def _ca(resolved: ResolvedPair, file: str | None) -> str | None:
+    """A CA bundle as resolve read it, base64 for the object that embeds it."""
+    return base64.b64encode(resolved.files.ca_bundles[file]).decode("ascii") if file else None
+
+
+def _control(resolved: ResolvedPair, secrets: RenderSecrets, out: InstallRender) -> None:
+    pair = resolved.spec
     repo = pair.replication_repository
     if repo is not None:
         name = credentials_secret_name(pair)
         if repo.credentials.at_render_time and secrets.s3 is not None:
             key_id, key = secrets.s3
             out.secrets.append(objects.opaque_secret(name, {install.S3_ACCESS_KEY: key_id, install.S3_SECRET_KEY: key}))
-        ca = install.ca_bundle_b64(pair, repo.ca_bundle_file) if repo.ca_bundle_file else None
-        out.wiring.append(objects.mig_storage(repo, ca, name))
+        out.wiring.append(objects.mig_storage(repo, _ca(resolved, repo.ca_bundle_file), name))
     if not install.wires(pair):
         return
     # facts §11: the operator creates the host MigCluster (named after the controller's `cluster_name`); a copy
@@ -88,7 +106,7 @@ def _control(pair: ClusterPair, secrets: RenderSecrets, out: InstallRender) -> N
     token_name = token_secret_name(remote)
     if remote.token_from is not None and remote.token_from.secret_ref is None and secrets.token is not None:
         out.secrets.append(objects.opaque_secret(token_name, {install.TOKEN_KEY: secrets.token}))
-    ca = install.ca_bundle_b64(pair, remote.ca_bundle_file) if remote.ca_bundle_file else None
+    ca = _ca(resolved, remote.ca_bundle_file)
     out.wiring.append(
         objects.mig_cluster_remote(remote.name, remote.api_url.text, token_name, ca, bool(remote.insecure))
     )
@@ -118,10 +136,10 @@ def render_install(
         out.operator.extend(operator)
         annotations = {install.SYNC_WAVE: install.WAVE_CONTROLLER}
     elif pair.install is not None and pair.install.mirror_mapping is not None:
-        out = _legacy_mirror(pair, rc.holdings)
+        out = _legacy_mirror(resolved.files.mirror, rc.holdings)
     out.controller_annotations.update(annotations)
     if rc.control:
-        _control(pair, secrets or RenderSecrets(), out)
+        _control(resolved, secrets or RenderSecrets(), out)
     elif install.wires(pair) and not rc.caps.auto_token_secret:
         out.wiring.append(objects.sa_token_secret())
     return out

@@ -17,8 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 from generator.mtc import install
 from generator.mtc.holdings import identity
-from generator.mtc.network import Environment
-from generator.mtc.resolve import ResolvedCluster, ResolvedPair, resolve
+from generator.mtc.resolve import ResolvedCluster, ResolvedPair
 from generator.render.install.plan import credentials_secret_name, token_secret_name
 from generator.render.objects import Obj
 from generator.render.plan import ClusterRender, render_cluster
@@ -238,18 +237,14 @@ def _leftovers(pair: ClusterPair, rc: ResolvedCluster) -> Step:
     return Step("leftovers", "Optional: what MTC is known to leave behind; check before deleting.", leftovers)
 
 
-def uninstall_plan(
-    pair: ClusterPair, cluster: str, env: Environment | None = None, *, argocd_namespace: str = "argocd"
-) -> UninstallPlan:
-    """The plan for `cluster` (a cluster of this valid pair)."""
-    env = env or Environment()
-    resolved = resolve(pair, env)
+def uninstall_plan(resolved: ResolvedPair, cluster: str, *, argocd_namespace: str = "argocd") -> UninstallPlan:
+    """The plan for `cluster` (a cluster of this valid pair), from the pair as `check` resolved it."""
+    pair = resolved.spec
     rc = resolved.cluster(cluster)
     if rc is None:
         raise ValueError(f"{cluster} is not a cluster of {pair.name}")
-    opened = {
-        c.name: render_cluster(pair, c.spec, env, None, resolved.with_openings(closed=False)) for c in resolved.clusters
-    }
+    open_ = resolved.with_openings(closed=False)  # what the openings are, whatever their state now
+    opened = {c.name: render_cluster(open_, c.spec, None) for c in resolved.clusters}
     render = opened[cluster]
     others = [c.name for c in resolved.clusters if c.name != cluster]
     objects = _ours(pair, rc, render)

@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from generator.mtc.network import Environment
+from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, Severity
 from generator.spec.load import parse_spec
@@ -100,7 +102,7 @@ def firewall(entry: str, *subs: tuple[str, str]) -> str:
 
 def check(text: str, spec_dir: Path) -> list[Problem]:
     pair, problems = parse_spec(text, "spec.yaml", spec_dir)
-    return problems + (validate(pair) if pair is not None else [])
+    return problems + (validate(pair, Environment(), resolve(pair)) if pair is not None else [])
 
 
 CONTROLLER = ("apiVersion: migration.openshift.io/v1alpha1\nkind: MigrationController\n"

@@ -1,0 +1,44 @@
+"""`mtc-policygen preflight`: what blocks DVM in the clusters' state, today and after the output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator.commands.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    UNREADABLE_RULES,
+    files_of,
+)
+from generator.mtc.network import Environment
+
+
+def run(args: argparse.Namespace) -> int:
+    """spec §6: 0 nothing blocks after the generated output, 1 otherwise, 2 usage or unreadable state."""
+    from generator.preflight import run as pf  # noqa: PLC0415
+    from generator.problems import format_text  # noqa: PLC0415
+
+    given: dict[str, dict[str, str]] = {"--state": {}, "--context": {}}
+    for flag, values in (("--state", args.state), ("--context", args.context)):
+        for value in values:
+            cluster, sep, target = value.partition("=")
+            if not sep or not cluster or not target or cluster in given[flag]:
+                why = "is given twice" if cluster in given[flag] else "takes CLUSTER=VALUE"
+                sys.stderr.write(f"mtc-policygen preflight: error: {flag} {why}: {value!r}\n")
+                return EXIT_USAGE
+            given[flag][cluster] = target
+    states = {name: Path(file) for name, file in given["--state"].items()}
+    env = Environment(files=files_of(args, [args.spec]))
+    outcome = pf.preflight(Path(args.spec), states, given["--context"], env=env)
+    if outcome.report is None:
+        (sys.stderr if args.format == "text" else sys.stdout).write(pf.format_problems(outcome.problems, args.format))
+        unreadable = outcome.unreadable or any(p.rule in UNREADABLE_RULES for p in outcome.problems)
+        return EXIT_USAGE if unreadable else EXIT_PROBLEMS
+    if outcome.problems and args.format == "text":
+        sys.stderr.write(format_text(outcome.problems))
+    formats = {"json": pf.format_report_json, "github": pf.format_report_github, "text": pf.format_report_text}
+    sys.stdout.write(formats[args.format](outcome.report))
+    return EXIT_PROBLEMS if outcome.report.blocked_after else EXIT_OK
