@@ -22,13 +22,13 @@ from typing import Any
 
 import yaml
 
+from generator.clusterpair.load import load_spec
 from generator.mtc.network import Environment
 from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import has_errors
 from generator.render.plan import render_pair
 from generator.render.yamlout import dump_stream
-from generator.spec.load import load_spec
 
 MAX_RATIO = 1.1
 NAMESPACES = 1_000

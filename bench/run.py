@@ -40,12 +40,12 @@ import yaml
 
 from generator import pipeline
 from generator.cli import run as run_cli
+from generator.clusterpair.load import load_spec
 from generator.mtc.network import Environment
 from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import has_errors
 from generator.render.yamlout import dump_stream
-from generator.spec.load import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"

@@ -19,14 +19,14 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from generator import __version__, pipeline
+from generator.clusterpair.files import UnreadableFileError, check_regular
+from generator.clusterpair.model import ClusterPair
 from generator.mtc.install import spec_inputs
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair
 from generator.pipeline import SpecFile, SpecText, check
 from generator.problems import Problem, ProblemsError, Severity
 from generator.secrets import render_time_credentials
-from generator.spec.files import UnreadableFileError, check_regular
-from generator.spec.model import ClusterPair
 
 if TYPE_CHECKING:  # the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path
     from generator.overlay import cache, writer

@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from generator import __version__
+from generator.clusterpair.files import ROOT_ENV, SECRET_DIRS_ENV
+from generator.clusterpair.yamlsource import path_limit_problem
 from generator.commands.common import DIFF_LINES, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, INIT_WINDOW_DAYS, set_quiet
 from generator.problems import ProblemsError, format_text
-from generator.spec.files import ROOT_ENV, SECRET_DIRS_ENV
-from generator.spec.yamlsource import path_limit_problem
 
 
 class _Parser(argparse.ArgumentParser):

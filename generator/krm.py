@@ -20,11 +20,11 @@ from typing import BinaryIO
 import yaml
 
 from generator import __version__
+from generator.clusterpair.yamlsource import compose_documents, decode
 from generator.problems import Problem, ProblemsError, Severity, format_text, krm_results
 from generator.render.yamlout import represent, serialize
 from generator.runtimes import nodes
 from generator.runtimes.process import MAX_INPUT_BYTES, run_pass
-from generator.spec.yamlsource import compose_documents, decode
 
 EXIT_USAGE = 2
 _DESCRIPTION = """\

@@ -15,15 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.clusterpair.load import load_spec, parse_spec
+from generator.clusterpair.model import Cluster, ClusterPair
+from generator.clusterpair.yamlsource import shown
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair, resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, Severity, has_errors
 from generator.render.plan import ClusterRender, render_cluster
 from generator.secrets import install_secrets, password_for
-from generator.spec.load import load_spec, parse_spec
-from generator.spec.model import Cluster, ClusterPair
-from generator.spec.yamlsource import shown
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 
+from generator.clusterpair.files import UnreadableFileError, read_limited
+from generator.clusterpair.model import ClusterPair
+from generator.clusterpair.yamlsource import PathKey
 from generator.mtc.install import remote_cluster, wires
 from generator.problems import ProblemsError
 from generator.render.install.plan import RenderSecrets
-from generator.spec.files import UnreadableFileError, read_limited
-from generator.spec.model import ClusterPair
-from generator.spec.yamlsource import PathKey
 
 MAX_PASSWORD_BYTES = 4096
 MAX_CREDENTIALS_BYTES = 65536  # an AWS credentials file with a few profiles

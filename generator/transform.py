@@ -33,6 +33,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.clusterpair.model import ClusterPair
 from generator.mtc.facts import KEEP_OPTIONS
 from generator.mtc.firewall import rules_to_insert
 from generator.mtc.holdings import Holdings, identity
@@ -50,7 +51,6 @@ from generator.problems import Problem, ProblemsError, Severity
 from generator.render.egressfirewall import FirewallOutput
 from generator.render.objects import merged_options, sync_options
 from generator.render.plan import ClusterRender
-from generator.spec.model import ClusterPair
 
 Obj = dict[str, Any]
 

@@ -1,4 +1,4 @@
-"""Each ClusterPair key is declared once (generator/spec/schema.py), and version boundaries live in one table.
+"""Each ClusterPair key is declared once (generator/clusterpair/schema.py), and version boundaries live in one table.
 
 Test design notes:
 - The loader must take every default from the declaration: a default value spelled again in load.py (as
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.spec import load
-from generator.spec.declare import AnyOf, Field, ListOf, Obj, Str, Type
-from generator.spec.load import parse_spec
-from generator.spec.schema import CLUSTER_PAIR, default
+from generator.clusterpair import load
+from generator.clusterpair.declare import AnyOf, Field, ListOf, Obj, Str, Type
+from generator.clusterpair.load import parse_spec
+from generator.clusterpair.schema import CLUSTER_PAIR, default
 from tests.conftest import REPO
 
 
@@ -78,7 +78,7 @@ _LITERAL_VERSION = re.compile(r"\.(major|minor) *[<>=!]=? *\d|OcpVersion\(\d|Mtc
 
 
 def test_version_numbers_are_written_only_in_the_thresholds_table() -> None:
-    allowed = {"generator/mtc/thresholds.py", "generator/spec/parse.py"}  # the table, and the parser of versions
+    allowed = {"generator/mtc/thresholds.py", "generator/clusterpair/parse.py"}  # the table, and the parser of versions
     found = [
         f"{p.relative_to(REPO)}:{n}"
         for p in sorted((REPO / "generator").rglob("*.py"))

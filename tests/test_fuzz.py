@@ -5,7 +5,7 @@ Test design notes:
 * Inputs start from shipped, valid files (the example specs, the render-time spec whose proxy password comes
   from the environment, the example preflight states) and are mutated as text: a slice deleted or duplicated,
   a token inserted (YAML punctuation, tags, huge or base-60 numbers, unicode), a number replaced by thousands
-  of digits. Text mutations reach the parser's corners that structured mutations (tests/spec/test_properties.py)
+  of digits. Text mutations reach the parser's corners that structured mutations (tests/clusterpair/test_properties.py)
   cannot.
 * Invariants for every input: an exit code in {0, 1, 2}; no "internal error" and no escaping exception; each
   run under a few seconds of CPU; the marker password never appears in any output. The marker holds a space

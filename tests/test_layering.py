@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.spec.schema import json_schema
+from generator.clusterpair.schema import json_schema
 from tests.conftest import REPO
 
 ADAPTERS = {"generator/cli.py", "generator/krm.py", "generator/runtimes/legacy.py"}

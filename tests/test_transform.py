@@ -25,13 +25,13 @@ from typing import Any
 
 import pytest
 
+from generator.clusterpair.load import parse_spec
+from generator.clusterpair.model import ClusterPair
 from generator.mtc.firewall import rules_to_insert
 from generator.mtc.network import Environment
 from generator.mtc.resolve import resolve
 from generator.problems import ProblemsError
 from generator.render.plan import ClusterRender, render_pair
-from generator.spec.load import parse_spec
-from generator.spec.model import ClusterPair
 from generator.transform import plan_transform
 
 Obj = dict[str, Any]

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from generator.clusterpair.files import ROOT_ENV, FileAccess, UnreadableFileError, repository_of
+from generator.clusterpair.model import OpeningsSpec
 from generator.problems import Problem, Severity, format_github, format_json, format_text
-from generator.spec.files import ROOT_ENV, FileAccess, UnreadableFileError, repository_of
-from generator.spec.model import OpeningsSpec
 
 if TYPE_CHECKING:
     from generator.mtc.resolve import ResolvedPair

@@ -13,7 +13,7 @@ from generator.commands.common import (
 def run(args: argparse.Namespace) -> int:
     import json  # noqa: PLC0415
 
-    from generator.spec.schema import json_schema  # noqa: PLC0415
+    from generator.clusterpair.schema import json_schema  # noqa: PLC0415
 
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
     return EXIT_OK

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from generator.clusterpair.model import EndpointType, NamespaceMapping
+from generator.clusterpair.values import IpNetwork, MtcVersion
 from generator.mtc import facts
 from generator.mtc.resolve import ResolvedCluster, ResolvedPair
 from generator.mtc.routes import route_hosts
 from generator.mtc.thresholds import block_rsync
-from generator.spec.model import EndpointType, NamespaceMapping
-from generator.spec.values import IpNetwork, MtcVersion
 
 Labels = Mapping[str, str]
 

@@ -10,10 +10,10 @@ import ipaddress
 import re
 from typing import Any
 
+from generator.clusterpair.model import EndpointType, NetworkType
 from generator.mtc import facts
 from generator.mtc.connections import endpoint_connection
 from generator.mtc.resolve import Capabilities, ResolvedPair
-from generator.spec.model import EndpointType, NetworkType
 
 Rule = dict[str, Any]
 

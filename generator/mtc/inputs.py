@@ -12,11 +12,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from generator.clusterpair.files import UnreadableFileError, read_limited
+from generator.clusterpair.model import ClusterPair
+from generator.clusterpair.yamlsource import PathKey
 from generator.mtc.mirror import MAX_MAPPING_BYTES, MirrorMapping, mapping_problem, parse_mapping_bytes
 from generator.problems import Problem, ProblemsError
-from generator.spec.files import UnreadableFileError, read_limited
-from generator.spec.model import ClusterPair
-from generator.spec.yamlsource import PathKey
 
 MAX_CA_BYTES = 1024 * 1024  # a CA bundle is a few KiB; anything this large is not one
 PEM_MARK = b"-----BEGIN CERTIFICATE-----"

@@ -10,10 +10,10 @@ import copy
 from dataclasses import dataclass
 from typing import Final
 
+from generator.clusterpair.model import Cluster, ClusterPair, Role
+from generator.clusterpair.values import MtcVersion
 from generator.mtc.holdings import Holdings, Obj
 from generator.mtc.mirror import MirrorMapping, split_image
-from generator.spec.model import Cluster, ClusterPair, Role
-from generator.spec.values import MtcVersion
 
 # facts §10 OLM: package, channels, OwnNamespace install mode; the catalog sources live in openshift-marketplace.
 MTC_NAMESPACE: Final = "openshift-migration"

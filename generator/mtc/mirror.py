@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from generator.clusterpair.yamlsource import shown
 from generator.problems import Problem, ProblemsError
-from generator.spec.yamlsource import shown
 
 MAX_MAPPING_BYTES = 16 * 1024 * 1024  # a full Red Hat catalog mirror writes a few MiB
 

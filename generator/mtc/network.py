@@ -7,11 +7,11 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from generator.clusterpair.files import FileAccess
+from generator.clusterpair.model import Cluster, NetworkType
 from generator.mtc import facts
 from generator.mtc.openings import now_from
 from generator.mtc.thresholds import default_network_type
-from generator.spec.files import FileAccess
-from generator.spec.model import Cluster, NetworkType
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Environment:
     network_types: Mapping[str, NetworkType] = field(default_factory=dict)
     check_base: bool = True
     items_as_base: bool = False
-    # The folders this run may read (generator/spec/files.py), decided once by the entry point. Not part of
+    # The folders this run may read (generator/clusterpair/files.py), decided once by the entry point. Not part of
     # the repr: the environment is digested into the overlays' manifest, which must not name a checkout.
     files: FileAccess | None = field(default=None, repr=False, compare=False)
     now: datetime.datetime = field(default_factory=lambda: now_from(os.environ), repr=False, compare=False)

@@ -11,8 +11,8 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from generator.clusterpair.model import OpeningsSpec, OpeningsState
 from generator.problems import Problem, ProblemsError
-from generator.spec.model import OpeningsSpec, OpeningsState
 
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 PAIR_ANNOTATION = "mtc-policygen.io/pair"

@@ -13,16 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from generator.mtc import facts
-from generator.mtc import thresholds as at
-from generator.mtc.holdings import Holdings
-from generator.mtc.inputs import NamedFiles, read_named_files
-from generator.mtc.network import Environment, network_type
-from generator.mtc.openings import Openings, decide
-from generator.mtc.thresholds import NEWEST_KNOWN_OCP, effective_mtc
-from generator.spec.base import KUSTOMIZATION_FILES, read_base
-from generator.spec.files import UnreadableFileError
-from generator.spec.model import (
+from generator.clusterpair.base import KUSTOMIZATION_FILES, read_base
+from generator.clusterpair.files import UnreadableFileError
+from generator.clusterpair.model import (
     Cluster,
     ClusterPair,
     EndpointType,
@@ -31,8 +24,15 @@ from generator.spec.model import (
     OpeningsState,
     Role,
 )
-from generator.spec.values import IpNetwork, MtcVersion, OcpVersion, ProxyAddress, sorted_networks
-from generator.spec.yamlsource import dotted
+from generator.clusterpair.values import IpNetwork, MtcVersion, OcpVersion, ProxyAddress, sorted_networks
+from generator.clusterpair.yamlsource import dotted
+from generator.mtc import facts
+from generator.mtc import thresholds as at
+from generator.mtc.holdings import Holdings
+from generator.mtc.inputs import NamedFiles, read_named_files
+from generator.mtc.network import Environment, network_type
+from generator.mtc.openings import Openings, decide
+from generator.mtc.thresholds import NEWEST_KNOWN_OCP, effective_mtc
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from generator.clusterpair.values import MtcVersion
 from generator.mtc import facts
 from generator.mtc.thresholds import block_rsync
-from generator.spec.values import MtcVersion
 
 
 def route_prefix(route_name: str, namespace: str) -> str:

@@ -6,8 +6,8 @@ version number of its own. Adding a boundary: a row here, then the capability or
 
 from __future__ import annotations
 
-from generator.spec.model import ClusterPair, NetworkType
-from generator.spec.values import MtcVersion, OcpVersion
+from generator.clusterpair.model import ClusterPair, NetworkType
+from generator.clusterpair.values import MtcVersion, OcpVersion
 
 # --- OpenShift: a row per boundary, oldest first ----------------------------------------------------------------
 OPENSHIFT_4 = OcpVersion(4, 0)  # below: OpenShift 3.x (3.11), SDN only, the older EgressNetworkPolicy limit

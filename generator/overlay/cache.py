@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.clusterpair.files import UnreadableFileError, read_limited
 from generator.problems import Problem, Severity
-from generator.spec.files import UnreadableFileError, read_limited
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024  # above every reader's own limit: this only stops an endless file
 

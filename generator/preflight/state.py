@@ -1,7 +1,7 @@
 """A cluster's state as `oc get namespace,networkpolicy,egressnetworkpolicy,egressfirewall,ingresscontroller -A
 -o yaml` exports it (a `List`), or as a multi-document stream, read from a file or live through kubectl.
 
-Safety as in the spec loader (generator/spec/yamlsource.py): a size cap, UTF-8 text only, a nesting cap, and
+Safety as in the spec loader (generator/clusterpair/yamlsource.py): a size cap, UTF-8 text only, a nesting cap, and
 no aliases (an export never has them, and refusing them stops alias bombs). The fast path loads with libyaml
 and never records positions; only when an object is broken is the file composed again to find its line.
 State files are only ever read.
@@ -21,10 +21,10 @@ from typing import Any
 
 import yaml
 
+from generator.clusterpair.yamlsource import MAX_DEPTH, read_bounded
 from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, compile_firewall
 from generator.preflight.netpol import Policy, PolicyError, compile_policy
 from generator.problems import Problem, ProblemsError
-from generator.spec.yamlsource import MAX_DEPTH, read_bounded
 
 # Reading a state costs about 65 MiB of memory and 1.2 s of CPU per MiB (bench/state_limit.py): at 16 MiB
 # (some 15,000 NetworkPolicies) about 1 GiB and 20 s. A larger limit would promise what memory cannot give.

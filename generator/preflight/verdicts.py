@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.clusterpair.values import IpNetwork
 from generator.mtc import facts
 from generator.mtc.connections import (
     DNS_NAMED_PORTS,
@@ -25,7 +26,6 @@ from generator.preflight.firewall import EF_KIND, ENP_KIND, evaluate_firewall
 from generator.preflight.netpol import Interval, Policy, interval
 from generator.preflight.policyeval import AddressEnd, End, Enforcement, PodEnd, Query, evaluate
 from generator.preflight.views import HOST_NETWORK_DEFAULT, View, router_namespaces
-from generator.spec.values import IpNetwork
 
 ANY_V4 = AddressEnd(4, (0, 2**32 - 1), "any address")
 

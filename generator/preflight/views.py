@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.clusterpair.model import NetworkType
 from generator.mtc import facts
 from generator.mtc.connections import HOST_NETWORK_NAMESPACE, ROUTER_NAMESPACE
 from generator.mtc.resolve import ResolvedCluster
@@ -16,7 +17,6 @@ from generator.preflight.policyeval import Enforcement
 from generator.preflight.state import ClusterState
 from generator.render.egressfirewall import FirewallOutput
 from generator.render.plan import ClusterRender
-from generator.spec.model import NetworkType
 
 HOST_NETWORK_DEFAULT = "default"  # facts §11: where host-network traffic comes from on OpenShift SDN 4.6 and older
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from generator.clusterpair.model import NamespaceMapping
 from generator.mtc.firewall import allow_rules, merged_rules, rules_added
 from generator.mtc.resolve import FirewallApi, ResolvedPair
 from generator.render.objects import Obj, metadata
-from generator.spec.model import NamespaceMapping
 
 
 @dataclass(frozen=True)

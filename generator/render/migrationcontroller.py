@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from generator.clusterpair.model import Cluster, ClusterPair, Role, StunnelProxy
 from generator.mtc import facts
 from generator.render.objects import Obj, metadata
 from generator.render.yamlout import Quoted
-from generator.spec.model import Cluster, ClusterPair, Role, StunnelProxy
 
 
 def stunnel_proxy_value(proxy: StunnelProxy, password: str | None) -> str:

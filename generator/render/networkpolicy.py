@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import copy
 
+from generator.clusterpair.model import NamespaceMapping, PolicyMode
 from generator.mtc import connections, facts
 from generator.mtc.connections import Connection, PeerKind, PortRange, Side
 from generator.mtc.resolve import ResolvedPair
 from generator.render.objects import Obj, metadata
-from generator.spec.model import NamespaceMapping, PolicyMode
 
 
 def _peers(conn: Connection) -> list[Obj] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.clusterpair.model import Cluster
 from generator.mtc.holdings import Holdings
 from generator.mtc.install import SKIP_DRY_RUN, SYNC_OPTIONS
 from generator.mtc.resolve import ResolvedPair
@@ -12,7 +13,6 @@ from generator.render.install.plan import InstallRender, RenderSecrets, render_i
 from generator.render.migrationcontroller import controller_object
 from generator.render.networkpolicy import egress_policy, ingress_policy
 from generator.render.objects import Obj, merged_options, sync_options
-from generator.spec.model import Cluster
 
 
 @dataclass(frozen=True)

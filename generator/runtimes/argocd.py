@@ -23,6 +23,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator import pipeline
+from generator.clusterpair.base import KUSTOMIZATION_FILES
+from generator.clusterpair.files import FileAccess, UnreadableFileError, check_regular
+from generator.clusterpair.model import ClusterPair
+from generator.clusterpair.yamlsource import path_limit_problem
 from generator.mtc.facts import KEEP_OPTIONS
 from generator.mtc.holdings import Identity, identity
 from generator.mtc.network import Environment, detected_network_type
@@ -38,10 +42,6 @@ from generator.runtimes.common import (
     openings_identities,
     with_base,
 )
-from generator.spec.base import KUSTOMIZATION_FILES
-from generator.spec.files import FileAccess, UnreadableFileError, check_regular
-from generator.spec.model import ClusterPair
-from generator.spec.yamlsource import path_limit_problem
 
 PLUGIN_NAME = "mtc-policygen-v1"  # plugin.yaml: metadata.name + "-" + spec.version (plugin contracts §1.1)
 PARAMETERS_VAR = "ARGOCD_APP_PARAMETERS"

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from generator.clusterpair.model import ClusterPair, NetworkType
 from generator.mtc import facts
 from generator.mtc.holdings import Holdings, Identity, identity
 from generator.mtc.resolve import ResolvedPair
 from generator.problems import Problem, ProblemsError, Severity
 from generator.render.objects import Obj
 from generator.render.plan import ClusterRender
-from generator.spec.model import ClusterPair, NetworkType
 from generator.transform import plan_transform
 
 SOURCE = "argocd-generate"  # the `file` of problems that are about the request, not a spec

@@ -24,13 +24,13 @@ from typing import Any
 import yaml
 
 from generator.api import SPEC_FILE_ANNOTATION
+from generator.clusterpair.base import KUSTOMIZATION_FILES
+from generator.clusterpair.files import FileAccess, UnreadableFileError, read_limited, repository_of
+from generator.clusterpair.load import load_spec, parse_source, parse_spec
+from generator.clusterpair.model import ClusterPair
+from generator.clusterpair.yamlsource import MAX_BYTES, compose_documents, decode, source_of
 from generator.problems import Problem, ProblemsError, Severity
 from generator.render.yamlout import dump_document
-from generator.spec.base import KUSTOMIZATION_FILES
-from generator.spec.files import FileAccess, UnreadableFileError, read_limited, repository_of
-from generator.spec.load import load_spec, parse_source, parse_spec
-from generator.spec.model import ClusterPair
-from generator.spec.yamlsource import MAX_BYTES, compose_documents, decode, source_of
 from generator.transform import FUNCTION_ANNOTATIONS, TOOL_ANNOTATION_PREFIXES, annotations_of
 
 Obj = dict[str, Any]

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import yaml
 
+from generator.clusterpair.yamlsource import compose_documents, decode, read_text, source_of
 from generator.problems import Problem, ProblemsError, Severity, format_text
 from generator.render.yamlout import serialize
 from generator.runtimes.process import MAX_INPUT_BYTES, run_pass
-from generator.spec.yamlsource import compose_documents, decode, read_text, source_of
 
 PLUGIN_PATH = ("mtc-policygen.io", "v1alpha1", "clusterpair", "ClusterPair")
 USAGE = "usage: ClusterPair CONFIG-FILE < items (a kustomize legacy exec plugin; see docs/kustomize-legacy-plugin.md)"

@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
+from generator.clusterpair.yamlsource import source_of
 from generator.mtc.install import LEGACY_DEPLOYMENT, MTC_NAMESPACE
 from generator.render.yamlout import represent
-from generator.spec.yamlsource import source_of
 from generator.transform import InsertRules, MergeController, Plan, ReplaceObject, SetValues
 
 Obj = dict[str, Any]

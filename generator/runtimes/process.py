@@ -9,11 +9,11 @@ from pathlib import Path
 import yaml
 
 from generator import pipeline
+from generator.clusterpair.files import FileAccess
 from generator.mtc.network import Environment
 from generator.problems import Problem, ProblemsError, has_errors
 from generator.runtimes import nodes
 from generator.runtimes.config import CLUSTER_ANNOTATION, file_access, read_config
-from generator.spec.files import FileAccess
 from generator.transform import plan_transform
 
 # A whole kustomize build or kpt package. Reading one costs about 80 MiB of memory and 1.7 s of CPU per MiB

@@ -52,10 +52,10 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from generator.clusterpair.model import NetworkType
+from generator.clusterpair.parse import ocp_version
 from generator.mtc.resolve import capabilities
 from generator.mtc.thresholds import default_network_type
-from generator.spec.model import NetworkType
-from generator.spec.parse import ocp_version
 from tests.conftest import EXAMPLES, GOLDEN, INSTALLED_BIN, installed_script
 from tests.oracles import (
     ToolError,

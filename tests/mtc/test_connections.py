@@ -28,6 +28,8 @@ from typing import Any
 
 import pytest
 
+from generator.clusterpair.load import parse_spec
+from generator.clusterpair.values import MtcVersion, OcpVersion
 from generator.mtc.connections import (
     DNS_POD_LABELS,
     ROUTER_POD_LABELS,
@@ -42,8 +44,6 @@ from generator.mtc.network import Environment
 from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.render.plan import render_pair
-from generator.spec.load import parse_spec
-from generator.spec.values import MtcVersion, OcpVersion
 from tests.oracles import nca
 from tests.oracles.nca import Conn, Pod
 

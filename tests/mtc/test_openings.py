@@ -30,9 +30,9 @@ import pytest
 import yaml
 
 from generator.cli import run
+from generator.clusterpair.base import read_base
+from generator.clusterpair.load import load_spec
 from generator.mtc.holdings import identity
-from generator.spec.base import read_base
-from generator.spec.load import load_spec
 from tests.conftest import EXAMPLES, GOLDEN
 from tests.oracles import kubectl_kustomize, kustomize_build
 

@@ -39,6 +39,8 @@ import yaml
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
+from generator.clusterpair.load import load_spec
+from generator.clusterpair.values import MtcVersion
 from generator.mtc.connections import DNS_POD_LABELS, ROUTER_POD_LABELS, client_labels, server_labels
 from generator.mtc.resolve import resolve
 from generator.preflight.analyse import Row
@@ -46,8 +48,6 @@ from generator.preflight.netpol import compile_policy, interval
 from generator.preflight.policyeval import AddressEnd, Enforcement, PodEnd, Query, evaluate
 from generator.preflight.run import preflight
 from generator.render.plan import render_pair
-from generator.spec.load import load_spec
-from generator.spec.values import MtcVersion
 from tests.oracles import nca
 from tests.oracles.nca import Conn, Pod
 

@@ -37,13 +37,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.clusterpair.load import parse_spec
 from generator.mtc.network import Environment
 from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.overlay.files import cluster_files
 from generator.render.plan import render_pair
 from generator.render.yamlout import dump_stream
-from generator.spec.load import parse_spec
 from tests.conftest import EXAMPLES, GOLDEN, INSTALLED_BIN
 
 Obj = dict[str, Any]

@@ -68,11 +68,11 @@ from typing import Any
 
 import pytest
 
+from generator.clusterpair.load import parse_spec
 from generator.mtc.network import Environment
 from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.render.plan import render_pair
-from generator.spec.load import parse_spec
 from tests.oracles import nca
 from tests.oracles.nca import Conn, Pod
 

@@ -1,17 +1,17 @@
 """Address rules: cluster CIDRs and the apps domain.
 
 Whether each `cidrs` entry parses (an IP network without host bits) is checked when the spec is loaded
-(rule `cidr`, generator.spec.parse); these rules read the parsed networks.
+(rule `cidr`, generator.clusterpair.parse); these rules read the parsed networks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from generator.clusterpair.model import NetworkType
 from generator.mtc.routes import route_names, route_prefix
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
-from generator.spec.model import NetworkType
 
 
 @rule("cidr-duplicate", Severity.WARNING)
@@ -77,7 +77,7 @@ def apps_domain(ctx: RuleContext) -> Iterator[Finding]:
 
     facts §3.3 / §9: the route host is `<prefix>.<subdomain>` where the subdomain is the destination's ingress
     domain (or the MigrationController's `cluster_subdomain`); the firewall `dnsName` rules are built from it.
-    That it is a lower-case DNS name is checked when the spec is loaded (generator.spec.parse).
+    That it is a lower-case DNS name is checked when the spec is loaded (generator.clusterpair.parse).
 
     Passing::
 

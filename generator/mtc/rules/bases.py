@@ -1,7 +1,7 @@
 """What a cluster's `base` must hold (spec §4.2): the MigrationController and every declared firewall.
 
 A kustomize patch whose `target` matches nothing is skipped silently: DVM would stay blocked behind a green
-build. So each base is read (generator.spec.base, once per pair in `resolve`) and checked here. Where a base
+build. So each base is read (generator.clusterpair.base, once per pair in `resolve`) and checked here. Where a base
 cannot be read fully the check is partial, and says so.
 """
 

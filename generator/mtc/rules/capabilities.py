@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from generator.clusterpair.model import EndpointType, PolicyMode
 from generator.mtc import facts
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.mtc.thresholds import is_3x
 from generator.problems import Severity
-from generator.spec.model import EndpointType, PolicyMode
 
 _MODE = ("spec", "networkPolicy", "mode")
 

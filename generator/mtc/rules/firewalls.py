@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from generator.clusterpair.model import EndpointType, NamespaceMapping, NetworkType, PolicyMode
 from generator.mtc import facts
 from generator.mtc.firewall import allow_rules, existing_rule_problems, merged_rules, rules_added
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.mtc.thresholds import is_3x
 from generator.problems import Severity
-from generator.spec.model import EndpointType, NamespaceMapping, NetworkType, PolicyMode
 
 
 def _declared(ctx: RuleContext) -> Iterator[NamespaceMapping]:

@@ -9,6 +9,8 @@ import dataclasses
 import re
 from collections.abc import Iterator
 
+from generator.clusterpair.values import IpAddress, NoProxyEntry
+from generator.clusterpair.yamlsource import PathKey, dotted
 from generator.mtc import install
 from generator.mtc.inputs import ca_files, mapping_path
 from generator.mtc.mirror import MirrorMapping
@@ -16,8 +18,6 @@ from generator.mtc.resolve import ResolvedCluster
 from generator.mtc.rules.proxies import ENV_NAME
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
-from generator.spec.values import IpAddress, NoProxyEntry
-from generator.spec.yamlsource import PathKey, dotted
 
 
 def _legacy(ctx: RuleContext) -> list[ResolvedCluster]:
@@ -285,7 +285,7 @@ def ca_bundle_file(ctx: RuleContext) -> Iterator[Finding]:
 @rule("credential-source")
 def credential_source(ctx: RuleContext) -> Iterator[Finding]:
     """`tokenFrom` and `credentialsFrom` name environment variables by name (a `secretRef`, a Secret name, is
-    checked when the spec is loaded, generator.spec.parse).
+    checked when the spec is loaded, generator.clusterpair.parse).
 
     Passing::
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from generator.clusterpair.files import UnreadableFileError
 from generator.mtc.resolve import base_folder
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
-from generator.spec.files import UnreadableFileError
 
 
 @rule("duplicate-namespace")

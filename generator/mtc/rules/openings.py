@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from generator.clusterpair.model import OpeningsState
 from generator.mtc.openings import duration_text, utc_text
 from generator.mtc.resolve import ResolvedPair
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Problem, Severity
-from generator.spec.model import OpeningsState
 
 NO_DEADLINE = "openings-no-deadline"
 

@@ -1,7 +1,7 @@
 """Proxy rules: the MigrationController proxy override and the DVM stunnel TCP proxy.
 
 Whether proxy URLs parse, and that none carries credentials (rules `proxy-url`, `stunnel-proxy-url`,
-`proxy-credentials`), is checked when the spec is loaded (generator.spec.parse): the model holds parsed
+`proxy-credentials`), is checked when the spec is loaded (generator.clusterpair.parse): the model holds parsed
 addresses without user or password, so no message here can repeat a secret.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from generator.clusterpair.model import PolicyMode
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.problems import Severity
-from generator.spec.model import PolicyMode
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

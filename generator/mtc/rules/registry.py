@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from generator.clusterpair.model import ClusterPair
+from generator.clusterpair.yamlsource import PathKey
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair
 from generator.problems import Problem, Severity, sorted_problems
-from generator.spec.model import ClusterPair
-from generator.spec.yamlsource import PathKey
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
 """Version and topology rules: the MTC version, the control cluster, network plugins, unknown versions.
 
 Whether `openshiftVersion` and `mtcVersion` parse is checked when the spec is loaded (rules `openshift-version`
-and `mtc-version`, generator.spec.parse); these rules read the parsed values.
+and `mtc-version`, generator.clusterpair.parse); these rules read the parsed values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from generator.clusterpair.model import EndpointType, NetworkType, Role
 from generator.mtc.rules.registry import Finding, RuleContext, rule
 from generator.mtc.thresholds import (
     ENDPOINT_TYPES_FROM,
@@ -20,7 +21,6 @@ from generator.mtc.thresholds import (
     legacy_platform,
 )
 from generator.problems import Severity
-from generator.spec.model import EndpointType, NetworkType, Role
 
 
 @rule("mtc-compatibility")

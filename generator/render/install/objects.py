@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 
+from generator.clusterpair.model import Install, ReplicationRepository
 from generator.mtc import install
 from generator.mtc.facts import KEEP_OPTIONS
 from generator.mtc.install import MirrorPlan
 from generator.render.objects import Obj, metadata
-from generator.spec.model import Install, ReplicationRepository
 
 
 def _waved(wave: str, *options: str) -> dict[str, str]:

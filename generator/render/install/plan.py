@@ -6,13 +6,13 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.clusterpair.model import Cluster, ClusterPair
 from generator.mtc import install
 from generator.mtc.holdings import Holdings
 from generator.mtc.mirror import MirrorMapping
 from generator.mtc.resolve import ResolvedPair
 from generator.render.install import objects
 from generator.render.objects import Obj
-from generator.spec.model import Cluster, ClusterPair
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ import json
 import shlex
 from dataclasses import asdict, dataclass, field
 
+from generator.clusterpair.model import ClusterPair
 from generator.mtc import install
 from generator.mtc.holdings import identity
 from generator.mtc.resolve import ResolvedCluster, ResolvedPair
 from generator.render.install.plan import credentials_secret_name, token_secret_name
 from generator.render.objects import Obj
 from generator.render.plan import ClusterRender, render_cluster
-from generator.spec.model import ClusterPair
 
 # Cluster-scoped resources on every cluster, in the order Red Hat's MTC uninstall procedure gives.
 _CLUSTER_SCOPED = (

@@ -9,7 +9,7 @@ Test design (yamllint style, one test file per rule family):
 - Every passing case (tests/mtc/rules/test_registry.py) sets the fields some rule checks and yields no problem at
   all: every rule runs on every spec, so each passing case passes all of them.
 - Coverage is checked, not hoped for: every id in `generator.mtc.rules.RULES`, every structural rule of
-  `generator.spec.schema` and every loader rule of `generator.spec.yamlsource` has a failing case.
+  `generator.clusterpair.schema` and every loader rule of `generator.clusterpair.yamlsource` has a failing case.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 
+from generator.clusterpair.load import parse_spec
 from generator.mtc.network import Environment
 from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, Severity
-from generator.spec.load import parse_spec
 
 E, W = Severity.ERROR, Severity.WARNING
 

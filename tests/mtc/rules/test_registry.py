@@ -18,6 +18,7 @@ import pytest
 from generator.cli import run
 from generator.mtc.rules import RULES, SEVERITIES
 from generator.problems import Severity
+from tests.clusterpair import test_schema, test_values, test_yamlsource
 from tests.conftest import EXAMPLES
 from tests.mtc.rules import (
     test_addresses,
@@ -32,7 +33,6 @@ from tests.mtc.rules import (
     test_versions,
 )
 from tests.mtc.rules.cases import LEGACY_SOURCE, NO_CIDRS, REMOTE, SAME_CLUSTER, W, check, firewall, spec
-from tests.spec import test_schema, test_values, test_yamlsource
 
 FAILING = [
     c

@@ -1,4 +1,4 @@
-"""The shape of a ClusterPair, declared once (generator.spec.declare): each key with its type, default, pattern,
+"""The shape of a ClusterPair, declared once (generator.clusterpair.declare): each key with its type, default, pattern,
 parser and description. The checker enforces it, the model reads its defaults, the JSON Schema is made from it.
 
 Only structure and values that parse live here. Meaning (MTC compatibility, topology, names as Kubernetes sees
@@ -9,11 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.spec import parse as values
-from generator.spec.declare import AnyOf, AnyValue, Bool, Field, Int, ListOf, Obj, Str, StrMap, Timestamp, field_at
-from generator.spec.jsonschema import export
-from generator.spec.patterns import DNS1123_LABEL, DNS1123_SUBDOMAIN
-from generator.spec.yamlsource import PathKey
+from generator.clusterpair import parse as values
+from generator.clusterpair.declare import (
+    AnyOf,
+    AnyValue,
+    Bool,
+    Field,
+    Int,
+    ListOf,
+    Obj,
+    Str,
+    StrMap,
+    Timestamp,
+    field_at,
+)
+from generator.clusterpair.jsonschema import export
+from generator.clusterpair.patterns import DNS1123_LABEL, DNS1123_SUBDOMAIN
+from generator.clusterpair.yamlsource import PathKey
 
 # Fields whose value may carry a credential (a URL's user:password@): never quoted back in a message.
 SECRET_BEARING = frozenset({"url", "httpProxy", "httpsProxy", "s3Url", "apiUrl", "username"})

@@ -21,11 +21,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.clusterpair.load import parse_spec
 from generator.mtc.network import Environment
 from generator.mtc.resolve import resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, Severity
-from generator.spec.load import parse_spec
 from tests.conftest import EXAMPLES
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

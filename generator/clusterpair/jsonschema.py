@@ -1,11 +1,11 @@
-"""The JSON Schema export of a declaration (generator.spec.declare): editors and CI validate specs with it."""
+"""The JSON Schema export of a declaration (generator.clusterpair.declare): editors and CI validate specs with it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, cast
 
-from generator.spec.declare import AnyOf, AnyValue, Bool, Int, ListOf, Obj, Str, StrMap, Timestamp, Type
+from generator.clusterpair.declare import AnyOf, AnyValue, Bool, Int, ListOf, Obj, Str, StrMap, Timestamp, Type
 
 Schema = dict[str, Any]
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"

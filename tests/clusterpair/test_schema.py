@@ -1,4 +1,4 @@
-"""Structural rules of generator/spec/schema.py (unknown keys, types, required keys, enums,
+"""Structural rules of generator/clusterpair/schema.py (unknown keys, types, required keys, enums,
 ranges): each fails where it should.
 
 Each case is the spec as written (inline YAML): the line and column of the expected problem can be read off it.

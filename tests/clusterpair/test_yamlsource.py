@@ -1,4 +1,5 @@
-"""Loader rules of generator/spec/yamlsource.py (YAML syntax, documents, keys, size limits): each fails where it should.
+"""Loader rules of generator/clusterpair/yamlsource.py (YAML syntax, documents, keys, size limits): each fails
+where it should.
 
 Each case is the spec as written (inline YAML): the line and column of the expected problem can be read off it.
 The specs that pass every rule are in tests/mtc/rules/test_registry.py.
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.spec.load import load_spec
+from generator.clusterpair.load import load_spec
 from tests.mtc.rules.cases import BASE, Case, E, assert_fails, case
 
 FAILING = [

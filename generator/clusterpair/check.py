@@ -1,7 +1,7 @@
-"""Check a loaded ClusterPair against its declaration (generator.spec.schema) and parse its typed values.
+"""Check a loaded ClusterPair against its declaration (generator.clusterpair.schema) and parse its typed values.
 
 Unknown keys (with hints), types, required keys, enums, ranges and values that do not parse are problems at
-their file:line:col; the parsed values come back by path for the model (generator.spec.load).
+their file:line:col; the parsed values come back by path for the model (generator.clusterpair.load).
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import datetime
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
+from generator.clusterpair import parse as values
+from generator.clusterpair.declare import AnyOf, AnyValue, Bool, Int, ListOf, Obj, Str, StrMap, Timestamp, Type
+from generator.clusterpair.parse import ValueProblemError
+from generator.clusterpair.schema import API_VERSION, CLUSTER_PAIR, KIND, SECRET_BEARING
+from generator.clusterpair.yamlsource import PathKey, Source, dotted, shown
 from generator.problems import Problem
-from generator.spec import parse as values
-from generator.spec.declare import AnyOf, AnyValue, Bool, Int, ListOf, Obj, Str, StrMap, Timestamp, Type
-from generator.spec.parse import ValueProblemError
-from generator.spec.schema import API_VERSION, CLUSTER_PAIR, KIND, SECRET_BEARING
-from generator.spec.yamlsource import PathKey, Source, dotted, shown
 
 # --- structure checking ----------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Values parsed when a spec loads (generator/spec/values.py): versions, URLs, CIDRs, proxies: each fails where
+"""Values parsed when a spec loads (generator/clusterpair/values.py): versions, URLs, CIDRs, proxies: each fails where
 it should.
 
 Each case is the spec as written (inline YAML): the line and column of the expected problem can be read off it.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.spec.load import parse_spec
+from generator.clusterpair.load import parse_spec
 from tests.mtc.rules.cases import INSTALL, REMOTE, Case, E, assert_fails, case, spec
 
 FAILING = [

@@ -6,10 +6,9 @@ import dataclasses
 from pathlib import Path
 from typing import Any, cast
 
-from generator.problems import Problem, ProblemsError
-from generator.spec.check import check_and_parse
-from generator.spec.files import FileAccess, UnreadableFileError, repository_of
-from generator.spec.model import (
+from generator.clusterpair.check import check_and_parse
+from generator.clusterpair.files import FileAccess, UnreadableFileError, repository_of
+from generator.clusterpair.model import (
     Cluster,
     ClusterPair,
     ControllerRef,
@@ -30,16 +29,18 @@ from generator.spec.model import (
     StunnelProxy,
     TokenFrom,
 )
-from generator.spec.schema import default
-from generator.spec.yamlsource import PathKey, Source, decode, load_yaml, read_spec_bytes
+from generator.clusterpair.schema import default
+from generator.clusterpair.yamlsource import PathKey, Source, decode, load_yaml, read_spec_bytes
+from generator.problems import Problem, ProblemsError
 
 Mapping = dict[str, Any]
-Parsed = dict[PathKey, Any]  # typed values by path, from the structure check (generator.spec.parse)
+Parsed = dict[PathKey, Any]  # typed values by path, from the structure check (generator.clusterpair.parse)
 _FIREWALL: PathKey = ("spec", "namespaceDefaults", "egressFirewall")  # declared like every entry's egressFirewall
 
 
 def _get(data: Mapping, path: PathKey, key: str) -> Any:
-    """The value of `key` in the mapping at `path`, or the default the declaration gives it (generator.spec.schema)."""
+    """The value of `key` in the mapping at `path`, or the default the declaration gives it
+    (generator.clusterpair.schema)."""
     return data[key] if key in data else default((*path, key))
 
 

@@ -28,9 +28,9 @@ import pytest
 import yaml
 
 from generator.cli import run
+from generator.clusterpair import base as base_module
+from generator.clusterpair.base import read_base
 from generator.mtc.holdings import identity
-from generator.spec import base as base_module
-from generator.spec.base import read_base
 from tests.oracles.tools import ToolError, kustomize_build
 
 CONTROLLER = {

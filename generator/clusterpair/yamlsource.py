@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from generator.clusterpair.files import UnreadableFileError, check_regular, read_limited
 from generator.problems import Problem, ProblemsError, Severity
-from generator.spec.files import UnreadableFileError, check_regular, read_limited
 
 PathKey = tuple[str | int, ...]
 
@@ -104,7 +104,7 @@ def read_bounded(
 
     `expected` names what the file should be (for a folder given instead); `too_large(size)` is the message
     for a file over `limit`, with `fix` as its suggestion. A FIFO, device or socket is refused before it is
-    opened (generator/spec/files.py), and the read itself is bounded too.
+    opened (generator/clusterpair/files.py), and the read itself is bounded too.
     """
     try:
         size = check_regular(path)

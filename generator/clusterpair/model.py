@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.spec.files import FileAccess, repository_of
-from generator.spec.values import EndpointUrl, IpNetwork, MtcVersion, NoProxyEntry, OcpVersion, ProxyAddress
-from generator.spec.yamlsource import PathKey, Source
+from generator.clusterpair.files import FileAccess, repository_of
+from generator.clusterpair.values import EndpointUrl, IpNetwork, MtcVersion, NoProxyEntry, OcpVersion, ProxyAddress
+from generator.clusterpair.yamlsource import PathKey, Source
 
 
 class Role(enum.Enum):
@@ -192,7 +192,7 @@ class ClusterPair:
     files: FileAccess | None = field(default=None, compare=False, repr=False)  # decided by the entry point
 
     def locate(self, relative: str, field: str, *, secret: bool = False) -> Path:
-        """A file this spec names, as a real path inside the run's allowed folders (generator/spec/files.py);
+        """A file this spec names, as a real path inside the run's allowed folders (generator/clusterpair/files.py);
         raises `UnreadableFileError` naming `field` when it is outside. Without an entry point's decision the
         root is the spec's repository."""
         return self.access.locate(self.spec_dir, relative, field, secret=secret)

@@ -25,9 +25,9 @@ from typing import Any
 
 import yaml
 
+from generator.clusterpair.files import UnreadableFileError, check_regular, read_limited, repository_of
+from generator.clusterpair.yamlsource import MAX_BYTES, check_depth, decode
 from generator.problems import ProblemsError
-from generator.spec.files import UnreadableFileError, check_regular, read_limited, repository_of
-from generator.spec.yamlsource import MAX_BYTES, check_depth, decode
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_FILES = 1000

@@ -1,4 +1,4 @@
-"""Name patterns a ClusterPair's keys are declared with (generator.spec.schema), and their one check."""
+"""Name patterns a ClusterPair's keys are declared with (generator.clusterpair.schema), and their one check."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The vocabulary a ClusterPair is declared in (generator.spec.schema), cfgv-style: each key once, with its type,
-default, pattern, parser and description. The checker (generator.spec.check), the model builder
-(generator.spec.load) and the JSON Schema (generator.spec.jsonschema) all read the one declaration.
+"""The vocabulary a ClusterPair is declared in (generator.clusterpair.schema), cfgv-style: each key once, with its type,
+default, pattern, parser and description. The checker (generator.clusterpair.check), the model builder
+(generator.clusterpair.load) and the JSON Schema (generator.clusterpair.jsonschema) all read the one declaration.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ class Str:
     enum: tuple[str, ...] = ()
     pattern: str = ""
     version: bool = False  # a version: a YAML number here is a mistake worth naming ("4.10" vs 4.1)
-    # parses the value into its type (generator.spec.parse) or raises ValueProblemError; the model holds the result
+    # parses the value into its type (generator.clusterpair.parse) or raises ValueProblemError; the model holds
+    # the result
     parse: Callable[[str], object] | None = field(default=None, compare=False)
 
 

@@ -1,7 +1,7 @@
 """Typed values of a ClusterPair: what the model holds once the spec is loaded (parse, don't re-validate).
 
 OpenShift and MTC versions, IP networks, proxy URLs and noProxy entries have a type. The parsers that make them
-live in `generator.spec.parse` and run once, when the spec loads; nothing after loading parses a spec string
+live in `generator.clusterpair.parse` and run once, when the spec loads; nothing after loading parses a spec string
 again (an import-linter contract keeps rules and renderers away from the parsers).
 """
 

@@ -21,8 +21,8 @@ import yaml
 
 from generator import krm
 from generator.cli import run
+from generator.clusterpair.files import FileAccess, UnreadableFileError, read_limited
 from generator.runtimes import legacy
-from generator.spec.files import FileAccess, UnreadableFileError, read_limited
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -1,7 +1,7 @@
-"""The parsers of a ClusterPair's typed values (generator.spec.values), run once when the spec is loaded.
+"""The parsers of a ClusterPair's typed values (generator.clusterpair.values), run once when the spec is loaded.
 
 OpenShift and MTC versions, IP networks, proxy URLs (with their host's address) and noProxy entries have a type;
-names have a pattern. The checker (generator.spec.check) runs the parser the declaration names for each value: an
+names have a pattern. The checker (generator.clusterpair.check) runs the parser the declaration names for each value: an
 unparseable one is a problem at its file:line:col, and the model holds the parsed value. Nothing after loading
 parses these strings again (import-linter keeps rules and renderers away from this module).
 
@@ -29,9 +29,8 @@ import ipaddress
 import re
 from urllib.parse import SplitResult, urlsplit
 
-from generator.problems import Severity
-from generator.spec.patterns import DNS1123_LABEL, is_dns_subdomain
-from generator.spec.values import (
+from generator.clusterpair.patterns import DNS1123_LABEL, is_dns_subdomain
+from generator.clusterpair.values import (
     EndpointUrl,
     IpAddress,
     IpNetwork,
@@ -40,7 +39,8 @@ from generator.spec.values import (
     OcpVersion,
     ProxyAddress,
 )
-from generator.spec.yamlsource import shown
+from generator.clusterpair.yamlsource import shown
+from generator.problems import Severity
 
 _OCP = re.compile(r"^(3)\.(11)$|^(4)\.(0|[1-9][0-9]?)$")
 _MTC = re.compile(r"^1\.([78])(?:\.(0|[1-9][0-9]{0,8}))?$")  # a patch of at most 9 digits: no huge int()
