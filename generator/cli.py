@@ -19,10 +19,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from generator import __version__
-from generator.clusterpair.files import ROOT_ENV, SECRET_DIRS_ENV
-from generator.clusterpair.yamlsource import path_limit_problem
-from generator.commands.common import DIFF_LINES, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, INIT_WINDOW_DAYS, set_quiet
-from generator.problems import ProblemsError, format_text
+from generator.settings import (
+    DIFF_LINES,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    INIT_WINDOW_DAYS,
+    ROOT_ENV,
+    SECRET_DIRS_ENV,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -354,6 +359,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _check_path_lengths(args: argparse.Namespace) -> None:
     """A path longer than the file system takes is a usage error naming the limit, not an OSError later."""
+    from generator.clusterpair.yamlsource import path_limit_problem  # noqa: PLC0415 - after --help/--version
+
     named = [("-o", getattr(args, "output", None)), ("SPEC", getattr(args, "spec", None))]
     named += [("SPEC", path) for path in getattr(args, "specs", None) or []]
     for option, value in named:
@@ -363,7 +370,10 @@ def _check_path_lengths(args: argparse.Namespace) -> None:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(argv)  # --help and --version answer here, before the library is imported
+    from generator.commands.common import set_quiet  # noqa: PLC0415
+    from generator.problems import ProblemsError, format_text  # noqa: PLC0415
+
     set_quiet(bool(getattr(args, "quiet", False)))
     _check_path_lengths(args)
     try:

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT_ENV = "MTC_POLICYGEN_ROOT"
-SECRET_DIRS_ENV = "MTC_POLICYGEN_SECRET_DIRS"  # noqa: S105 - a variable name, not a secret
+from generator.settings import ROOT_ENV, SECRET_DIRS_ENV
+
 _CHUNK = 1 << 20
 
 

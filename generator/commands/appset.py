@@ -7,10 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from generator.commands.common import (
-    EXIT_OK,
-    EXIT_USAGE,
-)
+from generator.settings import EXIT_OK, EXIT_USAGE
 
 
 def _repo_path(spec_dir: Path) -> str | None:

@@ -6,11 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator.commands.common import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
-    root_environ,
-)
+from generator.commands.common import root_environ
+from generator.settings import EXIT_OK, EXIT_PROBLEMS
 
 
 def run(args: argparse.Namespace) -> int:

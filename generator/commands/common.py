@@ -10,20 +10,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from generator.clusterpair.files import ROOT_ENV, FileAccess, UnreadableFileError, repository_of
+from generator.clusterpair.files import FileAccess, UnreadableFileError, repository_of
 from generator.clusterpair.model import OpeningsSpec
 from generator.problems import Problem, Severity, format_github, format_json, format_text
+from generator.settings import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, ROOT_ENV
 
 if TYPE_CHECKING:
     from generator.mtc.resolve import ResolvedPair
 
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 UNREADABLE_RULES = {"unreadable-file", "file-too-large", "not-yaml", "no-specs"}
 PROGRESS_DELAY_ENV = "MTC_POLICYGEN_PROGRESS_DELAY"  # seconds before a progress line shows (default 1)
-DIFF_LINES = 400  # generate --diff: enough for a CI log to show the fix, bounded for a fleet's worth of changes
-INIT_WINDOW_DAYS = 14  # init: a starter window, long enough for a migration's copies, short enough to be noticed
 _quiet = False  # --quiet: problems only (no info problems, no summary lines)
 
 

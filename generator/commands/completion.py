@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from generator.commands.common import (
-    EXIT_OK,
-)
+from generator.settings import EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:

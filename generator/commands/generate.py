@@ -10,21 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import api
-from generator.commands.common import (
-    DIFF_LINES,
-    EXIT_OK,
-    EXIT_PROBLEMS,
-    Progress,
-    exit_code,
-    files_of,
-    info,
-    openings_lines,
-    plural,
-    report,
-)
+from generator.commands.common import Progress, exit_code, files_of, info, openings_lines, plural, report
 from generator.mtc.network import Environment
 from generator.mtc.openings import utc_text
 from generator.problems import Problem, ProblemsError
+from generator.settings import DIFF_LINES, EXIT_OK, EXIT_PROBLEMS
 
 if TYPE_CHECKING:
     from generator.mtc.resolve import ResolvedPair

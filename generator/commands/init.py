@@ -9,16 +9,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.commands.common import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
-    EXIT_USAGE,
-    INIT_WINDOW_DAYS,
-    info,
-    report,
-)
+from generator.commands.common import info, report
 from generator.mtc.openings import utc_text
 from generator.problems import has_errors
+from generator.settings import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, INIT_WINDOW_DAYS
 
 if TYPE_CHECKING:
     from generator.init import Answers

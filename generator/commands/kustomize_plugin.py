@@ -6,10 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator.commands.common import (
-    EXIT_OK,
-    EXIT_USAGE,
-)
+from generator.settings import EXIT_OK, EXIT_USAGE
 
 
 def run(args: argparse.Namespace) -> int:

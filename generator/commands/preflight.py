@@ -6,14 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator.commands.common import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
-    EXIT_USAGE,
-    UNREADABLE_RULES,
-    files_of,
-)
+from generator.commands.common import UNREADABLE_RULES, files_of
 from generator.mtc.network import Environment
+from generator.settings import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
 def run(args: argparse.Namespace) -> int:

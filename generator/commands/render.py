@@ -6,14 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator.commands.common import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
-    exit_code,
-    files_of,
-    info,
-    report,
-)
+from generator.commands.common import exit_code, files_of, info, report
+from generator.settings import EXIT_OK, EXIT_PROBLEMS
 
 
 def run(args: argparse.Namespace) -> int:

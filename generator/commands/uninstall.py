@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from generator.commands.common import (
-    EXIT_OK,
-    EXIT_USAGE,
-    files_of,
-)
+from generator.commands.common import files_of
+from generator.settings import EXIT_OK, EXIT_USAGE
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,17 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import api
-from generator.commands.common import (
-    EXIT_OK,
-    exit_code,
-    files_of,
-    info,
-    openings_lines,
-    plural,
-    report,
-)
+from generator.commands.common import exit_code, files_of, info, openings_lines, plural, report
 from generator.mtc.network import Environment
 from generator.mtc.rules.openings import no_deadline
+from generator.settings import EXIT_OK
 
 if TYPE_CHECKING:
     pass
