@@ -54,9 +54,3 @@ def _own_generate_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
 @pytest.fixture
 def repo() -> Path:
     return REPO
-
-
-def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
-    """`--snapshot-update` rewrites the goldens (tests/test_golden.py); syrupy declares it when it is installed."""
-    if not pluginmanager.has_plugin("syrupy"):
-        parser.addoption("--snapshot-update", action="store_true", help="rewrite tests/golden/<case>/expected/")

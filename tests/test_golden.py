@@ -4,9 +4,10 @@ Test design notes:
 - One case per folder under tests/golden/<case>/: its input (`spec.yaml`, bases, CA bundles, mirror mappings) and
   `expected/`, the overlays `generate` writes for it, laid out as written (`<pair>/<cluster>/<file>` and the
   manifest). A changed byte shows in a review as a diff of that one file.
-- The check fails on a changed byte, on a missing expected file and on an extra file nobody expected;
-  `pytest tests/test_golden.py --snapshot-update` rewrites `expected/` from today's output (the folder is
-  replaced, so files the generator no longer writes go too), and each diff is read before commit.
+- syrupy owns them (tests/golden_snapshots.py: one snapshot per generated file, kept at that path, bytes
+  verbatim). The check fails on a changed byte (with a diff), on a written file with no expected file and on
+  an expected file no longer written; `pytest tests/test_golden.py --snapshot-update` has syrupy rewrite
+  `expected/` from today's output and deletes the files no longer written; each diff is read before commit.
 - The shipped examples' goldens are `overlays/` itself: the committed overlays must equal what `generate examples`
   writes today, byte for byte (manifest included, see below). There is no second copy of them here.
 - `generate` runs from the copy's root (outside git), so file headers name the spec and the regenerate command
@@ -25,13 +26,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
+from syrupy.session import SnapshotSession
 
 from generator.cli import run
 from generator.overlay.writer import MANIFEST
 from tests.conftest import EXAMPLES, GOLDEN, REPO
+from tests.golden_snapshots import EXPECTED, GoldenFiles, golden_problems
 
-EXPECTED = "expected"
-UPDATE = "--snapshot-update"
 CASES = [pytest.param(case, id=case.name) for case in sorted(GOLDEN.iterdir()) if (case / "spec.yaml").is_file()]
 
 
@@ -65,16 +68,9 @@ def differences(expected: dict[str, bytes], actual: dict[str, bytes]) -> list[st
     return found
 
 
-def _write_tree(root: Path, files: dict[str, bytes]) -> None:
-    shutil.rmtree(root, ignore_errors=True)
-    for name, data in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_bytes(data)
-
-
 @pytest.mark.parametrize("case", CASES)
 def test_generated_overlay_matches_golden(
-    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, snapshot: SnapshotAssertion
 ) -> None:
     # Overlays go next to a copy of the case so the `from <spec>` header and base paths do not depend on tmp_path.
     work = tmp_path / "repo"
@@ -87,28 +83,59 @@ def test_generated_overlay_matches_golden(
     if "secret" in case.name:
         argv.append("--allow-secrets-in-output")
     assert run(argv) == 0
-    files = _without_digests(generated_files(work / "overlays"))
-    if request.config.getoption(UPDATE):
-        _write_tree(case / EXPECTED, files)
-        return
-    assert (case / EXPECTED).is_dir(), f"no golden for {case.name}: write it with pytest {UPDATE} and review it"
-    problems = differences(generated_files(case / EXPECTED), files)
+    problems = golden_problems(snapshot, case.name, _without_digests(generated_files(work / "overlays")))
     assert not problems, "\n".join(problems)
 
 
-def test_golden_comparison_reports_a_changed_byte_a_missing_and_an_extra_file() -> None:
-    expected = {"a/b/kustomization.yaml": b"kind: Kustomization\n", "a/b/x.yaml": b"x: 1\n"}
-    assert differences(expected, dict(expected)) == []
-    changed = differences(expected, {**expected, "a/b/x.yaml": b"x: 2\n"})
+def test_golden_files_fail_on_a_changed_byte_a_missing_and_an_extra_file(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    class Golden(GoldenFiles):
+        golden_root = tmp_path
+
+    def check(actual: dict[str, bytes], *, update: bool = False) -> list[str]:
+        # syrupy's own assertion over golden files under tmp_path, in a session of its own: the failures it is
+        # made to report and the files it writes neither count in this run nor depend on its --snapshot-update.
+        snapshot = SnapshotAssertion(
+            session=SnapshotSession(pytest_session=request.session),
+            extension_class=Golden,
+            test_location=PyTestLocation(request.node),
+            update_snapshots=update,
+        )
+        return golden_problems(snapshot, "c", actual, extension=Golden)
+
+    files = {"a/b/kustomization.yaml": b"kind: Kustomization\n", "a/b/x.yaml": b"x: 1\n"}
+    expected = tmp_path / "c" / EXPECTED
+    (expected / "old").mkdir(parents=True)
+    (expected / "old" / "gone.yaml").write_bytes(b"")
+    update = "run pytest tests/test_golden.py --snapshot-update"
+    assert check(files) == [
+        f"stale: c/expected/old/gone.yaml (expected, not written; {update})",
+        *(
+            f"no golden: c/expected/{name} (written, not expected; {update})\n"
+            f"  Snapshot '{request.node.name}[c/{name}]' does not exist!"
+            for name in sorted(files)
+        ),
+    ]
+    assert check(files, update=True) == []  # written verbatim, the stale file deleted
+    assert {p.relative_to(expected).as_posix(): p.read_bytes() for p in expected.rglob("*") if p.is_file()} == files
+    assert check(files) == []
+
+    changed = check({**files, "a/b/x.yaml": b"x: 2\n"})
     assert len(changed) == 1
-    assert changed[0].startswith("changed: a/b/x.yaml")
-    assert "-x: 1" in changed[0]
-    assert "+x: 2" in changed[0]
-    assert differences(expected, {**expected, "a/b/x.yaml": b"x: 1\r\n"})[0].startswith("changed: a/b/x.yaml")
-    missing = differences(expected, {"a/b/x.yaml": b"x: 1\n"})
-    assert missing == ["missing: a/b/kustomization.yaml (expected, not written)"]
-    extra = differences(expected, {**expected, "a/c/y.yaml": b""})
-    assert extra == ["unexpected: a/c/y.yaml (written, not expected)"]
+    assert changed[0].startswith("changed: c/expected/a/b/x.yaml\n")
+    assert "- x: 1" in changed[0]
+    assert "+ x: 2" in changed[0]
+    assert check({**files, "a/b/x.yaml": b"x: 1\r\n"})[0].startswith("changed: c/expected/a/b/x.yaml")
+    assert check({**files, "a/b/x.yaml": b"x: 1\xff\n"})[0].startswith("changed: c/expected/a/b/x.yaml")
+    assert check({"a/b/x.yaml": b"x: 1\n"}) == [
+        f"stale: c/expected/a/b/kustomization.yaml (expected, not written; {update})"
+    ]
+    extra = check({**files, "a/c/y.yaml": b""})
+    assert len(extra) == 1
+    assert extra[0].startswith("no golden: c/expected/a/c/y.yaml (written, not expected")
+    (expected / "a/b/x.yaml").unlink()
+    assert check(files)[0].startswith("no golden: c/expected/a/b/x.yaml (written, not expected")
 
 
 def test_committed_overlays_are_in_sync_with_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
