@@ -1,9 +1,9 @@
-"""One `generate` at a time per output folder: an exclusive `fcntl.flock` on a lock file, held from planning to commit.
+"""One `generate` at a time per output folder: an exclusive `fcntl.flock` on the folder, held from planning to commit.
 
 Two runs into one folder (parallel CI jobs, a pre-commit hook) would otherwise plan against the same manifest and
-swap folders under each other. The second run waits a bounded time, then fails naming the holder's pid. The lock
-file exists only while a run holds it, so it never shows up in git; a run that locked a file another run has just
-removed locks again on the new one.
+swap folders under each other. The second run waits a bounded time, then fails naming the holder's pid (read from
+the kernel's lock table). The lock is taken on the folder's own descriptor, so no lock file is written: nothing
+shows up in git, and a run with nothing to write leaves the folder exactly as it was.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from pathlib import Path
 
 from generator.problems import Problem, ProblemsError, Severity
 
-LOCK = ".mtc-policygen.lock"
 WAIT_ENV = "MTC_POLICYGEN_LOCK_WAIT"
 DEFAULT_WAIT = 60.0
 _POLL = 0.05
@@ -30,13 +29,26 @@ def _wait_seconds() -> float:
         return DEFAULT_WAIT
 
 
-def _holder(path: Path) -> str:
+def _holder(out_dir: Path) -> str:
+    """The pid holding an flock on the folder, from the kernel's table of locks (Linux); "unknown" elsewhere."""
     try:
-        with open(path, "rb") as handle:
-            text = handle.read(32).decode("ascii", "replace").strip()
+        st = os.stat(out_dir)
+        with open("/proc/locks", encoding="ascii", errors="replace") as table:
+            lines = table.read(1 << 20).splitlines()
     except OSError:
         return "unknown"
-    return text if text.isdigit() else "unknown"
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 6 or fields[1] != "FLOCK" or fields[3] != "WRITE":
+            continue
+        try:
+            major, minor, inode = fields[5].split(":")
+            same = (int(major, 16), int(minor, 16), int(inode)) == (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+        except ValueError:
+            continue
+        if same and fields[4].isdigit():
+            return fields[4]
+    return "unknown"
 
 
 def _busy(out_dir: Path, pid: str, waited: float) -> ProblemsError:
@@ -56,9 +68,10 @@ def _busy(out_dir: Path, pid: str, waited: float) -> ProblemsError:
     )
 
 
-def _try_lock(path: Path) -> int | None:
-    """A descriptor holding the lock on the file now at `path`, or None while another run holds it."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+def _try_lock(out_dir: Path) -> int | None:
+    """A descriptor of the folder holding its lock now, or None while another run holds it. The lock is on the
+    folder itself: nothing is created in it, so a run that has nothing to write changes nothing at all."""
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -67,13 +80,6 @@ def _try_lock(path: Path) -> int | None:
     except BaseException:
         os.close(fd)
         raise
-    try:
-        same = os.fstat(fd).st_ino == os.lstat(path).st_ino
-    except FileNotFoundError:
-        same = False
-    if not same:  # the holder removed the file between our open and our lock: lock the new one
-        os.close(fd)
-        return None
     return fd
 
 
@@ -90,28 +96,23 @@ def locked(out_dir: Path) -> Iterator[None]:
         raise ProblemsError(
             [Problem(str(out_dir), 0, 0, "", Severity.ERROR, "write-failed", f"cannot create the folder: {exc}")]
         ) from None
-    path = out_dir / LOCK
     wait = _wait_seconds()
     deadline = time.monotonic() + wait
     while True:
         try:
-            fd = _try_lock(path)
+            fd = _try_lock(out_dir)
         except OSError as exc:
-            reason = f"{exc.strerror or exc} ({path})"
+            reason = f"{exc.strerror or exc} ({out_dir})"
             message = f"cannot lock the folder for this run: {reason}; the previous overlays are unchanged"
             raise ProblemsError([Problem(str(out_dir), 0, 0, "", Severity.ERROR, "write-failed", message)]) from None
         if fd is not None:
             break
         if time.monotonic() >= deadline:
-            raise _busy(out_dir, _holder(path), wait)
+            raise _busy(out_dir, _holder(out_dir), wait)
         time.sleep(_POLL)
     try:
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
         yield
     finally:
-        with contextlib.suppress(OSError):
-            path.unlink()  # still under the lock: a waiting run sees the inode change and locks again
         os.close(fd)
         with contextlib.suppress(OSError):
             for folder in created:

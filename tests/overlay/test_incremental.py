@@ -72,8 +72,7 @@ def _state(root: Path) -> dict[str, tuple[object, ...]]:
         rel = path.relative_to(root).as_posix()
         body = b"" if stat.S_ISDIR(st.st_mode) else path.read_bytes()
         out[rel] = (st.st_ino, st.st_mtime_ns, body)
-    # The folder's own mtime is left out: every run creates and removes its lock file there (and nothing else).
-    out["."] = (root.stat().st_ino,)
+    out["."] = (root.stat().st_ino, root.stat().st_mtime_ns)  # the lock is on the folder: no file comes and goes
     return out
 
 

@@ -66,7 +66,7 @@ JOURNAL = ".mtc-policygen-journal.json"
 
 def _leftovers(out: Path) -> list[str]:
     """Staging folders, journal or lock file left in the output folder."""
-    return sorted(p.name for p in out.iterdir() if p.name.startswith((STAGING, JOURNAL, ".mtc-policygen.lock")))
+    return sorted(p.name for p in out.iterdir() if p.name.startswith((STAGING, JOURNAL)))
 
 ALPHA_NAMESPACES = """\
   - app1
