@@ -21,12 +21,14 @@ from typing import Any
 from generator import __version__
 from generator.settings import (
     DIFF_LINES,
+    EXIT_CODES,
     EXIT_INTERNAL,
     EXIT_OK,
     EXIT_USAGE,
     INIT_WINDOW_DAYS,
     ROOT_ENV,
     SECRET_DIRS_ENV,
+    START_EXAMPLE,
 )
 
 
@@ -37,11 +39,7 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-# Exit codes as every command's --help lists them.
-_EXIT_CODES = "exit codes: 0 ok, 1 problems found, 2 usage error or unreadable input"
-
-
-def _help(example: str, codes: str = _EXIT_CODES) -> dict[str, Any]:
+def _help(example: str, codes: str = EXIT_CODES) -> dict[str, Any]:
     """add_parser keywords for a command's --help: its example(s) and exit codes after the options."""
     return {"epilog": f"example:\n{example}\n\n{codes}", "formatter_class": argparse.RawDescriptionHelpFormatter}
 
@@ -328,13 +326,6 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only: no info lines, no summary")
 
 
-_START = """\
-  mtc-policygen init --source 4.12/OVNKubernetes --target 4.16/OVNKubernetes --namespaces app1 -o pair.yaml
-  mtc-policygen validate pair.yaml
-  mtc-policygen generate pair.yaml -o overlays && kustomize build overlays/ocp412-to-ocp416/ocp412
-guide: docs/README.md in the repository"""
-
-
 # The commands that read specs, and so the files they name.
 _ROOTED = frozenset({"validate", "generate", "render", "argocd_generate", "uninstall", "preflight"})
 
@@ -343,7 +334,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mtc-policygen",
         description="GitOps policy generator for MTC Direct Volume Migration.",
-        **_help(_START, "exit codes: 0 ok, 1 problems, 2 usage error or unreadable input; see each command's --help"),
+        **_help(START_EXAMPLE, f"{EXIT_CODES}; see each command's --help"),
     )
     parser.add_argument("--version", action="version", version=f"mtc-policygen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
@@ -357,25 +348,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_path_lengths(args: argparse.Namespace) -> None:
-    """A path longer than the file system takes is a usage error naming the limit, not an OSError later."""
-    from generator.clusterpair.yamlsource import path_limit_problem  # noqa: PLC0415 - after --help/--version
-
-    named = [("-o", getattr(args, "output", None)), ("SPEC", getattr(args, "spec", None))]
-    named += [("SPEC", path) for path in getattr(args, "specs", None) or []]
-    for option, value in named:
-        problem = path_limit_problem(value) if isinstance(value, str) else None
-        if isinstance(value, str) and problem:
-            args.parser.error(f"{option} {value[:60]!r}…: {problem}")
-
-
 def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)  # --help and --version answer here, before the library is imported
-    from generator.commands.common import set_quiet  # noqa: PLC0415
+    from generator.commands.common import check_path_lengths, set_quiet  # noqa: PLC0415
     from generator.problems import ProblemsError, format_text  # noqa: PLC0415
 
     set_quiet(bool(getattr(args, "quiet", False)))
-    _check_path_lengths(args)
+    check_path_lengths(args)
     try:
         command = importlib.import_module(f"generator.commands.{args.command_module}")
         return int(command.run(args))

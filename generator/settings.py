@@ -6,6 +6,14 @@ from __future__ import annotations
 from typing import Final
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_CODES: Final = "exit codes: 0 ok, 1 problems found, 2 usage error or unreadable input"  # every --help
+
+# The top-level --help's example: from nothing to a built overlay.
+START_EXAMPLE: Final = """\
+  mtc-policygen init --source 4.12/OVNKubernetes --target 4.16/OVNKubernetes --namespaces app1 -o pair.yaml
+  mtc-policygen validate pair.yaml
+  mtc-policygen generate pair.yaml -o overlays && kustomize build overlays/ocp412-to-ocp416/ocp412
+guide: docs/README.md in the repository"""
 
 ROOT_ENV: Final = "MTC_POLICYGEN_ROOT"  # the one folder files named by a spec are read from (--root)
 SECRET_DIRS_ENV: Final = "MTC_POLICYGEN_SECRET_DIRS"  # noqa: S105 - a variable name: where secret files may lie too

@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import __version__, api
+from generator import __version__, api, overlays
 from generator.cli import run
 from generator.mtc.network import Environment
 from generator.problems import ProblemsError
@@ -350,11 +350,11 @@ def test_render_refuses_a_folder(tmp_path: Path) -> None:
 
 
 def test_the_library_refuses_secrets_in_overlays_whoever_calls_it(tmp_path: Path) -> None:
-    """spec §7: `api.plan_generate` keeps the secret policy itself, not only the CLI in front of it."""
+    """spec §7: `overlays.plan_generate` keeps the secret policy itself, not only the CLI in front of it."""
     env = Environment()
     loaded = api.load_specs([str(EXAMPLES / "render-time" / "ocp311-to-ocp412.yaml")], env)
     with pytest.raises(ProblemsError) as refused:
-        api.plan_generate(loaded.resolved, tmp_path / "overlays", env)
+        overlays.plan_generate(loaded.resolved, tmp_path / "overlays", env)
     assert {p.rule for p in refused.value.problems} == {"secret-in-output"}
     assert not (tmp_path / "overlays").exists()
 

@@ -14,10 +14,10 @@ def _repo_path(spec_dir: Path) -> str | None:
     """SPEC-DIR's path inside its git repository: as given when relative and inside, else found from `.git`."""
     if not spec_dir.is_absolute() and ".." not in spec_dir.parts:
         return Path(os.path.normpath(spec_dir)).as_posix()
-    from generator import api  # noqa: PLC0415
+    from generator import overlays  # noqa: PLC0415
 
     here = spec_dir.resolve()
-    root = api.repository_root(here)
+    root = overlays.repository_root(here)
     return here.relative_to(root).as_posix() if root is not None else None
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from generator.clusterpair.files import FileAccess, UnreadableFileError, repository_of
 from generator.clusterpair.model import OpeningsSpec
+from generator.clusterpair.yamlsource import path_limit_problem
 from generator.problems import Problem, Severity, format_github, format_json, format_text
 from generator.settings import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, ROOT_ENV
 
@@ -115,3 +116,13 @@ def openings_lines(resolved: Sequence[ResolvedPair]) -> str:
     return "".join(
         f"  {r.name}: openings {r.openings.describe()}\n" for r in resolved if r.spec.openings != OpeningsSpec()
     )
+
+
+def check_path_lengths(args: argparse.Namespace) -> None:
+    """A path longer than the file system takes is a usage error naming the limit, not an OSError later."""
+    named = [("-o", getattr(args, "output", None)), ("SPEC", getattr(args, "spec", None))]
+    named += [("SPEC", path) for path in getattr(args, "specs", None) or []]
+    for option, value in named:
+        problem = path_limit_problem(value) if isinstance(value, str) else None
+        if isinstance(value, str) and problem:
+            args.parser.error(f"{option} {value[:60]!r}…: {problem}")

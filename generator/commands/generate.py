@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator import api
+from generator import api, overlays
 from generator.commands.common import Progress, exit_code, files_of, info, openings_lines, plural, report
 from generator.mtc.network import Environment
 from generator.mtc.openings import utc_text
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from generator.mtc.resolve import ResolvedPair
 
 
-def _changes(run: api.GenerateRun, verbose: bool) -> str:
+def _changes(run: overlays.GenerateRun, verbose: bool) -> str:
     """Per pair: files added, changed, removed (and each file with -v)."""
     lines = []
     for pair in run.changes:
@@ -35,17 +35,17 @@ def _changes(run: api.GenerateRun, verbose: bool) -> str:
 
 def _plan(
     args: argparse.Namespace, env: Environment, progress: Progress
-) -> tuple[api.GenerateRun | None, list[Problem], list[ResolvedPair]]:
+) -> tuple[overlays.GenerateRun | None, list[Problem], list[ResolvedPair]]:
     """Load and check the specs (the skip cache spares unchanged ones), then plan the writes; no plan when the
     specs have problems that stop the run (the problems say why)."""
     out_dir = Path(args.output)
-    skip = api.SkipUnchanged(out_dir, env, allow_secrets=args.allow_secrets_in_output)
+    skip = overlays.SkipUnchanged(out_dir, env, allow_secrets=args.allow_secrets_in_output)
     refuse = not args.allow_secrets_in_output
     loaded = api.load_specs(args.specs, env, unique_names=True, refuse_secrets=refuse, progress=progress, skip=skip)
     problems = list(loaded.problems)
     if exit_code(problems, args.strict) != EXIT_OK:
         return None, problems, loaded.resolved
-    run = api.plan_generate(
+    run = overlays.plan_generate(
         loaded.resolved,
         out_dir,
         env,
@@ -58,7 +58,7 @@ def _plan(
 
 
 def _check(
-    args: argparse.Namespace, run: api.GenerateRun, problems: list[Problem], resolved: list[ResolvedPair]
+    args: argparse.Namespace, run: overlays.GenerateRun, problems: list[Problem], resolved: list[ResolvedPair]
 ) -> int:
     """`generate --check`: plan only; writes nothing and takes no lock."""
     out_dir = Path(args.output)
@@ -78,7 +78,7 @@ def _check(
 def run(args: argparse.Namespace) -> int:
     if args.diff and not args.check:
         args.parser.error("--diff goes with --check")
-    usage = api.output_dir_problem(args.output)
+    usage = overlays.output_dir_problem(args.output)
     if usage:
         args.parser.error(f"-o {args.output!r}: {usage}")
     env = Environment(files=files_of(args, args.specs))
@@ -125,8 +125,8 @@ def _fail_report(args: argparse.Namespace, problems: list[Problem]) -> int:
     return exit_code(problems, args.strict)
 
 
-def _print_diff(run: api.GenerateRun) -> None:
-    diff, left_out = api.stale_diff(run, DIFF_LINES)
+def _print_diff(run: overlays.GenerateRun) -> None:
+    diff, left_out = overlays.stale_diff(run, DIFF_LINES)
     sys.stdout.write(diff)
     if left_out:
         more = plural(left_out, "more changed file")

@@ -75,7 +75,7 @@ def test_wheel_holds_every_package_and_template(wheel: Path) -> None:
 
 
 FINGERPRINT = (
-    "import generator.api as api, generator.overlay.templates as t; "
+    "import generator.overlays as api, generator.overlay.templates as t; "
     "print(api.tool_fingerprint(), t.folder(), api.__file__)"
 )
 

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import api, pipeline
+from generator import overlays, pipeline
 from generator.cli import run
 from generator.krm import main as krm_main
 from generator.overlay.writer import MANIFEST
@@ -146,7 +146,7 @@ def test_a_changed_input_renders_its_pair_alone(
 
 
 def test_another_tool_build_renders_every_pair(ws: Path, renders: Renders, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api, "tool_fingerprint", lambda: "0.0.0+another-build")
+    monkeypatch.setattr(overlays, "tool_fingerprint", lambda: "0.0.0+another-build")
     before = {p: b for p, b in _files(ws / "overlays").items() if p != MANIFEST}
     assert _generate("--check") == 0, "the same files from another build are not stale"
     assert len(_pairs(renders)) == len(list((ws / "examples").glob("*.yaml")))
