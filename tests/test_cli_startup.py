@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import REPO
+from tests.conftest import REPO, installed_script
 
 PROBE = """
 import sys
@@ -24,3 +24,16 @@ def test_version_and_help_import_only_the_parser() -> None:
         done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
         loaded = done.stdout.split("\n")[-2].split()
         assert loaded == ["generator", "generator.cli", "generator.settings"], argv
+
+
+def test_an_unknown_cluster_is_a_usage_error_for_every_command() -> None:
+    """render and uninstall agree: `--cluster` naming no cluster of the pair is exit 2, the error names the pair's."""
+    spec = str(REPO / "examples" / "ovn-nodeport-strict.yaml")
+    for command in ("render", "uninstall"):
+        done = subprocess.run(
+            [str(installed_script("mtc-policygen")), command, spec, "--cluster", "nope"],
+            cwd=REPO, capture_output=True, text=True, check=False,
+        )
+        assert done.returncode == 2, (command, done.stderr)
+        assert "one of: ocp414-east, ocp416-west" in done.stderr, command
+        assert done.stdout == "", command

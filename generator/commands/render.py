@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         render = pipeline.render(loaded.resolved[0], cluster)  # reads the credentials this cluster carries
     except ProblemsError as exc:
         report([*problems, *exc.problems], args.format, objects_on_stdout=True)
-        return EXIT_PROBLEMS
+        return exit_code(exc.problems, args.strict) or EXIT_PROBLEMS
     report(problems, args.format, objects_on_stdout=True)
     if any(f.whole is None for f in render.firewalls):
         info(
