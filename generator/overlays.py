@@ -308,6 +308,25 @@ def stale_diff(run: GenerateRun, max_lines: int) -> tuple[str, int]:
     return "".join(shown), 0
 
 
+def _still_written(
+    entry: dict[str, object] | None, digest: str, spec: str, same_tool: bool, inspector: writer.Inspector
+) -> bool:
+    """The manifest records the pair with these inputs by this tool, and its recorded files are intact on disk."""
+    return bool(
+        digest
+        and same_tool
+        and entry is not None
+        and entry.get("digest") == digest
+        and entry.get("spec") == spec
+        and inspector.intact(entry)
+    )
+
+
+def _private_files(files: dict[str, str]) -> frozenset[str]:
+    """The files that hold a secret: written but never recorded."""
+    return frozenset(rel for rel, text in files.items() if _holds_secret(rel, text))
+
+
 def plan_generate(
     checked: Sequence[ResolvedPair],
     out_dir: Path,
@@ -352,19 +371,11 @@ def plan_generate(
         digest = "" if secret else input_digest(pair, spec_file, header, out_dir, env, resolved=known)
         if skip is not None:
             skip.planned(pair, digest, known)
-        entry = recorded.get(pair.name)
-        if (
-            digest
-            and recorded_tool == tool
-            and entry is not None
-            and entry.get("digest") == digest
-            and entry.get("spec") == spec
-            and inspector.intact(entry)
-        ):
+        if _still_written(recorded.get(pair.name), digest, spec, recorded_tool == tool, inspector):
             planned.append(writer.PairFiles(pair.name, spec, None, digest))
             continue
         files = pair_files(known, header, out_dir, credentials=secret)
-        private = frozenset(rel for rel, text in files.items() if secret and _holds_secret(rel, text))
+        private = _private_files(files) if secret else frozenset()
         planned.append(writer.PairFiles(pair.name, spec, files, digest, private))
         rendered += 1
     progress("rendering pairs", len(pairs), len(pairs))

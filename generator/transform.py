@@ -33,7 +33,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.clusterpair.model import ClusterPair
+from generator.clusterpair.model import ClusterPair, EgressFirewallDecl
+from generator.clusterpair.yamlsource import PathKey
 from generator.mtc.facts import KEEP_OPTIONS
 from generator.mtc.firewall import rules_to_insert
 from generator.mtc.holdings import Holdings, identity
@@ -267,39 +268,52 @@ class _Planner:
         decl = next(ns for ns in self.pair.namespaces if ns.source == fw.namespace).egress_firewall
         path = decl.path if decl is not None else ("spec", "namespaces")
         if held is not None:
-            index, item_obj = held
-            spec = item_obj.get("spec")
-            egress = spec.get("egress") if isinstance(spec, dict) else None
-            if egress is not None and not isinstance(egress, list):
-                self.problems.append(
-                    self.pair.source_doc.problem(
-                        path,
-                        "krm-firewall-unreadable",
-                        f"{fw.kind} {fw.namespace}/{fw.name} among the input items: spec.egress is not a list",
-                    )
-                )
-                return
-            existing = [r for r in egress or [] if isinstance(r, dict)]
-            missing = rules_to_insert(fw.rules, existing)
-            if missing:
-                self.edits.append(InsertRules(index, missing))
-            if decl is not None and decl.rules is not None:
-                declared = [r for r in decl.rules if r not in fw.rules]
-                if declared != [r for r in existing if r not in fw.rules]:
-                    self.problems.append(
-                        self.pair.source_doc.problem(
-                            (*path, "rules"),
-                            "krm-firewall-rules-differ",
-                            f"{fw.kind} {fw.namespace}/{fw.name} is among the input items with other rules than "
-                            "`rules:` gives; the item's rules were kept and the DVM rules put before them",
-                            severity=Severity.WARNING,
-                            suggestion="drop `rules:` from the spec when the firewall lives among the items",
-                        )
-                    )
-            return
-        if fw.whole is not None:
+            self._held_firewall(fw, decl, path, *held)
+        elif fw.whole is not None:
             self.added.append(fw.whole)
+        else:
+            self._missing_firewall(fw, path)
+
+    def _held_firewall(
+        self, fw: FirewallOutput, decl: EgressFirewallDecl | None, path: PathKey, index: int, item_obj: Obj
+    ) -> None:
+        """The firewall is among the items: insert the DVM rules it lacks; warn when `rules:` says otherwise."""
+        spec = item_obj.get("spec")
+        egress = spec.get("egress") if isinstance(spec, dict) else None
+        if egress is not None and not isinstance(egress, list):
+            self.problems.append(
+                self.pair.source_doc.problem(
+                    path,
+                    "krm-firewall-unreadable",
+                    f"{fw.kind} {fw.namespace}/{fw.name} among the input items: spec.egress is not a list",
+                )
+            )
             return
+        existing = [r for r in egress or [] if isinstance(r, dict)]
+        missing = rules_to_insert(fw.rules, existing)
+        if missing:
+            self.edits.append(InsertRules(index, missing))
+        if decl is not None and decl.rules is not None:
+            self._compare_declared_rules(fw, decl.rules, path, existing)
+
+    def _compare_declared_rules(
+        self, fw: FirewallOutput, rules: tuple[Obj, ...], path: PathKey, existing: list[Obj]
+    ) -> None:
+        declared = [r for r in rules if r not in fw.rules]
+        if declared != [r for r in existing if r not in fw.rules]:
+            self.problems.append(
+                self.pair.source_doc.problem(
+                    (*path, "rules"),
+                    "krm-firewall-rules-differ",
+                    f"{fw.kind} {fw.namespace}/{fw.name} is among the input items with other rules than "
+                    "`rules:` gives; the item's rules were kept and the DVM rules put before them",
+                    severity=Severity.WARNING,
+                    suggestion="drop `rules:` from the spec when the firewall lives among the items",
+                )
+            )
+
+    def _missing_firewall(self, fw: FirewallOutput, path: PathKey) -> None:
+        """No firewall among the items and no `rules:` to build it whole: an error naming those they hold."""
         same_kind = self.held.names_of(fw.kind)
         other_kind = "EgressNetworkPolicy" if fw.kind == "EgressFirewall" else "EgressFirewall"
         others = self.held.names_of(other_kind)

@@ -99,26 +99,47 @@ class _Reader:
 
     def kustomization(self, folder: Path, stack: tuple[Path, ...]) -> list[Obj]:
         real = folder.resolve()
-        if self.outside(folder):
+        file = self.kustomization_file(folder, real, stack)
+        if file is None:
             return []
+        data = self.kustomization_data(file)
+        if data is None:
+            return []
+        self.plainness(folder, file, real, data)
+        objects = self.listed_objects(folder, file, data, (*stack, real))
+        self.generated(folder, file, data)
+        if any(data.get(key) for key in _PATCHES):
+            self.contents.patched = True
+        return self.transform(objects, data)
+
+    def kustomization_file(self, folder: Path, real: Path, stack: tuple[Path, ...]) -> Path | None:
+        """The folder's kustomization file; None (and a reason recorded) when it is not to be read."""
+        if self.outside(folder):
+            return None
         if real in stack:
             self.contents.errors.append(f"{self.rel(folder)}: a kustomization cycle (a folder includes itself)")
-            return []
+            return None
         if len(stack) >= MAX_NESTING:
             self.contents.unread.append(f"{self.rel(folder)}: kustomizations nested deeper than {MAX_NESTING}")
-            return []
+            return None
         file = next((folder / n for n in KUSTOMIZATION_FILES if (folder / n).is_file()), None)
         if file is None:
             self.contents.errors.append(f"{self.rel(folder)}: no kustomization.yaml in this folder")
-            return []
+        return file
+
+    def kustomization_data(self, file: Path) -> dict[str, Any] | None:
+        """The kustomization's mapping; None (and a reason recorded) when unreadable or not a mapping."""
         docs = self.documents(file)
         if docs is None:
-            return []
+            return None
         data = next((d for d in docs if d is not None), {})
         if not isinstance(data, dict):
             self.contents.errors.append(f"{self.rel(file)}: a kustomization is a mapping")
-            return []
-        self.plainness(folder, file, real, data)
+            return None
+        return data
+
+    def listed_objects(self, folder: Path, file: Path, data: dict[str, Any], stack: tuple[Path, ...]) -> list[Obj]:
+        """The objects of the `resources`, `bases` and `components` the kustomization lists, in order."""
         objects: list[Obj] = []
         for key in ("resources", "bases", "components"):
             entries = data.get(key) or []
@@ -126,15 +147,16 @@ class _Reader:
                 self.contents.errors.append(f"{self.rel(file)}: `{key}` must be a list")
                 continue
             for entry in entries:
-                objects += self.entry(folder, file, entry, (*stack, real))
+                objects += self.entry(folder, file, entry, stack)
+        return objects
+
+    def generated(self, folder: Path, file: Path, data: dict[str, Any]) -> None:
+        """Generators are not read: recorded as unread; the files data generators name are checked."""
         for key in _GENERATORS:
             if data.get(key):
                 self.contents.unread.append(f"{self.rel(file)}: `{key}` (generated objects are not read)")
         for key in _DATA_GENERATORS:
             self.generator_files(folder, file, key, data.get(key))
-        if any(data.get(key) for key in _PATCHES):
-            self.contents.patched = True
-        return self.transform(objects, data)
 
     def plainness(self, folder: Path, file: Path, real: Path, data: dict[str, Any]) -> None:
         """Records what makes the base more than a plain list of files (`not_plain`)."""

@@ -38,12 +38,7 @@ def _init_answers(args: argparse.Namespace) -> Answers:
     source = args.source or _ask("source cluster: OpenShift version[/network type]", "4.12/OVNKubernetes")
     target = args.target or _ask("target cluster: OpenShift version[/network type]", "4.16/OVNKubernetes")
     namespaces = args.namespaces or _ask("namespaces to migrate (comma-separated)")
-    firewall = args.egress_firewall
-    if "namespaces" in missing and not firewall:
-        firewall = _ask("do they have an egress firewall? (y/n)", "n").lower().startswith("y")
-    cidrs = args.target_cidrs
-    if cidrs is None and firewall and missing:
-        cidrs = _ask("where the source reaches the target (CIDRs, comma-separated; empty: a placeholder)")
+    firewall, cidrs = _firewall_answers(args, missing)
     return init.Answers(
         source=init.parse_cluster(source, "--source"),
         target=init.parse_cluster(target, "--target"),
@@ -52,11 +47,26 @@ def _init_answers(args: argparse.Namespace) -> Answers:
         source_name=args.source_name,
         target_name=args.target_name,
         egress_firewall=firewall,
-        target_cidrs=tuple(c.strip() for c in (cidrs or "").split(",") if c.strip()),
+        target_cidrs=_cidr_list(cidrs),
         endpoint=args.endpoint,
         policy_mode=args.mode,
         closes_at=args.closes_at or _default_deadline(),
     )
+
+
+def _firewall_answers(args: argparse.Namespace, missing: list[str]) -> tuple[bool, str | None]:
+    """Whether the namespaces have an egress firewall and the target CIDRs, asked when the flags leave them out."""
+    firewall = args.egress_firewall
+    if "namespaces" in missing and not firewall:
+        firewall = _ask("do they have an egress firewall? (y/n)", "n").lower().startswith("y")
+    cidrs = args.target_cidrs
+    if cidrs is None and firewall and missing:
+        cidrs = _ask("where the source reaches the target (CIDRs, comma-separated; empty: a placeholder)")
+    return firewall, cidrs
+
+
+def _cidr_list(cidrs: str | None) -> tuple[str, ...]:
+    return tuple(c.strip() for c in (cidrs or "").split(",") if c.strip())
 
 
 def _default_deadline() -> str:

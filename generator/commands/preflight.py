@@ -16,15 +16,9 @@ def run(args: argparse.Namespace) -> int:
     from generator.preflight import run as pf  # noqa: PLC0415
     from generator.problems import format_text  # noqa: PLC0415
 
-    given: dict[str, dict[str, str]] = {"--state": {}, "--context": {}}
-    for flag, values in (("--state", args.state), ("--context", args.context)):
-        for value in values:
-            cluster, sep, target = value.partition("=")
-            if not sep or not cluster or not target or cluster in given[flag]:
-                why = "is given twice" if cluster in given[flag] else "takes CLUSTER=VALUE"
-                sys.stderr.write(f"mtc-policygen preflight: error: {flag} {why}: {value!r}\n")
-                return EXIT_USAGE
-            given[flag][cluster] = target
+    given = _cluster_values(args)
+    if given is None:
+        return EXIT_USAGE
     states = {name: Path(file) for name, file in given["--state"].items()}
     env = Environment(files=files_of(args, [args.spec]))
     outcome = pf.preflight(Path(args.spec), states, given["--context"], env=env)
@@ -37,3 +31,17 @@ def run(args: argparse.Namespace) -> int:
     formats = {"json": pf.format_report_json, "github": pf.format_report_github, "text": pf.format_report_text}
     sys.stdout.write(formats[args.format](outcome.report))
     return EXIT_PROBLEMS if outcome.report.blocked_after else EXIT_OK
+
+
+def _cluster_values(args: argparse.Namespace) -> dict[str, dict[str, str]] | None:
+    """`--state` and `--context` as cluster -> value; None (the usage error written) for a malformed or repeated one."""
+    given: dict[str, dict[str, str]] = {"--state": {}, "--context": {}}
+    for flag, values in (("--state", args.state), ("--context", args.context)):
+        for value in values:
+            cluster, sep, target = value.partition("=")
+            if not sep or not cluster or not target or cluster in given[flag]:
+                why = "is given twice" if cluster in given[flag] else "takes CLUSTER=VALUE"
+                sys.stderr.write(f"mtc-policygen preflight: error: {flag} {why}: {value!r}\n")
+                return None
+            given[flag][cluster] = target
+    return given

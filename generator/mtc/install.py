@@ -13,7 +13,7 @@ from typing import Final
 from generator.clusterpair.model import Cluster, ClusterPair, Role
 from generator.clusterpair.values import MtcVersion
 from generator.mtc.holdings import Holdings, Obj
-from generator.mtc.mirror import MirrorMapping, split_image
+from generator.mtc.mirror import MirrorEntry, MirrorMapping, split_image
 
 # facts §10 OLM: package, channels, OwnNamespace install mode; the catalog sources live in openshift-marketplace.
 MTC_NAMESPACE: Final = "openshift-migration"
@@ -160,23 +160,38 @@ def mirror_plan(deployment: Obj, mapping: MirrorMapping) -> MirrorPlan | str:
     images = []
     registry = ""
     for repo in sorted(repos):
-        entries = mapping.by_digest(repo)
-        digests = sorted({e.digest or "" for e in entries})
-        if not entries:
-            return f"{mapping.file} has no digest line for {repo}; it holds {mapping.holds()}"
-        if len(digests) > 1 or len({e.mirror for e in entries}) > 1:
-            lines = ", ".join(str(e.line) for e in entries)
-            return (
-                f"{mapping.file} has several mirrors or digests for {repo} (lines {lines}); keep the one the "
-                "cluster should run"
-            )
-        entry = entries[0]
-        images.append({"name": repo, "newName": entry.mirror, "digest": digests[0]})
+        found = _single_mirror(repo, mapping)
+        if isinstance(found, str):
+            return found
+        entry, digest = found
+        images.append({"name": repo, "newName": entry.mirror, "digest": digest})
         if repo == LEGACY_OPERATOR_IMAGE:
             registry = entry.registry
     paths = registry_env_paths(deployment)
+    return MirrorPlan(tuple(images), registry, tuple(paths), _mirrored_containers(deployment, images, paths))
+
+
+def _single_mirror(repo: str, mapping: MirrorMapping) -> tuple[MirrorEntry, str] | str:
+    """The one mirror entry of a repository and its digest; or an error message when none or several."""
+    entries = mapping.by_digest(repo)
+    digests = sorted({e.digest or "" for e in entries})
+    if not entries:
+        return f"{mapping.file} has no digest line for {repo}; it holds {mapping.holds()}"
+    if len(digests) > 1 or len({e.mirror for e in entries}) > 1:
+        lines = ", ".join(str(e.line) for e in entries)
+        return (
+            f"{mapping.file} has several mirrors or digests for {repo} (lines {lines}); keep the one the "
+            "cluster should run"
+        )
+    return entries[0], digests[0]
+
+
+def _mirrored_containers(
+    deployment: Obj, images: list[dict[str, str]], paths: list[str]
+) -> tuple[tuple[str, str, str, bool], ...]:
+    """(list key, name, mirrored image, sets REGISTRY) of every container of the Deployment that has an image."""
     mirrored = {i["name"]: f"{i['newName']}@{i['digest']}" for i in images}
-    containers = tuple(
+    return tuple(
         (
             key,
             str(c.get("name")),
@@ -186,4 +201,3 @@ def mirror_plan(deployment: Obj, mapping: MirrorMapping) -> MirrorPlan | str:
         for key, index, c in _containers(deployment)
         if c.get("image")
     )
-    return MirrorPlan(tuple(images), registry, tuple(paths), containers)

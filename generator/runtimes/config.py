@@ -173,6 +173,25 @@ def read_config(config: object, cwd: Path, files: FileAccess) -> Config:
     located = locate(config, cwd, files)
     where = located[1] if located is not None else COPY_LABEL
     annotations = annotations_of(config)
+    cluster = _cluster_of(annotations, where)
+    spec_file = annotations.get(SPEC_FILE_ANNOTATION)
+    if isinstance(spec_file, str) and spec_file:
+        pair, problems = _from_spec_file(config, cwd, files, spec_file, where)
+        if pair is None and located is None and PACKAGE_PATH_ANNOTATION not in annotations:
+            problems = _hint_old_kustomize(problems)
+        return Config(pair, problems, cluster, where)
+    if located is not None:
+        return _from_located(located, cwd, files, cluster, where)
+    # No file holds it: check the copy, without what the tool added, with positions in a dump of it.
+    clean = _user_view(config)
+    meta = clean.get("metadata") or {}
+    clean["metadata"] = {k: v for k, v in meta.items() if k in ("name", "namespace", "labels", "annotations")}
+    pair, problems = parse_spec(dump_document(clean), COPY_LABEL, cwd, files)
+    return Config(pair, problems, cluster, where)
+
+
+def _cluster_of(annotations: dict[str, Any], where: str) -> str:
+    """The cluster the config names; a problem when it names none."""
     cluster = annotations.get(CLUSTER_ANNOTATION)
     if not isinstance(cluster, str) or not cluster:
         raise fail(
@@ -180,36 +199,39 @@ def read_config(config: object, cwd: Path, files: FileAccess) -> Config:
             where=where,
             path=f"metadata.annotations.{CLUSTER_ANNOTATION}",
         )
-    spec_file = annotations.get(SPEC_FILE_ANNOTATION)
-    if isinstance(spec_file, str) and spec_file:
-        if "spec" in config:
-            raise fail(f"give the spec inline or with {SPEC_FILE_ANNOTATION}, not both", where=where, path="spec")
-        field = f"metadata.annotations.{SPEC_FILE_ANNOTATION}"
-        try:
-            path = files.locate(spec_root(config, cwd), spec_file, "")
-        except UnreadableFileError as exc:
-            raise fail(str(exc), rule=exc.rule, where=where, path=field) from None
-        pair, problems = load_spec(path, _display(spec_root(config, cwd) / spec_file, cwd), files)
-        if pair is None and located is None and PACKAGE_PATH_ANNOTATION not in annotations:
-            # kustomize before v5.0 runs a KRM function in the folder of the last base it lists (issue #4347).
-            hint = (
-                f"{SPEC_FILE_ANNOTATION} is resolved from the folder of the kustomization that lists the function; "
-                "kustomize before v5.0 runs it in the folder of the last base listed under `resources:` instead. "
-                "There give the spec inline, or use the legacy exec plugin or kustomize v5"
-            )
-            problems = [replace(p, suggestion=hint) if p.rule == "unreadable-file" else p for p in problems]
-        return Config(pair, problems, cluster, where)
-    if located is not None:
-        node, display = located
-        try:
-            source = source_of(node, display)
-        except ProblemsError as exc:
-            return Config(None, list(exc.problems), cluster, where)
-        pair, problems = parse_source(source, (cwd / display).resolve().parent, files)
-        return Config(pair, problems, cluster, where)
-    # No file holds it: check the copy, without what the tool added, with positions in a dump of it.
-    clean = _user_view(config)
-    meta = clean.get("metadata") or {}
-    clean["metadata"] = {k: v for k, v in meta.items() if k in ("name", "namespace", "labels", "annotations")}
-    pair, problems = parse_spec(dump_document(clean), COPY_LABEL, cwd, files)
+    return cluster
+
+
+def _from_spec_file(
+    config: Obj, cwd: Path, files: FileAccess, spec_file: str, where: str
+) -> tuple[ClusterPair | None, list[Problem]]:
+    """The pair of the spec file the config names (and no inline spec beside it)."""
+    if "spec" in config:
+        raise fail(f"give the spec inline or with {SPEC_FILE_ANNOTATION}, not both", where=where, path="spec")
+    field = f"metadata.annotations.{SPEC_FILE_ANNOTATION}"
+    try:
+        path = files.locate(spec_root(config, cwd), spec_file, "")
+    except UnreadableFileError as exc:
+        raise fail(str(exc), rule=exc.rule, where=where, path=field) from None
+    return load_spec(path, _display(spec_root(config, cwd) / spec_file, cwd), files)
+
+
+def _hint_old_kustomize(problems: list[Problem]) -> list[Problem]:
+    """kustomize before v5.0 runs a KRM function in the folder of the last base it lists (issue #4347)."""
+    hint = (
+        f"{SPEC_FILE_ANNOTATION} is resolved from the folder of the kustomization that lists the function; "
+        "kustomize before v5.0 runs it in the folder of the last base listed under `resources:` instead. "
+        "There give the spec inline, or use the legacy exec plugin or kustomize v5"
+    )
+    return [replace(p, suggestion=hint) if p.rule == "unreadable-file" else p for p in problems]
+
+
+def _from_located(located: tuple[yaml.Node, str], cwd: Path, files: FileAccess, cluster: str, where: str) -> Config:
+    """The pair of the inline spec, read from the user's file that holds the config (with its positions)."""
+    node, display = located
+    try:
+        source = source_of(node, display)
+    except ProblemsError as exc:
+        return Config(None, list(exc.problems), cluster, where)
+    pair, problems = parse_source(source, (cwd / display).resolve().parent, files)
     return Config(pair, problems, cluster, where)
