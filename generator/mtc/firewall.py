@@ -12,10 +12,11 @@ from typing import Any
 
 from generator.clusterpair.model import EndpointType, NetworkType
 from generator.mtc import facts
-from generator.mtc.connections import endpoint_connection
+from generator.mtc.connections import Connection, endpoint_connection
 from generator.mtc.resolve import Capabilities, ResolvedPair
 
 Rule = dict[str, Any]
+Problem = tuple[tuple[str | int, ...], str]
 
 
 def allow_rules(resolved: ResolvedPair, target_namespace: str) -> list[Rule]:
@@ -34,21 +35,24 @@ def allow_rules(resolved: ResolvedPair, target_namespace: str) -> list[Rule]:
     conn = endpoint_connection(resolved, target_namespace)
     if not conn.leaves_cluster:
         return []
-    proxy = resolved.stunnel_proxy is not None
-    if proxy and not conn.peer.networks and not source.caps.firewall_dns_name:
+    if resolved.stunnel_proxy is not None and not conn.peer.networks and not source.caps.firewall_dns_name:
         return []  # rule egress-firewall-proxy-host: give the proxy's IP
-    ovn = source.network_type is NetworkType.OVN_KUBERNETES
-    ports: Rule = {}
-    if ovn and (proxy or resolved.endpoint is EndpointType.ROUTE):
-        ports = (
-            {"ports": [{"protocol": p.protocol, "port": p.port} for p in conn.ports if p.port]}
-            if any(p.port for p in conn.ports)
-            else {}
-        )
+    ports = _rule_ports(resolved, conn)
     rules: list[Rule] = [{"type": "Allow", "to": {"cidrSelector": str(net)}, **ports} for net in conn.peer.networks]
     if source.caps.firewall_dns_name:
         rules += [{"type": "Allow", "to": {"dnsName": host}, **ports} for host in conn.peer.hosts]
     return rules
+
+
+def _rule_ports(resolved: ResolvedPair, conn: Connection) -> Rule:
+    """The `ports` of our rules: OVN only (EgressNetworkPolicy has none), for a proxy or a Route, when known."""
+    ovn = resolved.source.network_type is NetworkType.OVN_KUBERNETES
+    proxy = resolved.stunnel_proxy is not None
+    if not (ovn and (proxy or resolved.endpoint is EndpointType.ROUTE)):
+        return {}
+    if not any(p.port for p in conn.ports):
+        return {}
+    return {"ports": [{"protocol": p.protocol, "port": p.port} for p in conn.ports if p.port]}
 
 
 def merged_rules(ours: list[Rule], existing: tuple[Rule, ...] | list[Rule]) -> list[Rule]:
@@ -81,36 +85,52 @@ def existing_rule_problems(
     if not isinstance(rule, dict):
         return [((), "a firewall rule is a mapping with `type` and `to`")]
     ovn = kind is NetworkType.OVN_KUBERNETES
-    allowed = {"type", "to", "ports"} if ovn else {"type", "to"}
-    out: list[tuple[tuple[str | int, ...], str]] = []
+    out = _unknown_key_problems(rule, kind) + _type_problems(rule.get("type"))
+    out += [(("to", *sub), msg) for sub, msg in _destination_problems(rule.get("to"), kind)]
+    to = rule.get("to")
+    if ovn and caps is not None and isinstance(to, dict):
+        out += _version_problems(to, caps, version)
+    if ovn and "ports" in rule:
+        out += [(("ports", *sub), msg) for sub, msg in _ports_problems(rule["ports"])]
+    return out
+
+
+def _unknown_key_problems(rule: dict[Any, Any], kind: NetworkType) -> list[Problem]:
+    allowed = {"type", "to", "ports"} if kind is NetworkType.OVN_KUBERNETES else {"type", "to"}
+    out: list[Problem] = []
     for key in rule:
         if key not in allowed:
             why = " (EgressNetworkPolicy has no ports)" if key == "ports" else ""
             out.append(((key,), f"unknown key {key!r} in a {_kind_name(kind)} rule{why}"))
-    if rule.get("type") not in ("Allow", "Deny"):
-        given = rule.get("type")
-        near = next((t for t in ("Allow", "Deny") if isinstance(given, str) and given.lower() == t.lower()), None)
-        hint = f"; write {near!r} (the API's case)" if near else " (case as written here)"
-        out.append((("type",), f"type must be Allow or Deny, not {given!r}{hint}"))
-    out += [(("to", *sub), msg) for sub, msg in _destination_problems(rule.get("to"), kind)]
-    to = rule.get("to")
-    if ovn and caps is not None and isinstance(to, dict):
-        if "nodeSelector" in to and not caps.firewall_node_selector:
-            out.append(
-                (
-                    ("to", "nodeSelector"),
-                    f"EgressFirewall nodeSelector rules exist from OpenShift 4.11; {version} rejects this rule",
-                )
+    return out
+
+
+def _type_problems(given: object) -> list[Problem]:
+    """A rule's `type` is Allow or Deny, case as the API writes it: a near miss is named."""
+    if given in ("Allow", "Deny"):
+        return []
+    near = next((t for t in ("Allow", "Deny") if isinstance(given, str) and given.lower() == t.lower()), None)
+    hint = f"; write {near!r} (the API's case)" if near else " (case as written here)"
+    return [(("type",), f"type must be Allow or Deny, not {given!r}{hint}")]
+
+
+def _version_problems(to: dict[Any, Any], caps: Capabilities, version: str) -> list[Problem]:
+    """EgressFirewall destinations the cluster's version does not have yet (facts §9)."""
+    out: list[Problem] = []
+    if "nodeSelector" in to and not caps.firewall_node_selector:
+        out.append(
+            (
+                ("to", "nodeSelector"),
+                f"EgressFirewall nodeSelector rules exist from OpenShift 4.11; {version} rejects this rule",
             )
-        if "dnsName" in to and not caps.firewall_dns_name:
-            out.append(
-                (
-                    ("to", "dnsName"),
-                    f"EgressFirewall dnsName rules exist from OpenShift 4.7; {version} rejects this rule",
-                )
+        )
+    if "dnsName" in to and not caps.firewall_dns_name:
+        out.append(
+            (
+                ("to", "dnsName"),
+                f"EgressFirewall dnsName rules exist from OpenShift 4.7; {version} rejects this rule",
             )
-    if ovn and "ports" in rule:
-        out += [(("ports", *sub), msg) for sub, msg in _ports_problems(rule["ports"])]
+        )
     return out
 
 
@@ -124,17 +144,24 @@ def _destination_problems(to: object, kind: NetworkType) -> list[tuple[tuple[str
     if not isinstance(to, dict) or sum(k in to for k in keys) != 1 or any(k not in keys for k in to):
         return [((), f"`to` must hold exactly one of {', '.join(keys)}")]
     if "cidrSelector" in to:
-        net = _cidr(to["cidrSelector"])
-        if net is None or "/" not in str(to["cidrSelector"]):
-            return [(("cidrSelector",), "cidrSelector must be a CIDR such as 0.0.0.0/0")]
-        if net.version == 6 and not ovn:
-            return [(("cidrSelector",), "EgressNetworkPolicy takes IPv4 CIDRs only")]
+        problem = _cidr_selector_problems(to["cidrSelector"], ovn)
+        if problem:
+            return problem
     if "dnsName" in to:
         pattern = facts.EF_DNS_NAME_PATTERN if ovn else facts.ENP_DNS_NAME_PATTERN
         if not isinstance(to["dnsName"], str) or not re.match(pattern, to["dnsName"]):
             return [(("dnsName",), f"dnsName must match {pattern}")]
     if "nodeSelector" in to and not isinstance(to["nodeSelector"], dict):
         return [(("nodeSelector",), "nodeSelector must be a label selector mapping")]
+    return []
+
+
+def _cidr_selector_problems(value: object, ovn: bool) -> list[Problem]:
+    net = _cidr(value)
+    if net is None or "/" not in str(value):
+        return [(("cidrSelector",), "cidrSelector must be a CIDR such as 0.0.0.0/0")]
+    if net.version == 6 and not ovn:
+        return [(("cidrSelector",), "EgressNetworkPolicy takes IPv4 CIDRs only")]
     return []
 
 

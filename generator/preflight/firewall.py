@@ -67,41 +67,63 @@ def _rule(data: object, index: int, kind: str) -> FwRule:
     cidr = None
     dns_name = None
     if key == "cidrSelector":
-        try:
-            net = ipaddress.ip_network(str(value), strict=False)
-        except ValueError:
-            raise PolicyError(f"{path}.to.cidrSelector", f"{value!r} is not a CIDR") from None
-        shown = str(net)
-        if kind == ENP_KIND and net == SDN_CORRECTED_CIDR:
-            # facts §11: openshift/sdn installs 0.0.0.0/32 as 0.0.0.0/0 (kept for backward compatibility); OVN's
-            # EgressFirewall has no such correction, so only EgressNetworkPolicy reads it this way.
-            net = ipaddress.ip_network("0.0.0.0/0")
-            shown = f"{SDN_CORRECTED_CIDR} (OpenShift SDN enforces it as 0.0.0.0/0)"
-        cidr = (net.version, interval(net))
+        cidr, shown = _cidr_destination(value, path, kind)
     elif key == "dnsName":
-        if not isinstance(value, str) or not value:
-            raise PolicyError(f"{path}.to.dnsName", "dnsName is a DNS name")
-        dns_name = value.rstrip(".").lower()
-        shown = value
+        dns_name, shown = _dns_destination(value, path)
     else:
         shown = "nodeSelector"
-    ports = None
-    if "ports" in data and data["ports"] is not None:
-        if kind == ENP_KIND:
-            raise PolicyError(f"{path}.ports", "EgressNetworkPolicy rules have no ports")
-        raw = data["ports"]
-        if not isinstance(raw, list):
-            raise PolicyError(f"{path}.ports", "ports is a list of {protocol, port}")
-        parsed = []
-        for j, p in enumerate(raw):
-            ok = isinstance(p, dict) and p.get("protocol", "TCP") in ("TCP", "UDP", "SCTP")
-            port = p.get("port") if isinstance(p, dict) else None
-            if not ok or not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
-                raise PolicyError(f"{path}.ports[{j}]", "a port is {protocol: TCP|UDP|SCTP, port: 1-65535}")
-            parsed.append((str(p.get("protocol", "TCP")), port))
-        ports = tuple(parsed) or None
+    ports = _rule_ports(data, path, kind)
     text = f"{kind_type} to {shown}" + (f" on {', '.join(f'{pr} {po}' for pr, po in ports)}" if ports else "")
     return FwRule(index, kind_type == "Allow", cidr, dns_name, key == "nodeSelector", ports, text)
+
+
+def _cidr_destination(value: object, path: str, kind: str) -> tuple[tuple[int, Interval], str]:
+    """A `cidrSelector`: its (IP version, addresses) and how it is shown to people."""
+    try:
+        net = ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        raise PolicyError(f"{path}.to.cidrSelector", f"{value!r} is not a CIDR") from None
+    shown = str(net)
+    if kind == ENP_KIND and net == SDN_CORRECTED_CIDR:
+        # facts §11: openshift/sdn installs 0.0.0.0/32 as 0.0.0.0/0 (kept for backward compatibility); OVN's
+        # EgressFirewall has no such correction, so only EgressNetworkPolicy reads it this way.
+        net = ipaddress.ip_network("0.0.0.0/0")
+        shown = f"{SDN_CORRECTED_CIDR} (OpenShift SDN enforces it as 0.0.0.0/0)"
+    return (net.version, interval(net)), shown
+
+
+def _dns_destination(value: object, path: str) -> tuple[str, str]:
+    """A `dnsName`: the name matched (lower case, no trailing dot) and the name as written."""
+    if not isinstance(value, str) or not value:
+        raise PolicyError(f"{path}.to.dnsName", "dnsName is a DNS name")
+    return value.rstrip(".").lower(), value
+
+
+def _rule_ports(data: dict[Any, Any], path: str, kind: str) -> tuple[tuple[str, int], ...] | None:
+    """A rule's `ports` as (protocol, port) pairs; None (every port) when absent or empty."""
+    if "ports" not in data or data["ports"] is None:
+        return None
+    if kind == ENP_KIND:
+        raise PolicyError(f"{path}.ports", "EgressNetworkPolicy rules have no ports")
+    raw = data["ports"]
+    if not isinstance(raw, list):
+        raise PolicyError(f"{path}.ports", "ports is a list of {protocol, port}")
+    return tuple(_port(p, f"{path}.ports[{j}]") for j, p in enumerate(raw)) or None
+
+
+def _port(p: object, where: str) -> tuple[str, int]:
+    if not isinstance(p, dict):
+        raise PolicyError(where, "a port is {protocol: TCP|UDP|SCTP, port: 1-65535}")
+    protocol = p.get("protocol", "TCP")
+    port = p.get("port")
+    if (
+        protocol not in ("TCP", "UDP", "SCTP")
+        or not isinstance(port, int)
+        or isinstance(port, bool)
+        or not 1 <= port <= 65535
+    ):
+        raise PolicyError(where, "a port is {protocol: TCP|UDP|SCTP, port: 1-65535}")
+    return str(protocol), port
 
 
 def compile_firewall(obj: Mapping[str, Any], where: str, *, generated_rules: int = 0) -> Firewall:
@@ -139,32 +161,53 @@ def evaluate_firewall(
     """First match wins, per address; `networks` empty with `hosts`: an address only a /0 rule is sure to meet."""
     remaining = {version: merge([span]) for version, span in networks} if networks else {}
     unknown_address = not networks
-    deciding: FwRule | None = None
     for rule in firewall.rules:
-        if rule.ports is not None:
-            rule_ports = [(p, p) for proto, p in rule.ports if proto == protocol]
-            if rule.allow and not covers(rule_ports, ports):
-                continue
-            if not rule.allow and not any(overlaps(iv, ports) for iv in rule_ports):
-                continue
+        if not _ports_apply(rule, protocol, ports):
+            continue
         if rule.dns_name is not None:
             if any(dns_matches(rule.dns_name, h) for h in hosts):
                 return FwOutcome(rule.allow, rule, firewall)
             continue
         if rule.cidr is None:  # nodeSelector: node addresses are not known here
             continue
-        version, span = rule.cidr
         if unknown_address:
-            if span == (0, 2**32 - 1 if version == 4 else 2**128 - 1):
+            if _whole_space(rule.cidr):
                 return FwOutcome(rule.allow, rule, firewall)
             continue
-        left = remaining.get(version, [])
-        if not any(overlaps(iv, span) for iv in left):
+        met = _take_addresses(rule, rule.cidr, remaining)
+        if met is None:
             continue
-        if not rule.allow:
+        if not met:
             return FwOutcome(False, rule, firewall)
-        remaining[version] = subtract(left, [span])
-        deciding = rule
         if not any(remaining.values()):
-            return FwOutcome(True, deciding, firewall)
+            return FwOutcome(True, rule, firewall)
     return FwOutcome(True, None, firewall)
+
+
+def _ports_apply(rule: FwRule, protocol: str, ports: Interval) -> bool:
+    """Whether a rule counts for the connection's ports: an Allow must cover them all, a Deny meet any."""
+    if rule.ports is None:
+        return True
+    rule_ports = [(p, p) for proto, p in rule.ports if proto == protocol]
+    if rule.allow:
+        return covers(rule_ports, ports)
+    return any(overlaps(iv, ports) for iv in rule_ports)
+
+
+def _whole_space(cidr: tuple[int, Interval]) -> bool:
+    """A /0: the only rule sure to meet an address that is not known."""
+    version, span = cidr
+    return span == (0, 2**32 - 1 if version == 4 else 2**128 - 1)
+
+
+def _take_addresses(rule: FwRule, cidr: tuple[int, Interval], remaining: dict[int, list[Interval]]) -> bool | None:
+    """None: the rule meets none of the remaining addresses; False: a Deny meets some; True: an Allow takes the
+    part it covers out of `remaining`."""
+    version, span = cidr
+    left = remaining.get(version, [])
+    if not any(overlaps(iv, span) for iv in left):
+        return None
+    if not rule.allow:
+        return False
+    remaining[version] = subtract(left, [span])
+    return True

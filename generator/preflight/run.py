@@ -65,28 +65,11 @@ def preflight(
         return Outcome(None, problems)
     resolved, pair = checked.resolved, checked.resolved.spec
     names = [c.name for c in pair.clusters]
-    given = [*states, *contexts]
-    for name in sorted(set(given) - set(names)):
-        problems.append(
-            _usage(str(spec), f"{name!r} is not a cluster of pair {pair.name!r}", f"one of: {', '.join(names)}")
-        )
-    for name in sorted(n for n in set(given) if given.count(n) > 1):
-        problems.append(_usage(str(spec), f"cluster {name!r} has both --state and --context; give one"))
-    for name in names:
-        if name not in given:
-            problems.append(
-                _usage(
-                    str(spec), f"no state for cluster {name!r}", f"pass --state {name}=FILE or --context {name}=CONTEXT"
-                )
-            )
+    problems += _cluster_problems(str(spec), pair.name, names, [*states, *contexts])
     if any(p.is_error for p in problems):
         return Outcome(None, problems)
-    loaded: dict[str, ClusterState] = {}
-    for name in names:
-        try:
-            loaded[name] = load_state_file(states[name]) if name in states else load_state_live(contexts[name], kubectl)
-        except ProblemsError as exc:
-            problems += exc.problems
+    loaded, load_problems = _load_states(names, states, contexts, kubectl)
+    problems += load_problems
     if not any(p.is_error for p in problems):
         problems += missing_namespaces(loaded[pair.source.name], pair.source.name, (m.source for m in pair.namespaces))
     if any(p.is_error for p in problems):
@@ -94,6 +77,38 @@ def preflight(
     closing = (render_all(resolved, closed=False), render_all(resolved, closed=True))
     report = analyse(resolved, loaded, render_all(resolved), closing)
     return Outcome(report, problems)
+
+
+def _cluster_problems(spec: str, pair: str, names: list[str], given: list[str]) -> list[Problem]:
+    """Usage problems of the clusters named by --state and --context: unknown, given twice, or missing."""
+    out = [
+        _usage(spec, f"{name!r} is not a cluster of pair {pair!r}", f"one of: {', '.join(names)}")
+        for name in sorted(set(given) - set(names))
+    ]
+    out += [
+        _usage(spec, f"cluster {name!r} has both --state and --context; give one")
+        for name in sorted(n for n in set(given) if given.count(n) > 1)
+    ]
+    out += [
+        _usage(spec, f"no state for cluster {name!r}", f"pass --state {name}=FILE or --context {name}=CONTEXT")
+        for name in names
+        if name not in given
+    ]
+    return out
+
+
+def _load_states(
+    names: list[str], states: Mapping[str, Path], contexts: Mapping[str, str], kubectl: str | None
+) -> tuple[dict[str, ClusterState], list[Problem]]:
+    """Each cluster's state, from its file or live through kubectl, and the problems of those that cannot be read."""
+    loaded: dict[str, ClusterState] = {}
+    problems: list[Problem] = []
+    for name in names:
+        try:
+            loaded[name] = load_state_file(states[name]) if name in states else load_state_live(contexts[name], kubectl)
+        except ProblemsError as exc:
+            problems += exc.problems
+    return loaded, problems
 
 
 # --- renderings ----------------------------------------------------------------------------------------------
@@ -108,6 +123,22 @@ def _cell(row: Row, when: str) -> str:
 
 def format_report_text(report: Report) -> str:
     """A table, then the reason for every blocked connection, then the findings."""
+    lines = [f"preflight {report.pair} ({report.spec_file})", "", *_table_lines(report)]
+    details = [r for r in report.rows if not (r.today.allowed and r.after.allowed) or _still_open(r)]
+    if details:
+        lines.append("")
+    for r in details:
+        lines += _detail_lines(r)
+    if report.findings:
+        lines += ["", "findings:"]
+        lines += [f"  {p.text()}" for p in sorted_problems(report.findings)]
+    blocked = sum(not r.after.allowed for r in report.rows)
+    lines += ["", f"{blocked} of {len(report.rows)} connection(s) blocked after the generated output"]
+    return "\n".join(lines) + "\n"
+
+
+def _table_lines(report: Report) -> list[str]:
+    """The header and a row per connection, each column as wide as its widest cell."""
     header = ("NAMESPACE", "CONNECTION", "CLUSTER", "TODAY", "AFTER", "CLOSED")
     cells = [
         (
@@ -121,27 +152,19 @@ def format_report_text(report: Report) -> str:
         for r in report.rows
     ]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *cells, strict=False)]
-    lines = [f"preflight {report.pair} ({report.spec_file})", ""]
-    lines += [
-        "  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in (header, *cells)
-    ]
-    details = [r for r in report.rows if not (r.today.allowed and r.after.allowed) or _still_open(r)]
-    if details:
-        lines.append("")
-    for r in details:
-        lines.append(f"{r.source_namespace}->{r.target_namespace} {r.description} [{r.cluster}/{r.namespace}]")
-        for label, verdict in (("today", r.today), ("after", r.after)):
-            lines += [f"  {label}: blocked by {b.text()}" for b in verdict.blockers]
-            lines += [f"  {label}: note: {note}" for note in verdict.notes]
-        lines.append(f"  change: {r.change}")
-        if _still_open(r):
-            lines.append(f"  after closing: {_closed_text(r)}")
-    if report.findings:
-        lines += ["", "findings:"]
-        lines += [f"  {p.text()}" for p in sorted_problems(report.findings)]
-    blocked = sum(not r.after.allowed for r in report.rows)
-    lines += ["", f"{blocked} of {len(report.rows)} connection(s) blocked after the generated output"]
-    return "\n".join(lines) + "\n"
+    return ["  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in (header, *cells)]
+
+
+def _detail_lines(r: Row) -> list[str]:
+    """Why one connection is blocked (or still open after closing), and the change that opens it."""
+    lines = [f"{r.source_namespace}->{r.target_namespace} {r.description} [{r.cluster}/{r.namespace}]"]
+    for label, verdict in (("today", r.today), ("after", r.after)):
+        lines += [f"  {label}: blocked by {b.text()}" for b in verdict.blockers]
+        lines += [f"  {label}: note: {note}" for note in verdict.notes]
+    lines.append(f"  change: {r.change}")
+    if _still_open(r):
+        lines.append(f"  after closing: {_closed_text(r)}")
+    return lines
 
 
 def _still_open(row: Row) -> bool:

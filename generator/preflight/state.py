@@ -129,24 +129,7 @@ def _mark_problem(display: str, rule: str, message: str, mark: Any) -> ProblemsE
 def _documents(text: str, display: str) -> list[object]:
     """Check depth and aliases from the event stream, then load every document with libyaml."""
     try:
-        depth = 0
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise _mark_problem(display, "too-deep", f"nests deeper than {MAX_DEPTH} levels", event.start_mark)
-                if event.anchor:
-                    raise _mark_problem(
-                        display, "yaml-alias", "anchors and aliases are not read in a state export", event.start_mark
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            elif isinstance(event, (yaml.AliasEvent, yaml.ScalarEvent)) and (
-                isinstance(event, yaml.AliasEvent) or event.anchor
-            ):
-                raise _mark_problem(
-                    display, "yaml-alias", "anchors and aliases are not read in a state export", event.start_mark
-                )
+        _check_events(text, display)
         return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
     except (ValueError, TypeError, OverflowError) as exc:  # a tagged value PyYAML cannot construct (!!float x)
         raise ProblemsError.of(
@@ -159,6 +142,28 @@ def _documents(text: str, display: str) -> list[object]:
         ) from None
     except yaml.YAMLError as exc:
         raise ProblemsError.of(display, "not-yaml", f"invalid YAML: {exc}") from None
+
+
+def _check_events(text: str, display: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and any anchor or alias, at the event that shows it."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _mark_problem(display, "too-deep", f"nests deeper than {MAX_DEPTH} levels", event.start_mark)
+            if event.anchor:
+                raise _alias_problem(display, event)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, (yaml.AliasEvent, yaml.ScalarEvent)) and (
+            isinstance(event, yaml.AliasEvent) or event.anchor
+        ):
+            raise _alias_problem(display, event)
+
+
+def _alias_problem(display: str, event: yaml.Event) -> ProblemsError:
+    return _mark_problem(display, "yaml-alias", "anchors and aliases are not read in a state export", event.start_mark)
 
 
 def _items(documents: list[object], display: str) -> Iterator[tuple[tuple[int, ...], str, object]]:
@@ -214,64 +219,11 @@ def parse_state(text: str, display: str) -> ClusterState:
     documents = _documents(text, display)
     state = ClusterState(display)
     problems: list[Problem] = []
-    _locate = _Locator(text)
-
-    def bad(index: tuple[int, ...], where: str, what: str, path: str, message: str, fix: str = "") -> None:  # noqa: PLR0917
-        line, column = _locate(index)
-        field_path = f"{where}.{path}" if path else where
-        problems.append(
-            Problem.of(
-                display, "state-object", f"{what}: {message}", line=line, column=column, path=field_path, suggestion=fix
-            )
-        )
-
+    locate = _Locator(text)
     for index, where, obj in _items(documents, display):
-        if not isinstance(obj, dict):
-            bad(index, where, "an item", "", "is not a Kubernetes object (a mapping with apiVersion and kind)")
-            continue
-        kind = obj.get("kind")
-        api = obj.get("apiVersion")
-        if not isinstance(kind, str) or not isinstance(api, str):
-            bad(index, where, "an item", "", "has no apiVersion or kind")
-            continue
-        group = api.rpartition("/")[0]
-        if KINDS.get(kind) != group:
-            bad(
-                index,
-                where,
-                f"{api} {kind}",
-                "kind",
-                f"is not one of the exported kinds ({', '.join(sorted(KINDS))})",
-                f"export with: oc get {EXPORT_RESOURCES} -A -o yaml",
-            )
-            continue
-        namespace, name = _name(obj)
-        namespaced = kind != "Namespace"
-        if not name or (namespaced and not namespace):
-            bad(
-                index,
-                where,
-                kind,
-                "metadata",
-                "needs metadata.name" + (" and metadata.namespace" if namespaced else ""),
-            )
-            continue
-        what = f"{kind} {namespace}/{name}" if namespaced else f"Namespace {name}"
-        state.counts[kind] = state.counts.get(kind, 0) + 1
-        try:
-            if kind == "Namespace":
-                labels = obj["metadata"].get("labels") or {}
-                if not isinstance(labels, dict):
-                    raise PolicyError("metadata.labels", "labels map keys to strings")
-                state.namespaces[name] = {str(k): str(v) for k, v in labels.items()}
-            elif kind == "NetworkPolicy":
-                state.policies.setdefault(namespace, []).append(compile_policy(obj, where))
-            elif kind in (ENP_KIND, EF_KIND):
-                state.firewalls.setdefault(namespace, []).append(compile_firewall(obj, where))
-            else:
-                state.ingress_controllers[name] = obj
-        except PolicyError as exc:
-            bad(index, where, what, exc.path, str(exc).removeprefix(f"{exc.path}: "))
+        fault = _read_object(state, obj, where)
+        if fault is not None:
+            problems.append(_object_problem(display, locate(index), where, fault))
     if problems:
         raise ProblemsError(problems)
     if not any(state.counts.values()):
@@ -279,6 +231,74 @@ def parse_state(text: str, display: str) -> ClusterState:
             display, "state-empty", "holds no object", suggestion=f"export with: oc get {EXPORT_RESOURCES} -A -o yaml"
         )
     return state
+
+
+@dataclass(frozen=True)
+class _Fault:
+    """Why one object of an export cannot be read: `what` names the object, `path` the field."""
+
+    what: str
+    path: str
+    message: str
+    fix: str = ""
+
+
+def _object_problem(display: str, position: tuple[int, int], where: str, fault: _Fault) -> Problem:
+    line, column = position
+    field_path = f"{where}.{fault.path}" if fault.path else where
+    return Problem.of(
+        display,
+        "state-object",
+        f"{fault.what}: {fault.message}",
+        line=line,
+        column=column,
+        path=field_path,
+        suggestion=fault.fix,
+    )
+
+
+def _read_object(state: ClusterState, obj: object, where: str) -> _Fault | None:
+    """Add one exported object to `state`, or say why it cannot be read."""
+    if not isinstance(obj, dict):
+        return _Fault("an item", "", "is not a Kubernetes object (a mapping with apiVersion and kind)")
+    kind = obj.get("kind")
+    api = obj.get("apiVersion")
+    if not isinstance(kind, str) or not isinstance(api, str):
+        return _Fault("an item", "", "has no apiVersion or kind")
+    if KINDS.get(kind) != api.rpartition("/")[0]:
+        return _Fault(
+            f"{api} {kind}",
+            "kind",
+            f"is not one of the exported kinds ({', '.join(sorted(KINDS))})",
+            f"export with: oc get {EXPORT_RESOURCES} -A -o yaml",
+        )
+    namespace, name = _name(obj)
+    namespaced = kind != "Namespace"
+    if not name or (namespaced and not namespace):
+        return _Fault(kind, "metadata", "needs metadata.name" + (" and metadata.namespace" if namespaced else ""))
+    what = f"{kind} {namespace}/{name}" if namespaced else f"Namespace {name}"
+    state.counts[kind] = state.counts.get(kind, 0) + 1
+    try:
+        _add_object(state, kind, (namespace, name), obj, where)
+    except PolicyError as exc:
+        return _Fault(what, exc.path, str(exc).removeprefix(f"{exc.path}: "))
+    return None
+
+
+def _add_object(state: ClusterState, kind: str, ref: tuple[str, str], obj: Obj, where: str) -> None:
+    """File a checked object under its kind; raises `PolicyError` when its content cannot be read."""
+    namespace, name = ref
+    if kind == "Namespace":
+        labels = obj["metadata"].get("labels") or {}
+        if not isinstance(labels, dict):
+            raise PolicyError("metadata.labels", "labels map keys to strings")
+        state.namespaces[name] = {str(k): str(v) for k, v in labels.items()}
+    elif kind == "NetworkPolicy":
+        state.policies.setdefault(namespace, []).append(compile_policy(obj, where))
+    elif kind in (ENP_KIND, EF_KIND):
+        state.firewalls.setdefault(namespace, []).append(compile_firewall(obj, where))
+    else:
+        state.ingress_controllers[name] = obj
 
 
 def load_state_file(path: Path, display: str | None = None) -> ClusterState:
