@@ -57,3 +57,10 @@ def test_the_check_finds_what_it_looks_for() -> None:
 def test_committed_schema_is_current() -> None:
     committed = json.loads((REPO / "schema" / "clusterpair.schema.json").read_text())
     assert committed == json_schema()
+
+
+def test_no_library_module_is_over_400_lines() -> None:
+    """Small files that each do one thing: a module that grows past 400 lines is split (CONTRIBUTING.md)."""
+    package = REPO / "generator"
+    sizes = {p.relative_to(REPO).as_posix(): len(p.read_text().splitlines()) for p in package.rglob("*.py")}
+    assert not {name: n for name, n in sizes.items() if n > 400}
