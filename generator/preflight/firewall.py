@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.clusterpair.model import NetworkType
+from generator.mtc.firewall import existing_rule_problems
 from generator.preflight.netpol import Interval, PolicyError, covers, interval, merge, overlaps, subtract
 
 ENP_KIND = "EgressNetworkPolicy"
@@ -55,15 +57,13 @@ class Firewall:
 
 def _rule(data: object, index: int, kind: str) -> FwRule:
     path = f"spec.egress[{index}]"
-    if not isinstance(data, dict):
-        raise PolicyError(path, "a rule is {type, to}")
-    kind_type = data.get("type")
-    if kind_type not in ("Allow", "Deny"):
-        raise PolicyError(f"{path}.type", "type is Allow or Deny")
-    to = data.get("to")
-    if not isinstance(to, dict) or len(to) != 1 or next(iter(to)) not in ("cidrSelector", "dnsName", "nodeSelector"):
-        raise PolicyError(f"{path}.to", "`to` holds exactly one of cidrSelector, dnsName, nodeSelector")
-    key, value = next(iter(to.items()))
+    # The rule format is the generator's (mtc/firewall.py): a rule it would refuse in a spec is refused here too.
+    problems = existing_rule_problems(data, _network_type(kind))
+    if problems or not isinstance(data, dict):
+        sub, message = problems[0] if problems else ((), "a rule is {type, to}")
+        raise PolicyError(path + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in sub), message)
+    kind_type = data["type"]
+    key, value = next(iter(data["to"].items()))
     cidr = None
     dns_name = None
     if key == "cidrSelector":
@@ -75,6 +75,10 @@ def _rule(data: object, index: int, kind: str) -> FwRule:
     ports = _rule_ports(data, path, kind)
     text = f"{kind_type} to {shown}" + (f" on {', '.join(f'{pr} {po}' for pr, po in ports)}" if ports else "")
     return FwRule(index, kind_type == "Allow", cidr, dns_name, key == "nodeSelector", ports, text)
+
+
+def _network_type(kind: str) -> NetworkType:
+    return NetworkType.OPENSHIFT_SDN if kind == ENP_KIND else NetworkType.OVN_KUBERNETES
 
 
 def _cidr_destination(value: object, path: str, kind: str) -> tuple[tuple[int, Interval], str]:
