@@ -20,7 +20,7 @@ from generator.clusterpair.model import ClusterPair
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair
 from generator.pipeline import SpecFile, SpecText, check
-from generator.problems import Problem, Severity
+from generator.problems import Problem
 from generator.secrets import render_time_credentials
 
 if TYPE_CHECKING:  # the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path
@@ -116,8 +116,7 @@ def find_specs(inputs: Iterable[str], *, specs_only: bool = False) -> SpecFiles:
 
 
 def _file_problem(file: str, rule: str, message: str) -> Problem:
-    return Problem(file, 0, 0, "", Severity.ERROR, rule, message)
-
+    return Problem.of(file, rule, message)
 
 
 class SpecCache(Protocol):
@@ -126,6 +125,7 @@ class SpecCache(Protocol):
     def lookup(self, file: Path) -> cache.Hit | None: ...
 
     def checked(self, file: Path, problems: Sequence[Problem]) -> None: ...
+
 
 @dataclass
 class Loaded:

@@ -75,12 +75,8 @@ def elements(spec_dir: Path, options: Options) -> tuple[list[dict[str, str]], li
     files = spec_files(spec_dir)
     if not files:
         problems.append(
-            Problem(
+            Problem.of(
                 str(spec_dir),
-                0,
-                0,
-                "",
-                Severity.ERROR,
                 "no-specs",
                 "no ClusterPair spec in this folder or below (outside folders holding a kustomization)",
             )

@@ -21,7 +21,7 @@ import yaml
 
 from generator import __version__
 from generator.clusterpair.yamlsource import compose_documents, decode
-from generator.problems import Problem, ProblemsError, Severity, format_text, krm_results
+from generator.problems import Problem, ProblemsError, format_text, krm_results
 from generator.render.yamlout import represent, serialize
 from generator.runtimes import nodes
 from generator.runtimes.process import MAX_INPUT_BYTES, run_pass
@@ -51,7 +51,7 @@ STDIN = "stdin"
 
 
 def _problem(message: str) -> ProblemsError:
-    return ProblemsError([Problem(STDIN, 0, 0, "", Severity.ERROR, "krm-input", message)])
+    return ProblemsError([Problem.of(STDIN, "krm-input", message)])
 
 
 def read_resource_list(raw: bytes) -> tuple[list[yaml.Node], object]:

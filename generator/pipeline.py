@@ -21,7 +21,7 @@ from generator.clusterpair.yamlsource import shown
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair, resolve
 from generator.mtc.rules import validate
-from generator.problems import Problem, ProblemsError, Severity, has_errors
+from generator.problems import Problem, ProblemsError, has_errors
 from generator.render.plan import ClusterRender, render_cluster
 from generator.secrets import install_secrets, password_for
 
@@ -92,15 +92,12 @@ def unknown_cluster(pair: ClusterPair, name: str, where: str, option: str, path:
     if any(c.name == name for c in pair.clusters):
         return None
     names = ", ".join(c.name for c in pair.clusters)
-    return Problem(
+    return Problem.of(
         where,
-        0,
-        0,
-        path,
-        Severity.ERROR,
         "unknown-cluster",
         f"{option} {shown(name)} is not a cluster of pair {pair.name!r}",
-        f"one of: {names}",
+        path=path,
+        suggestion=f"one of: {names}",
     )
 
 

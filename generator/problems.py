@@ -28,7 +28,7 @@ _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 @functools.total_ordering
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # made by `Problem.of`: no positional field order to get wrong
 class Problem:
     """A finding at a place in a file.
 
@@ -59,8 +59,17 @@ class Problem:
         suggestion: str = "",
     ) -> Problem:
         """The one way the library makes a problem: where it is and how bad are keywords (an error of the whole
-        file by default). The positional field order stays for adapters written against it."""
-        return cls(file, line, column, path, severity, rule, message, suggestion)
+        file by default)."""
+        return cls(
+            file=file,
+            line=line,
+            column=column,
+            path=path,
+            severity=severity,
+            rule=rule,
+            message=message,
+            suggestion=suggestion,
+        )
 
     @property
     def is_error(self) -> bool:

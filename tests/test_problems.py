@@ -9,8 +9,8 @@ E, W = Severity.ERROR, Severity.WARNING
 
 def test_problems_sort_without_comparing_severities() -> None:
     """Two problems at one place that differ only in severity: dataclass ordering used to compare the Enum."""
-    error = Problem("spec.yaml", 3, 5, "spec.x", E, "rule", "message")
-    warning = Problem("spec.yaml", 3, 5, "spec.x", W, "rule", "message")
-    info = Problem("spec.yaml", 3, 5, "spec.x", Severity.INFO, "rule", "message")
+    error = Problem.of("spec.yaml", "rule", "message", line=3, column=5, path="spec.x", severity=E)
+    warning = Problem.of("spec.yaml", "rule", "message", line=3, column=5, path="spec.x", severity=W)
+    info = Problem.of("spec.yaml", "rule", "message", line=3, column=5, path="spec.x", severity=Severity.INFO)
     assert sorted([info, warning, error]) == [error, warning, info]
     assert sorted_problems([info, warning, error, error]) == [error, warning, info]

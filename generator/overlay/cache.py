@@ -113,15 +113,15 @@ def _problem_of(data: Mapping[str, object]) -> Problem:
         value = data.get(key, 0)
         return value if isinstance(value, int) else 0
 
-    return Problem(
+    return Problem.of(
         text("file"),
-        number("line"),
-        number("column"),
-        text("path"),
-        Severity(text("severity")),
         text("rule"),
         text("message"),
-        text("suggestion"),
+        severity=Severity(text("severity")),
+        line=number("line"),
+        column=number("column"),
+        path=text("path"),
+        suggestion=text("suggestion"),
     )
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from generator.problems import Problem, ProblemsError, Severity
+from generator.problems import Problem, ProblemsError
 
 
 def problem(out_dir: Path, rule: str, message: str, suggestion: str = "") -> ProblemsError:
-    return ProblemsError([Problem(str(out_dir), 0, 0, "", Severity.ERROR, rule, message, suggestion)])
+    return ProblemsError([Problem.of(str(out_dir), rule, message, suggestion=suggestion)])
 
 
 def reason(exc: OSError) -> str:

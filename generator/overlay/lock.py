@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from generator.problems import Problem, ProblemsError, Severity
+from generator.problems import Problem, ProblemsError
 
 WAIT_ENV = "MTC_POLICYGEN_LOCK_WAIT"
 DEFAULT_WAIT = 60.0
@@ -54,15 +54,11 @@ def _holder(out_dir: Path) -> str:
 def _busy(out_dir: Path, pid: str, waited: float) -> ProblemsError:
     return ProblemsError(
         [
-            Problem(
+            Problem.of(
                 str(out_dir),
-                0,
-                0,
-                "",
-                Severity.ERROR,
                 "output-locked",
                 f"another mtc-policygen run (pid {pid}) is writing to this folder; waited {waited:g} s for it",
-                f"run generate again once it has finished (set {WAIT_ENV} to wait longer)",
+                suggestion=f"run generate again once it has finished (set {WAIT_ENV} to wait longer)",
             )
         ]
     )
@@ -93,9 +89,7 @@ def locked(out_dir: Path) -> Iterator[None]:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ProblemsError(
-            [Problem(str(out_dir), 0, 0, "", Severity.ERROR, "write-failed", f"cannot create the folder: {exc}")]
-        ) from None
+        raise ProblemsError([Problem.of(str(out_dir), "write-failed", f"cannot create the folder: {exc}")]) from None
     wait = _wait_seconds()
     deadline = time.monotonic() + wait
     while True:
@@ -104,7 +98,7 @@ def locked(out_dir: Path) -> Iterator[None]:
         except OSError as exc:
             reason = f"{exc.strerror or exc} ({out_dir})"
             message = f"cannot lock the folder for this run: {reason}; the previous overlays are unchanged"
-            raise ProblemsError([Problem(str(out_dir), 0, 0, "", Severity.ERROR, "write-failed", message)]) from None
+            raise ProblemsError([Problem.of(str(out_dir), "write-failed", message)]) from None
         if fd is not None:
             break
         if time.monotonic() >= deadline:

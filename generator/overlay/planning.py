@@ -11,7 +11,7 @@ from pathlib import Path
 
 from generator.overlay.manifest import digest_text, load_manifest, owned_files, without_digests
 from generator.overlay.tree import Tree
-from generator.problems import Problem, ProblemsError, Severity
+from generator.problems import Problem, ProblemsError
 
 
 @dataclass(frozen=True)
@@ -125,15 +125,8 @@ def plan(
     if run.conflicts:
         raise ProblemsError(
             [
-                Problem(
-                    str(out_dir),
-                    0,
-                    0,
-                    "",
-                    Severity.ERROR,
-                    "file-in-the-way",
-                    c,
-                    "move it away or delete it, then run generate again",
+                Problem.of(
+                    str(out_dir), "file-in-the-way", c, suggestion="move it away or delete it, then run generate again"
                 )
                 for c in run.conflicts
             ]

@@ -45,7 +45,7 @@ class Outcome:
 
 
 def _usage(file: str, message: str, fix: str = "") -> Problem:
-    return Problem(file, 0, 0, "", Severity.ERROR, "preflight-usage", message, fix)
+    return Problem.of(file, "preflight-usage", message, suggestion=fix)
 
 
 def preflight(
@@ -193,15 +193,16 @@ def report_problems(report: Report) -> list[Problem]:
         why = "; ".join(b.text() for b in (r.after if not r.after.allowed else r.today).blockers)
         state = "blocked after the generated output" if not r.after.allowed else "blocked today"
         out.append(
-            Problem(
+            Problem.of(
                 report.spec_file,
-                r.spec_line,
-                r.spec_column,
-                "",
-                severity,
                 f"dvm-{r.connection}",
-                f"{r.source_namespace}->{r.target_namespace} {r.description} on {r.cluster}: {state} ({why}); "
-                f"{r.change}",
+                (
+                    f"{r.source_namespace}->{r.target_namespace} {r.description} on {r.cluster}: {state} ({why}); "
+                    f"{r.change}"
+                ),
+                severity=severity,
+                line=r.spec_line,
+                column=r.spec_column,
             )
         )
     return out

@@ -226,15 +226,15 @@ def _only_for_dvm(obj: Obj) -> bool:
 
 
 def _nothing_open(pair: ClusterPair, cluster: str, resolved: ResolvedPair) -> Problem:
-    return Problem(
+    return Problem.of(
         pair.source_doc.file,
-        0,
-        0,
-        "spec.openings",
-        Severity.INFO,
         "argocd-no-openings",
-        f"mode 'policies': no DVM opening on cluster {cluster!r} (openings {resolved.openings.describe()}); "
-        "the Application owns nothing, so a sync prunes what it made before",
+        (
+            f"mode 'policies': no DVM opening on cluster {cluster!r} (openings {resolved.openings.describe()}); "
+            "the Application owns nothing, so a sync prunes what it made before"
+        ),
+        severity=Severity.INFO,
+        path="spec.openings",
     )
 
 
@@ -284,16 +284,14 @@ def generate(app_dir: Path, environ: Mapping[str, str]) -> Output:
         raise ProblemsError(
             [
                 *problems,
-                Problem(
+                Problem.of(
                     _display(spec_file.name, environ),
-                    0,
-                    0,
-                    "",
-                    Severity.ERROR,
                     "argocd-empty",
-                    f"mode {request.mode.value!r} selects no object for cluster {request.cluster!r}; empty output "
-                    "would make Argo CD prune everything the Application owns",
-                    "use mode all, or remove this Application",
+                    (
+                        f"mode {request.mode.value!r} selects no object for cluster {request.cluster!r}; empty output "
+                        "would make Argo CD prune everything the Application owns"
+                    ),
+                    suggestion="use mode all, or remove this Application",
                 ),
             ]
         )

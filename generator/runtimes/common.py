@@ -23,7 +23,7 @@ API_VERSIONS_VAR = "KUBE_API_VERSIONS"
 
 
 def fail(message: str, suggestion: str = "", rule: str = "argocd-request") -> ProblemsError:
-    return ProblemsError([Problem(SOURCE, 0, 0, "", Severity.ERROR, rule, message, suggestion)])
+    return ProblemsError([Problem.of(SOURCE, rule, message, suggestion=suggestion)])
 
 
 def base_problems(pair: ClusterPair, resolved: ResolvedPair, clusters: Iterable[str]) -> list[Problem]:
@@ -96,15 +96,14 @@ def network_problems(pair: ClusterPair, cluster: str, detected: NetworkType | No
         return []
     if declared is None and detected is None and needs_kind:
         return [
-            Problem(
+            Problem.of(
                 SOURCE,
-                0,
-                0,
-                "",
-                Severity.INFO,
                 "argocd-network-type",
-                f"{API_VERSIONS_VAR} lists neither {facts.EGRESS_FIREWALL_API} (OVN-Kubernetes) nor "
-                f"{facts.EGRESS_NETWORK_POLICY_API} (OpenShift SDN), so the destination's plugin is unknown",
+                (
+                    f"{API_VERSIONS_VAR} lists neither {facts.EGRESS_FIREWALL_API} (OVN-Kubernetes) nor "
+                    f"{facts.EGRESS_NETWORK_POLICY_API} (OpenShift SDN), so the destination's plugin is unknown"
+                ),
+                severity=Severity.INFO,
             )
         ]
     if detected is None or declared is None or declared is detected:

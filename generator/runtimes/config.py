@@ -29,7 +29,7 @@ from generator.clusterpair.files import FileAccess, UnreadableFileError, read_li
 from generator.clusterpair.load import load_spec, parse_source, parse_spec
 from generator.clusterpair.model import ClusterPair
 from generator.clusterpair.yamlsource import MAX_BYTES, compose_documents, decode, source_of
-from generator.problems import Problem, ProblemsError, Severity
+from generator.problems import Problem, ProblemsError
 from generator.render.yamlout import dump_document
 from generator.transform import FUNCTION_ANNOTATIONS, TOOL_ANNOTATION_PREFIXES, annotations_of
 
@@ -45,7 +45,7 @@ _ADDED = (*TOOL_ANNOTATION_PREFIXES,)
 
 
 def fail(message: str, rule: str = "krm-input", where: str = COPY_LABEL, path: str = "") -> ProblemsError:
-    return ProblemsError([Problem(where, 0, 0, path, Severity.ERROR, rule, message)])
+    return ProblemsError([Problem.of(where, rule, message, path=path)])
 
 
 @dataclass(frozen=True)

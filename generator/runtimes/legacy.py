@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from generator.clusterpair.yamlsource import compose_documents, decode, read_text, source_of
-from generator.problems import Problem, ProblemsError, Severity, format_text
+from generator.problems import Problem, ProblemsError, format_text
 from generator.render.yamlout import serialize
 from generator.runtimes.process import MAX_INPUT_BYTES, run_pass
 
@@ -34,12 +34,10 @@ def run(argv: Sequence[str], raw: bytes, cwd: Path) -> tuple[str, str, int]:
     try:
         config_node = compose_documents(read_text(Path(argv[0]), argv[0]), argv[0])
         if len(config_node) != 1:
-            raise ProblemsError([Problem(argv[0], 0, 0, "", Severity.ERROR, "krm-input", "expected one ClusterPair")])
+            raise ProblemsError([Problem.of(argv[0], "krm-input", "expected one ClusterPair")])
         config = source_of(config_node[0], argv[0]).data
         if len(raw) > MAX_INPUT_BYTES:
-            raise ProblemsError(
-                [Problem("stdin", 0, 0, "", Severity.ERROR, "krm-input", f"stdin is over {MAX_INPUT_BYTES:,} bytes")]
-            )
+            raise ProblemsError([Problem.of("stdin", "krm-input", f"stdin is over {MAX_INPUT_BYTES:,} bytes")])
         text = decode(raw, "stdin", MAX_INPUT_BYTES) if raw.strip() else ""
         items: list[yaml.Node] = compose_documents(text, "stdin") if text else []
     except ProblemsError as exc:
