@@ -178,6 +178,12 @@ def test_validate_reads_stdin(tmp_path: Path) -> None:
     bad = _run("validate", "-", cwd=tmp_path, stdin=(EXAMPLES / "invalid" / "typo-key.yaml").read_text())
     assert bad.returncode == 1
     assert bad.stderr.startswith("<stdin>:")
+    # --strict sees a spec on stdin as it sees a file: no openings deadline is a warning there too
+    text = (EXAMPLES / "ovn-nodeport-strict.yaml").read_text()
+    strict_file = _run("validate", "--strict", str(EXAMPLES / "ovn-nodeport-strict.yaml"), cwd=tmp_path)
+    strict_stdin = _run("validate", "--strict", "-", cwd=tmp_path, stdin=text)
+    assert strict_file.returncode == strict_stdin.returncode == 1
+    assert "[openings-no-deadline]" in strict_stdin.stderr
 
 
 def test_json_spec_found_in_a_folder_as_when_named(tmp_path: Path) -> None:

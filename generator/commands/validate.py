@@ -5,16 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from generator import api
 from generator.commands.common import exit_code, files_of, info, openings_lines, plural, report
 from generator.mtc.network import Environment
 from generator.mtc.rules.openings import no_deadline
 from generator.settings import EXIT_OK
-
-if TYPE_CHECKING:
-    pass
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,6 +21,7 @@ def run(args: argparse.Namespace) -> int:
         stdin = api.load_text(sys.stdin.read(), "<stdin>", Path.cwd(), env)
         loaded.problems += stdin.problems
         loaded.pairs += stdin.pairs
+        loaded.resolved += stdin.resolved  # so --strict and the openings line see it like a file
     if args.strict:  # an open window with no deadline is a warning only when asked to be strict
         loaded.problems += [p for p in map(no_deadline, loaded.resolved) if p is not None]
     report(loaded.problems, args.format)
