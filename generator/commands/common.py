@@ -17,6 +17,7 @@ from generator.problems import Problem, Severity, format_github, format_json, fo
 from generator.settings import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, ROOT_ENV
 
 if TYPE_CHECKING:
+    from generator.mtc.network import Environment
     from generator.mtc.resolve import ResolvedPair
 
 
@@ -127,3 +128,12 @@ def check_path_lengths(args: argparse.Namespace) -> None:
         problem = path_limit_problem(value) if isinstance(value, str) else None
         if isinstance(value, str) and problem:
             args.parser.error(f"{option} {value[:60]!r}…: {problem}")
+
+
+def environment(args: argparse.Namespace, inputs: Sequence[str]) -> Environment:
+    """What every command knows beyond its specs, decided once here: the read root and "now"
+    (SOURCE_DATE_EPOCH when set, else the clock; a bad value is a usage error)."""
+    from generator.mtc.network import Environment  # noqa: PLC0415
+    from generator.mtc.openings import now_from  # noqa: PLC0415
+
+    return Environment(files=files_of(args, inputs), now=now_from(os.environ))

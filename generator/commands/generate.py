@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import api, overlays
-from generator.commands.common import Progress, exit_code, files_of, info, openings_lines, plural, report
+from generator.commands.common import Progress, environment, exit_code, info, openings_lines, plural, report
 from generator.mtc.network import Environment
 from generator.mtc.openings import utc_text
 from generator.problems import Problem, ProblemsError
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     usage = overlays.output_dir_problem(args.output)
     if usage:
         args.parser.error(f"-o {args.output!r}: {usage}")
-    env = Environment(files=files_of(args, args.specs))
+    env = environment(args, args.specs)
     progress = Progress(sys.stderr)
     out_dir = Path(args.output)
     try:

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator.commands.common import UNREADABLE_RULES, files_of
-from generator.mtc.network import Environment
+from generator.commands.common import UNREADABLE_RULES, environment
 from generator.settings import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
@@ -20,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
     if given is None:
         return EXIT_USAGE
     states = {name: Path(file) for name, file in given["--state"].items()}
-    env = Environment(files=files_of(args, [args.spec]))
+    env = environment(args, [args.spec])
     outcome = pf.preflight(Path(args.spec), states, given["--context"], env=env)
     if outcome.report is None:
         (sys.stderr if args.format == "text" else sys.stdout).write(pf.format_problems(outcome.problems, args.format))

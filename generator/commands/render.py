@@ -6,19 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator.commands.common import exit_code, files_of, info, report
+from generator.commands.common import environment, exit_code, info, report
 from generator.settings import EXIT_OK, EXIT_PROBLEMS
 
 
 def run(args: argparse.Namespace) -> int:
     from generator import api, pipeline  # noqa: PLC0415
-    from generator.mtc.network import Environment  # noqa: PLC0415
     from generator.problems import ProblemsError  # noqa: PLC0415
     from generator.render.yamlout import dump_stream  # noqa: PLC0415
 
     if Path(args.spec).is_dir():  # one spec, one cluster: a folder could hold several pairs
         args.parser.error(f"{args.spec} is a folder; render takes one ClusterPair spec file")
-    env = Environment(files=files_of(args, [args.spec]))
+    env = environment(args, [args.spec])
     loaded = api.load_specs([args.spec], env)
     problems = list(loaded.problems)
     code = exit_code(problems, args.strict)

@@ -5,18 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from generator.commands.common import files_of
+from generator.commands.common import environment
 from generator.settings import EXIT_OK, EXIT_USAGE
 
 
 def run(args: argparse.Namespace) -> int:
     """The ordered uninstall plan for one cluster: close, out of Argo CD, delete what we made; exit 0, or 2."""
     from generator import api, pipeline  # noqa: PLC0415
-    from generator.mtc.network import Environment  # noqa: PLC0415
     from generator.problems import ProblemsError, format_text, has_errors  # noqa: PLC0415
     from generator.render.install.uninstall import uninstall_plan  # noqa: PLC0415
 
-    env = Environment(files=files_of(args, [args.spec]))
+    env = environment(args, [args.spec])
     loaded = api.load_specs([args.spec], env)
     problems = list(loaded.problems)
     try:

@@ -7,15 +7,14 @@ import sys
 from pathlib import Path
 
 from generator import api
-from generator.commands.common import exit_code, files_of, info, openings_lines, plural, report
-from generator.mtc.network import Environment
+from generator.commands.common import environment, exit_code, info, openings_lines, plural, report
 from generator.mtc.rules.openings import no_deadline
 from generator.settings import EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
     files = [spec for spec in args.specs if spec != "-"]
-    env = Environment(files=files_of(args, files or ["."]))
+    env = environment(args, files or ["."])
     loaded = api.load_specs(files, env, specs_only=args.skip_non_specs) if files else api.Loaded()
     if "-" in args.specs:  # a spec on stdin; its relative paths (base, files) are read from the current folder
         stdin = api.load_text(sys.stdin.read(), "<stdin>", Path.cwd(), env)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from generator.clusterpair.files import FileAccess
 from generator.clusterpair.model import Cluster, NetworkType
 from generator.mtc import facts
-from generator.mtc.openings import now_from
 from generator.mtc.thresholds import default_network_type
+
+
+def _clock() -> datetime.datetime:
+    """A library caller's "now" when its entry point gives none: the clock (entry points read SOURCE_DATE_EPOCH)."""
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class Environment:
     # The folders this run may read (generator/clusterpair/files.py), decided once by the entry point. Not part of
     # the repr: the environment is digested into the overlays' manifest, which must not name a checkout.
     files: FileAccess | None = field(default=None, repr=False, compare=False)
-    now: datetime.datetime = field(default_factory=lambda: now_from(os.environ), repr=False, compare=False)
+    now: datetime.datetime = field(default_factory=_clock, repr=False, compare=False)
     firewall_kind_at_render: bool = field(default=False, repr=False)
     rendering: str | None = field(default=None, repr=False)
 

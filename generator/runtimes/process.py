@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ import yaml
 from generator import pipeline
 from generator.clusterpair.files import FileAccess
 from generator.mtc.network import Environment
+from generator.mtc.openings import now_from
 from generator.problems import Problem, ProblemsError, has_errors
 from generator.runtimes import nodes
 from generator.runtimes.config import CLUSTER_ANNOTATION, file_access, read_config
@@ -44,7 +46,7 @@ def run_pass(items: list[yaml.Node], config: object, cwd: Path, environ: Mapping
 def _run(items: list[yaml.Node], config: object, cwd: Path, files: FileAccess) -> Outcome:
     read = read_config(config, cwd, files)
     # The items are the base here: a `base` folder is not read, and a firewall without `rules:` is found among them.
-    env = Environment(check_base=False, items_as_base=True, files=files)
+    env = Environment(check_base=False, items_as_base=True, files=files, now=now_from(os.environ))
     checked = pipeline.check(pipeline.Parsed(read.pair, tuple(read.problems)), env)
     if checked.resolved is None or checked.failed:
         return Outcome(items, checked.problems)
