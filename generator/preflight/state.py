@@ -21,44 +21,15 @@ from typing import Any
 
 import yaml
 
-from generator.clusterpair.yamlsource import MAX_DEPTH, read_bounded
+from generator.clusterpair.yamlsource import read_bounded
 from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, compile_firewall
 from generator.preflight.netpol import Policy, PolicyError, compile_policy
+from generator.preflight.yamlread import Loader, decode, documents
 from generator.problems import Problem, ProblemsError
 
 # Reading a state costs about 65 MiB of memory and 1.2 s of CPU per MiB (bench/state_limit.py): at 16 MiB
 # (some 15,000 NetworkPolicies) about 1 GiB and 20 s. A larger limit would promise what memory cannot give.
 MAX_STATE_BYTES = 16 * 1024 * 1024
-_Fast: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_Fast):  # type: ignore[misc,valid-type]
-    """libyaml, but a timestamp stays text and an integer is read only when it is plainly one.
-
-    YAML 1.1 reads `1:07:23` as 4043 (base 60) and an explicit `!!timestamp` on other text crashes PyYAML;
-    the API server never sends either, so both stay strings, which the checks below then refuse. Digits past
-    `_MAX_DIGITS` stay a string too (Python refuses to convert thousands of digits).
-    """
-
-
-_MAX_DIGITS = 30
-
-
-def _int_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> object:
-    text = loader.construct_scalar(node)  # type: ignore[arg-type]
-    plain = str(text).replace("_", "")
-    if ":" in plain or len(plain) > _MAX_DIGITS:
-        return str(text)
-    return yaml.SafeLoader.construct_yaml_int(loader, node)  # type: ignore[arg-type]
-
-
-def _text(loader: yaml.SafeLoader, node: yaml.Node) -> object:
-    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _text)
-
 # (API group, kind) of what the export command lists.
 KINDS: dict[str, str] = {
     "Namespace": "",
@@ -111,61 +82,6 @@ def read_state_bytes(path: Path, display: str) -> bytes:
     )
 
 
-def _decode(raw: bytes, display: str) -> str:
-    if b"\x00" in raw:
-        raise ProblemsError.of(display, "not-yaml", "binary data (NUL bytes), expected a YAML export")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ProblemsError.of(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
-
-
-def _mark_problem(display: str, rule: str, message: str, mark: Any) -> ProblemsError:
-    """`mark`: a PyYAML or libyaml mark (line, column 0-based), or None."""
-    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-    return ProblemsError.of(display, rule, message, line=line, column=column)
-
-
-def _documents(text: str, display: str) -> list[object]:
-    """Check depth and aliases from the event stream, then load every document with libyaml."""
-    try:
-        _check_events(text, display)
-        return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
-    except (ValueError, TypeError, OverflowError) as exc:  # a tagged value PyYAML cannot construct (!!float x)
-        raise ProblemsError.of(
-            display, "not-yaml", f"invalid YAML: a value cannot be read ({type(exc).__name__})"
-        ) from None
-    except yaml.MarkedYAMLError as exc:
-        what = exc.problem or exc.context or "invalid YAML"
-        raise _mark_problem(
-            display, "not-yaml", f"invalid YAML: {what}", exc.problem_mark or exc.context_mark
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ProblemsError.of(display, "not-yaml", f"invalid YAML: {exc}") from None
-
-
-def _check_events(text: str, display: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH and any anchor or alias, at the event that shows it."""
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _mark_problem(display, "too-deep", f"nests deeper than {MAX_DEPTH} levels", event.start_mark)
-            if event.anchor:
-                raise _alias_problem(display, event)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-        elif isinstance(event, (yaml.AliasEvent, yaml.ScalarEvent)) and (
-            isinstance(event, yaml.AliasEvent) or event.anchor
-        ):
-            raise _alias_problem(display, event)
-
-
-def _alias_problem(display: str, event: yaml.Event) -> ProblemsError:
-    return _mark_problem(display, "yaml-alias", "anchors and aliases are not read in a state export", event.start_mark)
-
-
 def _items(documents: list[object], display: str) -> Iterator[tuple[tuple[int, ...], str, object]]:
     """(index path, where, object) of every object: List items, or documents of a stream."""
     for d, doc in enumerate(documents):
@@ -193,7 +109,7 @@ class _Locator:
     def __call__(self, index: tuple[int, ...]) -> tuple[int, int]:
         if self._nodes is None:
             try:
-                self._nodes = [n for n in yaml.compose_all(self._text, Loader=_Fast) if n is not None]
+                self._nodes = [n for n in yaml.compose_all(self._text, Loader=Loader) if n is not None]
             except yaml.YAMLError:
                 self._nodes = []
         try:
@@ -216,11 +132,11 @@ def _name(obj: Obj) -> tuple[str, str]:
 
 def parse_state(text: str, display: str) -> ClusterState:
     """Parse an export; raises `ProblemsError` naming the file and object of everything it cannot read."""
-    documents = _documents(text, display)
+    docs = documents(text, display)
     state = ClusterState(display)
     problems: list[Problem] = []
     locate = _Locator(text)
-    for index, where, obj in _items(documents, display):
+    for index, where, obj in _items(docs, display):
         fault = _read_object(state, obj, where)
         if fault is not None:
             problems.append(_object_problem(display, locate(index), where, fault))
@@ -303,7 +219,7 @@ def _add_object(state: ClusterState, kind: str, ref: tuple[str, str], obj: Obj, 
 
 def load_state_file(path: Path, display: str | None = None) -> ClusterState:
     shown = display if display is not None else str(path)
-    return parse_state(_decode(read_state_bytes(path, shown), shown), shown)
+    return parse_state(decode(read_state_bytes(path, shown), shown), shown)
 
 
 class CaptureLimitError(Exception):
@@ -392,5 +308,5 @@ def load_state_live(context: str, kubectl: str | None = None) -> ClusterState:
             first = (stderr.strip().splitlines() or ["no message"])[0][:300]
             raise ProblemsError.of(origin, "unreadable-state", f"kubectl get {resource} exited {code}: {first}")
         budget -= len(out)
-        docs.append(_decode(out, origin))
+        docs.append(decode(out, origin))
     return parse_state("\n---\n".join(docs), origin)

@@ -1,0 +1,195 @@
+"""Reading an exported state's YAML safely and fast: UTF-8 text only, no deeper than MAX_DEPTH, no anchors or
+aliases (an export never has them, and refusing them stops alias bombs), then libyaml composes and a small
+builder turns the nodes into plain data.
+
+The event pass that proves depth and the absence of aliases costs a third of the load; `_provably_plain` skips
+it when a scan of the text bounds both (no line breaks but `\\n`, no anchor or alias indicator where a node
+may start, a nesting bound from indentation and flow brackets within MAX_DEPTH). Anything it cannot bound goes
+through the event pass, so what is refused, and where, is the same either way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from generator.clusterpair.yamlsource import MAX_DEPTH
+from generator.problems import ProblemsError
+
+_Fast: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Loader(_Fast):  # type: ignore[misc,valid-type]
+    """libyaml, but a timestamp stays text and an integer is read only when it is plainly one.
+
+    YAML 1.1 reads `1:07:23` as 4043 (base 60) and an explicit `!!timestamp` on other text crashes PyYAML;
+    the API server never sends either, so both stay strings, which the checks then refuse. Digits past
+    `_MAX_DIGITS` stay a string too (Python refuses to convert thousands of digits).
+    """
+
+
+_MAX_DIGITS = 30
+
+
+def _int_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    text = loader.construct_scalar(node)  # type: ignore[arg-type]
+    plain = str(text).replace("_", "")
+    if ":" in plain or len(plain) > _MAX_DIGITS:
+        return str(text)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)  # type: ignore[arg-type]
+
+
+def _text(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+Loader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
+Loader.add_constructor("tag:yaml.org,2002:timestamp", _text)
+
+
+def decode(raw: bytes, display: str) -> str:
+    if b"\x00" in raw:
+        raise ProblemsError.of(display, "not-yaml", "binary data (NUL bytes), expected a YAML export")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ProblemsError.of(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
+
+
+def mark_problem(display: str, rule: str, message: str, mark: Any) -> ProblemsError:
+    """`mark`: a PyYAML or libyaml mark (line, column 0-based), or None."""
+    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    return ProblemsError.of(display, rule, message, line=line, column=column)
+
+
+def documents(text: str, display: str) -> list[object]:
+    """Every non-empty document of `text` as plain data; raises `ProblemsError` with the line of what is refused."""
+    try:
+        if not _provably_plain(text):
+            _check_events(text, display)
+        return _load(text)
+    except (ValueError, TypeError, OverflowError) as exc:  # a tagged value PyYAML cannot construct (!!float x)
+        raise ProblemsError.of(
+            display, "not-yaml", f"invalid YAML: a value cannot be read ({type(exc).__name__})"
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        what = exc.problem or exc.context or "invalid YAML"
+        raise mark_problem(display, "not-yaml", f"invalid YAML: {what}", exc.problem_mark or exc.context_mark) from None
+    except yaml.YAMLError as exc:
+        raise ProblemsError.of(display, "not-yaml", f"invalid YAML: {exc}") from None
+
+
+# --- the safety checks ---------------------------------------------------------------------------------------
+
+# An anchor (&) or alias (*) can only start a node: at a line start or after a blank or an indicator.
+_PROPERTY = re.compile(r"(?:^|[\s\[\]{},:?!-])[&*]", re.MULTILINE)
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # libyaml breaks lines on these too
+
+
+def _provably_plain(text: str, max_depth: int = MAX_DEPTH) -> bool:
+    """True when no anchor or alias can be in `text` and its nesting cannot pass `max_depth`.
+
+    Block collections nest by indentation: a child starts at least one column right of its parent, except a
+    sequence at its mapping key's column, which cannot repeat without an indented mapping between. So block
+    depth is at most 2 x (the last column a block collection can start at) + 1, and that column is within the
+    run of blanks and indicators (`-`, `?`, `:`) that begins a line. Flow collections add at most one level per
+    `[` or `{` that does not close at once, plus one for an empty pair.
+    """
+    if any(brk in text for brk in _OTHER_BREAKS):
+        return False
+    if ("&" in text or "*" in text) and _PROPERTY.search(text):
+        return False
+    flow = text.count("[") - text.count("[]") + text.count("{") - text.count("{}") + 1
+    column_budget = (max_depth - flow - 1) // 2  # block depth 2c + 1 must leave room for the flow levels
+    if column_budget < 0:
+        return False
+    too_far = rf"[ \t?:-]{{{column_budget + 1}}}"  # a line whose start runs past the budget
+    return re.match(too_far, text) is None and re.search("\n" + too_far, text) is None
+
+
+def _check_events(text: str, display: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and any anchor or alias, at the event that shows it."""
+    depth = 0
+    for event in yaml.parse(text, Loader=Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise mark_problem(display, "too-deep", f"nests deeper than {MAX_DEPTH} levels", event.start_mark)
+            if event.anchor:
+                raise _alias_problem(display, event)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, (yaml.AliasEvent, yaml.ScalarEvent)) and (
+            isinstance(event, yaml.AliasEvent) or event.anchor
+        ):
+            raise _alias_problem(display, event)
+
+
+def _alias_problem(display: str, event: yaml.Event) -> ProblemsError:
+    return mark_problem(display, "yaml-alias", "anchors and aliases are not read in a state export", event.start_mark)
+
+
+# --- building plain data from composed nodes -----------------------------------------------------------------
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+
+
+class _UnusualNodeError(Exception):
+    """A node the builder leaves to PyYAML's constructor (merge keys, other tags, collection keys)."""
+
+
+def _load(text: str) -> list[object]:
+    """What `yaml.load_all(text, Loader=Loader)` returns (without empty documents), built without the generic
+    constructor's bookkeeping; a document with anything unusual is constructed by PyYAML itself."""
+    loader = Loader(text)
+    try:
+        out = []
+        while loader.check_node():
+            node = loader.get_node()
+            try:
+                data = _build(node, loader)
+            except _UnusualNodeError:
+                data = loader.construct_document(node)
+            if data is not None:
+                out.append(data)
+        return out
+    finally:
+        loader.dispose()
+
+
+def _build(node: yaml.Node, loader: yaml.SafeLoader) -> object:
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag == _MAP:
+        data = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag not in _KEY_TAGS:
+                raise _UnusualNodeError
+            data[_build(key, loader)] = _build(value, loader)
+        return data
+    if tag == _SEQ:
+        return [_build(item, loader) for item in node.value]
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return yaml.SafeLoader.bool_values[node.value.lower()]
+    scalar = _SCALARS.get(tag)
+    if scalar is None:
+        raise _UnusualNodeError
+    return scalar(loader, node)
+
+
+_SCALARS: dict[str, Callable[[Any, Any], object]] = {
+    "tag:yaml.org,2002:int": _int_or_text,
+    "tag:yaml.org,2002:float": yaml.SafeLoader.construct_yaml_float,
+    "tag:yaml.org,2002:timestamp": _text,
+}
+_KEY_TAGS = frozenset({_STR, _NULL, _BOOL, *_SCALARS})
