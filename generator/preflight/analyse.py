@@ -97,7 +97,10 @@ def analyse(
     for conn in connections(pair):
         t = evaluate_connection(conn, today[conn.cluster.name])
         a = evaluate_connection(conn, after[conn.cluster.name])
-        c = evaluate_connection(conn, closed[conn.cluster.name]) if closed else None
+        c = None
+        if closed:
+            view = closed[conn.cluster.name]
+            c = t if view.same_for(today[conn.cluster.name], conn.namespace) else evaluate_connection(conn, view)
         line, column = pair.spec.source_doc.position(conn.mapping.path)
         rows.append(
             Row(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.preflight.netpol import MAX_PORT, Interval, Labels, Peer, Policy, Port, Rule, covers, overlaps
 
@@ -47,8 +48,7 @@ class AddressEnd:
 End = PodEnd | AddressEnd
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     allowed: bool
     isolating: tuple[Policy, ...]  # the policies that isolate the pod for the direction
     allowing: tuple[tuple[Policy, int], ...]  # (policy, rule index) that allow (part of) it
@@ -92,8 +92,7 @@ def _rule_peers(rule: Rule, enf: Enforcement) -> tuple[Peer, ...] | None:
     return tuple(p for p in rule.peers if p.block is None or not p.block.excepts)
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):
     """One question: may `other` reach (ingress) or be reached from (egress) the pod on `protocol` `ports`?
 
     `named_ports` are the destination pod's container ports: the pod's own for ingress, the peer's for egress.
@@ -108,35 +107,64 @@ class Query:
     named_ports: Mapping[str, int]
 
 
-def evaluate(policies: Sequence[Policy], query: Query, enf: Enforcement) -> Outcome:
-    """Answer `query` under `policies` (those of the pod's namespace and others; others are skipped).
+class Reach(NamedTuple):
+    """What of a query does not depend on its ports: the isolating policies and the rules whose peers take in
+    `other` (with the address ranges they allow it, none for a pod). One per pod and peer, asked per port."""
 
-    Address ends need coverage of the whole network by the union of the rules (several rules may share it).
-    """
-    if query.direction == "egress" and not enf.egress:
-        return Outcome(True, (), ())  # egress NetworkPolicy is not enforced on this cluster
-    isolating = [policy for policy in policies if _isolates(policy, query)]
-    if not isolating:
-        return Outcome(True, (), ())
-    other, ports = query.other, query.ports
+    enforced: bool
+    isolating: tuple[Policy, ...]
+    rules: tuple[tuple[Policy, Rule, list[Interval]], ...]
+
+
+_ALLOWED = Outcome(True, (), ())
+
+
+def evaluate(policies: Sequence[Policy], query: Query, enf: Enforcement) -> Outcome:
+    """Answer `query` under `policies` (those of the pod's namespace and others; others are skipped)."""
+    return decide(reaching(policies, query, enf), query, enf)
+
+
+def reaching(policies: Sequence[Policy], query: Query, enf: Enforcement) -> Reach:
+    """The part of `query` its protocol and ports do not change (see `decide`)."""
+    direction, namespace, labels, other = query.direction, query.namespace, query.labels, query.other
+    if direction == "egress" and not enf.egress:
+        return Reach(False, (), ())  # egress NetworkPolicy is not enforced on this cluster
+    egress = direction == "egress"
+    isolating = tuple(
+        p
+        for p in policies
+        if (p.egress if egress else p.ingress) is not None and p.namespace == namespace and p.selector.matches(labels)
+    )
+    rules = []
+    for policy in isolating:
+        for rule in (policy.egress if egress else policy.ingress) or ():
+            addrs = _reach(rule, policy, other, enf)
+            if addrs is not None:
+                rules.append((policy, rule, addrs))
+    return Reach(True, isolating, tuple(rules))
+
+
+def decide(reach: Reach, query: Query, enf: Enforcement) -> Outcome:
+    """Whether the reaching rules allow the query's protocol and ports. Address ends need coverage of the whole
+    network by the union of the rules (several rules may share it)."""
+    if not reach.enforced or not reach.isolating:
+        return _ALLOWED
+    other, protocol, ports, named = query.other, query.protocol, query.ports, query.named_ports
     allowing: list[tuple[Policy, int]] = []
     rects: list[tuple[list[Interval], list[Interval]]] = []  # (addresses, ports) an address end may use
     port_union: list[Interval] = []
-    for policy in isolating:
-        for rule in _rules_of(policy, query.direction):
-            port_ivs = _port_intervals(rule.ports, query.protocol, query.named_ports, enf)
-            if not any(overlaps(iv, ports) for iv in port_ivs):
-                continue
-            addrs = _reach(rule, policy, other, enf)
-            if addrs is None:
-                continue
-            allowing.append((policy, rule.index))
-            if isinstance(other, PodEnd):
-                port_union += port_ivs
-            else:
-                rects.append((addrs, port_ivs))
-    allowed = covers(port_union, ports) if isinstance(other, PodEnd) else _rects_cover(rects, other.span, ports)
-    return Outcome(allowed, tuple(isolating), tuple(allowing))
+    pod = isinstance(other, PodEnd)
+    for policy, rule, addrs in reach.rules:
+        port_ivs = _port_intervals(rule.ports, protocol, named, enf)
+        if not any(overlaps(iv, ports) for iv in port_ivs):
+            continue
+        allowing.append((policy, rule.index))
+        if pod:
+            port_union += port_ivs
+        else:
+            rects.append((addrs, port_ivs))
+    allowed = covers(port_union, ports) if pod else _rects_cover(rects, other.span, ports)  # type: ignore[union-attr]
+    return Outcome(allowed, reach.isolating, tuple(allowing))
 
 
 def _reach(rule: Rule, policy: Policy, other: End, enf: Enforcement) -> list[Interval] | None:
@@ -146,16 +174,6 @@ def _reach(rule: Rule, policy: Policy, other: End, enf: Enforcement) -> list[Int
         return [] if peers is None or any(_peer_matches(p, policy.namespace, other) for p in peers) else None
     addrs = _addresses(peers, other)
     return addrs if any(overlaps(iv, other.span) for iv in addrs) else None
-
-
-def _rules_of(policy: Policy, direction: str) -> tuple[Rule, ...]:
-    return (policy.egress if direction == "egress" else policy.ingress) or ()
-
-
-def _isolates(policy: Policy, query: Query) -> bool:
-    """The policy selects the pod and lists the query's direction."""
-    rules = policy.egress if query.direction == "egress" else policy.ingress
-    return rules is not None and policy.namespace == query.namespace and policy.selector.matches(query.labels)
 
 
 def _addresses(peers: tuple[Peer, ...] | None, other: AddressEnd) -> list[Interval]:

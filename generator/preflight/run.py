@@ -74,8 +74,10 @@ def preflight(
         problems += missing_namespaces(loaded[pair.source.name], pair.source.name, (m.source for m in pair.namespaces))
     if any(p.is_error for p in problems):
         return Outcome(None, problems)
-    closing = (render_all(resolved, closed=False), render_all(resolved, closed=True))
-    report = analyse(resolved, loaded, render_all(resolved), closing)
+    renders = render_all(resolved)
+    # open, the pair renders what it renders now but for the deadline's annotation, which preflight never reads
+    opened = renders if not resolved.openings.closed else render_all(resolved, closed=False)
+    report = analyse(resolved, loaded, renders, (opened, render_all(resolved, closed=True)))
     return Outcome(report, problems)
 
 

@@ -24,7 +24,7 @@ from generator.mtc.resolve import ResolvedPair
 from generator.mtc.thresholds import is_3x
 from generator.preflight.firewall import EF_KIND, ENP_KIND, evaluate_firewall
 from generator.preflight.netpol import Interval, Policy, interval
-from generator.preflight.policyeval import AddressEnd, End, Enforcement, PodEnd, Query, evaluate
+from generator.preflight.policyeval import AddressEnd, End, Enforcement, PodEnd, Query, Reach, decide, reaching
 from generator.preflight.views import HOST_NETWORK_DEFAULT, View, router_namespaces
 
 ANY_V4 = AddressEnd(4, (0, 2**32 - 1), "any address")
@@ -105,7 +105,7 @@ def _ports_text(protocol: str, ports: Interval) -> str:
 def evaluate_connection(conn: Connection, view: View) -> Verdict:
     """Whether `conn` gets through in `view`: for every pod label set, each port group needs one member that
     every concrete peer allows (NetworkPolicies, then the egress firewalls of a connection leaving the cluster)."""
-    run = _Evaluation(conn, view, view.enforcement(), _ends(conn, view), notes=list(view.notes))
+    run = _Evaluation(conn, view, view.enforcement, _ends(conn, view), notes=list(view.notes))
     if conn.side is Side.EGRESS and not run.enf.egress:
         run.notes.append(f"{view.cluster.name} does not enforce egress NetworkPolicy (OpenShift SDN before 4.10)")
     ok = True
@@ -140,17 +140,21 @@ class _Evaluation:
     allowed_by: list[str] = field(default_factory=list)  # generated objects (and rules) that allow it
     theirs: list[str] = field(default_factory=list)  # the cluster's own objects (and rules) that allow it
     notes: list[str] = field(default_factory=list)
+    reached: dict[tuple[int, int], Reach] = field(default_factory=dict)  # (id of the pod's labels, peer index)
 
     def member(self, labels: Mapping[str, str], protocol: str, ports: Interval, blockers: list[Blocker]) -> bool:
         """Whether one protocol and port range gets through to (or from) every concrete peer."""
         conn = self.conn
         direction = conn.side.value
-        policies = self.view.policies.get(conn.namespace, ())
         ok = True
-        for end, named in self.ends:
+        for n, (end, named) in enumerate(self.ends):
             dest_named = conn.pods.named_ports if conn.side is Side.INGRESS else named
             query = Query(direction, conn.namespace, labels, end, protocol, ports, dest_named)
-            out = evaluate(policies, query, self.enf)
+            reach = self.reached.get((id(labels), n))
+            if reach is None:  # what the ports do not change is worked out once per pod and peer
+                policies = self.view.policies.get(conn.namespace, ())
+                reach = self.reached[id(labels), n] = reaching(policies, query, self.enf)
+            out = decide(reach, query, self.enf)
             if out.allowed:
                 self.allowed_by += [f"{p.ref()} {direction}[{i}]" for p, i in out.allowing if p.generated]
                 self.theirs += [f"{p.ref()} {direction}[{i}]" for p, i in out.allowing if not p.generated]
