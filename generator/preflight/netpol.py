@@ -18,9 +18,10 @@ before 4.10 `endPort` is dropped (only `port` is covered).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,6 +138,26 @@ class Rule:
     peers: tuple[Peer, ...] | None  # None: no `from`/`to`, every peer
     ports: tuple[Port, ...] | None  # None: every port and protocol
 
+    @functools.cached_property
+    def port_table(self) -> dict[str, PortsOf]:
+        """The rule's ports per protocol, worked out once: every verdict asks them again."""
+        table: dict[str, PortsOf] = {}
+        for p in self.ports or ():
+            with_end, without_end, names = table.get(p.protocol, ((), (), ()))
+            if p.port is None:
+                every = ((1, MAX_PORT),)
+                table[p.protocol] = (with_end + every, without_end + every, names)
+            elif isinstance(p.port, str):
+                table[p.protocol] = (with_end, without_end, (*names, p.port))
+            else:
+                end = p.end_port if p.end_port is not None else p.port
+                table[p.protocol] = ((*with_end, (p.port, end)), (*without_end, (p.port, p.port)), names)
+        return table
+
+
+# Per protocol: the port ranges with endPort enforced, without it, and the named ports.
+PortsOf = tuple[tuple[Interval, ...], tuple[Interval, ...], tuple[str, ...]]
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -149,6 +170,10 @@ class Policy:
     generated: bool = False
 
     def ref(self) -> str:
+        return self.reference
+
+    @functools.cached_property
+    def reference(self) -> str:
         return f"NetworkPolicy {self.namespace}/{self.name}"
 
 
@@ -245,12 +270,28 @@ def _rules(data: object, direction: str, peer_key: str, path: str) -> tuple[Rule
     return tuple(rules)
 
 
-def compile_policy(obj: Mapping[str, Any], where: str, *, generated: bool = False) -> Policy:
-    """A NetworkPolicy object (already known to have a namespace and a name) -> `Policy`."""
+SpecParts = tuple[Selector, tuple[Rule, ...] | None, tuple[Rule, ...] | None]  # selector, ingress, egress
+
+
+def compile_policy(
+    obj: Mapping[str, Any], where: str, *, generated: bool = False, memo: dict[str, SpecParts] | None = None
+) -> Policy:
+    """A NetworkPolicy object (already known to have a namespace and a name) -> `Policy`. With `memo`, a spec
+    equal to one compiled before (generated output repeats one spec in every namespace) is compiled once."""
     meta = obj["metadata"]
     spec = obj.get("spec")
     if not isinstance(spec, dict):
         raise PolicyError("spec", "a NetworkPolicy needs a spec mapping")
+    if memo is None:
+        parts = _compile_spec(spec)
+    else:
+        key = repr(spec)
+        parts = memo.get(key) or memo.setdefault(key, _compile_spec(spec))
+    selector, ingress, egress = parts
+    return Policy(str(meta["namespace"]), str(meta["name"]), selector, ingress, egress, where, generated)
+
+
+def _compile_spec(spec: dict[str, Any]) -> SpecParts:
     selector = compile_selector(spec.get("podSelector"), "spec.podSelector")
     ingress = _rules(spec.get("ingress"), "ingress", "from", "spec.ingress")
     egress = _rules(spec.get("egress"), "egress", "to", "spec.egress")
@@ -259,15 +300,7 @@ def compile_policy(obj: Mapping[str, Any], where: str, *, generated: bool = Fals
         types = ["Ingress", *(["Egress"] if egress else [])]
     if not isinstance(types, list) or not all(t in ("Ingress", "Egress") for t in types):
         raise PolicyError("spec.policyTypes", "policyTypes lists Ingress and/or Egress")
-    return Policy(
-        namespace=str(meta["namespace"]),
-        name=str(meta["name"]),
-        selector=selector,
-        ingress=ingress if "Ingress" in types else None,
-        egress=egress if "Egress" in types else None,
-        where=where,
-        generated=generated,
-    )
+    return selector, ingress if "Ingress" in types else None, egress if "Egress" in types else None
 
 
 # --- interval arithmetic -------------------------------------------------------------------------------------
@@ -300,7 +333,10 @@ def subtract(base: Iterable[Interval], cuts: Iterable[Interval]) -> list[Interva
     return out
 
 
-def covers(union: Iterable[Interval], want: Interval) -> bool:
+def covers(union: Sequence[Interval], want: Interval) -> bool:
+    lo, hi = want
+    if any(a <= lo and hi <= b for a, b in union):  # one interval holds it: the common case, no arithmetic
+        return True
     return not subtract([want], union)
 
 

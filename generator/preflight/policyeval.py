@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from generator.preflight.netpol import MAX_PORT, Interval, Labels, Peer, Policy, Port, Rule, covers, overlaps
+from generator.preflight.netpol import MAX_PORT, Interval, Labels, Peer, Policy, PortsOf, Rule, covers, overlaps
 
 
 @dataclass(frozen=True)
@@ -65,24 +65,19 @@ def _peer_matches(peer: Peer, policy_ns: str, end: PodEnd) -> bool:
     return peer.pods is None or peer.pods.matches(end.labels)
 
 
-def _port_intervals(
-    ports: tuple[Port, ...] | None, protocol: str, named: Mapping[str, int], enf: Enforcement
-) -> list[Interval]:
-    if ports is None:
-        return [(1, MAX_PORT)]
-    out: list[Interval] = []
-    for p in ports:
-        if p.protocol != protocol:
-            continue
-        if p.port is None:
-            out.append((1, MAX_PORT))
-        elif isinstance(p.port, str):
-            if enf.named_ports and p.port in named:
-                out.append((named[p.port], named[p.port]))
-        else:
-            end = p.end_port if (p.end_port is not None and enf.end_port) else p.port
-            out.append((p.port, end))
-    return out
+_EVERY_PORT: tuple[Interval, ...] = ((1, MAX_PORT),)
+_NO_PORTS: PortsOf = ((), (), ())
+
+
+def _port_intervals(rule: Rule, protocol: str, named: Mapping[str, int], enf: Enforcement) -> tuple[Interval, ...]:
+    """The port ranges of `protocol` the rule allows, as enforced (endPort, named ports)."""
+    if rule.ports is None:
+        return _EVERY_PORT
+    with_end, without_end, names = rule.port_table.get(protocol, _NO_PORTS)
+    ranges = with_end if enf.end_port else without_end
+    if not names or not enf.named_ports:
+        return ranges
+    return ranges + tuple((named[n], named[n]) for n in names if n in named)
 
 
 def _rule_peers(rule: Rule, enf: Enforcement) -> tuple[Peer, ...] | None:
@@ -151,12 +146,12 @@ def decide(reach: Reach, query: Query, enf: Enforcement) -> Outcome:
         return _ALLOWED
     other, protocol, ports, named = query.other, query.protocol, query.ports, query.named_ports
     allowing: list[tuple[Policy, int]] = []
-    rects: list[tuple[list[Interval], list[Interval]]] = []  # (addresses, ports) an address end may use
+    rects: list[tuple[list[Interval], tuple[Interval, ...]]] = []  # (addresses, ports) an address end may use
     port_union: list[Interval] = []
     pod = isinstance(other, PodEnd)
     for policy, rule, addrs in reach.rules:
-        port_ivs = _port_intervals(rule.ports, protocol, named, enf)
-        if not any(overlaps(iv, ports) for iv in port_ivs):
+        port_ivs = _port_intervals(rule, protocol, named, enf)
+        if not any(lo <= ports[1] and ports[0] <= hi for lo, hi in port_ivs):
             continue
         allowing.append((policy, rule.index))
         if pod:
@@ -183,8 +178,10 @@ def _addresses(peers: tuple[Peer, ...] | None, other: AddressEnd) -> list[Interv
     return [iv for p in peers if p.block is not None and p.block.version == other.version for iv in p.block.intervals()]
 
 
-def _rects_cover(rects: list[tuple[list[Interval], list[Interval]]], span: Interval, ports: Interval) -> bool:
+def _rects_cover(rects: list[tuple[list[Interval], tuple[Interval, ...]]], span: Interval, ports: Interval) -> bool:
     """Is span x ports inside the union of the rectangles? Sweep over the address boundaries."""
+    if any(covers(addrs, span) and covers(ivs, ports) for addrs, ivs in rects):
+        return True  # one rectangle holds it all: the common case
     cuts = {span[0], span[1] + 1}
     for addrs, _ in rects:
         for lo, hi in addrs:

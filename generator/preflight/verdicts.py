@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.clusterpair.values import IpNetwork
 from generator.mtc import facts
@@ -30,8 +30,7 @@ from generator.preflight.views import HOST_NETWORK_DEFAULT, View, router_namespa
 ANY_V4 = AddressEnd(4, (0, 2**32 - 1), "any address")
 
 
-@dataclass(frozen=True)
-class Blocker:
+class Blocker(NamedTuple):
     ref: str  # "NetworkPolicy shop/default-deny", "EgressFirewall shop/default"
     rule: str  # what in it blocks
     generated: bool = False
@@ -40,8 +39,7 @@ class Blocker:
         return f"{self.ref}: {self.rule}"
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     allowed: bool
     blockers: tuple[Blocker, ...] = ()
     allowed_by: tuple[str, ...] = ()  # generated objects (and rules) that allow it
@@ -109,8 +107,9 @@ def evaluate_connection(conn: Connection, view: View) -> Verdict:
     if conn.side is Side.EGRESS and not run.enf.egress:
         run.notes.append(f"{view.cluster.name} does not enforce egress NetworkPolicy (OpenShift SDN before 4.10)")
     ok = True
+    groups = _port_groups(conn)
     for labels in conn.pods.label_sets:
-        for group in _port_groups(conn):
+        for group in groups:
             group_blockers: list[Blocker] = []
             # every member is evaluated (no short cut): each one adds what allows it to the verdict
             members = [run.member(labels, protocol, ports, group_blockers) for protocol, ports in group]
@@ -142,13 +141,16 @@ class _Evaluation:
     notes: list[str] = field(default_factory=list)
     reached: dict[tuple[int, int], Reach] = field(default_factory=dict)  # (id of the pod's labels, peer index)
 
+    @property
+    def direction(self) -> str:
+        return self.conn.side.value
+
     def member(self, labels: Mapping[str, str], protocol: str, ports: Interval, blockers: list[Blocker]) -> bool:
         """Whether one protocol and port range gets through to (or from) every concrete peer."""
-        conn = self.conn
-        direction = conn.side.value
+        conn, direction = self.conn, self.direction
         ok = True
         for n, (end, named) in enumerate(self.ends):
-            dest_named = conn.pods.named_ports if conn.side is Side.INGRESS else named
+            dest_named = conn.pods.named_ports if direction == "ingress" else named
             query = Query(direction, conn.namespace, labels, end, protocol, ports, dest_named)
             reach = self.reached.get((id(labels), n))
             if reach is None:  # what the ports do not change is worked out once per pod and peer
@@ -161,7 +163,7 @@ class _Evaluation:
             else:
                 ok = False
                 blockers += _policy_blockers(out.isolating, direction, protocol, ports, end)
-            if conn.leaves_cluster and conn.side is Side.EGRESS and isinstance(end, AddressEnd):
+            if conn.leaves_cluster and direction == "egress" and isinstance(end, AddressEnd):
                 fw_ok = self.firewalls(end, protocol, ports, blockers)
                 ok = ok and fw_ok
         return ok

@@ -13,7 +13,7 @@ from generator.mtc import facts
 from generator.mtc.connections import HOST_NETWORK_NAMESPACE, ROUTER_NAMESPACE
 from generator.mtc.resolve import ResolvedCluster
 from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, FwRule, compile_firewall
-from generator.preflight.netpol import Policy, compile_policy
+from generator.preflight.netpol import Policy, SpecParts, compile_policy
 from generator.preflight.policyeval import Enforcement
 from generator.preflight.state import ClusterState
 from generator.render.egressfirewall import FirewallOutput
@@ -87,8 +87,9 @@ def after_view(cluster: ResolvedCluster, state: ClusterState, render: ClusterRen
     if render is None:
         return today_view(cluster, state)
     policies: dict[str, list[Policy]] = {ns: list(items) for ns, items in state.policies.items()}
+    memo: dict[str, SpecParts] = {}
     for namespace, obj in render.policies:
-        compiled = compile_policy(obj, "generated", generated=True)
+        compiled = compile_policy(obj, "generated", generated=True, memo=memo)
         kept = [p for p in policies.get(namespace, []) if p.name != compiled.name]
         policies[namespace] = [*kept, compiled]
     firewalls: dict[str, list[Firewall]] = {ns: list(items) for ns, items in state.firewalls.items()}
