@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.mtc.connections import connections
 from generator.mtc.resolve import ResolvedPair
@@ -27,8 +27,7 @@ from generator.problems import Problem
 from generator.render.plan import ClusterRender
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     source_namespace: str
     target_namespace: str
     connection: str  # endpoint | dns | server

@@ -130,13 +130,26 @@ def _port(p: object, where: str) -> tuple[str, int]:
     return str(protocol), port
 
 
-def compile_firewall(obj: Mapping[str, Any], where: str, *, generated_rules: int = 0) -> Firewall:
+RuleMemo = dict[tuple[str, int, str], FwRule]
+
+
+def compile_firewall(
+    obj: Mapping[str, Any], where: str, *, generated_rules: int = 0, memo: RuleMemo | None = None
+) -> Firewall:
+    """An EgressNetworkPolicy or EgressFirewall -> `Firewall`. With `memo`, a rule equal to one compiled before
+    at the same place (a firewall template stamped into every namespace) is compiled once."""
     meta = obj["metadata"]
     kind = str(obj["kind"])
     spec = obj.get("spec")
     if not isinstance(spec, dict) or not isinstance(spec.get("egress"), list):
         raise PolicyError("spec.egress", f"an {kind} needs spec.egress, a list of rules")
-    rules = tuple(_rule(r, i, kind) for i, r in enumerate(spec["egress"]))
+    if memo is None:
+        rules = tuple(_rule(r, i, kind) for i, r in enumerate(spec["egress"]))
+    else:
+        keys = [(kind, i, repr(r)) for i, r in enumerate(spec["egress"])]
+        rules = tuple(
+            memo.get(k) or memo.setdefault(k, _rule(r, k[1], kind)) for k, r in zip(keys, spec["egress"], strict=True)
+        )
     return Firewall(kind, str(meta["namespace"]), str(meta["name"]), rules, where, generated_rules)
 
 

@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 
 from generator.clusterpair.yamlsource import read_bounded
-from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, compile_firewall
-from generator.preflight.netpol import Policy, PolicyError, compile_policy
+from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, RuleMemo, compile_firewall
+from generator.preflight.netpol import Policy, PolicyError, SpecParts, compile_policy
 from generator.preflight.yamlread import Loader, decode, documents
 from generator.problems import Problem, ProblemsError
 
@@ -54,6 +54,9 @@ class ClusterState:
     firewalls: dict[str, list[Firewall]] = field(default_factory=dict)
     ingress_controllers: dict[str, Obj] = field(default_factory=dict)  # name -> object
     counts: dict[str, int] = field(default_factory=dict)  # kind -> objects read
+    # NetworkPolicy specs compiled so far: a project template stamps the same ones into every namespace
+    specs: dict[str, SpecParts] = field(default_factory=dict, repr=False, compare=False)
+    rules: RuleMemo = field(default_factory=dict, repr=False, compare=False)  # the same for firewall rules
 
 
 def missing_namespaces(state: ClusterState, cluster: str, namespaces: Iterable[str]) -> list[Problem]:
@@ -210,9 +213,9 @@ def _add_object(state: ClusterState, kind: str, ref: tuple[str, str], obj: Obj, 
             raise PolicyError("metadata.labels", "labels map keys to strings")
         state.namespaces[name] = {str(k): str(v) for k, v in labels.items()}
     elif kind == "NetworkPolicy":
-        state.policies.setdefault(namespace, []).append(compile_policy(obj, where))
+        state.policies.setdefault(namespace, []).append(compile_policy(obj, where, memo=state.specs))
     elif kind in (ENP_KIND, EF_KIND):
-        state.firewalls.setdefault(namespace, []).append(compile_firewall(obj, where))
+        state.firewalls.setdefault(namespace, []).append(compile_firewall(obj, where, memo=state.rules))
     else:
         state.ingress_controllers[name] = obj
 

@@ -12,7 +12,7 @@ from generator.clusterpair.model import NetworkType
 from generator.mtc import facts
 from generator.mtc.connections import HOST_NETWORK_NAMESPACE, ROUTER_NAMESPACE
 from generator.mtc.resolve import ResolvedCluster
-from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, FwRule, compile_firewall
+from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, FwRule, RuleMemo, compile_firewall
 from generator.preflight.netpol import Policy, SpecParts, compile_policy
 from generator.preflight.policyeval import Enforcement
 from generator.preflight.state import ClusterState
@@ -94,25 +94,26 @@ def after_view(cluster: ResolvedCluster, state: ClusterState, render: ClusterRen
         policies[namespace] = [*kept, compiled]
     firewalls: dict[str, list[Firewall]] = {ns: list(items) for ns, items in state.firewalls.items()}
     notes: list[str] = []
+    rules: RuleMemo = {}
     for out in render.firewalls:
-        note = _apply_firewall(firewalls, out)
+        note = _apply_firewall(firewalls, out, rules)
         if note:
             notes.append(note)
     return View(cluster, state, policies, firewalls, tuple(notes))
 
 
-def _apply_firewall(firewalls: dict[str, list[Firewall]], out: FirewallOutput) -> str:
+def _apply_firewall(firewalls: dict[str, list[Firewall]], out: FirewallOutput, memo: RuleMemo) -> str:
     """Apply one generated firewall (whole, or DVM rules patched in first) to its namespace; a note when the
     patch has nothing to patch."""
     existing = firewalls.get(out.namespace, [])
     same = [f for f in existing if f.kind == out.kind and f.name == out.name]
     if out.whole is not None:
-        whole = compile_firewall(out.whole, "generated", generated_rules=len(out.rules))
+        whole = compile_firewall(out.whole, "generated", generated_rules=len(out.rules), memo=memo)
         firewalls[out.namespace] = [*(f for f in existing if f not in same), whole]
         return ""
     if not same:
         return f"the generated patch targets {out.kind} {out.namespace}/{out.name}, which the cluster does not have"
-    ours = _dvm_rules(out)
+    ours = _dvm_rules(out, memo)
     old = same[0]
     shifted = tuple(dataclasses.replace(r, index=r.index + len(ours.rules)) for r in old.rules)
     merged = dataclasses.replace(old, rules=ours.rules + shifted, generated_rules=len(ours.rules))
@@ -120,7 +121,7 @@ def _apply_firewall(firewalls: dict[str, list[Firewall]], out: FirewallOutput) -
     return ""
 
 
-def _dvm_rules(out: FirewallOutput) -> Firewall:
+def _dvm_rules(out: FirewallOutput, memo: RuleMemo) -> Firewall:
     """The DVM rules a generated firewall output puts in front of the cluster's own, as a compiled firewall."""
     return compile_firewall(
         {
@@ -129,6 +130,7 @@ def _dvm_rules(out: FirewallOutput) -> Firewall:
             "spec": {"egress": out.rules},
         },
         "generated",
+        memo=memo,
     )
 
 
@@ -139,8 +141,9 @@ def closed_view(cluster: ResolvedCluster, state: ClusterState, opened: ClusterRe
     ours = {(ns, p["metadata"]["name"]) for ns, p in opened.policies}
     policies = {ns: [p for p in items if (ns, p.name) not in ours] for ns, items in state.policies.items()}
     firewalls: dict[str, list[Firewall]] = {ns: list(items) for ns, items in state.firewalls.items()}
+    rules: RuleMemo = {}
     for out in opened.firewalls:
-        dvm = _dvm_rules(out)
+        dvm = _dvm_rules(out, rules)
         keys = {dataclasses.replace(r, index=0) for r in dvm.rules}
         firewalls[out.namespace] = [
             _without(f, keys) if (f.kind, f.name) == (out.kind, out.name) else f

@@ -28,7 +28,22 @@ class Loader(_Fast):  # type: ignore[misc,valid-type]
     YAML 1.1 reads `1:07:23` as 4043 (base 60) and an explicit `!!timestamp` on other text crashes PyYAML;
     the API server never sends either, so both stay strings, which the checks then refuse. Digits past
     `_MAX_DIGITS` stay a string too (Python refuses to convert thousands of digits).
+
+    Plain scalars repeat all over an export (`apiVersion`, `v1`, label keys): each is resolved to its tag once.
     """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        key = (value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = self._tags[key] = super().resolve(kind, value, implicit)
+        return tag
 
 
 _MAX_DIGITS = 30
