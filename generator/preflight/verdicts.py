@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from generator.clusterpair.values import IpNetwork
@@ -24,7 +23,7 @@ from generator.mtc.resolve import ResolvedPair
 from generator.mtc.thresholds import is_3x
 from generator.preflight.firewall import EF_KIND, ENP_KIND, evaluate_firewall
 from generator.preflight.netpol import Interval, Policy, interval
-from generator.preflight.policyeval import AddressEnd, End, Enforcement, PodEnd, Query, Reach, decide, reaching
+from generator.preflight.policyeval import AddressEnd, End, PodEnd, Query, Reach, decide, reaching
 from generator.preflight.views import HOST_NETWORK_DEFAULT, View, router_namespaces
 
 ANY_V4 = AddressEnd(4, (0, 2**32 - 1), "any address")
@@ -103,7 +102,7 @@ def _ports_text(protocol: str, ports: Interval) -> str:
 def evaluate_connection(conn: Connection, view: View) -> Verdict:
     """Whether `conn` gets through in `view`: for every pod label set, each port group needs one member that
     every concrete peer allows (NetworkPolicies, then the egress firewalls of a connection leaving the cluster)."""
-    run = _Evaluation(conn, view, view.enforcement, _ends(conn, view), notes=list(view.notes))
+    run = _Evaluation(conn, view, list(view.notes))
     if conn.side is Side.EGRESS and not run.enf.egress:
         run.notes.append(f"{view.cluster.name} does not enforce egress NetworkPolicy (OpenShift SDN before 4.10)")
     ok = True
@@ -127,23 +126,19 @@ def evaluate_connection(conn: Connection, view: View) -> Verdict:
     )
 
 
-@dataclass
 class _Evaluation:
     """One connection evaluated in one view, and what the verdict collects on the way."""
 
-    conn: Connection
-    view: View
-    enf: Enforcement
-    ends: list[tuple[End, Mapping[str, int]]]
-    blockers: list[Blocker] = field(default_factory=list)
-    allowed_by: list[str] = field(default_factory=list)  # generated objects (and rules) that allow it
-    theirs: list[str] = field(default_factory=list)  # the cluster's own objects (and rules) that allow it
-    notes: list[str] = field(default_factory=list)
-    reached: dict[tuple[int, int], Reach] = field(default_factory=dict)  # (id of the pod's labels, peer index)
+    __slots__ = ("allowed_by", "blockers", "conn", "direction", "ends", "enf", "notes", "reached", "theirs", "view")
 
-    @property
-    def direction(self) -> str:
-        return self.conn.side.value
+    def __init__(self, conn: Connection, view: View, notes: list[str]) -> None:
+        self.conn, self.view, self.enf, self.notes = conn, view, view.enforcement, notes
+        self.direction = conn.side.value
+        self.ends = _ends(conn, view)
+        self.blockers: list[Blocker] = []
+        self.allowed_by: list[str] = []  # generated objects (and rules) that allow it
+        self.theirs: list[str] = []  # the cluster's own objects (and rules) that allow it
+        self.reached: dict[tuple[int, int], Reach] = {}  # (id of the pod's labels, peer index) -> reach
 
     def member(self, labels: Mapping[str, str], protocol: str, ports: Interval, blockers: list[Blocker]) -> bool:
         """Whether one protocol and port range gets through to (or from) every concrete peer."""
@@ -158,8 +153,8 @@ class _Evaluation:
                 reach = self.reached[id(labels), n] = reaching(policies, query, self.enf)
             out = decide(reach, query, self.enf)
             if out.allowed:
-                self.allowed_by += [f"{p.ref()} {direction}[{i}]" for p, i in out.allowing if p.generated]
-                self.theirs += [f"{p.ref()} {direction}[{i}]" for p, i in out.allowing if not p.generated]
+                for p, i in out.allowing:
+                    (self.allowed_by if p.generated else self.theirs).append(f"{p.ref()} {direction}[{i}]")
             else:
                 ok = False
                 blockers += _policy_blockers(out.isolating, direction, protocol, ports, end)
