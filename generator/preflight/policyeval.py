@@ -158,6 +158,8 @@ def decide(reach: Reach, query: Query, enf: Enforcement) -> Outcome:
             port_union += port_ivs
         else:
             rects.append((addrs, port_ivs))
+    if not allowing:
+        return Outcome(False, reach.isolating, ())  # isolated, and no rule allows these ports
     allowed = covers(port_union, ports) if pod else _rects_cover(rects, other.span, ports)  # type: ignore[union-attr]
     return Outcome(allowed, reach.isolating, tuple(allowing))
 

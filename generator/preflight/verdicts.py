@@ -210,10 +210,12 @@ def _policy_blockers(
     isolating: Sequence[Policy], direction: str, protocol: str, ports: Interval, end: End
 ) -> list[Blocker]:
     """The policies that isolate the pods and allow none of it, each with why."""
-    what = f"{_ports_text(protocol, ports)} {'to' if direction == 'egress' else 'from'} {_end_text(end)}"
+    what = ""
     blockers = []
     for policy in isolating:
         rules = policy.egress if direction == "egress" else policy.ingress
-        why = f"denies all {direction}" if not rules else f"no {direction} rule allows {what}"
+        if rules and not what:
+            what = f"{_ports_text(protocol, ports)} {'to' if direction == 'egress' else 'from'} {_end_text(end)}"
+        why = f"no {direction} rule allows {what}" if rules else f"denies all {direction}"
         blockers.append(Blocker(policy.ref(), why, policy.generated))
     return blockers
