@@ -1,27 +1,88 @@
-"""YAML serialization with PyYAML's C emitter: fixed key order, no anchors, no line folding."""
+"""YAML serialization with PyYAML's C emitter: fixed key order, no anchors, no line folding.
+
+The C emitter is fast; PyYAML's representer, which turns objects into nodes for it, is pure Python and cost
+as much as the emitting. `_Dumper.represent` builds the very nodes SafeRepresenter would (same tags, values,
+styles) for the types the renderers emit, so the bytes are the same by construction; any other type goes
+through the representer as before.
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 _Base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-
-class _Dumper(_Base):  # type: ignore[misc,valid-type]
-    """Never emits &anchors/*aliases, even when one dict is shared by several objects."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+_STR, _INT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null"))
+_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 
 class Quoted(str):
     """A string always written in double quotes, for values that merely look like plain scalars."""
 
     __slots__ = ()
+
+
+class _Dumper(_Base):  # type: ignore[misc,valid-type]
+    """Never emits &anchors/*aliases, even when one dict is shared by several objects."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain_tags: dict[str, str] = {}  # value -> the tag it reads back as when written plain
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def represent(self, data: Any) -> None:
+        self.serialize(self.node(data))
+
+    def node(self, data: Any) -> yaml.Node:
+        """`data` as SafeRepresenter would represent it with this dumper's options, without aliases."""
+        if self.default_style is not None or self.default_flow_style is None or self.sort_keys:
+            node: yaml.Node = self.represent_data(data)  # a style computed per collection: the representer's own way
+            return node
+        return _builder(self.default_flow_style, self.represent_data)(data)
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """The emitter asks, for every scalar, which tag its text would read back as: the answer depends on
+        the text alone (no path resolvers), so each distinct text is matched against the regexps once."""
+        if kind is ScalarNode and not self.yaml_path_resolvers:
+            if not implicit[0]:
+                return self.DEFAULT_SCALAR_TAG
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
+
+
+def _builder(flow_style: bool, fallback: Callable[[Any], yaml.Node]) -> Callable[[Any], yaml.Node]:
+    """SafeRepresenter's nodes, for exact types only (a subclass goes to `fallback`, as it selects by exact
+    type too); a fresh node each time, as a shared one would be written as an &anchor."""
+
+    def node(data: Any) -> yaml.Node:
+        kind = type(data)
+        if kind is str:
+            return ScalarNode(_STR, data)
+        if kind is dict:
+            return MappingNode(_MAP, [(node(k), node(v)) for k, v in data.items()], None, None, flow_style)
+        if kind is list:
+            return SequenceNode(_SEQ, [node(item) for item in data], None, None, flow_style)
+        if kind is Quoted:
+            return ScalarNode(_STR, str(data), None, None, '"')
+        if kind is bool:
+            return ScalarNode(_BOOL, "true" if data else "false")
+        if kind is int:
+            return ScalarNode(_INT, str(data))
+        if data is None:
+            return ScalarNode(_NULL, "null")
+        return fallback(data)  # float, tuple, date, bytes, subclasses ...: the representer's own way
+
+    return node
 
 
 def _quoted(dumper: yaml.SafeDumper, data: Quoted) -> yaml.ScalarNode:
@@ -52,9 +113,7 @@ def flow(value: Any) -> str:
 
 def represent(obj: Any) -> yaml.Node:
     """`obj` as a node graph, to be placed among composed nodes (transformer output keeps input nodes as read)."""
-    dumper = _Dumper(io.StringIO(), **_OPTIONS)
-    node: yaml.Node = dumper.represent_data(obj)
-    return node
+    return _Dumper(io.StringIO(), **_OPTIONS).node(obj)
 
 
 def serialize(nodes: Iterable[yaml.Node], *, explicit_start: bool = False) -> str:
