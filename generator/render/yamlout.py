@@ -9,6 +9,7 @@ through the representer as before.
 from __future__ import annotations
 
 import io
+import operator
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -32,7 +33,12 @@ class _Dumper(_Base):  # type: ignore[misc,valid-type]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plain_tags: dict[str, str] = {}  # value -> the tag it reads back as when written plain
+        if not self.yaml_path_resolvers:  # none is ever added: a tag depends on the scalar's text alone
+            self.resolve = _resolver(super().resolve)
+            # The emitter calls these around every node to track the path for path resolvers: with none there is
+            # nothing to track, as the originals find; builtins that take the same arguments and do nothing.
+            self.descend_resolver = operator.is_  # (parent, index), result unused
+            self.ascend_resolver = tuple  # (), result unused
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
@@ -47,17 +53,24 @@ class _Dumper(_Base):  # type: ignore[misc,valid-type]
             return node
         return _builder(self.default_flow_style, self.represent_data)(data)
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        """The emitter asks, for every scalar, which tag its text would read back as: the answer depends on
-        the text alone (no path resolvers), so each distinct text is matched against the regexps once."""
-        if kind is ScalarNode and not self.yaml_path_resolvers:
+
+def _resolver(resolve: Callable[[Any, Any, Any], Any]) -> Callable[[Any, Any, Any], Any]:
+    """The emitter asks, for every scalar, which tag its text would read back as, written plain (implicit
+    (True, False)) and quoted ((False, True): always str). Without path resolvers the answer depends on the
+    text alone, so each distinct text is matched against the regexps once per dumper."""
+    plain: dict[str, str] = {}
+
+    def cached(kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode:
             if not implicit[0]:
-                return self.DEFAULT_SCALAR_TAG
-            tag = self._plain_tags.get(value)
+                return _STR
+            tag = plain.get(value)
             if tag is None:
-                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
+                tag = plain[value] = resolve(kind, value, implicit)
             return tag
-        return super().resolve(kind, value, implicit)
+        return resolve(kind, value, implicit)
+
+    return cached
 
 
 def _builder(flow_style: bool, fallback: Callable[[Any], yaml.Node]) -> Callable[[Any], yaml.Node]:
