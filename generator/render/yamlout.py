@@ -8,6 +8,7 @@ through the representer as before.
 
 from __future__ import annotations
 
+import functools
 import io
 import operator
 from collections.abc import Callable, Iterable
@@ -48,10 +49,14 @@ class _Dumper(_Base):  # type: ignore[misc,valid-type]
 
     def node(self, data: Any) -> yaml.Node:
         """`data` as SafeRepresenter would represent it with this dumper's options, without aliases."""
+        return self.node_builder()(data)
+
+    def node_builder(self) -> Callable[[Any], yaml.Node]:
+        """`node` for this dumper's options, as a function."""
+        # a style computed per collection, or sorted keys: the representer's own way
         if self.default_style is not None or self.default_flow_style is None or self.sort_keys:
-            node: yaml.Node = self.represent_data(data)  # a style computed per collection: the representer's own way
-            return node
-        return _builder(self.default_flow_style, self.represent_data)(data)
+            return self.represent_data  # type: ignore[no-any-return]
+        return _builder(self.default_flow_style, self.represent_data)
 
 
 def _resolver(resolve: Callable[[Any, Any, Any], Any]) -> Callable[[Any, Any, Any], Any]:
@@ -126,7 +131,14 @@ def flow(value: Any) -> str:
 
 def represent(obj: Any) -> yaml.Node:
     """`obj` as a node graph, to be placed among composed nodes (transformer output keeps input nodes as read)."""
-    return _Dumper(io.StringIO(), **_OPTIONS).node(obj)
+    return _represent()(obj)
+
+
+@functools.cache
+def _represent() -> Callable[[Any], yaml.Node]:
+    """One builder for every `represent` (the KRM function calls it per object): its fallback, the representer
+    of a dumper with no aliases, keeps no state between calls."""
+    return _Dumper(io.StringIO(), **_OPTIONS).node_builder()
 
 
 def serialize(nodes: Iterable[yaml.Node], *, explicit_start: bool = False) -> str:
