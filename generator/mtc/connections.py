@@ -19,6 +19,7 @@ Servers never open a connection and clients never accept one (facts §3.4).
 from __future__ import annotations
 
 import enum
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -207,8 +208,20 @@ def _dns(pair: ResolvedPair) -> Peer:
     )
 
 
-def _server_peer(pair: ResolvedPair, ns: NamespaceMapping) -> Peer:
-    """Who reaches the server pods on 6443 (facts §5): the routers, anyone via a node port, or the clients."""
+def _clients_peer(pair: ResolvedPair, ns: NamespaceMapping) -> Peer:
+    """The mapping's rsync clients: who reaches the server pods of a same-cluster ClusterIP on 6443."""
+    return Peer(
+        PeerKind.PODS,
+        f"the rsync clients in {ns.source}",
+        namespace=ns.source,
+        pod_labels=client_labels(pair.mtc),
+        pod_selector=rsync_pod_selector(pair.mtc),
+    )
+
+
+def _server_peer(pair: ResolvedPair) -> Peer | None:
+    """Who reaches the server pods on 6443 (facts §5): the routers or anyone via a node port, the same for every
+    mapping of the pair; None when it is the clients of the mapping (a same-cluster ClusterIP, `_clients_peer`)."""
     if pair.endpoint is EndpointType.ROUTE and pair.target.caps.host_network_router_is_default:
         # facts §11: host-network routers on SDN 4.6 and older carry namespace default's identity, which no
         # router-namespace label matches, and default has no label we can count on: port-only.
@@ -222,13 +235,7 @@ def _server_peer(pair: ResolvedPair, ns: NamespaceMapping) -> Peer:
             pod_labels=(ROUTER_POD_LABELS,),
         )
     if pair.endpoint is EndpointType.CLUSTER_IP and pair.same_cluster:
-        return Peer(
-            PeerKind.PODS,
-            f"the rsync clients in {ns.source}",
-            namespace=ns.source,
-            pod_labels=client_labels(pair.mtc),
-            pod_selector=rsync_pod_selector(pair.mtc),
-        )
+        return None
     # NodePort: the source address after SNAT is not reliably matchable (facts §5), so the rule is port-only.
     return Peer(PeerKind.ANYWHERE, "any node or address (node port)")
 
@@ -237,27 +244,67 @@ def dns_ports() -> tuple[PortRange, ...]:
     return tuple(PortRange(proto, port) for port in facts.DNS_PORTS for proto in ("UDP", "TCP"))
 
 
+_DNS_PORTS = dns_ports()
+_SERVER_PORTS = _tcp(facts.STUNNEL_PORT)
+
+
 def endpoint_connection(pair: ResolvedPair, target_namespace: str) -> Connection:
     """The clients' connection to the endpoint alone (it depends only on the target namespace)."""
     mapping = pair.mapping_to(target_namespace) or NamespaceMapping(target_namespace, target_namespace, None, ())
     return namespace_connections(pair, mapping)[0]
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What the connections of every namespace mapping of one pair have in common: renderers and rules ask for
+    one mapping's connections at a time, once per namespace, so this is built once per pair, not per namespace.
+    The label sets are shared between connections: read-only (`Labels` is a Mapping)."""
+
+    selector: Mapping[str, Any]
+    clients: tuple[Labels, ...]
+    servers: tuple[Labels, ...]
+    dns: Peer
+    server: Peer | None  # None: it names the mapping's source namespace (a same-cluster ClusterIP)
+
+    @classmethod
+    def of(cls, pair: ResolvedPair) -> _Shared:
+        mtc = pair.mtc
+        return cls(rsync_pod_selector(mtc), client_labels(mtc), server_labels(mtc), _dns(pair), _server_peer(pair))
+
+
+class _LastPair:
+    """`_Shared` of the last pair asked about, held weakly and matched by identity (a pair's hash would cover
+    every namespace); one tuple swapped whole, so concurrent callers never pair one's parts with another."""
+
+    def __init__(self) -> None:
+        self._entry: tuple[weakref.ref[ResolvedPair], _Shared] | None = None
+
+    def shared(self, pair: ResolvedPair) -> _Shared:
+        entry = self._entry
+        if entry is not None and entry[0]() is pair:
+            return entry[1]
+        shared = _Shared.of(pair)
+        self._entry = (weakref.ref(pair), shared)
+        return shared
+
+
+_LAST = _LastPair()
+
+
 def namespace_connections(pair: ResolvedPair, ns: NamespaceMapping) -> tuple[Connection, ...]:
     """The three connections of one namespace mapping: endpoint and DNS (source), server (target)."""
-    selector = rsync_pod_selector(pair.mtc)
-    clients = Pods(ns.source, selector, client_labels(pair.mtc))
-    servers = Pods(ns.target, selector, server_labels(pair.mtc), SERVER_NAMED_PORTS)
+    shared = _LAST.shared(pair)
+    clients = Pods(ns.source, shared.selector, shared.clients)
+    servers = Pods(ns.target, shared.selector, shared.servers, SERVER_NAMED_PORTS)
     peer, ports, leaves = _endpoint(pair, ns)
     # Before 4.10 the API server drops endPort (facts §9): a policy can only allow every TCP port for a range.
     ranged = any(p.end_port is not None for p in ports) and not pair.source.caps.end_port
     widened = tuple(PortRange(p.protocol, 1, 65535) for p in ports) if ranged else ()
+    server = shared.server if shared.server is not None else _clients_peer(pair, ns)
     return (
         Connection("endpoint", ns, pair.source, Side.EGRESS, clients, peer, ports, leaves, widened),
-        Connection("dns", ns, pair.source, Side.EGRESS, clients, _dns(pair), dns_ports(), False),
-        Connection(
-            "server", ns, pair.target, Side.INGRESS, servers, _server_peer(pair, ns), _tcp(facts.STUNNEL_PORT), False
-        ),
+        Connection("dns", ns, pair.source, Side.EGRESS, clients, shared.dns, _DNS_PORTS, False),
+        Connection("server", ns, pair.target, Side.INGRESS, servers, server, _SERVER_PORTS, False),
     )
 
 
