@@ -115,6 +115,11 @@ class Block:
     text: str
 
     def intervals(self) -> list[Interval]:
+        return self.allowed
+
+    @functools.cached_property
+    def allowed(self) -> list[Interval]:
+        """The addresses of `cidr` outside every `except`, worked out once (read-only)."""
         return subtract([self.cidr], self.excepts)
 
 
