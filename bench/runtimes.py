@@ -216,8 +216,10 @@ def setup_cases(tools: Tools, setup: str, namespaces: int) -> dict[str, Callable
     script = tmp / f"noop-{setup}" / "noop.sh"
     noop_files = {"noop.yaml": _noop_config(script), "noop.sh": _floor_script(output)}
     noop = str(_kustomization(tmp / f"noop-{setup}", lists.replace("fn.yaml", "noop.yaml"), noop_files))
-    legacy_config = _config(spec, krm=False, spec_file=f"../{spec_path.name}")
-    legacy = str(_kustomization(tmp / f"legacy-{setup}", lists, {"fn.yaml": legacy_config}))
+    # the spec file lies in the kustomization's folder: outside a repository that folder is all a plugin reads
+    legacy_config = _config(spec, krm=False, spec_file=spec_path.name)
+    legacy_files = {"fn.yaml": legacy_config, spec_path.name: spec_path.read_text(encoding="utf-8")}
+    legacy = str(_kustomization(tmp / f"legacy-{setup}", lists, legacy_files))
     k, kc = tools.kustomize, tools.kubectl
     cases: dict[str, Callable[[], float]] = {
         f"{setup}: kustomize v4.5.4 static overlay": lambda: tools.timed(k, "build", static),
