@@ -58,7 +58,10 @@ COLD_OVER_YAML_MAX_RATIO = 2.5  # the same / `python -c 'import yaml'`
 RENDER_MAX_RATIO = 1.25
 FLAT_MAX_GROWTH = 1.1  # cost per namespace at 10,000 / at 1,000
 NOOP_MAX_SHARE = 0.05
-KRM_MAX_RATIO = 1.0  # the KRM function / an exec function returning the same items
+# The KRM function / an exec function returning the same items. The floor runs the same kustomize on the same
+# items, so the ratio is 1 + (the function's own CPU) / (kustomize's): issue 14's 1.0 is below what any function
+# that reads a spec can reach (about 0.3 s against 11 s at 1,000 namespaces); 1.05 bounds the function at 5%.
+KRM_MAX_RATIO = 1.05
 KRM_NAMESPACES = 1_000
 KRM_PAIRS = 5
 PREFLIGHT_PAIRS = 5
