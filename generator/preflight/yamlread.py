@@ -10,6 +10,7 @@ through the event pass, so what is refused, and where, is the same either way.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +36,9 @@ class Loader(_Fast):  # type: ignore[misc,valid-type]
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+        if not self.yaml_path_resolvers:  # none is ever added: nothing to track around each node
+            self.descend_resolver = operator.is_  # (parent, index), result unused
+            self.ascend_resolver = tuple  # (), result unused
 
     def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
         if kind is not yaml.ScalarNode:
