@@ -7,6 +7,7 @@ the library it never prints and never exits.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import os
@@ -40,6 +41,20 @@ def repository_root(start: Path) -> Path | None:
 
 
 def _posix_relpath(path: Path, start: Path) -> str:
+    """`path` relative to `start`, in POSIX form. Many specs share few folders (a no-op `generate` asks this
+    five times per spec), so a file's folder is made relative once and the file's name joined to it."""
+    target, anchor = os.path.abspath(path), os.path.abspath(start)
+    folder, name = os.path.split(target)
+    parts = [p for p in target.split("/") if p]
+    within = [p for p in anchor.split("/") if p][: len(parts)] == parts
+    if not name or within:
+        return _folder_relpath(target, anchor)  # `start` is `path` or inside it: the folder's answer differs
+    rel = _folder_relpath(folder, anchor)
+    return name if rel == "." else f"{rel}/{name}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _folder_relpath(path: str, start: str) -> str:
     return PurePosixPath(Path(os.path.relpath(path, start))).as_posix()
 
 
@@ -219,20 +234,21 @@ class SkipUnchanged:
 
         self.out_dir, self.env, self.allow_secrets = out_dir, env, allow_secrets
         self.cache = cache.GenerateCache(out_dir, tool_fingerprint())
-        try:
-            self.manifest, self.manifest_tool = writer.load_manifest(out_dir)
-        except ProblemsError:
-            self.manifest, self.manifest_tool = {}, ""  # the plan reports it
+        # read once per run: the plan starts from the same manifest (None: unreadable, the plan reports it)
+        self.loaded: tuple[dict[str, dict[str, object]], str] | None = None
+        with contextlib.suppress(ProblemsError):
+            self.loaded = writer.load_manifest(out_dir)
+        self.manifest, self.manifest_tool = self.loaded or ({}, "")
         self._problems: dict[Path, list[Problem]] = {}
         self._roots: dict[Path, Path | None] = {}
+        self._anchor = Path(os.path.abspath(out_dir)).parent  # specs are named relative to it in the manifest
 
     def lookup(self, file: Path) -> cache.Hit | None:
         if self.manifest_tool != self.cache.tool:
             return None
         header = Header.of(file, self.out_dir, allow_secrets=self.allow_secrets, roots=self._roots)
         spec_dir = file.resolve().parent
-        anchor = Path(os.path.abspath(self.out_dir)).parent
-        spec = _posix_relpath(Path(os.path.abspath(file)), anchor)
+        spec = _posix_relpath(file, self._anchor)
 
         def head(spec_bytes: bytes) -> list[bytes | str]:
             return _digest_head(spec_bytes, spec_dir, header, self.out_dir, self.env)
@@ -350,7 +366,7 @@ def plan_generate(
     refused = [] if allow_secrets else secret_in_output(pairs)  # the library keeps the policy, whoever calls it
     if refused:
         raise ProblemsError(refused)
-    manifest = writer.load_manifest(out_dir)
+    manifest = skip.loaded if skip is not None and skip.loaded is not None else writer.load_manifest(out_dir)
     recorded, recorded_tool = manifest
     tool = tool_fingerprint()
     inspector = writer.Inspector(out_dir)
