@@ -13,20 +13,22 @@ import functools
 import os
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator import __version__, pipeline
+from generator import __version__
 from generator.api import Progress, _no_progress, needs_secrets, secret_in_output
 from generator.clusterpair.files import UnreadableFileError
-from generator.clusterpair.model import ClusterPair
-from generator.mtc.install import spec_inputs
-from generator.mtc.network import Environment
-from generator.mtc.resolve import ResolvedPair
+from generator.overlay.paths import posix_relpath
 from generator.problems import Problem, ProblemsError
+from generator.records import record
 
-if TYPE_CHECKING:  # the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path
+# Types only: the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path; the
+# checking and rendering stack where a pair is checked or rendered, not on a no-op run.
+if TYPE_CHECKING:
+    from generator.clusterpair.model import ClusterPair
+    from generator.mtc.network import Environment
+    from generator.mtc.resolve import ResolvedPair
     from generator.overlay import cache, writer
 
 # --- generate: where each file goes -----------------------------------------------------------------------
@@ -40,25 +42,7 @@ def repository_root(start: Path) -> Path | None:
     return None
 
 
-def _posix_relpath(path: Path, start: Path) -> str:
-    """`path` relative to `start`, in POSIX form. Many specs share few folders (a no-op `generate` asks this
-    five times per spec), so a file's folder is made relative once and the file's name joined to it."""
-    target, anchor = os.path.abspath(path), os.path.abspath(start)
-    folder, name = os.path.split(target)
-    parts = [p for p in target.split("/") if p]
-    within = [p for p in anchor.split("/") if p][: len(parts)] == parts
-    if not name or within:
-        return _folder_relpath(target, anchor)  # `start` is `path` or inside it: the folder's answer differs
-    rel = _folder_relpath(folder, anchor)
-    return name if rel == "." else f"{rel}/{name}"
-
-
-@functools.lru_cache(maxsize=1024)
-def _folder_relpath(path: str, start: str) -> str:
-    return PurePosixPath(Path(os.path.relpath(path, start))).as_posix()
-
-
-@dataclass(frozen=True)
+@record
 class Header:
     """What each generated file's header says: the spec, and how to write the file again.
 
@@ -92,8 +76,8 @@ class Header:
             roots[spec_abs.parent] = repository_root(spec_abs.parent)
         root = roots[spec_abs.parent]
         anchor = root or out_abs
-        spec = _posix_relpath(spec_abs, anchor)
-        argv = ["mtc-policygen", "generate", spec, "-o", _posix_relpath(out_abs, anchor)]
+        spec = posix_relpath(spec_abs, anchor)
+        argv = ["mtc-policygen", "generate", spec, "-o", posix_relpath(out_abs, anchor)]
         if allow_secrets:
             argv.append("--allow-secrets-in-output")
         return cls(spec, shlex.join(argv), root is not None)
@@ -144,7 +128,7 @@ def _digest_head(
         header.spec,
         header.regenerate,
         repr(env),
-        _posix_relpath(Path(os.path.abspath(out_dir)), spec_dir),
+        posix_relpath(Path(os.path.abspath(out_dir)), spec_dir),
     ]
 
 
@@ -152,6 +136,8 @@ def input_recipe(pair: ClusterPair, resolved: ResolvedPair) -> cache.Recipe:
     """The rest of the input digest: the files the spec names whose contents reach the output (CA bundles, the
     mirror mapping), and every file each cluster's `base` was read from, inside or outside it."""
     # open or closed (spec §9): a deadline passing re-renders the pair
+    from generator.mtc.install import spec_inputs  # noqa: PLC0415 - see the TYPE_CHECKING import
+
     recipe: cache.Recipe = [["openings", "closed" if resolved.openings.closed else "open"]]
     for extra in spec_inputs(pair):  # spec §8: a mirror mapping and CA bundles shape the output too
         try:
@@ -165,7 +151,7 @@ def input_recipe(pair: ClusterPair, resolved: ResolvedPair) -> cache.Recipe:
         # Every file the base reader read, inside the base folder or outside it (`../common`), in read order.
         recipe.append(["base", cluster.name, cluster.spec.base, *cluster.base_errors])
         for path in cluster.base_files:  # named relative to the spec: the digest must not depend on the checkout
-            recipe.append([_posix_relpath(path, pair.spec_dir), path])
+            recipe.append([posix_relpath(path, pair.spec_dir), path])
     return recipe
 
 
@@ -208,6 +194,7 @@ def _read_by_resolve(pair: ClusterPair, resolved: ResolvedPair) -> dict[Path, by
 def pair_files(resolved: ResolvedPair, header: Header, out_dir: Path, *, credentials: bool) -> dict[str, str]:
     """Every file of one pair, `<pair>/<cluster>/<file>` relative to the overlays folder; with `credentials`
     (--allow-secrets-in-output), those each cluster carries are read and written (`pipeline.render`)."""
+    from generator import pipeline  # noqa: PLC0415 - see the TYPE_CHECKING import
     from generator.overlay.files import cluster_files  # noqa: PLC0415 - Jinja2 only when files are written
 
     pair = resolved.spec
@@ -248,7 +235,7 @@ class SkipUnchanged:
             return None
         header = Header.of(file, self.out_dir, allow_secrets=self.allow_secrets, roots=self._roots)
         spec_dir = file.resolve().parent
-        spec = _posix_relpath(file, self._anchor)
+        spec = posix_relpath(file, self._anchor)
 
         def head(spec_bytes: bytes) -> list[bytes | str]:
             return _digest_head(spec_bytes, spec_dir, header, self.out_dir, self.env)
@@ -272,7 +259,7 @@ class SkipUnchanged:
             self.cache.record(file, pair.name, digest, input_recipe(pair, resolved), problems)
 
 
-@dataclass
+@record(frozen=False)
 class GenerateRun:
     """What `generate` would do: the writer's plan, and how many pairs had to be rendered."""
 
@@ -373,7 +360,7 @@ def plan_generate(
     anchor = Path(os.path.abspath(out_dir)).parent
     # specs `load_specs` did not parse: their inputs, tool and files are as the manifest records them
     planned = [
-        writer.PairFiles(hit.pair, _posix_relpath(Path(os.path.abspath(hit.file)), anchor), None, hit.digest)
+        writer.PairFiles(hit.pair, posix_relpath(Path(os.path.abspath(hit.file)), anchor), None, hit.digest)
         for hit in unchanged
     ]
     rendered = 0
@@ -381,7 +368,7 @@ def plan_generate(
         progress("rendering pairs", index, len(pairs))
         spec_file = Path(pair.source_doc.file)
         header = Header.of(spec_file, out_dir, allow_secrets=allow_secrets)
-        spec = _posix_relpath(Path(os.path.abspath(spec_file)), anchor)
+        spec = posix_relpath(Path(os.path.abspath(spec_file)), anchor)
         secret = allow_secrets and needs_secrets(pair)
         known = checked[index]
         digest = "" if secret else input_digest(pair, spec_file, header, out_dir, env, resolved=known)

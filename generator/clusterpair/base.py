@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ import yaml
 from generator.clusterpair.files import UnreadableFileError, check_regular, read_limited, repository_of
 from generator.clusterpair.yamlsource import MAX_BYTES, check_depth, decode
 from generator.problems import ProblemsError
+from generator.records import record
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_FILES = 1000
@@ -60,7 +61,7 @@ _CLUSTER_SCOPED = {
 Obj = dict[str, Any]
 
 
-@dataclass
+@record(frozen=False)
 class BaseContents:
     """The objects of a base as kustomize would emit them (by identity; patches not applied)."""
 
@@ -74,7 +75,7 @@ class BaseContents:
     not_plain: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record(frozen=False)
 class _Reader:
     root: Path  # the base folder: files are named relative to it
     allowed: Path  # the run's root (real): nothing outside it is read

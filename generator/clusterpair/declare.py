@@ -6,11 +6,13 @@ default, pattern, parser and description. The checker (generator.clusterpair.che
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from generator.records import record
 
-@dataclass(frozen=True)
+
+@record
 class Str:
     enum: tuple[str, ...] = ()
     pattern: str = ""
@@ -20,29 +22,29 @@ class Str:
     parse: Callable[[str], object] | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Int:
     minimum: int | None = None
     maximum: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Bool:
     pass
 
 
-@dataclass(frozen=True)
+@record
 class ListOf:
     item: Type
     min_items: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class StrMap:
     """A map of strings to strings (labels, annotations)."""
 
 
-@dataclass(frozen=True)
+@record
 class Field:
     type: Type
     description: str
@@ -50,26 +52,26 @@ class Field:
     default: Any = None
 
 
-@dataclass(frozen=True)
+@record
 class Obj:
     fields: dict[str, Field]
     description: str = ""
     one_of_required: tuple[str, ...] = ()  # exactly one of these keys
 
 
-@dataclass(frozen=True)
+@record
 class AnyOf:
     """The first alternative whose JSON type matches is used (a namespace is a string or a mapping)."""
 
     options: tuple[Type, ...]
 
 
-@dataclass(frozen=True)
+@record
 class AnyValue:
     """Free-form data checked elsewhere (existing firewall rules are checked per firewall kind)."""
 
 
-@dataclass(frozen=True)
+@record
 class Timestamp:
     """An RFC 3339 instant: a string, or the datetime YAML 1.1 makes of an unquoted one (both accepted alike)."""
 

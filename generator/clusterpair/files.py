@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
+from generator.records import record
 from generator.settings import ROOT_ENV, SECRET_DIRS_ENV
 
 _CHUNK = 1 << 20
@@ -41,7 +41,7 @@ def repository_of(path: Path) -> Path:
     return folder
 
 
-@dataclass(frozen=True)
+@record
 class FileAccess:
     """The folders a run may read: `root` for every named file, `secret_dirs` besides it for secret files."""
 

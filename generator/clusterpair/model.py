@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from generator.clusterpair.files import FileAccess, repository_of
 from generator.clusterpair.values import EndpointUrl, IpNetwork, MtcVersion, NoProxyEntry, OcpVersion, ProxyAddress
 from generator.clusterpair.yamlsource import PathKey, Source
+from generator.records import record
 
 
 class Role(enum.Enum):
@@ -43,7 +44,7 @@ class OpeningsState(enum.Enum):
     CLOSED = "closed"
 
 
-@dataclass(frozen=True)
+@record
 class OpeningsSpec:
     """spec §9 `openings` as written: the state, and the instant from which the pair renders closed."""
 
@@ -52,7 +53,7 @@ class OpeningsSpec:
     path: PathKey = field(default=("spec", "openings"), compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class ProxyOverride:
     http_proxy: ProxyAddress | None  # parsed; credentials are refused at load time and never kept
     https_proxy: ProxyAddress | None
@@ -60,13 +61,13 @@ class ProxyOverride:
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class ControllerRef:
     name: str
     namespace: str
 
 
-@dataclass(frozen=True)
+@record
 class TokenFrom:
     """spec §8: the remote migration-controller token: a Secret reference, or read at render time."""
 
@@ -76,7 +77,7 @@ class TokenFrom:
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Cluster:
     role: Role
     name: str
@@ -96,7 +97,7 @@ class Cluster:
     token_from: TokenFrom | None = None
 
 
-@dataclass(frozen=True)
+@record
 class PasswordFrom:
     env: str | None
     file: str | None
@@ -105,7 +106,7 @@ class PasswordFrom:
         return f"environment variable {self.env}" if self.env else f"file {self.file}"
 
 
-@dataclass(frozen=True)
+@record
 class StunnelProxy:
     url: ProxyAddress  # parsed `http://host:port`; inline credentials are refused at load time
     username: str | None
@@ -113,7 +114,7 @@ class StunnelProxy:
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Dvm:
     stunnel_tcp_proxy: StunnelProxy | None
     source_supplemental_groups: tuple[int, ...] | None
@@ -121,14 +122,14 @@ class Dvm:
     rsync_privileged: bool | None
 
 
-@dataclass(frozen=True)
+@record
 class EgressFirewallDecl:
     name: str
     rules: tuple[dict[str, Any], ...] | None  # the firewall's existing rules; None when it lives in `base`
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class NamespaceMapping:
     source: str
     target: str
@@ -136,7 +137,7 @@ class NamespaceMapping:
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Install:
     """spec §8 `install`: the MTC operator on each cluster (OLM on modern clusters, legacy operator otherwise)."""
 
@@ -146,7 +147,7 @@ class Install:
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class CredentialsFrom:
     """spec §8: S3 credentials: a Secret reference, two environment variables, or a file, read at render time."""
 
@@ -161,7 +162,7 @@ class CredentialsFrom:
         return self.secret_ref is None
 
 
-@dataclass(frozen=True)
+@record
 class ReplicationRepository:
     """spec §8: the MigStorage on the control cluster (MCG or any S3)."""
 
@@ -174,7 +175,7 @@ class ReplicationRepository:
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class ClusterPair:
     name: str
     mtc_version: MtcVersion | None  # as written; the effective version is derived by generator.mtc.thresholds

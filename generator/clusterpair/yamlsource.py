@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import yaml
 
 from generator.clusterpair.files import UnreadableFileError, check_regular, read_limited
 from generator.problems import Problem, ProblemsError, Severity
+from generator.records import record
 
 PathKey = tuple[str | int, ...]
 
@@ -51,7 +52,7 @@ def dotted(path: PathKey) -> str:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """A loaded document: its plain data and where each value (and each mapping key) stands in the file."""
 

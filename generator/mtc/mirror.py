@@ -8,10 +8,10 @@ hand and broken must not silently drop the image that a restricted-network clust
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from generator.clusterpair.yamlsource import shown
 from generator.problems import Problem, ProblemsError
+from generator.records import record
 
 MAX_MAPPING_BYTES = 16 * 1024 * 1024  # a full Red Hat catalog mirror writes a few MiB
 
@@ -22,7 +22,7 @@ _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
-@dataclass(frozen=True)
+@record
 class MirrorEntry:
     source: str  # repository, no tag or digest
     digest: str | None  # sha256:<hex> when the source is pinned by digest
@@ -34,7 +34,7 @@ class MirrorEntry:
         return registry_host(self.mirror)
 
 
-@dataclass(frozen=True)
+@record
 class MirrorMapping:
     file: str
     entries: tuple[MirrorEntry, ...]

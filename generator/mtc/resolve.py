@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -33,9 +32,10 @@ from generator.mtc.inputs import NamedFiles, read_named_files
 from generator.mtc.network import Environment, network_type
 from generator.mtc.openings import Openings, decide
 from generator.mtc.thresholds import NEWEST_KNOWN_OCP, effective_mtc
+from generator.records import record
 
 
-@dataclass(frozen=True)
+@record
 class FirewallApi:
     """The egress firewall API of a network plugin (facts §4.1 SDN, §4.2 OVN)."""
 
@@ -44,7 +44,7 @@ class FirewallApi:
     max_rules: int
 
 
-@dataclass(frozen=True)
+@record
 class Capabilities:
     """What one cluster enforces or offers, by OpenShift version and network plugin (spec §4.1).
 
@@ -110,7 +110,7 @@ def capabilities(version: OcpVersion, plugin: NetworkType | None) -> Capabilitie
     )
 
 
-@dataclass(frozen=True)
+@record
 class ResolvedCluster:
     spec: Cluster
     version: OcpVersion
@@ -132,7 +132,7 @@ class ResolvedCluster:
         return self.spec.name
 
 
-@dataclass(frozen=True)
+@record
 class ResolvedPair:
     spec: ClusterPair
     mtc: MtcVersion

@@ -22,11 +22,12 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from generator.clusterpair.files import UnreadableFileError, read_limited
 from generator.problems import Problem, Severity
+from generator.records import record
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024  # above every reader's own limit: this only stops an endless file
 
@@ -72,7 +73,7 @@ def digest_of(head: Sequence[bytes | str], recipe: Recipe, known: Mapping[Path, 
     return digest.hexdigest()
 
 
-@dataclass(frozen=True)
+@record
 class Hit:
     """A spec whose inputs are unchanged: what its last check and render produced."""
 
@@ -82,7 +83,7 @@ class Hit:
     problems: tuple[Problem, ...]
 
 
-@dataclass
+@record(frozen=False)
 class _Record:
     pair: str
     digest: str

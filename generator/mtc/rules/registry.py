@@ -7,16 +7,16 @@ on, and shows a passing and a failing example (yamllint style). The catalogue is
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from generator.clusterpair.model import ClusterPair
 from generator.clusterpair.yamlsource import PathKey
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair
 from generator.problems import Problem, Severity, sorted_problems
+from generator.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     path: PathKey
     message: str
@@ -26,7 +26,7 @@ class Finding:
     elsewhere: Problem | None = None  # a problem located in another file the spec names (a mirror mapping)
 
 
-@dataclass(frozen=True)
+@record
 class RuleContext:
     pair: ClusterPair
     env: Environment
