@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from generator.mtc.network import Environment
     from generator.mtc.resolve import ResolvedPair
     from generator.overlay import cache
+    from generator.pipeline import Checked
 
 # Where a spec needs the proxy password, this is the way that never writes it to git. One constant, so a new
 # runtime (the Argo CD plugin) is added to every message at once.
@@ -151,8 +152,6 @@ def load_specs(
     the same <out>/<pair>/; `refuse_secrets` (generate) applies the secret policy (`secret_in_output`).
     With `skip` (generate), a spec whose inputs and overlays are unchanged is not parsed: its last problems
     are reported and its name kept in `unchanged`."""
-    from generator.pipeline import SpecFile, check  # noqa: PLC0415 - see the TYPE_CHECKING import
-
     found = find_specs(inputs, specs_only=specs_only)
     loaded = Loaded(problems=list(found.problems), skipped=found.skipped)
     names: dict[str, str] = {}
@@ -164,7 +163,7 @@ def load_specs(
             names.setdefault(hit.pair, str(file))
             loaded.unchanged.append(hit)
             continue
-        checked = check(SpecFile(file), env)
+        checked = _check_file(file, env)
         problems = checked.problems
         if checked.resolved is None:
             loaded.problems += problems
@@ -191,6 +190,12 @@ def load_specs(
     return loaded
 
 
+def _check_file(file: Path, env: Environment) -> Checked:
+    from generator.pipeline import SpecFile, check  # noqa: PLC0415 - see the TYPE_CHECKING import
+
+    return check(SpecFile(file), env)
+
+
 def load_text(text: str, display: str, spec_dir: Path, env: Environment) -> Loaded:
     """Load and check one spec given as text (`validate -` reads it from stdin; `init` checks what it writes).
     Relative paths in it (a base, a password file) are resolved from `spec_dir`."""
@@ -214,8 +219,10 @@ def needs_secrets(pair: ClusterPair) -> bool:
     return bool(render_time_credentials(pair))
 
 
-def secret_in_output(pairs: Iterable[ClusterPair]) -> list[Problem]:
+def secret_in_output(pairs: Sequence[ClusterPair]) -> list[Problem]:
     """Spec §7/§8: files meant for git never hold a credential; one error per credential a spec reads."""
+    if not pairs:  # every spec unchanged (a no-op `generate`): nothing to load the secret policy for
+        return []
     from generator.secrets import render_time_credentials  # noqa: PLC0415 - see the TYPE_CHECKING import
 
     return [

@@ -6,7 +6,6 @@ cap, a node budget that also stops alias bombs (aliases are expanded while walki
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import field
 from pathlib import Path
@@ -295,21 +294,3 @@ def source_of(node: yaml.Node, display: str) -> Source:
     except RecursionError:
         raise walker.fail(node, "too-deep", "the document nests too deeply") from None
     return Source(display, data, walker.marks, walker.key_marks)
-
-
-NAME_MAX = 255  # bytes in one path component (Linux, macOS)
-PATH_MAX = 4096  # bytes in a whole path, its terminating NUL included (Linux)
-
-
-def path_limit_problem(raw: str) -> str | None:
-    """Why the file system refuses `raw` by its length alone (ENAMETOOLONG), or None: a usage error to name."""
-    try:
-        encoded = os.fsencode(raw)
-    except UnicodeEncodeError:
-        return "the path cannot be encoded for the file system"
-    if len(encoded) >= PATH_MAX:
-        return f"the path is {len(encoded):,} bytes long; the limit is {PATH_MAX - 1:,}"
-    longest = max(encoded.split(b"/"), key=len)
-    if len(longest) > NAME_MAX:
-        return f"a file or folder name in the path is {len(longest):,} bytes long; the limit is {NAME_MAX}"
-    return None

@@ -23,9 +23,8 @@ from typing import Any
 
 from generator import pipeline
 from generator.clusterpair.base import KUSTOMIZATION_FILES
-from generator.clusterpair.files import FileAccess, UnreadableFileError, check_regular
+from generator.clusterpair.files import FileAccess, UnreadableFileError, check_regular, path_limit_problem
 from generator.clusterpair.model import ClusterPair
-from generator.clusterpair.yamlsource import path_limit_problem
 from generator.mtc.facts import KEEP_OPTIONS
 from generator.mtc.holdings import Identity, identity
 from generator.mtc.network import Environment, detected_network_type
