@@ -66,6 +66,8 @@ def looks_like_spec(path: Path) -> bool:
 
 @record(frozen=False)
 class SpecFiles:
+    """The specs found among the inputs, the files skipped as not specs, and why an input named none."""
+
     files: list[Path] = field(default_factory=list)  # in the order given, each spec once
     skipped: list[Path] = field(default_factory=list)  # files given that are not specs (`specs_only`)
     problems: list[Problem] = field(default_factory=list)
@@ -131,6 +133,8 @@ class SpecCache(Protocol):
 
 @record(frozen=False)
 class Loaded:
+    """What `load_specs` found and checked: the pairs (each with its resolved pair) and every problem."""
+
     pairs: list[ClusterPair] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)

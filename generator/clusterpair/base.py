@@ -77,6 +77,8 @@ class BaseContents:
 
 @record(frozen=False)
 class _Reader:
+    """One base folder being read: its root, the run's root, what was read so far and how much."""
+
     root: Path  # the base folder: files are named relative to it
     allowed: Path  # the run's root (real): nothing outside it is read
     contents: BaseContents = field(default_factory=BaseContents)

@@ -75,6 +75,8 @@ def _matches(type_: Type, value: object) -> bool:
 
 @record(frozen=False)
 class _Checker:
+    """One spec being checked against the declaration: the problems found and the parsed values by path."""
+
     source: Source
     problems: list[Problem] = field(default_factory=list)
     parsed: dict[PathKey, Any] = field(default_factory=dict)  # typed values by path, for the model

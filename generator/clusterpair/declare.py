@@ -14,6 +14,8 @@ from generator.records import record
 
 @record
 class Str:
+    """A string: one of `enum`, or matching `pattern`, parsed into its type by `parse` when given."""
+
     enum: tuple[str, ...] = ()
     pattern: str = ""
     version: bool = False  # a version: a YAML number here is a mistake worth naming ("4.10" vs 4.1)
@@ -24,17 +26,21 @@ class Str:
 
 @record
 class Int:
+    """An integer within `minimum` and `maximum` when given."""
+
     minimum: int | None = None
     maximum: int | None = None
 
 
 @record
 class Bool:
-    pass
+    """A boolean."""
 
 
 @record
 class ListOf:
+    """A list of `item`, at least `min_items` long."""
+
     item: Type
     min_items: int = 0
 
@@ -46,6 +52,8 @@ class StrMap:
 
 @record
 class Field:
+    """One key of an object: its type, what it means, and whether it is required or has a default."""
+
     type: Type
     description: str
     required: bool = False
@@ -54,6 +62,8 @@ class Field:
 
 @record
 class Obj:
+    """An object: its keys, what it is, and the keys of which exactly one must be given."""
+
     fields: dict[str, Field]
     description: str = ""
     one_of_required: tuple[str, ...] = ()  # exactly one of these keys

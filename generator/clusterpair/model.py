@@ -55,6 +55,8 @@ class OpeningsSpec:
 
 @record
 class ProxyOverride:
+    """A cluster's own `proxy`: the proxy settings MTC uses there instead of the cluster-wide ones."""
+
     http_proxy: ProxyAddress | None  # parsed; credentials are refused at load time and never kept
     https_proxy: ProxyAddress | None
     no_proxy: tuple[NoProxyEntry, ...] | None  # parsed when loaded; rendered as written
@@ -63,6 +65,8 @@ class ProxyOverride:
 
 @record
 class ControllerRef:
+    """Where the cluster's MigrationController is: its name and namespace."""
+
     name: str
     namespace: str
 
@@ -79,6 +83,8 @@ class TokenFrom:
 
 @record
 class Cluster:
+    """One side of the pair as written (defaults applied): version, network, addresses, base, proxy, access."""
+
     role: Role
     name: str
     openshift_version: OcpVersion
@@ -99,6 +105,8 @@ class Cluster:
 
 @record
 class PasswordFrom:
+    """Where the stunnel proxy password is read at render time: an environment variable or a file."""
+
     env: str | None
     file: str | None
 
@@ -108,6 +116,8 @@ class PasswordFrom:
 
 @record
 class StunnelProxy:
+    """`dvm.stunnelTcpProxy`: the proxy DVM's stunnel goes through, and its credentials."""
+
     url: ProxyAddress  # parsed `http://host:port`; inline credentials are refused at load time
     username: str | None
     password_from: PasswordFrom | None
@@ -116,6 +126,8 @@ class StunnelProxy:
 
 @record
 class Dvm:
+    """`dvm`: the proxy and the rsync pods' supplemental groups and privilege."""
+
     stunnel_tcp_proxy: StunnelProxy | None
     source_supplemental_groups: tuple[int, ...] | None
     target_supplemental_groups: tuple[int, ...] | None
@@ -124,6 +136,8 @@ class Dvm:
 
 @record
 class EgressFirewallDecl:
+    """A source namespace's egress firewall: its name and rules, or None when `base` holds it."""
+
     name: str
     rules: tuple[dict[str, Any], ...] | None  # the firewall's existing rules; None when it lives in `base`
     path: PathKey = field(compare=False)
@@ -131,6 +145,8 @@ class EgressFirewallDecl:
 
 @record
 class NamespaceMapping:
+    """One namespace moved: its name on the source, on the target, and its egress firewall."""
+
     source: str
     target: str
     egress_firewall: EgressFirewallDecl | None
@@ -177,6 +193,8 @@ class ReplicationRepository:
 
 @record
 class ClusterPair:
+    """One ClusterPair spec, loaded: every key typed and defaulted, each object knowing where it was written."""
+
     name: str
     mtc_version: MtcVersion | None  # as written; the effective version is derived by generator.mtc.thresholds
     control_cluster: Role

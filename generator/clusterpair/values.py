@@ -21,6 +21,8 @@ IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 @record(order=True)
 class OcpVersion:
+    """An OpenShift version, major and minor; ordered."""
+
     major: int
     minor: int
 
@@ -30,6 +32,8 @@ class OcpVersion:
 
 @record
 class MtcVersion:
+    """An MTC 1.x version: the minor and, when given, the patch."""
+
     minor: int  # 7 or 8
     patch: int | None
 

@@ -25,6 +25,8 @@ PEM_MARK = b"-----BEGIN CERTIFICATE-----"
 
 @record
 class NamedFiles:
+    """The files a spec names, read once by resolve: the mirror mapping and CA bundles, and their problems."""
+
     mirror: MirrorMapping | None = None  # parsed; None without a mapping, or when `mirror_problems` say why
     mirror_problems: tuple[Problem, ...] = ()  # located in the mapping file (a bad line) or in the spec
     ca_bundles: Mapping[str, bytes] = field(default_factory=dict)  # PEM bytes, by the name the spec gives

@@ -143,6 +143,8 @@ def unmirrored(deployment: Obj, mapping: MirrorMapping) -> Obj:
 
 @record
 class MirrorPlan:
+    """The legacy operator's Deployment moved to a mirror registry: images, the registry and where it goes."""
+
     images: tuple[dict[str, str], ...]  # kustomize `images:` entries, by repository
     registry: str  # the mirror registry host, for env REGISTRY
     env_paths: tuple[str, ...]  # JSON pointers of the env REGISTRY entries

@@ -24,6 +24,8 @@ _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 @record
 class MirrorEntry:
+    """One line of a mirror mapping: a source repository (and digest) and its mirror."""
+
     source: str  # repository, no tag or digest
     digest: str | None  # sha256:<hex> when the source is pinned by digest
     mirror: str  # repository in the mirror registry, no tag
@@ -36,6 +38,8 @@ class MirrorEntry:
 
 @record
 class MirrorMapping:
+    """A parsed `mapping.txt` of `oc adm catalog mirror`."""
+
     file: str
     entries: tuple[MirrorEntry, ...]
 

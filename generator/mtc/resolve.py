@@ -112,6 +112,8 @@ def capabilities(version: OcpVersion, plugin: NetworkType | None) -> Capabilitie
 
 @record
 class ResolvedCluster:
+    """A cluster of the pair as the rules and renderers see it: version, network, roles, capabilities, base."""
+
     spec: Cluster
     version: OcpVersion
     network_type: NetworkType | None  # from the spec, the version, or the runtime (Environment)
@@ -134,6 +136,8 @@ class ResolvedCluster:
 
 @record
 class ResolvedPair:
+    """A pair decided once: MTC version, clusters, endpoint, proxy, networks, namespaces, openings, files."""
+
     spec: ClusterPair
     mtc: MtcVersion
     source: ResolvedCluster

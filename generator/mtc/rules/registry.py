@@ -18,6 +18,8 @@ from generator.records import record
 
 @record
 class Finding:
+    """What a rule reports: where, what, and optionally how severe and how to fix it."""
+
     path: PathKey
     message: str
     severity: Severity | None = None  # None: the rule's default severity
@@ -28,6 +30,8 @@ class Finding:
 
 @record
 class RuleContext:
+    """What every rule reads: the spec, the environment and the pair resolved once."""
+
     pair: ClusterPair
     env: Environment
     resolved: ResolvedPair  # decided once per pair: versions, capabilities, endpoint, proxy, networks, bases
