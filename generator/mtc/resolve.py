@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
-from generator.clusterpair.base import KUSTOMIZATION_FILES, read_base
 from generator.clusterpair.files import UnreadableFileError
 from generator.clusterpair.model import (
     Cluster,
@@ -200,6 +199,8 @@ def base_folder(pair: ClusterPair, cluster: Cluster) -> Path | None:
         pair.locate(cluster.base, dotted((*cluster.path, "base")))
     except UnreadableFileError:
         return None  # outside the run's root: reported by the base-exists rule, never read
+    from generator.clusterpair.base import KUSTOMIZATION_FILES  # noqa: PLC0415 - a pair without base never loads it
+
     folder = Path(pair.spec_dir, cluster.base)
     return folder if any((folder / name).is_file() for name in KUSTOMIZATION_FILES) else None
 
@@ -216,6 +217,8 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
     not_plain: tuple[str, ...] = ()
     read: Mapping[Path, bytes] = {}
     if folder is not None:
+        from generator.clusterpair.base import read_base  # noqa: PLC0415 - see base_folder
+
         contents = read_base(folder, pair.access.root)
         holdings = Holdings.of(f"base {cluster.base}", contents.objects, contents.unread)
         errors, patched, files = tuple(contents.errors), contents.patched, tuple(contents.files)
