@@ -8,7 +8,6 @@ the library it never prints and never exits.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import os
 import shlex
@@ -120,14 +119,15 @@ def tool_fingerprint() -> str:
 
 
 def _digest_head(
-    spec_bytes: bytes, spec_dir: Path, header: Header, out_dir: Path, env: Environment
+    spec_bytes: bytes, spec_dir: Path, header: Header, out_dir: Path, env: Environment | str
 ) -> list[bytes | str]:
-    """The first record of a pair's input digest: what is known before the spec is parsed."""
+    """The first record of a pair's input digest: what is known before the spec is parsed (`env` may be
+    given as its repr, made once for many specs)."""
     return [
         spec_bytes,
         header.spec,
         header.regenerate,
-        repr(env),
+        env if isinstance(env, str) else repr(env),
         posix_relpath(Path(os.path.abspath(out_dir)), spec_dir),
     ]
 
@@ -229,18 +229,28 @@ class SkipUnchanged:
         self._problems: dict[Path, list[Problem]] = {}
         self._roots: dict[Path, Path | None] = {}
         self._anchor = Path(os.path.abspath(out_dir)).parent  # specs are named relative to it in the manifest
+        self._env_text = repr(env)
+        self._real: dict[Path, Path] = {}  # real folders by folder: many specs share few
 
     def lookup(self, file: Path) -> cache.Hit | None:
         if self.manifest_tool != self.cache.tool:
             return None
         header = Header.of(file, self.out_dir, allow_secrets=self.allow_secrets, roots=self._roots)
-        spec_dir = file.resolve().parent
+        spec_dir = self._spec_dir(file)
         spec = posix_relpath(file, self._anchor)
 
         def head(spec_bytes: bytes) -> list[bytes | str]:
-            return _digest_head(spec_bytes, spec_dir, header, self.out_dir, self.env)
+            return _digest_head(spec_bytes, spec_dir, header, self.out_dir, self._env_text)
 
         return self.cache.lookup(file, head, self.manifest, spec)
+
+    def _spec_dir(self, file: Path) -> Path:
+        """`file.resolve().parent`, resolving each folder once: a file that is not a link lies in its folder."""
+        if os.path.islink(file):
+            return file.resolve().parent
+        if file.parent not in self._real:
+            self._real[file.parent] = file.parent.resolve()
+        return self._real[file.parent]
 
     def checked(self, file: Path, problems: Sequence[Problem]) -> None:
         """A spec parsed and validated in this run; recorded once planned, when it has no error."""
@@ -290,6 +300,8 @@ def _disk_text(path: Path) -> str:
 def stale_diff(run: GenerateRun, max_lines: int) -> tuple[str, int]:
     """A unified diff of the stale files (on disk -> what `generate` writes) in path order, cut after the last
     whole file that fits in `max_lines` lines (the first file is cut to fit), and how many files it leaves out."""
+    import difflib  # noqa: PLC0415 - only --check --diff shows a diff
+
     plan = run.plan
     paths = sorted({*plan.added, *plan.modified, *plan.removed})
     shown: list[str] = []
@@ -360,7 +372,7 @@ def plan_generate(
     anchor = Path(os.path.abspath(out_dir)).parent
     # specs `load_specs` did not parse: their inputs, tool and files are as the manifest records them
     planned = [
-        writer.PairFiles(hit.pair, posix_relpath(Path(os.path.abspath(hit.file)), anchor), None, hit.digest)
+        writer.PairFiles(hit.pair, hit.spec or posix_relpath(Path(os.path.abspath(hit.file)), anchor), None, hit.digest)
         for hit in unchanged
     ]
     rendered = 0

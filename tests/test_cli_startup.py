@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from generator import cli
 from tests.conftest import REPO, installed_script
@@ -88,3 +90,27 @@ def test_a_command_parsed_alone_reads_as_when_every_command_is_built() -> None:
         built = next(a for a in alone._actions if isinstance(a, argparse._SubParsersAction))
         assert list(built.choices) == [name]
         assert built.choices[name].format_help() == parser.format_help(), name
+
+
+NOOP_PROBE = """
+import sys
+from generator import cli
+code = cli.run(["generate", "specs", "-o", "overlays"])
+print(code, " ".join(sorted(sys.modules)))
+"""
+
+
+def test_a_noop_generate_imports_no_parser_checker_or_renderer(tmp_path: Path) -> None:
+    """Every spec unchanged: the cache answers, so neither PyYAML nor the checking and rendering stack loads."""
+    (tmp_path / "specs").mkdir()
+    shutil.copy(REPO / "examples" / "ovn-nodeport-strict.yaml", tmp_path / "specs")
+    runs = [
+        subprocess.run([sys.executable, "-c", NOOP_PROBE], cwd=tmp_path, capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    first, noop = (set(done.stdout.split()[1:]) for done in runs)
+    assert [done.stdout.split()[0] for done in runs] == ["0", "0"], runs[1].stderr
+    assert "0 rendered, 1 unchanged" in runs[1].stderr
+    checking = {"yaml", "generator.pipeline", "generator.mtc.rules", "generator.render.plan", "generator.secrets"}
+    assert checking <= first, "the first run checks and renders"
+    assert checking & noop == set()

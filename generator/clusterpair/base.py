@@ -26,7 +26,8 @@ from typing import Any
 import yaml
 
 from generator.clusterpair.files import UnreadableFileError, check_regular, read_limited, repository_of
-from generator.clusterpair.yamlsource import MAX_BYTES, check_depth, decode
+from generator.clusterpair.yamlparse import check_depth
+from generator.clusterpair.yamlsource import MAX_BYTES, decode
 from generator.problems import ProblemsError
 from generator.records import record
 

@@ -81,6 +81,7 @@ class Hit:
     pair: str
     digest: str
     problems: tuple[Problem, ...]
+    spec: str = ""  # the spec as the manifest names it (relative to the overlays folder's parent)
 
 
 @record(frozen=False)
@@ -105,6 +106,13 @@ def _recipe_of(data: object) -> Recipe:
             raise ValueError("recipe step")
         out.append([Path(p["file"]) if isinstance(p, dict) else str(p) for p in step])
     return out
+
+
+def _outputs_of(data: object) -> dict[str, list[int]]:
+    """Size and mtime by file, as saved: a value of another shape never equals a stat, so that file is re-read."""
+    if not isinstance(data, dict):
+        raise ValueError("outputs")
+    return data
 
 
 def _problem_of(data: Mapping[str, object]) -> Problem:
@@ -154,7 +162,7 @@ class GenerateCache:
                     str(r["digest"]),
                     _recipe_of(r["recipe"]),
                     [_problem_of(p) for p in r["problems"]],
-                    {str(k): [int(n) for n in v] for k, v in r["outputs"].items()},
+                    _outputs_of(r["outputs"]),
                 )
                 for spec, r in data["specs"].items()
             }
@@ -193,7 +201,7 @@ class GenerateCache:
         if not isinstance(files, dict) or not files or not self._intact(files, record.outputs):
             return None
         self._new[key] = record
-        return Hit(spec_file, record.pair, record.digest, tuple(record.problems))
+        return Hit(spec_file, record.pair, record.digest, tuple(record.problems), spec)
 
     def _intact(self, files: Mapping[str, object], outputs: dict[str, list[int]]) -> bool:
         """Every written file as recorded: same size and mtime, or else the same content (then re-recorded)."""

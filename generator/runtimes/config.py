@@ -28,7 +28,8 @@ from generator.clusterpair.base import KUSTOMIZATION_FILES
 from generator.clusterpair.files import FileAccess, UnreadableFileError, read_limited, repository_of
 from generator.clusterpair.load import load_spec, parse_source, parse_spec
 from generator.clusterpair.model import ClusterPair
-from generator.clusterpair.yamlsource import MAX_BYTES, compose_documents, decode, source_of
+from generator.clusterpair.yamlparse import compose_documents, source_of
+from generator.clusterpair.yamlsource import MAX_BYTES, decode
 from generator.problems import Problem, ProblemsError
 from generator.records import record
 from generator.render.yamlout import dump_document
