@@ -11,20 +11,22 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from generator.clusterpair.files import UnreadableFileError, check_regular
-from generator.clusterpair.model import ClusterPair
-from generator.mtc.network import Environment
-from generator.mtc.resolve import ResolvedPair
-from generator.pipeline import SpecFile, SpecText, check
 from generator.problems import Problem
-from generator.secrets import render_time_credentials
+from generator.records import record
 
-if TYPE_CHECKING:  # the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path
+# Types only: the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path; the
+# checking stack (model, resolve, rules, renderers) where a spec is checked, not on a no-op `generate`.
+if TYPE_CHECKING:
+    from generator.clusterpair.model import ClusterPair
+    from generator.mtc.network import Environment
+    from generator.mtc.resolve import ResolvedPair
     from generator.overlay import cache
+    from generator.pipeline import Checked
 
 # Where a spec needs the proxy password, this is the way that never writes it to git. One constant, so a new
 # runtime (the Argo CD plugin) is added to every message at once.
@@ -62,8 +64,10 @@ def looks_like_spec(path: Path) -> bool:
     return _SPEC_API.search(head) is not None and SPEC_FILE_ANNOTATION not in head
 
 
-@dataclass
+@record(frozen=False)
 class SpecFiles:
+    """The specs found among the inputs, the files skipped as not specs, and why an input named none."""
+
     files: list[Path] = field(default_factory=list)  # in the order given, each spec once
     skipped: list[Path] = field(default_factory=list)  # files given that are not specs (`specs_only`)
     problems: list[Problem] = field(default_factory=list)
@@ -127,8 +131,10 @@ class SpecCache(Protocol):
     def checked(self, file: Path, problems: Sequence[Problem]) -> None: ...
 
 
-@dataclass
+@record(frozen=False)
 class Loaded:
+    """What `load_specs` found and checked: the pairs (each with its resolved pair) and every problem."""
+
     pairs: list[ClusterPair] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
@@ -161,7 +167,7 @@ def load_specs(
             names.setdefault(hit.pair, str(file))
             loaded.unchanged.append(hit)
             continue
-        checked = check(SpecFile(file), env)
+        checked = _check_file(file, env)
         problems = checked.problems
         if checked.resolved is None:
             loaded.problems += problems
@@ -188,9 +194,17 @@ def load_specs(
     return loaded
 
 
+def _check_file(file: Path, env: Environment) -> Checked:
+    from generator.pipeline import SpecFile, check  # noqa: PLC0415 - see the TYPE_CHECKING import
+
+    return check(SpecFile(file), env)
+
+
 def load_text(text: str, display: str, spec_dir: Path, env: Environment) -> Loaded:
     """Load and check one spec given as text (`validate -` reads it from stdin; `init` checks what it writes).
     Relative paths in it (a base, a password file) are resolved from `spec_dir`."""
+    from generator.pipeline import SpecText, check  # noqa: PLC0415 - see the TYPE_CHECKING import
+
     checked = check(SpecText(text, display, spec_dir), env)
     loaded = Loaded(problems=list(checked.problems))
     if checked.resolved is not None:
@@ -204,11 +218,17 @@ def load_text(text: str, display: str, spec_dir: Path, env: Environment) -> Load
 
 def needs_secrets(pair: ClusterPair) -> bool:
     """The pair's output holds a credential read at render time: the proxy password or a spec §8 one."""
+    from generator.secrets import render_time_credentials  # noqa: PLC0415 - see the TYPE_CHECKING import
+
     return bool(render_time_credentials(pair))
 
 
-def secret_in_output(pairs: Iterable[ClusterPair]) -> list[Problem]:
+def secret_in_output(pairs: Sequence[ClusterPair]) -> list[Problem]:
     """Spec §7/§8: files meant for git never hold a credential; one error per credential a spec reads."""
+    if not pairs:  # every spec unchanged (a no-op `generate`): nothing to load the secret policy for
+        return []
+    from generator.secrets import render_time_credentials  # noqa: PLC0415 - see the TYPE_CHECKING import
+
     return [
         pair.source_doc.problem(
             path,

@@ -18,7 +18,6 @@ from the specs in a fixed order, so the output changes only when the specs do.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from generator import pipeline
@@ -26,6 +25,7 @@ from generator.mtc import facts
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair
 from generator.problems import Problem, Severity
+from generator.records import record
 from generator.render.objects import Obj
 from generator.runtimes.argocd import PLUGIN_NAME, Mode, discover
 from generator.runtimes.common import base_problems
@@ -43,7 +43,7 @@ SYNC_OPTIONS = ("Prune=false", "Delete=false", "ServerSideApply={{serverSideAppl
 OPENINGS_SUFFIX = "-openings"  # the openings Application and ApplicationSet: `<MTC one's name>-openings`
 
 
-@dataclass(frozen=True)
+@record
 class Options:
     repo_url: str
     revision: str

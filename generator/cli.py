@@ -330,7 +330,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 _ROOTED = frozenset({"validate", "generate", "render", "argocd_generate", "uninstall", "preflight"})
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(only: str | None = None) -> argparse.ArgumentParser:  # `only`: that subcommand alone (see `run`)
     parser = _Parser(
         prog="mtc-policygen",
         description="GitOps policy generator for MTC Direct Volume Migration.",
@@ -338,7 +338,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mtc-policygen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for add, command, common in COMMANDS:
+    for add, command, common in [c for c in COMMANDS if only in (None, c[1].replace("_", "-"))]:
         p = add(sub)
         if common:
             _add_common(p)
@@ -348,8 +348,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# A command line starting with a command's name needs that command's parser alone; any other start (an option,
+# a typo) builds all, as the top-level help and errors list them; so does `completion`, which covers them all.
+_NAMES = frozenset(command.replace("_", "-") for _, command, _ in COMMANDS) - {"completion"}
+
+
 def run(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)  # --help and --version answer here, before the library is imported
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(argv[0] if argv and argv[0] in _NAMES else None).parse_args(argv)  # --help/--version exit here
     from generator.commands.common import check_path_lengths, set_quiet  # noqa: PLC0415
     from generator.problems import ProblemsError, format_text  # noqa: PLC0415
 

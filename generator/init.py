@@ -8,12 +8,12 @@ writes is exactly what `validate` accepts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from generator import api
 from generator.mtc.network import Environment
 from generator.problems import Problem
+from generator.records import record
 
 NETWORK_TYPES = ("OpenShiftSDN", "OVNKubernetes")
 ENDPOINT_TYPES = ("Route", "NodePort", "ClusterIP")
@@ -29,13 +29,13 @@ class AnswerError(ValueError):
     """An answer `init` cannot use; the message says what it takes."""
 
 
-@dataclass(frozen=True)
+@record
 class ClusterAnswer:
     version: str
     network_type: str | None
 
 
-@dataclass(frozen=True)
+@record
 class Answers:
     source: ClusterAnswer
     target: ClusterAnswer

@@ -20,7 +20,8 @@ from typing import BinaryIO
 import yaml
 
 from generator import __version__
-from generator.clusterpair.yamlsource import compose_documents, decode
+from generator.clusterpair.yamlparse import compose_documents
+from generator.clusterpair.yamlsource import decode
 from generator.problems import Problem, ProblemsError, format_text, krm_results
 from generator.render.yamlout import represent, serialize
 from generator.runtimes import nodes

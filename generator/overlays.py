@@ -7,25 +7,27 @@ the library it never prints and never exits.
 
 from __future__ import annotations
 
-import difflib
+import contextlib
 import functools
 import os
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator import __version__, pipeline
+from generator import __version__
 from generator.api import Progress, _no_progress, needs_secrets, secret_in_output
 from generator.clusterpair.files import UnreadableFileError
-from generator.clusterpair.model import ClusterPair
-from generator.mtc.install import spec_inputs
-from generator.mtc.network import Environment
-from generator.mtc.resolve import ResolvedPair
+from generator.overlay.paths import posix_relpath
 from generator.problems import Problem, ProblemsError
+from generator.records import record
 
-if TYPE_CHECKING:  # the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path
+# Types only: the writer (with ctypes, shutil) is imported where overlays are planned, not on the KRM path; the
+# checking and rendering stack where a pair is checked or rendered, not on a no-op run.
+if TYPE_CHECKING:
+    from generator.clusterpair.model import ClusterPair
+    from generator.mtc.network import Environment
+    from generator.mtc.resolve import ResolvedPair
     from generator.overlay import cache, writer
 
 # --- generate: where each file goes -----------------------------------------------------------------------
@@ -39,11 +41,7 @@ def repository_root(start: Path) -> Path | None:
     return None
 
 
-def _posix_relpath(path: Path, start: Path) -> str:
-    return PurePosixPath(Path(os.path.relpath(path, start))).as_posix()
-
-
-@dataclass(frozen=True)
+@record
 class Header:
     """What each generated file's header says: the spec, and how to write the file again.
 
@@ -77,8 +75,8 @@ class Header:
             roots[spec_abs.parent] = repository_root(spec_abs.parent)
         root = roots[spec_abs.parent]
         anchor = root or out_abs
-        spec = _posix_relpath(spec_abs, anchor)
-        argv = ["mtc-policygen", "generate", spec, "-o", _posix_relpath(out_abs, anchor)]
+        spec = posix_relpath(spec_abs, anchor)
+        argv = ["mtc-policygen", "generate", spec, "-o", posix_relpath(out_abs, anchor)]
         if allow_secrets:
             argv.append("--allow-secrets-in-output")
         return cls(spec, shlex.join(argv), root is not None)
@@ -121,15 +119,16 @@ def tool_fingerprint() -> str:
 
 
 def _digest_head(
-    spec_bytes: bytes, spec_dir: Path, header: Header, out_dir: Path, env: Environment
+    spec_bytes: bytes, spec_dir: Path, header: Header, out_dir: Path, env: Environment | str
 ) -> list[bytes | str]:
-    """The first record of a pair's input digest: what is known before the spec is parsed."""
+    """The first record of a pair's input digest: what is known before the spec is parsed (`env` may be
+    given as its repr, made once for many specs)."""
     return [
         spec_bytes,
         header.spec,
         header.regenerate,
-        repr(env),
-        _posix_relpath(Path(os.path.abspath(out_dir)), spec_dir),
+        env if isinstance(env, str) else repr(env),
+        posix_relpath(Path(os.path.abspath(out_dir)), spec_dir),
     ]
 
 
@@ -137,6 +136,8 @@ def input_recipe(pair: ClusterPair, resolved: ResolvedPair) -> cache.Recipe:
     """The rest of the input digest: the files the spec names whose contents reach the output (CA bundles, the
     mirror mapping), and every file each cluster's `base` was read from, inside or outside it."""
     # open or closed (spec §9): a deadline passing re-renders the pair
+    from generator.mtc.install import spec_inputs  # noqa: PLC0415 - see the TYPE_CHECKING import
+
     recipe: cache.Recipe = [["openings", "closed" if resolved.openings.closed else "open"]]
     for extra in spec_inputs(pair):  # spec §8: a mirror mapping and CA bundles shape the output too
         try:
@@ -150,7 +151,7 @@ def input_recipe(pair: ClusterPair, resolved: ResolvedPair) -> cache.Recipe:
         # Every file the base reader read, inside the base folder or outside it (`../common`), in read order.
         recipe.append(["base", cluster.name, cluster.spec.base, *cluster.base_errors])
         for path in cluster.base_files:  # named relative to the spec: the digest must not depend on the checkout
-            recipe.append([_posix_relpath(path, pair.spec_dir), path])
+            recipe.append([posix_relpath(path, pair.spec_dir), path])
     return recipe
 
 
@@ -193,6 +194,7 @@ def _read_by_resolve(pair: ClusterPair, resolved: ResolvedPair) -> dict[Path, by
 def pair_files(resolved: ResolvedPair, header: Header, out_dir: Path, *, credentials: bool) -> dict[str, str]:
     """Every file of one pair, `<pair>/<cluster>/<file>` relative to the overlays folder; with `credentials`
     (--allow-secrets-in-output), those each cluster carries are read and written (`pipeline.render`)."""
+    from generator import pipeline  # noqa: PLC0415 - see the TYPE_CHECKING import
     from generator.overlay.files import cluster_files  # noqa: PLC0415 - Jinja2 only when files are written
 
     pair = resolved.spec
@@ -219,25 +221,36 @@ class SkipUnchanged:
 
         self.out_dir, self.env, self.allow_secrets = out_dir, env, allow_secrets
         self.cache = cache.GenerateCache(out_dir, tool_fingerprint())
-        try:
-            self.manifest, self.manifest_tool = writer.load_manifest(out_dir)
-        except ProblemsError:
-            self.manifest, self.manifest_tool = {}, ""  # the plan reports it
+        # read once per run: the plan starts from the same manifest (None: unreadable, the plan reports it)
+        self.loaded: tuple[dict[str, dict[str, object]], str] | None = None
+        with contextlib.suppress(ProblemsError):
+            self.loaded = writer.load_manifest(out_dir)
+        self.manifest, self.manifest_tool = self.loaded or ({}, "")
         self._problems: dict[Path, list[Problem]] = {}
         self._roots: dict[Path, Path | None] = {}
+        self._anchor = Path(os.path.abspath(out_dir)).parent  # specs are named relative to it in the manifest
+        self._env_text = repr(env)
+        self._real: dict[Path, Path] = {}  # real folders by folder: many specs share few
 
     def lookup(self, file: Path) -> cache.Hit | None:
         if self.manifest_tool != self.cache.tool:
             return None
         header = Header.of(file, self.out_dir, allow_secrets=self.allow_secrets, roots=self._roots)
-        spec_dir = file.resolve().parent
-        anchor = Path(os.path.abspath(self.out_dir)).parent
-        spec = _posix_relpath(Path(os.path.abspath(file)), anchor)
+        spec_dir = self._spec_dir(file)
+        spec = posix_relpath(file, self._anchor)
 
         def head(spec_bytes: bytes) -> list[bytes | str]:
-            return _digest_head(spec_bytes, spec_dir, header, self.out_dir, self.env)
+            return _digest_head(spec_bytes, spec_dir, header, self.out_dir, self._env_text)
 
         return self.cache.lookup(file, head, self.manifest, spec)
+
+    def _spec_dir(self, file: Path) -> Path:
+        """`file.resolve().parent`, resolving each folder once: a file that is not a link lies in its folder."""
+        if os.path.islink(file):
+            return file.resolve().parent
+        if file.parent not in self._real:
+            self._real[file.parent] = file.parent.resolve()
+        return self._real[file.parent]
 
     def checked(self, file: Path, problems: Sequence[Problem]) -> None:
         """A spec parsed and validated in this run; recorded once planned, when it has no error."""
@@ -256,7 +269,7 @@ class SkipUnchanged:
             self.cache.record(file, pair.name, digest, input_recipe(pair, resolved), problems)
 
 
-@dataclass
+@record(frozen=False)
 class GenerateRun:
     """What `generate` would do: the writer's plan, and how many pairs had to be rendered."""
 
@@ -287,6 +300,8 @@ def _disk_text(path: Path) -> str:
 def stale_diff(run: GenerateRun, max_lines: int) -> tuple[str, int]:
     """A unified diff of the stale files (on disk -> what `generate` writes) in path order, cut after the last
     whole file that fits in `max_lines` lines (the first file is cut to fit), and how many files it leaves out."""
+    import difflib  # noqa: PLC0415 - only --check --diff shows a diff
+
     plan = run.plan
     paths = sorted({*plan.added, *plan.modified, *plan.removed})
     shown: list[str] = []
@@ -350,14 +365,14 @@ def plan_generate(
     refused = [] if allow_secrets else secret_in_output(pairs)  # the library keeps the policy, whoever calls it
     if refused:
         raise ProblemsError(refused)
-    manifest = writer.load_manifest(out_dir)
+    manifest = skip.loaded if skip is not None and skip.loaded is not None else writer.load_manifest(out_dir)
     recorded, recorded_tool = manifest
     tool = tool_fingerprint()
     inspector = writer.Inspector(out_dir)
     anchor = Path(os.path.abspath(out_dir)).parent
     # specs `load_specs` did not parse: their inputs, tool and files are as the manifest records them
     planned = [
-        writer.PairFiles(hit.pair, _posix_relpath(Path(os.path.abspath(hit.file)), anchor), None, hit.digest)
+        writer.PairFiles(hit.pair, hit.spec or posix_relpath(Path(os.path.abspath(hit.file)), anchor), None, hit.digest)
         for hit in unchanged
     ]
     rendered = 0
@@ -365,7 +380,7 @@ def plan_generate(
         progress("rendering pairs", index, len(pairs))
         spec_file = Path(pair.source_doc.file)
         header = Header.of(spec_file, out_dir, allow_secrets=allow_secrets)
-        spec = _posix_relpath(Path(os.path.abspath(spec_file)), anchor)
+        spec = posix_relpath(Path(os.path.abspath(spec_file)), anchor)
         secret = allow_secrets and needs_secrets(pair)
         known = checked[index]
         digest = "" if secret else input_digest(pair, spec_file, header, out_dir, env, resolved=known)

@@ -12,7 +12,6 @@ Like the rest of the library this module never prints and never exits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from generator.clusterpair.load import load_spec, parse_spec
@@ -22,11 +21,12 @@ from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair, resolve
 from generator.mtc.rules import validate
 from generator.problems import Problem, ProblemsError, has_errors
+from generator.records import record
 from generator.render.plan import ClusterRender, render_cluster
 from generator.secrets import install_secrets, password_for
 
 
-@dataclass(frozen=True)
+@record
 class SpecFile:
     """A spec on disk; `display` names it in problems (Argo CD: its path in the repository)."""
 
@@ -34,7 +34,7 @@ class SpecFile:
     display: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class SpecText:
     """A spec given as text (stdin, what `init` writes); relative paths in it are resolved from `spec_dir`."""
 
@@ -43,7 +43,7 @@ class SpecText:
     spec_dir: Path
 
 
-@dataclass(frozen=True)
+@record
 class Parsed:
     """A spec an adapter parsed already (the KRM function config): `pair` None when it could not be."""
 
@@ -54,7 +54,7 @@ class Parsed:
 Source = SpecFile | SpecText | Parsed
 
 
-@dataclass(frozen=True)
+@record
 class Checked:
     """A checked spec: `resolved` is None only when the spec could not be loaded (then `problems` say why)."""
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from generator.records import record
 
 
 class Severity(enum.Enum):
@@ -28,7 +29,7 @@ _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 @functools.total_ordering
-@dataclass(frozen=True, kw_only=True)  # made by `Problem.of`: no positional field order to get wrong
+@record(kw_only=True)  # made by `Problem.of`: no positional field order to get wrong
 class Problem:
     """A finding at a place in a file.
 

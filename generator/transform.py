@@ -30,7 +30,7 @@ Every other item is left alone; the adapters pass it through untouched. So a sec
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from generator.clusterpair.model import ClusterPair, EgressFirewallDecl
@@ -49,6 +49,7 @@ from generator.mtc.install import (
     unmirrored,
 )
 from generator.problems import Problem, ProblemsError, Severity
+from generator.records import record
 from generator.render.egressfirewall import FirewallOutput
 from generator.render.objects import merged_options, sync_options
 from generator.render.plan import ClusterRender
@@ -67,7 +68,7 @@ TOOL_ANNOTATION_PREFIXES = (
 _NOT_COPIED = (LOCAL_CONFIG_ANNOTATION, *FUNCTION_ANNOTATIONS)
 
 
-@dataclass(frozen=True)
+@record
 class MergeController:
     """Merge `spec` keys, `labels` and `annotations` (final values, decided by the planner) into the
     MigrationController at `index`."""
@@ -78,7 +79,7 @@ class MergeController:
     annotations: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class SetValues:
     """Set each scalar at its path (mapping keys and sequence indexes, all present) in the item at `index`."""
 
@@ -86,7 +87,7 @@ class SetValues:
     values: tuple[tuple[tuple[str | int, ...], str], ...]
 
 
-@dataclass(frozen=True)
+@record
 class InsertRules:
     """Insert `rules` at the top of `spec.egress` of the firewall at `index`, in order."""
 
@@ -94,7 +95,7 @@ class InsertRules:
     rules: list[Obj]
 
 
-@dataclass(frozen=True)
+@record
 class ReplaceObject:
     """Replace the item at `index` by `obj` (which already carries the item's tool annotations)."""
 
@@ -105,7 +106,7 @@ class ReplaceObject:
 Edit = MergeController | InsertRules | ReplaceObject | SetValues
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     edits: tuple[Edit, ...] = ()
     added: tuple[Obj, ...] = ()

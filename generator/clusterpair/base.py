@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from generator.clusterpair.files import UnreadableFileError, check_regular, read_limited, repository_of
-from generator.clusterpair.yamlsource import MAX_BYTES, check_depth, decode
+from generator.clusterpair.yamlparse import check_depth
+from generator.clusterpair.yamlsource import MAX_BYTES, decode
 from generator.problems import ProblemsError
+from generator.records import record
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_FILES = 1000
@@ -60,7 +62,7 @@ _CLUSTER_SCOPED = {
 Obj = dict[str, Any]
 
 
-@dataclass
+@record(frozen=False)
 class BaseContents:
     """The objects of a base as kustomize would emit them (by identity; patches not applied)."""
 
@@ -74,8 +76,10 @@ class BaseContents:
     not_plain: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record(frozen=False)
 class _Reader:
+    """One base folder being read: its root, the run's root, what was read so far and how much."""
+
     root: Path  # the base folder: files are named relative to it
     allowed: Path  # the run's root (real): nothing outside it is read
     contents: BaseContents = field(default_factory=BaseContents)

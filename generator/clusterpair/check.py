@@ -7,7 +7,7 @@ their file:line:col; the parsed values come back by path for the model (generato
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any, cast
 
 from generator.clusterpair import parse as values
@@ -16,6 +16,7 @@ from generator.clusterpair.parse import ValueProblemError
 from generator.clusterpair.schema import API_VERSION, CLUSTER_PAIR, KIND, SECRET_BEARING
 from generator.clusterpair.yamlsource import PathKey, Source, dotted, shown
 from generator.problems import Problem
+from generator.records import record
 
 # --- structure checking ----------------------------------------------------------------------------------
 
@@ -72,8 +73,10 @@ def _matches(type_: Type, value: object) -> bool:
     return True
 
 
-@dataclass
+@record(frozen=False)
 class _Checker:
+    """One spec being checked against the declaration: the problems found and the parsed values by path."""
+
     source: Source
     problems: list[Problem] = field(default_factory=list)
     parsed: dict[PathKey, Any] = field(default_factory=dict)  # typed values by path, for the model

@@ -6,12 +6,16 @@ default, pattern, parser and description. The checker (generator.clusterpair.che
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from generator.records import record
 
-@dataclass(frozen=True)
+
+@record
 class Str:
+    """A string: one of `enum`, or matching `pattern`, parsed into its type by `parse` when given."""
+
     enum: tuple[str, ...] = ()
     pattern: str = ""
     version: bool = False  # a version: a YAML number here is a mistake worth naming ("4.10" vs 4.1)
@@ -20,56 +24,64 @@ class Str:
     parse: Callable[[str], object] | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Int:
+    """An integer within `minimum` and `maximum` when given."""
+
     minimum: int | None = None
     maximum: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Bool:
-    pass
+    """A boolean."""
 
 
-@dataclass(frozen=True)
+@record
 class ListOf:
+    """A list of `item`, at least `min_items` long."""
+
     item: Type
     min_items: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class StrMap:
     """A map of strings to strings (labels, annotations)."""
 
 
-@dataclass(frozen=True)
+@record
 class Field:
+    """One key of an object: its type, what it means, and whether it is required or has a default."""
+
     type: Type
     description: str
     required: bool = False
     default: Any = None
 
 
-@dataclass(frozen=True)
+@record
 class Obj:
+    """An object: its keys, what it is, and the keys of which exactly one must be given."""
+
     fields: dict[str, Field]
     description: str = ""
     one_of_required: tuple[str, ...] = ()  # exactly one of these keys
 
 
-@dataclass(frozen=True)
+@record
 class AnyOf:
     """The first alternative whose JSON type matches is used (a namespace is a string or a mapping)."""
 
     options: tuple[Type, ...]
 
 
-@dataclass(frozen=True)
+@record
 class AnyValue:
     """Free-form data checked elsewhere (existing firewall rules are checked per firewall kind)."""
 
 
-@dataclass(frozen=True)
+@record
 class Timestamp:
     """An RFC 3339 instant: a string, or the datetime YAML 1.1 makes of an unquoted one (both accepted alike)."""
 

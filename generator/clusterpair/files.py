@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
+from generator.records import record
 from generator.settings import ROOT_ENV, SECRET_DIRS_ENV
 
 _CHUNK = 1 << 20
@@ -41,7 +41,7 @@ def repository_of(path: Path) -> Path:
     return folder
 
 
-@dataclass(frozen=True)
+@record
 class FileAccess:
     """The folders a run may read: `root` for every named file, `secret_dirs` besides it for secret files."""
 
@@ -138,3 +138,21 @@ def read_limited(path: Path, limit: int) -> bytes:
     if total > limit:
         raise UnreadableFileError(f"the file is more than {limit:,} bytes, the limit", "file-too-large")
     return b"".join(chunks)
+
+
+NAME_MAX = 255  # bytes in one path component (Linux, macOS)
+PATH_MAX = 4096  # bytes in a whole path, its terminating NUL included (Linux)
+
+
+def path_limit_problem(raw: str) -> str | None:
+    """Why the file system refuses `raw` by its length alone (ENAMETOOLONG), or None: a usage error to name."""
+    try:
+        encoded = os.fsencode(raw)
+    except UnicodeEncodeError:
+        return "the path cannot be encoded for the file system"
+    if len(encoded) >= PATH_MAX:
+        return f"the path is {len(encoded):,} bytes long; the limit is {PATH_MAX - 1:,}"
+    longest = max(encoded.split(b"/"), key=len)
+    if len(longest) > NAME_MAX:
+        return f"a file or folder name in the path is {len(longest):,} bytes long; the limit is {NAME_MAX}"
+    return None

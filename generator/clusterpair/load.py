@@ -30,7 +30,8 @@ from generator.clusterpair.model import (
     TokenFrom,
 )
 from generator.clusterpair.schema import default
-from generator.clusterpair.yamlsource import PathKey, Source, decode, load_yaml, read_spec_bytes
+from generator.clusterpair.yamlparse import load_yaml
+from generator.clusterpair.yamlsource import PathKey, Source, decode, read_spec_bytes
 from generator.problems import Problem, ProblemsError
 
 Mapping = dict[str, Any]

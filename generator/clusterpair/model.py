@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from generator.clusterpair.files import FileAccess, repository_of
 from generator.clusterpair.values import EndpointUrl, IpNetwork, MtcVersion, NoProxyEntry, OcpVersion, ProxyAddress
 from generator.clusterpair.yamlsource import PathKey, Source
+from generator.records import record
 
 
 class Role(enum.Enum):
@@ -43,7 +44,7 @@ class OpeningsState(enum.Enum):
     CLOSED = "closed"
 
 
-@dataclass(frozen=True)
+@record
 class OpeningsSpec:
     """spec §9 `openings` as written: the state, and the instant from which the pair renders closed."""
 
@@ -52,21 +53,25 @@ class OpeningsSpec:
     path: PathKey = field(default=("spec", "openings"), compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class ProxyOverride:
+    """A cluster's own `proxy`: the proxy settings MTC uses there instead of the cluster-wide ones."""
+
     http_proxy: ProxyAddress | None  # parsed; credentials are refused at load time and never kept
     https_proxy: ProxyAddress | None
     no_proxy: tuple[NoProxyEntry, ...] | None  # parsed when loaded; rendered as written
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class ControllerRef:
+    """Where the cluster's MigrationController is: its name and namespace."""
+
     name: str
     namespace: str
 
 
-@dataclass(frozen=True)
+@record
 class TokenFrom:
     """spec §8: the remote migration-controller token: a Secret reference, or read at render time."""
 
@@ -76,8 +81,10 @@ class TokenFrom:
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Cluster:
+    """One side of the pair as written (defaults applied): version, network, addresses, base, proxy, access."""
+
     role: Role
     name: str
     openshift_version: OcpVersion
@@ -96,8 +103,10 @@ class Cluster:
     token_from: TokenFrom | None = None
 
 
-@dataclass(frozen=True)
+@record
 class PasswordFrom:
+    """Where the stunnel proxy password is read at render time: an environment variable or a file."""
+
     env: str | None
     file: str | None
 
@@ -105,38 +114,46 @@ class PasswordFrom:
         return f"environment variable {self.env}" if self.env else f"file {self.file}"
 
 
-@dataclass(frozen=True)
+@record
 class StunnelProxy:
+    """`dvm.stunnelTcpProxy`: the proxy DVM's stunnel goes through, and its credentials."""
+
     url: ProxyAddress  # parsed `http://host:port`; inline credentials are refused at load time
     username: str | None
     password_from: PasswordFrom | None
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Dvm:
+    """`dvm`: the proxy and the rsync pods' supplemental groups and privilege."""
+
     stunnel_tcp_proxy: StunnelProxy | None
     source_supplemental_groups: tuple[int, ...] | None
     target_supplemental_groups: tuple[int, ...] | None
     rsync_privileged: bool | None
 
 
-@dataclass(frozen=True)
+@record
 class EgressFirewallDecl:
+    """A source namespace's egress firewall: its name and rules, or None when `base` holds it."""
+
     name: str
     rules: tuple[dict[str, Any], ...] | None  # the firewall's existing rules; None when it lives in `base`
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class NamespaceMapping:
+    """One namespace moved: its name on the source, on the target, and its egress firewall."""
+
     source: str
     target: str
     egress_firewall: EgressFirewallDecl | None
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Install:
     """spec §8 `install`: the MTC operator on each cluster (OLM on modern clusters, legacy operator otherwise)."""
 
@@ -146,7 +163,7 @@ class Install:
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class CredentialsFrom:
     """spec §8: S3 credentials: a Secret reference, two environment variables, or a file, read at render time."""
 
@@ -161,7 +178,7 @@ class CredentialsFrom:
         return self.secret_ref is None
 
 
-@dataclass(frozen=True)
+@record
 class ReplicationRepository:
     """spec §8: the MigStorage on the control cluster (MCG or any S3)."""
 
@@ -174,8 +191,10 @@ class ReplicationRepository:
     path: PathKey = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class ClusterPair:
+    """One ClusterPair spec, loaded: every key typed and defaulted, each object knowing where it was written."""
+
     name: str
     mtc_version: MtcVersion | None  # as written; the effective version is derived by generator.mtc.thresholds
     control_cluster: Role

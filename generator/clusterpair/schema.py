@@ -23,7 +23,6 @@ from generator.clusterpair.declare import (
     Timestamp,
     field_at,
 )
-from generator.clusterpair.jsonschema import export
 from generator.clusterpair.patterns import DNS1123_LABEL, DNS1123_SUBDOMAIN
 from generator.clusterpair.yamlsource import PathKey
 
@@ -286,4 +285,6 @@ def default(path: PathKey) -> Any:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a ClusterPair (`mtc-policygen schema`), made from the declaration."""
+    from generator.clusterpair.jsonschema import export  # noqa: PLC0415 - only `schema` exports it
+
     return export(CLUSTER_PAIR, KIND)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from generator.records import record
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -18,8 +19,10 @@ IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # --- versions ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class OcpVersion:
+    """An OpenShift version, major and minor; ordered."""
+
     major: int
     minor: int
 
@@ -27,8 +30,10 @@ class OcpVersion:
         return f"{self.major}.{self.minor}"
 
 
-@dataclass(frozen=True)
+@record
 class MtcVersion:
+    """An MTC 1.x version: the minor and, when given, the patch."""
+
     minor: int  # 7 or 8
     patch: int | None
 
@@ -54,7 +59,7 @@ def sorted_networks(items: Iterable[IpNetwork]) -> list[IpNetwork]:
     return sorted(set(items), key=network_sort_key)
 
 
-@dataclass(frozen=True)
+@record
 class NoProxyEntry:
     """A `noProxy` entry as written (rendered verbatim) and parsed: `*`, a domain, `.domain`, an IP or a CIDR."""
 
@@ -72,7 +77,7 @@ class NoProxyEntry:
 # --- proxy URLs -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class ProxyAddress:
     """A proxy URL split into what the controller uses: host, port, and whether the host is an IP.
 
@@ -108,7 +113,7 @@ class ProxyAddress:
 # --- spec §8 endpoint URLs ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class EndpointUrl:
     """An endpoint URL as written (rendered verbatim: MigCluster `url`, MigStorage `awsS3Url`) and parsed."""
 

@@ -10,9 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from generator.clusterpair.files import FileAccess, UnreadableFileError, repository_of
-from generator.clusterpair.model import OpeningsSpec
-from generator.clusterpair.yamlsource import path_limit_problem
+from generator.clusterpair.files import FileAccess, UnreadableFileError, path_limit_problem, repository_of
 from generator.problems import Problem, Severity, format_github, format_json, format_text
 from generator.settings import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, ROOT_ENV
 
@@ -115,6 +113,8 @@ def root_environ(args: argparse.Namespace) -> Mapping[str, str]:
 
 def openings_lines(resolved: Sequence[ResolvedPair]) -> str:
     """Per pair that declares `openings`, their state (spec §9): open until ..., closed since ..., closed."""
+    from generator.clusterpair.model import OpeningsSpec  # noqa: PLC0415 - a no-op `generate` loads no model
+
     return "".join(
         f"  {r.name}: openings {r.openings.describe()}\n" for r in resolved if r.spec.openings != OpeningsSpec()
     )

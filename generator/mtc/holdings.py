@@ -8,8 +8,10 @@ here, once, over plain objects. Reading a base from disk is not done here (this 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from generator.records import record
 
 Obj = dict[str, Any]
 Identity = tuple[str, str, str, str]  # (API group, kind, namespace, name)
@@ -28,7 +30,7 @@ def group_of(api_version: str) -> str:
     return api_version.rpartition("/")[0]
 
 
-@dataclass(frozen=True)
+@record
 class Holdings:
     """Objects indexed by identity; `unread` lists what could not be read, so a check over them is partial."""
 

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from generator.clusterpair.files import UnreadableFileError, read_limited
 from generator.clusterpair.model import ClusterPair
 from generator.clusterpair.yamlsource import PathKey
 from generator.mtc.mirror import MAX_MAPPING_BYTES, MirrorMapping, mapping_problem, parse_mapping_bytes
 from generator.problems import Problem, ProblemsError
+from generator.records import record
 
 MAX_CA_BYTES = 1024 * 1024  # a CA bundle is a few KiB; anything this large is not one
 PEM_MARK = b"-----BEGIN CERTIFICATE-----"
 
 
-@dataclass(frozen=True)
+@record
 class NamedFiles:
+    """The files a spec names, read once by resolve: the mirror mapping and CA bundles, and their problems."""
+
     mirror: MirrorMapping | None = None  # parsed; None without a mapping, or when `mirror_problems` say why
     mirror_problems: tuple[Problem, ...] = ()  # located in the mapping file (a bad line) or in the spec
     ca_bundles: Mapping[str, bytes] = field(default_factory=dict)  # PEM bytes, by the name the spec gives

@@ -7,13 +7,13 @@ modern platforms, channels), §1.3 (restricted networks). Renderers read the dec
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import Final
 
 from generator.clusterpair.model import Cluster, ClusterPair, Role
 from generator.clusterpair.values import MtcVersion
 from generator.mtc.holdings import Holdings, Obj
 from generator.mtc.mirror import MirrorEntry, MirrorMapping, split_image
+from generator.records import record
 
 # facts §10 OLM: package, channels, OwnNamespace install mode; the catalog sources live in openshift-marketplace.
 MTC_NAMESPACE: Final = "openshift-migration"
@@ -141,8 +141,10 @@ def unmirrored(deployment: Obj, mapping: MirrorMapping) -> Obj:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class MirrorPlan:
+    """The legacy operator's Deployment moved to a mirror registry: images, the registry and where it goes."""
+
     images: tuple[dict[str, str], ...]  # kustomize `images:` entries, by repository
     registry: str  # the mirror registry host, for env REGISTRY
     env_paths: tuple[str, ...]  # JSON pointers of the env REGISTRY entries

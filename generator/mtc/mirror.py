@@ -8,10 +8,10 @@ hand and broken must not silently drop the image that a restricted-network clust
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from generator.clusterpair.yamlsource import shown
 from generator.problems import Problem, ProblemsError
+from generator.records import record
 
 MAX_MAPPING_BYTES = 16 * 1024 * 1024  # a full Red Hat catalog mirror writes a few MiB
 
@@ -22,8 +22,10 @@ _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
-@dataclass(frozen=True)
+@record
 class MirrorEntry:
+    """One line of a mirror mapping: a source repository (and digest) and its mirror."""
+
     source: str  # repository, no tag or digest
     digest: str | None  # sha256:<hex> when the source is pinned by digest
     mirror: str  # repository in the mirror registry, no tag
@@ -34,8 +36,10 @@ class MirrorEntry:
         return registry_host(self.mirror)
 
 
-@dataclass(frozen=True)
+@record
 class MirrorMapping:
+    """A parsed `mapping.txt` of `oc adm catalog mirror`."""
+
     file: str
     entries: tuple[MirrorEntry, ...]
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from generator.clusterpair.files import FileAccess
 from generator.clusterpair.model import Cluster, NetworkType
 from generator.mtc import facts
 from generator.mtc.thresholds import default_network_type
+from generator.records import record
 
 
 def _clock() -> datetime.datetime:
@@ -17,7 +18,7 @@ def _clock() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 
 
-@dataclass(frozen=True)
+@record
 class Environment:
     """What the runtime knows beyond the spec.
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from generator.clusterpair.model import OpeningsSpec, OpeningsState
 from generator.problems import Problem, ProblemsError
+from generator.records import record
 
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 PAIR_ANNOTATION = "mtc-policygen.io/pair"
@@ -42,7 +42,7 @@ def utc_text(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass(frozen=True)
+@record
 class Openings:
     """The window as rendered: `closed` when the spec says so or its deadline is at or before "now"."""
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from generator.clusterpair.base import KUSTOMIZATION_FILES, read_base
 from generator.clusterpair.files import UnreadableFileError
 from generator.clusterpair.model import (
     Cluster,
@@ -33,9 +31,10 @@ from generator.mtc.inputs import NamedFiles, read_named_files
 from generator.mtc.network import Environment, network_type
 from generator.mtc.openings import Openings, decide
 from generator.mtc.thresholds import NEWEST_KNOWN_OCP, effective_mtc
+from generator.records import record
 
 
-@dataclass(frozen=True)
+@record
 class FirewallApi:
     """The egress firewall API of a network plugin (facts §4.1 SDN, §4.2 OVN)."""
 
@@ -44,7 +43,7 @@ class FirewallApi:
     max_rules: int
 
 
-@dataclass(frozen=True)
+@record
 class Capabilities:
     """What one cluster enforces or offers, by OpenShift version and network plugin (spec §4.1).
 
@@ -110,8 +109,10 @@ def capabilities(version: OcpVersion, plugin: NetworkType | None) -> Capabilitie
     )
 
 
-@dataclass(frozen=True)
+@record
 class ResolvedCluster:
+    """A cluster of the pair as the rules and renderers see it: version, network, roles, capabilities, base."""
+
     spec: Cluster
     version: OcpVersion
     network_type: NetworkType | None  # from the spec, the version, or the runtime (Environment)
@@ -132,8 +133,10 @@ class ResolvedCluster:
         return self.spec.name
 
 
-@dataclass(frozen=True)
+@record
 class ResolvedPair:
+    """A pair decided once: MTC version, clusters, endpoint, proxy, networks, namespaces, openings, files."""
+
     spec: ClusterPair
     mtc: MtcVersion
     source: ResolvedCluster
@@ -196,6 +199,8 @@ def base_folder(pair: ClusterPair, cluster: Cluster) -> Path | None:
         pair.locate(cluster.base, dotted((*cluster.path, "base")))
     except UnreadableFileError:
         return None  # outside the run's root: reported by the base-exists rule, never read
+    from generator.clusterpair.base import KUSTOMIZATION_FILES  # noqa: PLC0415 - a pair without base never loads it
+
     folder = Path(pair.spec_dir, cluster.base)
     return folder if any((folder / name).is_file() for name in KUSTOMIZATION_FILES) else None
 
@@ -212,6 +217,8 @@ def _cluster(pair: ClusterPair, cluster: Cluster, env: Environment) -> ResolvedC
     not_plain: tuple[str, ...] = ()
     read: Mapping[Path, bytes] = {}
     if folder is not None:
+        from generator.clusterpair.base import read_base  # noqa: PLC0415 - see base_folder
+
         contents = read_base(folder, pair.access.root)
         holdings = Holdings.of(f"base {cluster.base}", contents.objects, contents.unread)
         errors, patched, files = tuple(contents.errors), contents.patched, tuple(contents.files)

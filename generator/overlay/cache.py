@@ -20,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from generator.clusterpair.files import UnreadableFileError, read_limited
 from generator.problems import Problem, Severity
+from generator.records import record
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024  # above every reader's own limit: this only stops an endless file
 
@@ -71,7 +73,7 @@ def digest_of(head: Sequence[bytes | str], recipe: Recipe, known: Mapping[Path, 
     return digest.hexdigest()
 
 
-@dataclass(frozen=True)
+@record
 class Hit:
     """A spec whose inputs are unchanged: what its last check and render produced."""
 
@@ -79,9 +81,10 @@ class Hit:
     pair: str
     digest: str
     problems: tuple[Problem, ...]
+    spec: str = ""  # the spec as the manifest names it (relative to the overlays folder's parent)
 
 
-@dataclass
+@record(frozen=False)
 class _Record:
     pair: str
     digest: str
@@ -103,6 +106,13 @@ def _recipe_of(data: object) -> Recipe:
             raise ValueError("recipe step")
         out.append([Path(p["file"]) if isinstance(p, dict) else str(p) for p in step])
     return out
+
+
+def _outputs_of(data: object) -> dict[str, list[int]]:
+    """Size and mtime by file, as saved: a value of another shape never equals a stat, so that file is re-read."""
+    if not isinstance(data, dict):
+        raise ValueError("outputs")
+    return data
 
 
 def _problem_of(data: Mapping[str, object]) -> Problem:
@@ -134,9 +144,10 @@ class GenerateCache:
         base = root if root is not None else _cache_root()
         key = hashlib.sha256(os.fsencode(self.out_dir)).hexdigest()[:24]
         self.path = base / f"overlays-{key}.json" if base is not None else None
+        self._loaded = False  # the file was this folder's and this tool's, read whole
         self._records = self._load()
         self._new: dict[str, _Record] = {}
-        self._listings: dict[str, dict[str, os.DirEntry[str]]] = {}
+        self._refreshed = False  # a hit's outputs were re-recorded (same content, new size or mtime)
 
     def _load(self) -> dict[str, _Record]:
         if self.path is None:
@@ -145,18 +156,20 @@ class GenerateCache:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("kind") != _KIND or data.get("tool") != self.tool or data.get("out") != str(self.out_dir):
                 return {}
-            return {
+            records = {
                 spec: _Record(
                     str(r["pair"]),
                     str(r["digest"]),
                     _recipe_of(r["recipe"]),
                     [_problem_of(p) for p in r["problems"]],
-                    {str(k): [int(n) for n in v] for k, v in r["outputs"].items()},
+                    _outputs_of(r["outputs"]),
                 )
                 for spec, r in data["specs"].items()
             }
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return {}  # a cache only: anything wrong with it means a full run
+        self._loaded = True
+        return records
 
     def lookup(
         self,
@@ -171,7 +184,8 @@ class GenerateCache:
         `manifest`: the overlays' manifest entries by pair, whose file digests are the reference; `spec`: the
         spec as the manifest names it.
         """
-        record = self._records.get(_key(spec_file))
+        key = _key(spec_file)
+        record = self._records.get(key)
         if record is None:
             return None
         try:
@@ -186,13 +200,23 @@ class GenerateCache:
         files = entry.get("files")
         if not isinstance(files, dict) or not files or not self._intact(files, record.outputs):
             return None
-        self._new[_key(spec_file)] = record
-        return Hit(spec_file, record.pair, record.digest, tuple(record.problems))
+        self._new[key] = record
+        return Hit(spec_file, record.pair, record.digest, tuple(record.problems), spec)
 
     def _intact(self, files: Mapping[str, object], outputs: dict[str, list[int]]) -> bool:
         """Every written file as recorded: same size and mtime, or else the same content (then re-recorded)."""
+        try:
+            folder = os.open(self.out_dir, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return False
+        try:
+            return self._intact_in(folder, files, outputs)
+        finally:
+            os.close(folder)
+
+    def _intact_in(self, folder: int, files: Mapping[str, object], outputs: dict[str, list[int]]) -> bool:
         for rel, digest in files.items():
-            now = self._stat(rel)
+            now = _stat(rel, folder)
             if now is None:
                 return False
             if outputs.get(rel) == now:
@@ -204,42 +228,27 @@ class GenerateCache:
             except OSError:
                 return False
             outputs[rel] = now
+            self._refreshed = True
         return True
-
-    def _stat(self, rel: str) -> list[int] | None:
-        """Size and mtime of a regular file (symlinks followed, as `open` would), from one listing per folder."""
-        folder, _, name = rel.rpartition("/")
-        if folder not in self._listings:
-            try:
-                with os.scandir(os.path.join(self.out_dir, folder)) as entries:
-                    self._listings[folder] = {e.name: e for e in entries}
-            except OSError:
-                self._listings[folder] = {}
-        entry = self._listings[folder].get(name)
-        try:
-            if entry is None or not entry.is_file():
-                return None
-            st = entry.stat()
-        except OSError:
-            return None
-        return [st.st_size, st.st_mtime_ns]
 
     def record(self, spec_file: Path, pair: str, digest: str, recipe: Recipe, problems: Iterable[Problem]) -> None:
         """A spec checked and planned in this run (its outputs are stat'ed in `save`, once written)."""
         self._new[_key(spec_file)] = _Record(pair, digest, recipe, list(problems))
 
     def save(self, manifest: Mapping[str, Mapping[str, object]]) -> None:
-        """Write the cache for the specs of this run whose pair the manifest records with the same digest."""
-        if self.path is None:
+        """Write the cache for the specs of this run whose pair the manifest records with the same digest.
+
+        Not when every spec of the run was a hit on the file as read, none re-recorded: the file would come out
+        the same (a hit's pair keeps its manifest entry), and a no-op run only reads."""
+        if self.path is None or self._unchanged():
             return
         specs: dict[str, object] = {}
-        self._listings.clear()  # written since they were listed
         for spec, r in sorted(self._new.items()):
             entry = manifest.get(r.pair)
             files = entry.get("files") if entry is not None else None
             if entry is None or entry.get("digest") != r.digest or not isinstance(files, dict):
                 continue
-            outputs = {rel: r.outputs.get(rel) or self._stat(rel) for rel in files}
+            outputs = {rel: r.outputs.get(rel) or _stat(os.path.join(self.out_dir, rel)) for rel in files}
             if any(v is None for v in outputs.values()):
                 continue
             specs[spec] = {
@@ -257,6 +266,22 @@ class GenerateCache:
             os.replace(tmp, self.path)
         except OSError:
             return  # a cache only
+
+
+    def _unchanged(self) -> bool:
+        return self._loaded and not self._refreshed and self._new.keys() == self._records.keys() and all(
+            self._new[k] is self._records[k] for k in self._new
+        )
+
+
+def _stat(path: str, folder: int | None = None) -> list[int] | None:
+    """Size and mtime of a regular file (symlinks followed, as `open` would); `path` relative to the open
+    `folder` when given (one short lookup per file: a no-op run stats every file it wrote)."""
+    try:
+        st = os.stat(path, dir_fd=folder)
+    except (OSError, ValueError):
+        return None
+    return [st.st_size, st.st_mtime_ns] if stat.S_ISREG(st.st_mode) else None
 
 
 def _key(spec_file: Path) -> str:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
 
 from generator.overlay import templates
+from generator.records import record
 from generator.render.install.objects import REGISTRY_PATCH_TARGET
 from generator.render.install.plan import InstallRender
 from generator.render.plan import ClusterRender
@@ -55,7 +55,7 @@ def _render(template: str, **values: Any) -> str:
     return _environment().get_template(template).render(**values)
 
 
-@dataclass(frozen=True)
+@record
 class _Patch:
     path: str
     target: dict[str, Any] | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import shutil
@@ -18,6 +17,8 @@ _AT_FDCWD = -100
 
 def exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2); False where the system cannot."""
+    import ctypes  # noqa: PLC0415 - only a run that writes swaps or syncs (a no-op run does neither)
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
@@ -94,6 +95,8 @@ def sync(folder: Path) -> None:
 
     One sync per run instead of one fsync per file: a first run writes thousands of small files.
     """
+    import ctypes  # noqa: PLC0415 - see exchange
+
     fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
     try:
         try:

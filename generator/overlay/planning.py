@@ -6,15 +6,16 @@ A plan refuses (`ProblemsError`) to overwrite a file that is not ours or to writ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from generator.overlay.manifest import digest_text, load_manifest, owned_files, without_digests
 from generator.overlay.tree import Tree
 from generator.problems import Problem, ProblemsError
+from generator.records import record
 
 
-@dataclass(frozen=True)
+@record
 class PairFiles:
     """What one ClusterPair produces: files relative to the output folder (`<pair>/<cluster>/<file>`).
 
@@ -29,7 +30,7 @@ class PairFiles:
     private: frozenset[str] = frozenset()  # files holding a secret: written 0600
 
 
-@dataclass(frozen=True)
+@record
 class PairChanges:
     """What a run changes in one pair's files (paths relative to the output folder)."""
 
@@ -39,7 +40,7 @@ class PairChanges:
     removed: tuple[str, ...]
 
 
-@dataclass
+@record(frozen=False)
 class Plan:
     out_dir: Path
     manifest: dict[str, dict[str, object]]
@@ -135,7 +136,7 @@ def plan(
     return run.result
 
 
-@dataclass
+@record(frozen=False)
 class _Run:
     """One planning pass: the plan it fills, what is on disk, and what it found in the way."""
 

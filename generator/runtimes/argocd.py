@@ -18,21 +18,20 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator import pipeline
 from generator.clusterpair.base import KUSTOMIZATION_FILES
-from generator.clusterpair.files import FileAccess, UnreadableFileError, check_regular
+from generator.clusterpair.files import FileAccess, UnreadableFileError, check_regular, path_limit_problem
 from generator.clusterpair.model import ClusterPair
-from generator.clusterpair.yamlsource import path_limit_problem
 from generator.mtc.facts import KEEP_OPTIONS
 from generator.mtc.holdings import Identity, identity
 from generator.mtc.network import Environment, detected_network_type
 from generator.mtc.openings import PAIR_ANNOTATION, now_from
 from generator.mtc.resolve import ResolvedPair
 from generator.problems import Problem, ProblemsError, Severity, has_errors
+from generator.records import record
 from generator.render.objects import Obj, with_sync_options
 from generator.runtimes.common import (
     API_VERSIONS_VAR,
@@ -63,7 +62,7 @@ class Mode(enum.Enum):
     CONTROLLER = "controller"  # everything else: MTC (MigrationController, install, registrations), other base objects
 
 
-@dataclass(frozen=True)
+@record
 class Request:
     cluster: str
     mode: Mode
@@ -238,7 +237,7 @@ def _nothing_open(pair: ClusterPair, cluster: str, resolved: ResolvedPair) -> Pr
     )
 
 
-@dataclass(frozen=True)
+@record
 class Output:
     objects: list[Obj]  # never empty, but in mode `policies` when nothing is open
     problems: list[Problem]  # warnings and infos, for the sidecar log

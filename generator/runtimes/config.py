@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,10 @@ from generator.clusterpair.base import KUSTOMIZATION_FILES
 from generator.clusterpair.files import FileAccess, UnreadableFileError, read_limited, repository_of
 from generator.clusterpair.load import load_spec, parse_source, parse_spec
 from generator.clusterpair.model import ClusterPair
-from generator.clusterpair.yamlsource import MAX_BYTES, compose_documents, decode, source_of
+from generator.clusterpair.yamlparse import compose_documents, source_of
+from generator.clusterpair.yamlsource import MAX_BYTES, decode
 from generator.problems import Problem, ProblemsError
+from generator.records import record
 from generator.render.yamlout import dump_document
 from generator.transform import FUNCTION_ANNOTATIONS, TOOL_ANNOTATION_PREFIXES, annotations_of
 
@@ -48,7 +50,7 @@ def fail(message: str, rule: str = "krm-input", where: str = COPY_LABEL, path: s
     return ProblemsError([Problem.of(where, rule, message, path=path)])
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     pair: ClusterPair | None
     problems: list[Problem]

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from generator.clusterpair.yamlsource import compose_documents, decode, read_text, source_of
+from generator.clusterpair.yamlparse import compose_documents, source_of
+from generator.clusterpair.yamlsource import decode, read_text
 from generator.problems import Problem, ProblemsError, format_text
 from generator.render.yamlout import serialize
 from generator.runtimes.process import MAX_INPUT_BYTES, run_pass

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from generator.clusterpair.yamlsource import source_of
+from generator.clusterpair.yamlparse import source_of
 from generator.mtc.install import LEGACY_DEPLOYMENT, MTC_NAMESPACE
 from generator.render.yamlout import represent
 from generator.transform import InsertRules, MergeController, Plan, ReplaceObject, SetValues

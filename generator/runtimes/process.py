@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -14,6 +13,7 @@ from generator.clusterpair.files import FileAccess
 from generator.mtc.network import Environment
 from generator.mtc.openings import now_from
 from generator.problems import Problem, ProblemsError, has_errors
+from generator.records import record
 from generator.runtimes import nodes
 from generator.runtimes.config import CLUSTER_ANNOTATION, file_access, read_config
 from generator.transform import plan_transform
@@ -23,7 +23,7 @@ from generator.transform import plan_transform
 MAX_INPUT_BYTES = 32 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     items: list[yaml.Node]  # the input items when anything failed: a tool must never lose them
     problems: list[Problem]

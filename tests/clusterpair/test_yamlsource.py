@@ -1,5 +1,5 @@
-"""Loader rules of generator/clusterpair/yamlsource.py (YAML syntax, documents, keys, size limits): each fails
-where it should.
+"""Loader rules of generator/clusterpair/yamlsource.py and yamlparse.py (YAML syntax, documents, keys, size
+limits): each fails where it should.
 
 Each case is the spec as written (inline YAML): the line and column of the expected problem can be read off it.
 The specs that pass every rule are in tests/mtc/rules/test_registry.py.

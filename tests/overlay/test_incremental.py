@@ -6,7 +6,8 @@ Test design notes:
   (the one place every entry point renders through), counting calls per (pair, cluster). Disk access is observed by
   wrapping `os.stat`, `os.lstat` and `os.scandir`, counting the calls that land inside the output folder.
 * A no-op `generate` renders nothing, writes nothing (inode, mtime and bytes of every path, folders included)
-  and reads the output folder's structure with one listing per folder, not a stat per file.
+  and looks at each file it wrote once: one stat relative to the open output folder (size and mtime against
+  the cache), no listing per folder on top.
 * Each input of a pair's digest, changed alone, re-renders that pair and no other: its spec's bytes, a file
   under its `base`, a file the spec names whose contents reach the output (the mirror mapping), the header
   (another output folder), and the tool (its code fingerprint). A hand-edited or
@@ -87,15 +88,24 @@ def test_noop_generate_renders_and_writes_nothing(ws: Path, renders: Renders) ->
     assert _state(ws / "overlays") == before
 
 
-def test_noop_generate_lists_each_folder_once(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_noop_generate_stats_each_written_file_once(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = os.path.abspath(ws / "overlays")
     calls: Counter[str] = Counter()
+    stats: Counter[str] = Counter()
+
+    def where(path: Any, dir_fd: int | None) -> str:
+        if isinstance(path, int):
+            return ""
+        if dir_fd is not None:  # a lookup relative to an open folder: name it by what the descriptor holds
+            return os.path.abspath(os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), os.fspath(path)))
+        return os.path.abspath(os.fspath(path))
 
     def wrap(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(path: Any = ".", *args: Any, **kwargs: Any) -> Any:
-            full = os.path.abspath(os.fspath(path)) if not isinstance(path, int) else ""
+            full = where(path, kwargs.get("dir_fd"))
             if full == out or full.startswith(out + os.sep):
                 calls[name] += 1
+                stats[full] += name != "scandir"
             return original(path, *args, **kwargs)
 
         return wrapper
@@ -103,12 +113,13 @@ def test_noop_generate_lists_each_folder_once(ws: Path, monkeypatch: pytest.Monk
     for name in ("stat", "lstat", "scandir"):
         monkeypatch.setattr(os, name, wrap(name, getattr(os, name)))
     assert _generate() == 0
-    seen = dict(calls)
-    files = sum(1 for p in (ws / "overlays").rglob("*") if p.is_file())
-    folders = sum(1 for p in (ws / "overlays").rglob("*") if p.is_dir()) + 1
     monkeypatch.undo()
-    assert seen["scandir"] <= folders, seen
-    assert seen.get("stat", 0) + seen.get("lstat", 0) < files / 4, seen  # not a stat per file
+    seen = dict(calls)
+    files = {os.path.abspath(p) for p in (ws / "overlays").rglob("*") if p.is_file() and p.name != MANIFEST}
+    folders = sum(1 for p in (ws / "overlays").rglob("*") if p.is_dir()) + 1
+    assert seen.get("scandir", 0) <= folders, seen
+    assert {path for path in files if stats[path] != 1} == set(), stats  # each written file looked at once
+    assert sum(stats.values()) <= len(files) + folders, seen
 
 
 def _spec_changed(ws: Path) -> None:
@@ -365,3 +376,34 @@ def test_an_unreadable_cache_means_a_full_run(ws: Path, parses: Counter[str], re
     assert _generate() == 0
     assert sum(parses.values()) == len(list((ws / "examples").glob("*.yaml")))
     assert renders == Counter(), "the manifest's digests still spare the rendering"
+
+
+def _cache_state() -> list[tuple[int, int, bytes]]:
+    caches = sorted(Path(os.environ["MTC_POLICYGEN_CACHE_DIR"]).iterdir())
+    return [(c.stat().st_ino, c.stat().st_mtime_ns, c.read_bytes()) for c in caches]
+
+
+def test_a_noop_run_leaves_the_cache_as_it_was(ws: Path, parses: Counter[str]) -> None:
+    """Every spec a hit, no output re-recorded: the cache would come out the same, so it is not written."""
+    assert _generate() == 0
+    before = _cache_state()
+    assert len(before) == 1
+    assert _generate() == 0
+    assert parses == Counter()
+    assert _cache_state() == before
+
+
+def test_a_touched_output_with_the_same_bytes_is_recorded_again(ws: Path, parses: Counter[str]) -> None:
+    """A generated file whose mtime changed but not its bytes is hashed once, then its new mtime is kept."""
+    assert _generate() == 0
+    before = _cache_state()
+    touched = next((ws / "overlays" / "ovn-nodeport-strict").rglob("kustomization.yaml"))
+    st = touched.stat()
+    os.utime(touched, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert _generate() == 0
+    assert parses == Counter()
+    after = _cache_state()
+    assert after != before
+    assert str(touched.stat().st_mtime_ns).encode() in after[0][2]
+    assert _generate() == 0
+    assert _cache_state() == after

@@ -7,17 +7,19 @@ on, and shows a passing and a failing example (yamllint style). The catalogue is
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from generator.clusterpair.model import ClusterPair
 from generator.clusterpair.yamlsource import PathKey
 from generator.mtc.network import Environment
 from generator.mtc.resolve import ResolvedPair
 from generator.problems import Problem, Severity, sorted_problems
+from generator.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
+    """What a rule reports: where, what, and optionally how severe and how to fix it."""
+
     path: PathKey
     message: str
     severity: Severity | None = None  # None: the rule's default severity
@@ -26,8 +28,10 @@ class Finding:
     elsewhere: Problem | None = None  # a problem located in another file the spec names (a mirror mapping)
 
 
-@dataclass(frozen=True)
+@record
 class RuleContext:
+    """What every rule reads: the spec, the environment and the pair resolved once."""
+
     pair: ClusterPair
     env: Environment
     resolved: ResolvedPair  # decided once per pair: versions, capabilities, endpoint, proxy, networks, bases

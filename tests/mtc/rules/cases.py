@@ -9,7 +9,8 @@ Test design (yamllint style, one test file per rule family):
 - Every passing case (tests/mtc/rules/test_registry.py) sets the fields some rule checks and yields no problem at
   all: every rule runs on every spec, so each passing case passes all of them.
 - Coverage is checked, not hoped for: every id in `generator.mtc.rules.RULES`, every structural rule of
-  `generator.clusterpair.schema` and every loader rule of `generator.clusterpair.yamlsource` has a failing case.
+  `generator.clusterpair.schema` and every loader rule of `generator.clusterpair.yamlsource` and `yamlparse`
+  has a failing case.
 """
 
 from __future__ import annotations
