@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import Any
 
@@ -31,6 +31,7 @@ from generator.mtc import facts
 from generator.mtc.resolve import ResolvedCluster, ResolvedPair
 from generator.mtc.routes import route_hosts
 from generator.mtc.thresholds import block_rsync
+from generator.records import record
 
 Labels = Mapping[str, str]
 
@@ -62,7 +63,7 @@ class PeerKind(enum.Enum):
     ANYWHERE = "anywhere"  # no peer restriction: any pod and any address (node-port and port-only rules)
 
 
-@dataclass(frozen=True)
+@record
 class PortRange:
     protocol: str
     port: int
@@ -77,7 +78,7 @@ class PortRange:
         return f"{self.protocol} {ports}"
 
 
-@dataclass(frozen=True)
+@record
 class Pods:
     """DVM rsync pods of one namespace: the selector our policies use and the concrete label sets (facts §3.2)."""
 
@@ -87,7 +88,7 @@ class Pods:
     named_ports: Mapping[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class Peer:
     kind: PeerKind
     what: str  # for people: "the destination routers", "the stunnel proxy 192.0.2.30"
@@ -100,7 +101,7 @@ class Peer:
     named_ports: Mapping[str, int] = field(default_factory=dict)  # PODS: their container ports, by name
 
 
-@dataclass(frozen=True)
+@record
 class Connection:
     """One side of a DVM connection as the cluster `cluster` sees it at the pods `pods`."""
 
@@ -254,7 +255,7 @@ def endpoint_connection(pair: ResolvedPair, target_namespace: str) -> Connection
     return namespace_connections(pair, mapping)[0]
 
 
-@dataclass(frozen=True)
+@record
 class _Shared:
     """What the connections of every namespace mapping of one pair have in common: renderers and rules ask for
     one mapping's connections at a time, once per namespace, so this is built once per pair, not per namespace.

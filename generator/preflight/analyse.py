@@ -9,7 +9,6 @@ generated output, after the openings close), `verdicts` (whether one connection 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from generator.mtc.connections import connections
@@ -24,6 +23,7 @@ from generator.preflight.state import ClusterState
 from generator.preflight.verdicts import Verdict, change, evaluate_connection, hint
 from generator.preflight.views import View, after_view, closed_view, today_view
 from generator.problems import Problem
+from generator.records import record
 from generator.render.plan import ClusterRender
 
 
@@ -56,7 +56,7 @@ class Row(NamedTuple):
         }
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     pair: str
     spec_file: str

@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from generator.clusterpair.model import NetworkType
 from generator.mtc.firewall import existing_rule_problems
 from generator.preflight.netpol import Interval, PolicyError, covers, interval, merge, overlaps, subtract
+from generator.records import record
 
 ENP_KIND = "EgressNetworkPolicy"
 SDN_CORRECTED_CIDR = ipaddress.ip_network("0.0.0.0/32")
 EF_KIND = "EgressFirewall"
 
 
-@dataclass(frozen=True)
+@record
 class FwRule:
     index: int
     allow: bool
@@ -42,7 +42,7 @@ class FwRule:
         return not self.allow and self.cidr is not None and self.cidr[1] == (0, 2**32 - 1) and self.ports is None
 
 
-@dataclass(frozen=True)
+@record
 class Firewall:
     kind: str
     namespace: str
@@ -161,7 +161,7 @@ def dns_matches(pattern: str, host: str) -> bool:
     return host == pattern
 
 
-@dataclass(frozen=True)
+@record
 class FwOutcome:
     allowed: bool
     rule: FwRule | None  # the deciding rule; None: the implicit allow at the end

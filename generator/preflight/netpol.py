@@ -22,8 +22,9 @@ import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from generator.records import record
 
 Labels = Mapping[str, str]
 Interval = tuple[int, int]  # inclusive
@@ -42,7 +43,7 @@ class PolicyError(ValueError):
 # --- selectors -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Selector:
     """A compiled label selector; an empty one matches everything."""
 
@@ -107,7 +108,7 @@ def _expression(expr: object, where: str) -> tuple[str, str, frozenset[str]]:
 # --- peers, ports, rules -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Block:
     version: int
     cidr: Interval
@@ -123,21 +124,21 @@ class Block:
         return subtract([self.cidr], self.excepts)
 
 
-@dataclass(frozen=True)
+@record
 class Peer:
     pods: Selector | None  # None with `namespaces` None: an ipBlock peer
     namespaces: Selector | None  # None: the policy's own namespace
     block: Block | None
 
 
-@dataclass(frozen=True)
+@record
 class Port:
     protocol: str
     port: int | str | None  # None: every port; str: a named port
     end_port: int | None
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     index: int
     peers: tuple[Peer, ...] | None  # None: no `from`/`to`, every peer
@@ -164,7 +165,7 @@ class Rule:
 PortsOf = tuple[tuple[Interval, ...], tuple[Interval, ...], tuple[str, ...]]
 
 
-@dataclass(frozen=True)
+@record
 class Policy:
     namespace: str
     name: str

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from generator.preflight.netpol import MAX_PORT, Interval, Labels, Peer, Policy, PortsOf, Rule, covers, overlaps
+from generator.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Enforcement:
     """What the cluster's OpenShift version enforces (spec §4.1)."""
 
@@ -26,7 +26,7 @@ class Enforcement:
     named_ports: bool = True  # facts §11: OpenShift SDN skips a named port entry (a rule of named ports only: none)
 
 
-@dataclass(frozen=True)
+@record
 class PodEnd:
     """A concrete pod: its namespace, the namespace's labels, its labels and its named container ports."""
 
@@ -36,7 +36,7 @@ class PodEnd:
     named_ports: Mapping[str, int]
 
 
-@dataclass(frozen=True)
+@record
 class AddressEnd:
     """Addresses outside the pod network (one network), or any address (`0.0.0.0/0`) when unknown."""
 

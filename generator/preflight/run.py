@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from generator.mtc.network import Environment
@@ -16,6 +16,7 @@ from generator.pipeline import SpecFile, check, render_all
 from generator.preflight.analyse import Report, Row, analyse
 from generator.preflight.state import ClusterState, load_state_file, load_state_live, missing_namespaces
 from generator.problems import Problem, ProblemsError, Severity, format_github, format_text, sorted_problems
+from generator.records import record
 
 UNREADABLE_RULES = frozenset(
     {
@@ -34,7 +35,7 @@ UNREADABLE_RULES = frozenset(
 )
 
 
-@dataclass
+@record(frozen=False)
 class Outcome:
     report: Report | None
     problems: list[Problem] = field(default_factory=list)

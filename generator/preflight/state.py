@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, RuleMemo, 
 from generator.preflight.netpol import Policy, PolicyError, SpecParts, compile_policy
 from generator.preflight.yamlread import Loader, decode, documents
 from generator.problems import Problem, ProblemsError
+from generator.records import record
 
 # Reading a state costs about 65 MiB of memory and 1.2 s of CPU per MiB (bench/state_limit.py): at 16 MiB
 # (some 15,000 NetworkPolicies) about 1 GiB and 20 s. A larger limit would promise what memory cannot give.
@@ -44,7 +45,7 @@ KUBECTL_TIMEOUT_S = 120
 Obj = dict[str, Any]
 
 
-@dataclass
+@record(frozen=False)
 class ClusterState:
     """Everything preflight reads of one cluster, indexed by namespace."""
 
@@ -152,7 +153,7 @@ def parse_state(text: str, display: str) -> ClusterState:
     return state
 
 
-@dataclass(frozen=True)
+@record
 class _Fault:
     """Why one object of an export cannot be read: `what` names the object, `path` the field."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from generator.clusterpair.model import NetworkType
@@ -16,13 +15,14 @@ from generator.preflight.firewall import EF_KIND, ENP_KIND, Firewall, FwRule, Ru
 from generator.preflight.netpol import Policy, SpecParts, compile_policy
 from generator.preflight.policyeval import Enforcement
 from generator.preflight.state import ClusterState
+from generator.records import record
 from generator.render.egressfirewall import FirewallOutput
 from generator.render.plan import ClusterRender
 
 HOST_NETWORK_DEFAULT = "default"  # facts §11: where host-network traffic comes from on OpenShift SDN 4.6 and older
 
 
-@dataclass(frozen=True)
+@record
 class View:
     """A cluster's objects as evaluated: the state today, or the state with the generated output applied."""
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from generator.clusterpair.model import NamespaceMapping
 from generator.mtc.firewall import allow_rules, merged_rules, rules_added
 from generator.mtc.resolve import FirewallApi, ResolvedPair
+from generator.records import record
 from generator.render.objects import Obj, metadata
 
 
-@dataclass(frozen=True)
+@record
 class FirewallOutput:
     namespace: str
     api_version: str

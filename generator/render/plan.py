@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from generator.clusterpair.model import Cluster
 from generator.mtc.holdings import Holdings
 from generator.mtc.install import SKIP_DRY_RUN, SYNC_OPTIONS
 from generator.mtc.resolve import ResolvedPair
+from generator.records import record
 from generator.render.egressfirewall import FirewallOutput, firewall_output
 from generator.render.install.plan import InstallRender, RenderSecrets, render_install
 from generator.render.migrationcontroller import controller_object
@@ -15,7 +14,7 @@ from generator.render.networkpolicy import egress_policy, ingress_policy
 from generator.render.objects import Obj, merged_options, sync_options
 
 
-@dataclass(frozen=True)
+@record
 class ClusterRender:
     cluster: Cluster
     controller: Obj  # a patch over `base` when the cluster has one, else a server-side-apply resource

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from generator.clusterpair.model import Cluster, ClusterPair
@@ -11,11 +11,12 @@ from generator.mtc import install
 from generator.mtc.holdings import Holdings
 from generator.mtc.mirror import MirrorMapping
 from generator.mtc.resolve import ResolvedPair
+from generator.records import record
 from generator.render.install import objects
 from generator.render.objects import Obj
 
 
-@dataclass(frozen=True)
+@record
 class RenderSecrets:
     """Credentials read at render time (generator.secrets); only the control cluster's output uses them."""
 
@@ -26,7 +27,7 @@ class RenderSecrets:
         return "RenderSecrets(<redacted>)"
 
 
-@dataclass(frozen=True)
+@record
 class InstallRender:
     operator: list[Obj] = field(default_factory=list)  # OLM: Namespace, OperatorGroup, Subscription
     secrets: list[Obj] = field(default_factory=list)  # credential Secrets, only with values read at render time

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 
 from generator.clusterpair.model import ClusterPair
 from generator.mtc import install
 from generator.mtc.holdings import identity
 from generator.mtc.resolve import ResolvedCluster, ResolvedPair
+from generator.records import record
 from generator.render.install.plan import credentials_secret_name, token_secret_name
 from generator.render.objects import Obj
 from generator.render.plan import ClusterRender, render_cluster
@@ -39,7 +40,7 @@ FIREWALL_KINDS = ("EgressFirewall", "EgressNetworkPolicy")
 STEP_KEYS = ("close", "argocd", "controller", "objects", "operator")
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     key: str  # close | argocd | controller | objects | operator | leftovers
     title: str
@@ -48,7 +49,7 @@ class Step:
     also: dict[str, list[str]] = field(default_factory=dict)  # the same step's commands on the pair's other cluster
 
 
-@dataclass(frozen=True)
+@record
 class UninstallPlan:
     pair: str
     cluster: str
