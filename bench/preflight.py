@@ -126,7 +126,9 @@ def run_preflight(spec: Path, state: Path) -> None:
 def interleaved(tool: Callable[[], object], floor: Callable[[], object], pairs: int) -> Json:
     """CPU time of `tool` and `floor` in turn (tool, floor, tool, floor ...), cyclic GC off on both sides:
     the ratio of each pair, its median, min-max and n, and the median CPU and wall seconds of each side."""
-    ratios, cpu, wall = [], {"tool": [], "floor": []}, {"tool": [], "floor": []}
+    ratios: list[float] = []
+    cpu: dict[str, list[float]] = {"tool": [], "floor": []}
+    wall: dict[str, list[float]] = {"tool": [], "floor": []}
     for _ in range(pairs):
         pair = {}
         for side, fn in (("tool", tool), ("floor", floor)):
