@@ -9,6 +9,7 @@ in `make test` (tests/test_scaling.py). Writes its files into a temporary folder
 
     .venv/bin/python bench/preflight.py [--pairs 5]
 """
+
 from __future__ import annotations
 
 import argparse

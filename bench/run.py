@@ -586,7 +586,12 @@ def generate_once(specs: Path, out: Path, env: dict[str, str], log: Path) -> tup
     with log.open("wb") as stderr:
         cpu, start = children_cpu(), time.perf_counter()
         proc = subprocess.run(  # from the specs' parent, as from a repository root: headers name specs/...
-            argv, cwd=specs.parent, env=env, stdout=subprocess.DEVNULL, stderr=stderr, check=False,
+            argv,
+            cwd=specs.parent,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            check=False,
             timeout=GENERATE_TIMEOUT,
         )
         elapsed = time.perf_counter() - start

@@ -46,8 +46,10 @@ def _write(path: Path, size: int) -> int:
         for item in one["items"]:
             meta = {**item["metadata"], "name": f"{item['metadata']['name']}-{copy}"}
             items.append({**item, "metadata": meta})
-    path.write_text(yaml.dump({"apiVersion": "v1", "kind": "List", "items": items}, Dumper=_NoAliases,
-                              sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.dump({"apiVersion": "v1", "kind": "List", "items": items}, Dumper=_NoAliases, sort_keys=False),
+        encoding="utf-8",
+    )
     return path.stat().st_size
 
 
@@ -84,8 +86,10 @@ def main() -> int:
         print(f"{size:>10.1f} {cpu:>8.2f} {rss:>13.0f} {cpu / size:>10.2f} {rss / size:>12.1f}")
     size, cpu, rss = rows[-1]
     limit = MAX_STATE_BYTES / MIB
-    print(f"projected at the limit ({limit:.0f} MiB): {cpu / size * limit:.0f} s CPU, "
-          f"{rss / size * limit:.0f} MiB peak RSS")
+    print(
+        f"projected at the limit ({limit:.0f} MiB): {cpu / size * limit:.0f} s CPU, "
+        f"{rss / size * limit:.0f} MiB peak RSS"
+    )
     return 0
 
 

@@ -94,9 +94,7 @@ def record(cls: type[T], /) -> type[T]: ...
 
 
 @overload
-def record(
-    *, frozen: bool = True, kw_only: bool = False, order: bool = False
-) -> Callable[[type[T]], type[T]]: ...
+def record(*, frozen: bool = True, kw_only: bool = False, order: bool = False) -> Callable[[type[T]], type[T]]: ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))

@@ -264,8 +264,12 @@ def test_a_42_cluster_applies_client_side_and_renders(tmp_path: Path) -> None:
     )
     for app in apps:
         source = app["spec"]["source"]
-        req = Request(source["path"], app_name=app["metadata"]["name"], namespace="openshift-migration",
-                      parameters=source["plugin"]["parameters"])
+        req = Request(
+            source["path"],
+            app_name=app["metadata"]["name"],
+            namespace="openshift-migration",
+            parameters=source["plugin"]["parameters"],
+        )
         # the openings Application syncs with allowEmpty: a pair with nothing to open renders nothing there
         rendered = server.run(req, allow_empty=app["metadata"]["name"].endswith(OPENINGS_SUFFIX))
         assert rendered.returncode == 0, rendered.stderr

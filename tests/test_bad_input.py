@@ -71,20 +71,39 @@ SPEC_TEXT = "apiVersion: mtc-policygen.io/v1alpha1\nkind: ClusterPair\nmetadata:
         pytest.param(b"a: !!timestamp 2001-13-45\n", (1, "yaml-syntax", 1, 4), id="bad-timestamp"),
         pytest.param(b"- apiVersion: x\n- kind: y\n", (1, "wrong-type", 1, 1), id="list-not-mapping"),
         pytest.param(b"just a string\n", (1, "wrong-type", 1, 1), id="scalar-not-mapping"),
-        pytest.param(SPEC_TEXT.encode() + b"---\n" + SPEC_TEXT.encode(), (1, "multiple-documents", 6, 1),
-                     id="several-documents"),
-        pytest.param(BASE.encode().replace(b"mtc-policygen.io/v1alpha1", b"v1"), (1, "not-a-cluster-pair", 16, 1),
-                     id="wrong-api-version"),
-        pytest.param(BASE.encode().replace(b"kind: ClusterPair", b"kind: MigPlan"), (1, "not-a-cluster-pair", 16, 1),
-                     id="wrong-kind"),
-        pytest.param(BASE.encode().replace(b"        name: default", b"        nmae: default"),
-                     (1, "unknown-key", 38, 9), id="unknown-key-at-depth"),
-        pytest.param(BASE.encode().replace(b"    mode: strict", b"    mode: [strict]"), (1, "wrong-type", 33, 11),
-                     id="wrong-type-list"),
-        pytest.param(BASE.encode().replace(b'mtcVersion: "1.8"', b"mtcVersion: {v: 1}"), (1, "wrong-type", 21, 15),
-                     id="wrong-type-mapping"),
-        pytest.param(BASE.encode().replace(b"  source:\n", b"  source:\n    name: dup\n"), (1, "duplicate-key", 24, 5),
-                     id="duplicate-key"),
+        pytest.param(
+            SPEC_TEXT.encode() + b"---\n" + SPEC_TEXT.encode(), (1, "multiple-documents", 6, 1), id="several-documents"
+        ),
+        pytest.param(
+            BASE.encode().replace(b"mtc-policygen.io/v1alpha1", b"v1"),
+            (1, "not-a-cluster-pair", 16, 1),
+            id="wrong-api-version",
+        ),
+        pytest.param(
+            BASE.encode().replace(b"kind: ClusterPair", b"kind: MigPlan"),
+            (1, "not-a-cluster-pair", 16, 1),
+            id="wrong-kind",
+        ),
+        pytest.param(
+            BASE.encode().replace(b"        name: default", b"        nmae: default"),
+            (1, "unknown-key", 38, 9),
+            id="unknown-key-at-depth",
+        ),
+        pytest.param(
+            BASE.encode().replace(b"    mode: strict", b"    mode: [strict]"),
+            (1, "wrong-type", 33, 11),
+            id="wrong-type-list",
+        ),
+        pytest.param(
+            BASE.encode().replace(b'mtcVersion: "1.8"', b"mtcVersion: {v: 1}"),
+            (1, "wrong-type", 21, 15),
+            id="wrong-type-mapping",
+        ),
+        pytest.param(
+            BASE.encode().replace(b"  source:\n", b"  source:\n    name: dup\n"),
+            (1, "duplicate-key", 24, 5),
+            id="duplicate-key",
+        ),
         pytest.param(alias_bomb(), (1, "too-many-nodes", 1, 32), id="billion-laughs"),
         pytest.param(GARBAGE, (2, "not-yaml", 0, 0), id="binary-garbage"),
         pytest.param(b"apiVersion: \x1b[31mred\n", (2, "not-yaml", 0, 0), id="control-characters"),
@@ -95,8 +114,9 @@ SPEC_TEXT = "apiVersion: mtc-policygen.io/v1alpha1\nkind: ClusterPair\nmetadata:
         pytest.param(b"\xef\xbb\xbf" + BASE.encode(), (0, "", 0, 0), id="utf-8-bom-is-fine"),
     ],
 )
-def test_bad_input_gives_a_clean_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes,
-                                         expect: tuple[int, str, int, int]) -> None:
+def test_bad_input_gives_a_clean_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, expect: tuple[int, str, int, int]
+) -> None:
     code, rule, line, col = expect
     file = tmp_path / "spec.yaml"
     file.write_bytes(content)
@@ -128,8 +148,14 @@ CHILD = "import resource as r; r.setrlimit(r.RLIMIT_AS, (1 << 30,) * 2); from ge
 
 def validate_in_child(path: str) -> subprocess.CompletedProcess[str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run([sys.executable, "-c", CHILD, "validate", path], capture_output=True, text=True, timeout=60,
-                          check=False, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, "validate", path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=REPO,
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     assert cpu < LIMIT + 2  # a fresh interpreter starts first
@@ -182,17 +208,28 @@ def test_permission_denied(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 # --- secrets -----------------------------------------------------------------------------------------------
 
-INLINE = (EXAMPLES / "invalid" / "stunnel-inline-credentials.yaml").read_text().replace(
-    "http://dvm:Tr0ub4dor-3@proxy.example.com:3128", f"http://user:{PASSWORD}@host:3128"
+INLINE = (
+    (EXAMPLES / "invalid" / "stunnel-inline-credentials.yaml")
+    .read_text()
+    .replace("http://dvm:Tr0ub4dor-3@proxy.example.com:3128", f"http://user:{PASSWORD}@host:3128")
 )
-HTTP_PROXY = (EXAMPLES / "ocp311-to-ocp412.yaml").read_text().replace(
-    "httpProxy: http://proxy.example.com:3128", f"httpProxy: http://user:{PASSWORD}@proxy.example.com:3128"
+HTTP_PROXY = (
+    (EXAMPLES / "ocp311-to-ocp412.yaml")
+    .read_text()
+    .replace("httpProxy: http://proxy.example.com:3128", f"httpProxy: http://user:{PASSWORD}@proxy.example.com:3128")
 )
 FROM_FILE = RENDER_TIME.replace("{env: DVM_PROXY_PASSWORD}", "{file: pw.txt}")
 BROKEN = RENDER_TIME.replace("    mode: open", "    mode: Open")  # a spec error next to a readable password
 MISSING_VAR = RENDER_TIME.replace("DVM_PROXY_PASSWORD", "NOT_SET_ANYWHERE")
-SPECS = {"inline": INLINE, "http-proxy": HTTP_PROXY, "env": RENDER_TIME, "file": FROM_FILE, "broken": BROKEN,
-         "missing-var": MISSING_VAR, "big-file": FROM_FILE}
+SPECS = {
+    "inline": INLINE,
+    "http-proxy": HTTP_PROXY,
+    "env": RENDER_TIME,
+    "file": FROM_FILE,
+    "broken": BROKEN,
+    "missing-var": MISSING_VAR,
+    "big-file": FROM_FILE,
+}
 COMMANDS = {
     "validate": ["validate"],
     "generate": ["generate", "-o", "{out}"],
@@ -205,9 +242,14 @@ COMMANDS = {
 PRINTS = {("env", "render-control"), ("file", "render-control")}
 # (spec, command) pairs that exit 1; every other pair succeeds
 FAILS = {(kind, c) for c in COMMANDS for kind in ("inline", "broken", "http-proxy")} | {
-    ("env", "generate"), ("file", "generate"), ("missing-var", "generate"), ("big-file", "generate"),
-    ("missing-var", "generate-allow"), ("missing-var", "render-control"),
-    ("big-file", "generate-allow"), ("big-file", "render-control"),
+    ("env", "generate"),
+    ("file", "generate"),
+    ("missing-var", "generate"),
+    ("big-file", "generate"),
+    ("missing-var", "generate-allow"),
+    ("missing-var", "render-control"),
+    ("big-file", "generate-allow"),
+    ("big-file", "render-control"),
 }
 
 
@@ -221,8 +263,9 @@ def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
 @pytest.mark.parametrize("command", list(COMMANDS))
 @pytest.mark.parametrize("kind", list(SPECS))
-def test_password_never_leaks(tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, command: str,
-                              fmt: str) -> None:
+def test_password_never_leaks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, command: str, fmt: str
+) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPECS[kind])
     (tmp_path / "pw.txt").write_text(PASSWORD * 1000 if kind == "big-file" else PASSWORD + "\n")
@@ -235,8 +278,7 @@ def test_password_never_leaks(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "Traceback" not in err
     assert (PASSWORD in out) == (code == 0 and (kind, command) in PRINTS)
     written = "".join(p.read_text() for p in out_dir.rglob("*") if p.is_file()) if out_dir.exists() else ""
-    assert (PASSWORD in written) == (code == 0 and command.startswith("generate")
-                                     and kind in ("env", "file"))
+    assert (PASSWORD in written) == (code == 0 and command.startswith("generate") and kind in ("env", "file"))
     if kind == "missing-var" and command in ("generate-allow", "render-control"):
         assert "NOT_SET_ANYWHERE is not set or empty" in out + err
 

@@ -211,9 +211,7 @@ HEADER = re.compile(
 
 
 @pytest.mark.parametrize("cwd", ["", "specs", "specs/prod", "gitops"])
-def test_headers_name_paths_from_the_repository_root(
-    tmp_path: Path, cwd: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_headers_name_paths_from_the_repository_root(tmp_path: Path, cwd: str, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _git_repo(tmp_path)
     (root / cwd).mkdir(parents=True, exist_ok=True)
     monkeypatch.chdir(root / cwd)
@@ -257,9 +255,7 @@ def test_regenerate_command_reproduces_the_file(tmp_path: Path) -> None:
     assert check.returncode == 0, check.stderr
 
 
-def test_headers_outside_git_are_relative_to_the_output_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_headers_outside_git_are_relative_to_the_output_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "specs").mkdir()
     shutil.copy(SPEC, tmp_path / "specs" / "s.yaml")
     monkeypatch.chdir(tmp_path)

@@ -36,7 +36,10 @@ def test_an_unknown_cluster_is_a_usage_error_for_every_command() -> None:
     for command in ("render", "uninstall"):
         done = subprocess.run(
             [str(installed_script("mtc-policygen")), command, spec, "--cluster", "nope"],
-            cwd=REPO, capture_output=True, text=True, check=False,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert done.returncode == 2, (command, done.stderr)
         assert "one of: ocp414-east, ocp416-west" in done.stderr, command

@@ -50,11 +50,19 @@ def files(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "empty").mkdir()
     (tmp_path / "binary.yaml").write_bytes(bytes(range(256)) * 4)
     warn = tmp_path / "warn.yaml"
-    warn.write_text(OK_SPEC.read_text().replace("  networkPolicy:", "  dvm: {sourceSupplementalGroups: [1, 1]}\n"
-                                                                    "  networkPolicy:"))
-    return {"valid": str(OK_SPEC), "invalid": str(TYPO), "missing": str(tmp_path / "nope.yaml"),
-            "empty_dir": str(tmp_path / "empty"), "binary": str(tmp_path / "binary.yaml"), "warn": str(warn),
-            "examples": str(EXAMPLES), "invalid_dir": str(EXAMPLES / "invalid")}
+    warn.write_text(
+        OK_SPEC.read_text().replace("  networkPolicy:", "  dvm: {sourceSupplementalGroups: [1, 1]}\n  networkPolicy:")
+    )
+    return {
+        "valid": str(OK_SPEC),
+        "invalid": str(TYPO),
+        "missing": str(tmp_path / "nope.yaml"),
+        "empty_dir": str(tmp_path / "empty"),
+        "binary": str(tmp_path / "binary.yaml"),
+        "warn": str(warn),
+        "examples": str(EXAMPLES),
+        "invalid_dir": str(EXAMPLES / "invalid"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -91,8 +99,10 @@ def test_text_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert invoke("validate", str(TYPO)) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == (f"{TYPO}:17:5: error: spec.target.rsyncEndpointTyp: unknown key 'rsyncEndpointTyp' "
-                   "(did you mean 'rsyncEndpointType'?) [unknown-key]\n")
+    assert err == (
+        f"{TYPO}:17:5: error: spec.target.rsyncEndpointTyp: unknown key 'rsyncEndpointTyp' "
+        "(did you mean 'rsyncEndpointType'?) [unknown-key]\n"
+    )
 
 
 def test_text_format_clean(capsys: pytest.CaptureFixture[str]) -> None:
@@ -112,11 +122,26 @@ def test_json_format(files: dict[str, str], capsys: pytest.CaptureFixture[str]) 
     assert isinstance(problems, list)
     assert all(isinstance(p, dict) and set(p) == KEYS for p in problems)
     assert problems == [  # files in the order given, then by position
-        {"file": files["invalid"], "line": 17, "column": 5, "path": "spec.target.rsyncEndpointTyp",
-         "severity": "error", "rule": "unknown-key", "message": "unknown key 'rsyncEndpointTyp'",
-         "suggestion": "did you mean 'rsyncEndpointType'?"},
-        {"file": files["warn"], "line": 32, "column": 39, "path": "spec.dvm.sourceSupplementalGroups[1]",
-         "severity": "warning", "rule": "supplemental-groups", "message": "group 1 is listed twice", "suggestion": ""},
+        {
+            "file": files["invalid"],
+            "line": 17,
+            "column": 5,
+            "path": "spec.target.rsyncEndpointTyp",
+            "severity": "error",
+            "rule": "unknown-key",
+            "message": "unknown key 'rsyncEndpointTyp'",
+            "suggestion": "did you mean 'rsyncEndpointType'?",
+        },
+        {
+            "file": files["warn"],
+            "line": 32,
+            "column": 39,
+            "path": "spec.dvm.sourceSupplementalGroups[1]",
+            "severity": "warning",
+            "rule": "supplemental-groups",
+            "message": "group 1 is listed twice",
+            "suggestion": "",
+        },
     ]
 
 
@@ -136,8 +161,10 @@ def test_github_format(files: dict[str, str], capsys: pytest.CaptureFixture[str]
         "spec.dvm.sourceSupplementalGroups[1]: group 1 is listed twice",
         f"::error file={files['missing']},title=unreadable-file::no such file",
     ]
-    assert all(re.fullmatch(r"::(error|warning|notice) file=[^,:]+(,line=\d+,col=\d+)?,title=[a-z0-9-]+::.+", line)
-               for line in out.splitlines())
+    assert all(
+        re.fullmatch(r"::(error|warning|notice) file=[^,:]+(,line=\d+,col=\d+)?,title=[a-z0-9-]+::.+", line)
+        for line in out.splitlines()
+    )
 
 
 def test_github_format_escapes_properties(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -193,8 +220,7 @@ def test_schema_accepts_valid_examples(schema: jsonschema.Draft202012Validator, 
         pytest.param(("spec", "namespaces", 1, "egressFirewall"), "rule", id="in-a-namespace-entry"),
     ],
 )
-def test_schema_rejects_unknown_keys(schema: jsonschema.Draft202012Validator, where: tuple[Any, ...],
-                                     key: str) -> None:
+def test_schema_rejects_unknown_keys(schema: jsonschema.Draft202012Validator, where: tuple[Any, ...], key: str) -> None:
     data = copy.deepcopy(load(EXAMPLES / "ocp311-to-ocp412.yaml"))
     node = data
     for part in where:

@@ -48,10 +48,53 @@ SPECS = [RENDER_TIME.read_text(encoding="utf-8")] + [
 STATES = [(EXAMPLES / f"preflight/{c}-state.yaml").read_text(encoding="utf-8") for c in ("west", "east")]
 PREFLIGHT_SPEC = EXAMPLES / "preflight/shop-east-to-west.yaml"
 
-TOKENS = [": ", "- ", "[", "]", "{", "}", ",", "&a ", "*a", "<<: ", "!!int ", "!!str ", "!!timestamp ", "!!float ",
-          "!!binary ", "!foo ", "? ", "|", ">", "'", '"', "#", "---\n", "...\n", "\n", "\n  ", "\t", "~", "null",
-          "1:07:23", "0x1F", "1e999", ".nan", "-1", "9" * 5000, "1.8." + "9" * 4400, "\x00", "\ufeff", "\u2028",
-          "é", "\U0001f600", "matchExpressions: 5", "port: ", "endPort: ", "passwordFrom: {env: FUZZ_PASSWORD}"]
+TOKENS = [
+    ": ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a ",
+    "*a",
+    "<<: ",
+    "!!int ",
+    "!!str ",
+    "!!timestamp ",
+    "!!float ",
+    "!!binary ",
+    "!foo ",
+    "? ",
+    "|",
+    ">",
+    "'",
+    '"',
+    "#",
+    "---\n",
+    "...\n",
+    "\n",
+    "\n  ",
+    "\t",
+    "~",
+    "null",
+    "1:07:23",
+    "0x1F",
+    "1e999",
+    ".nan",
+    "-1",
+    "9" * 5000,
+    "1.8." + "9" * 4400,
+    "\x00",
+    "\ufeff",
+    "\u2028",
+    "é",
+    "\U0001f600",
+    "matchExpressions: 5",
+    "port: ",
+    "endPort: ",
+    "passwordFrom: {env: FUZZ_PASSWORD}",
+]
 
 
 @st.composite
@@ -113,8 +156,7 @@ def test_fuzz_krm_resource_list(tmp_path: Path, text: str, cluster: str) -> None
     config = text.replace("metadata:\n", f"metadata:\n  annotations:\n    mtc-policygen.io/cluster: {cluster}\n", 1)
     raw = (
         "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
-        "- {apiVersion: v1, kind: ConfigMap, metadata: {name: keep}}\nfunctionConfig:\n"
-        + textwrap.indent(config, "  ")
+        "- {apiVersion: v1, kind: ConfigMap, metadata: {name: keep}}\nfunctionConfig:\n" + textwrap.indent(config, "  ")
     ).encode("utf-8", "surrogatepass")
     started = time.process_time()
     out, err, code = krm.run(raw, tmp_path)

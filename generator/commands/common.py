@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from generator.mtc.resolve import ResolvedPair
 
 
-
 # Usage errors or input that cannot be read: exit 2 (an unknown --cluster is a usage error for every command).
 UNREADABLE_RULES = {"unreadable-file", "file-too-large", "not-yaml", "no-specs", "unknown-cluster"}
 PROGRESS_DELAY_ENV = "MTC_POLICYGEN_PROGRESS_DELAY"  # seconds before a progress line shows (default 1)

@@ -31,6 +31,7 @@ def controller_sync_options(server_side_apply: bool) -> str:
     ssa = (SERVER_SIDE_APPLY,) if server_side_apply else ()
     return ",".join((*ssa, "Validate=false", *KEEP_OPTIONS))
 
+
 # facts §3.2: every rsync pod of MTC 1.6-1.8 carries owner=directvolumemigration; `app` is rsync-transfer, or
 # rsync-transfer-block for the 1.8 block/VM pods. The `directvolumemigration` label is a per-run UID: never used.
 DVM_OWNER_LABEL: Final = ("owner", "directvolumemigration")

@@ -49,7 +49,6 @@ SYNC_OPTIONS: Final = "argocd.argoproj.io/sync-options"
 SKIP_DRY_RUN: Final = "SkipDryRunOnMissingResource=true"
 
 
-
 def channel(mtc: MtcVersion) -> str:
     """facts §6/§10: `release-v1.7` for a pair that needs 1.7, else `release-v1.8`."""
     return f"release-v1.{mtc.minor}"

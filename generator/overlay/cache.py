@@ -267,10 +267,12 @@ class GenerateCache:
         except OSError:
             return  # a cache only
 
-
     def _unchanged(self) -> bool:
-        return self._loaded and not self._refreshed and self._new.keys() == self._records.keys() and all(
-            self._new[k] is self._records[k] for k in self._new
+        return (
+            self._loaded
+            and not self._refreshed
+            and self._new.keys() == self._records.keys()
+            and all(self._new[k] is self._records[k] for k in self._new)
         )
 
 

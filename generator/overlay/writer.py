@@ -34,8 +34,18 @@ from generator.overlay.tree import Inspector
 # What callers use of the writer; `_write`, `_exchange`, `_remove`, `_write_journal` and `_swap_in` are looked up
 # here at each call, so a test can fail or kill a run at any of them.
 __all__ = [
-    "JOURNAL", "MANIFEST", "STAGING", "Inspector", "PairChanges", "PairFiles", "Plan", "apply", "digest_text",
-    "load_manifest", "plan", "recover",
+    "JOURNAL",
+    "MANIFEST",
+    "STAGING",
+    "Inspector",
+    "PairChanges",
+    "PairFiles",
+    "Plan",
+    "apply",
+    "digest_text",
+    "load_manifest",
+    "plan",
+    "recover",
 ]
 
 _MOVED, _EXCHANGED, _SET_ASIDE = "moved", "exchanged", "set-aside"

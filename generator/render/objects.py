@@ -42,4 +42,3 @@ def with_sync_options(obj: Obj, *groups: Iterable[str]) -> Obj:
     annotations[SYNC_OPTIONS] = merged_options(sync_options(obj), *groups)
     meta["annotations"] = annotations
     return {**obj, "metadata": meta}
-

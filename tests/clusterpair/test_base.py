@@ -46,8 +46,12 @@ def firewall(namespace: str | None, name: str = "default", kind: str = "EgressFi
     meta: dict[str, object] = {"name": name}
     if namespace is not None:
         meta["namespace"] = namespace
-    return {"apiVersion": api, "kind": kind, "metadata": meta,
-            "spec": {"egress": [{"type": "Deny", "to": {"cidrSelector": "0.0.0.0/0"}}]}}
+    return {
+        "apiVersion": api,
+        "kind": kind,
+        "metadata": meta,
+        "spec": {"egress": [{"type": "Deny", "to": {"cidrSelector": "0.0.0.0/0"}}]},
+    }
 
 
 def write(folder: Path, files: dict[str, object]) -> Path:
@@ -65,19 +69,28 @@ def write(folder: Path, files: dict[str, object]) -> Path:
 
 
 def rich_base(root: Path) -> Path:
-    return write(root / "base", {
-        "kustomization.yaml": {"resources": ["controller.yaml", "apps", "stream.yaml"], "bases": ["legacy"],
-                               "components": ["component"]},
-        "controller.yaml": CONTROLLER,
-        "apps/kustomization.yml": {"namespace": "payments", "namePrefix": "", "resources": ["list.yaml"]},
-        "apps/list.yaml": {"apiVersion": "v1", "kind": "List", "items": [firewall(None)]},
-        "stream.yaml": [firewall("ledger"), firewall("orders")],
-        "legacy/Kustomization": {"nameSuffix": "-v1", "resources": ["enp.yaml"]},
-        "legacy/enp.yaml": firewall("shop", "shop-egress", "EgressNetworkPolicy"),
-        "component/kustomization.yaml": {"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component",
-                                         "resources": ["cm.yaml"]},
-        "component/cm.yaml": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "x"}},
-    })
+    return write(
+        root / "base",
+        {
+            "kustomization.yaml": {
+                "resources": ["controller.yaml", "apps", "stream.yaml"],
+                "bases": ["legacy"],
+                "components": ["component"],
+            },
+            "controller.yaml": CONTROLLER,
+            "apps/kustomization.yml": {"namespace": "payments", "namePrefix": "", "resources": ["list.yaml"]},
+            "apps/list.yaml": {"apiVersion": "v1", "kind": "List", "items": [firewall(None)]},
+            "stream.yaml": [firewall("ledger"), firewall("orders")],
+            "legacy/Kustomization": {"nameSuffix": "-v1", "resources": ["enp.yaml"]},
+            "legacy/enp.yaml": firewall("shop", "shop-egress", "EgressNetworkPolicy"),
+            "component/kustomization.yaml": {
+                "apiVersion": "kustomize.config.k8s.io/v1alpha1",
+                "kind": "Component",
+                "resources": ["cm.yaml"],
+            },
+            "component/cm.yaml": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "x"}},
+        },
+    )
 
 
 def identities(objects: list[dict[str, object]]) -> list[tuple[str, str, str, str]]:
@@ -98,13 +111,22 @@ def test_identities_equal_what_kustomize_builds(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("files", "unread"),
     [
-        pytest.param({"kustomization.yaml": {"resources": ["https://github.com/example/config//base?ref=v1"]}},
-                     "remote resource https://github.com/example/config//base?ref=v1", id="remote-url"),
-        pytest.param({"kustomization.yaml": {"resources": ["github.com/example/config/base?ref=v1"]}},
-                     "remote resource github.com/example/config/base", id="remote-git"),
+        pytest.param(
+            {"kustomization.yaml": {"resources": ["https://github.com/example/config//base?ref=v1"]}},
+            "remote resource https://github.com/example/config//base?ref=v1",
+            id="remote-url",
+        ),
+        pytest.param(
+            {"kustomization.yaml": {"resources": ["github.com/example/config/base?ref=v1"]}},
+            "remote resource github.com/example/config/base",
+            id="remote-git",
+        ),
         pytest.param({"kustomization.yaml": {"helmCharts": [{"name": "x"}]}}, "`helmCharts`", id="helm"),
-        pytest.param({"kustomization.yaml": {"helmChartInflationGenerator": [{"chartName": "x"}]}},
-                     "`helmChartInflationGenerator`", id="helm-inflation"),
+        pytest.param(
+            {"kustomization.yaml": {"helmChartInflationGenerator": [{"chartName": "x"}]}},
+            "`helmChartInflationGenerator`",
+            id="helm-inflation",
+        ),
         pytest.param({"kustomization.yaml": {"validators": ["check.yaml"]}}, "`validators`", id="validators"),
         pytest.param({"kustomization.yaml": {"generators": ["gen.yaml"]}}, "`generators`", id="generators"),
         pytest.param({"kustomization.yaml": {"transformers": ["exec.yaml"]}}, "`transformers`", id="transformers"),
@@ -117,8 +139,10 @@ def test_what_cannot_be_read_is_named(tmp_path: Path, files: dict[str, object], 
 
 
 DATA_GENERATORS: dict[str, object] = {
-    "configMapGenerator": [{"name": "settings", "literals": ["a=b"], "files": ["ca.crt", "key=data/cfg.txt"]},
-                           {"name": "env", "envs": ["app.env"]}],
+    "configMapGenerator": [
+        {"name": "settings", "literals": ["a=b"], "files": ["ca.crt", "key=data/cfg.txt"]},
+        {"name": "env", "envs": ["app.env"]},
+    ],
     "secretGenerator": [{"name": "creds", "env": "secret.env"}],
 }
 DATA_FILES: dict[str, object] = {"ca.crt": "x\n", "data/cfg.txt": "y\n", "app.env": "A=1\n", "secret.env": "S=2\n"}
@@ -126,13 +150,23 @@ DATA_FILES: dict[str, object] = {"ca.crt": "x\n", "data/cfg.txt": "y\n", "app.en
 
 @pytest.mark.e2e
 def test_configmap_and_secret_generators_leave_the_check_complete(tmp_path: Path) -> None:
-    folder = write(tmp_path / "b", {"kustomization.yaml": {"resources": ["mc.yaml", "fw.yaml"], **DATA_GENERATORS},
-                                    "mc.yaml": CONTROLLER, "fw.yaml": firewall("payments"), **DATA_FILES})
+    folder = write(
+        tmp_path / "b",
+        {
+            "kustomization.yaml": {"resources": ["mc.yaml", "fw.yaml"], **DATA_GENERATORS},
+            "mc.yaml": CONTROLLER,
+            "fw.yaml": firewall("payments"),
+            **DATA_FILES,
+        },
+    )
     contents = read_base(folder)
     assert (contents.errors, contents.unread) == ([], [])
     built = [d for d in yaml.safe_load_all(kustomize_build(folder)) if d]
     assert sorted(d["kind"] for d in built if d["kind"] in ("ConfigMap", "Secret")) == [
-        "ConfigMap", "ConfigMap", "Secret"]
+        "ConfigMap",
+        "ConfigMap",
+        "Secret",
+    ]
     assert identities(contents.objects) == identities([d for d in built if d["kind"] not in ("ConfigMap", "Secret")])
 
 
@@ -140,20 +174,35 @@ def test_configmap_and_secret_generators_leave_the_check_complete(tmp_path: Path
 @pytest.mark.parametrize(
     ("generators", "error"),
     [
-        pytest.param({"configMapGenerator": [{"name": "x", "files": ["key=missing.txt"]}]},
-                     "`configMapGenerator` names missing.txt, which is not a file", id="configmap-file"),
-        pytest.param({"configMapGenerator": [{"name": "x", "files": ["data"]}]},
-                     "`configMapGenerator` names data, which is not a file", id="configmap-folder"),
-        pytest.param({"secretGenerator": [{"name": "x", "envs": ["missing.env"]}]},
-                     "`secretGenerator` names missing.env, which is not a file", id="secret-envs"),
-        pytest.param({"secretGenerator": [{"name": "x", "env": "missing.env"}]},
-                     "`secretGenerator` names missing.env, which is not a file", id="secret-env"),
+        pytest.param(
+            {"configMapGenerator": [{"name": "x", "files": ["key=missing.txt"]}]},
+            "`configMapGenerator` names missing.txt, which is not a file",
+            id="configmap-file",
+        ),
+        pytest.param(
+            {"configMapGenerator": [{"name": "x", "files": ["data"]}]},
+            "`configMapGenerator` names data, which is not a file",
+            id="configmap-folder",
+        ),
+        pytest.param(
+            {"secretGenerator": [{"name": "x", "envs": ["missing.env"]}]},
+            "`secretGenerator` names missing.env, which is not a file",
+            id="secret-envs",
+        ),
+        pytest.param(
+            {"secretGenerator": [{"name": "x", "env": "missing.env"}]},
+            "`secretGenerator` names missing.env, which is not a file",
+            id="secret-env",
+        ),
     ],
 )
-def test_a_generator_file_that_is_not_there_is_an_error(tmp_path: Path, generators: dict[str, object],
-                                                        error: str) -> None:
-    folder = write(tmp_path / "b", {"kustomization.yaml": {"resources": ["mc.yaml"], **generators},
-                                    "mc.yaml": CONTROLLER, "data/f.txt": "x\n"})
+def test_a_generator_file_that_is_not_there_is_an_error(
+    tmp_path: Path, generators: dict[str, object], error: str
+) -> None:
+    folder = write(
+        tmp_path / "b",
+        {"kustomization.yaml": {"resources": ["mc.yaml"], **generators}, "mc.yaml": CONTROLLER, "data/f.txt": "x\n"},
+    )
     contents = read_base(folder)
     assert contents.unread == []
     assert [e for e in contents.errors if error in e] == [f"kustomization.yaml: {error}"], contents.errors
@@ -164,14 +213,26 @@ def test_a_generator_file_that_is_not_there_is_an_error(tmp_path: Path, generato
 @pytest.mark.parametrize(
     ("files", "error"),
     [
-        pytest.param({"kustomization.yaml": {"resources": ["missing.yaml"]}}, "resource missing.yaml does not exist",
-                     id="missing-file"),
-        pytest.param({"kustomization.yaml": "resources: [a.yaml\n"}, "kustomization.yaml:2:1: invalid YAML",
-                     id="kustomization-syntax"),
-        pytest.param({"kustomization.yaml": {"resources": ["a.yaml"]}, "a.yaml": "kind: [x\n"}, "a.yaml:2:1: invalid",
-                     id="resource-syntax"),
-        pytest.param({"kustomization.yaml": {"resources": ["sub"]}, "sub/x.yaml": "{}"}, "sub: no kustomization",
-                     id="folder-without-kustomization"),
+        pytest.param(
+            {"kustomization.yaml": {"resources": ["missing.yaml"]}},
+            "resource missing.yaml does not exist",
+            id="missing-file",
+        ),
+        pytest.param(
+            {"kustomization.yaml": "resources: [a.yaml\n"},
+            "kustomization.yaml:2:1: invalid YAML",
+            id="kustomization-syntax",
+        ),
+        pytest.param(
+            {"kustomization.yaml": {"resources": ["a.yaml"]}, "a.yaml": "kind: [x\n"},
+            "a.yaml:2:1: invalid",
+            id="resource-syntax",
+        ),
+        pytest.param(
+            {"kustomization.yaml": {"resources": ["sub"]}, "sub/x.yaml": "{}"},
+            "sub: no kustomization",
+            id="folder-without-kustomization",
+        ),
         pytest.param({"kustomization.yaml": "- a\n- b\n"}, "a kustomization is a mapping", id="not-a-mapping"),
         pytest.param({"kustomization.yaml": {"resources": "a.yaml"}}, "`resources` must be a list", id="not-a-list"),
     ],
@@ -221,24 +282,59 @@ spec:
     - source: payments
       egressFirewall: {name: default}
 """
-GOOD_BASE = {"kustomization.yaml": {"resources": ["mc.yaml", "fw.yaml"]}, "mc.yaml": CONTROLLER,
-             "fw.yaml": firewall("payments")}
+GOOD_BASE = {
+    "kustomization.yaml": {"resources": ["mc.yaml", "fw.yaml"]},
+    "mc.yaml": CONTROLLER,
+    "fw.yaml": firewall("payments"),
+}
 
 
 @pytest.mark.parametrize(
     "case",
     [
-        pytest.param(({**GOOD_BASE, "fw.yaml": firewall("payments", "fw")}, 1, "base-firewall", 13,
-                     "base base holds no EgressFirewall payments/default, so the patch would match nothing and DVM "
-                     "would stay blocked; it holds payments/fw"), id="wrong-firewall-name"),
-        pytest.param(({**GOOD_BASE, "kustomization.yaml": {"resources": ["fw.yaml"]}}, 1, "base-controller", 9,
-                     "base base holds no MigrationController openshift-migration/migration-controller to patch; it "
-                     "holds none"), id="no-migration-controller"),
-        pytest.param(({**GOOD_BASE, "kustomization.yaml": {"resources": ["mc.yaml", "https://example.com/fw.yaml"]}},
-                     0, "base-unchecked", 9, "base base was not fully checked: kustomization.yaml: remote resource "
-                     "https://example.com/fw.yaml (not fetched)"), id="remote-resource"),
-        pytest.param(({**GOOD_BASE, "kustomization.yaml": "resources: [mc.yaml, fw.yaml\n"}, 1, "base-broken", 9,
-                     "base base: kustomization.yaml:2:1: invalid YAML"), id="broken-kustomization"),
+        pytest.param(
+            (
+                {**GOOD_BASE, "fw.yaml": firewall("payments", "fw")},
+                1,
+                "base-firewall",
+                13,
+                "base base holds no EgressFirewall payments/default, so the patch would match nothing and DVM "
+                "would stay blocked; it holds payments/fw",
+            ),
+            id="wrong-firewall-name",
+        ),
+        pytest.param(
+            (
+                {**GOOD_BASE, "kustomization.yaml": {"resources": ["fw.yaml"]}},
+                1,
+                "base-controller",
+                9,
+                "base base holds no MigrationController openshift-migration/migration-controller to patch; it "
+                "holds none",
+            ),
+            id="no-migration-controller",
+        ),
+        pytest.param(
+            (
+                {**GOOD_BASE, "kustomization.yaml": {"resources": ["mc.yaml", "https://example.com/fw.yaml"]}},
+                0,
+                "base-unchecked",
+                9,
+                "base base was not fully checked: kustomization.yaml: remote resource "
+                "https://example.com/fw.yaml (not fetched)",
+            ),
+            id="remote-resource",
+        ),
+        pytest.param(
+            (
+                {**GOOD_BASE, "kustomization.yaml": "resources: [mc.yaml, fw.yaml\n"},
+                1,
+                "base-broken",
+                9,
+                "base base: kustomization.yaml:2:1: invalid YAML",
+            ),
+            id="broken-kustomization",
+        ),
     ],
 )
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
@@ -266,8 +362,9 @@ def test_validate_reports_what_the_base_lacks(
 
 
 @pytest.mark.parametrize("generators", [pytest.param({}, id="plain"), pytest.param(DATA_GENERATORS, id="data-gen")])
-def test_validate_passes_a_base_that_holds_everything(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                      generators: dict[str, object]) -> None:
+def test_validate_passes_a_base_that_holds_everything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], generators: dict[str, object]
+) -> None:
     kustomization = {**GOOD_BASE["kustomization.yaml"], **generators}  # type: ignore[dict-item]
     write(tmp_path / "base", {**GOOD_BASE, **DATA_FILES, "kustomization.yaml": kustomization})
     spec = tmp_path / "spec.yaml"
@@ -280,11 +377,16 @@ def test_validate_passes_a_base_that_holds_everything(tmp_path: Path, capsys: py
 def test_every_file_read_is_listed_even_outside_the_base(tmp_path: Path) -> None:
     """`files` is what the base's output depends on (e.g. for a digest): a resource outside the folder too."""
     write(tmp_path / "common", {"kustomization.yaml": {"resources": ["mc.yaml"]}, "mc.yaml": CONTROLLER})
-    folder = write(tmp_path / "base", {"kustomization.yaml": {"resources": ["../common", "fw.yaml"]},
-                                       "fw.yaml": firewall("payments")})
+    folder = write(
+        tmp_path / "base",
+        {"kustomization.yaml": {"resources": ["../common", "fw.yaml"]}, "fw.yaml": firewall("payments")},
+    )
     contents = read_base(folder, tmp_path)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in contents.files) == [
-        "base/fw.yaml", "base/kustomization.yaml", "common/kustomization.yaml", "common/mc.yaml",
+        "base/fw.yaml",
+        "base/kustomization.yaml",
+        "common/kustomization.yaml",
+        "common/mc.yaml",
     ]
     assert len(contents.objects) == 2
 
@@ -298,8 +400,13 @@ def test_the_overlay_keeps_the_base_controllers_sync_options_and_adds_prune_dele
     from generator.render.plan import render_pair  # noqa: PLC0415
     from generator.transform import plan_transform  # noqa: PLC0415
 
-    annotated = {**CONTROLLER, "metadata": {**CONTROLLER["metadata"],  # type: ignore[dict-item]
-                                            "annotations": {"argocd.argoproj.io/sync-options": "Validate=false"}}}
+    annotated = {
+        **CONTROLLER,
+        "metadata": {
+            **CONTROLLER["metadata"],  # type: ignore[dict-item]
+            "annotations": {"argocd.argoproj.io/sync-options": "Validate=false"},
+        },
+    }
     write(tmp_path / "base", {**GOOD_BASE, "mc.yaml": annotated})
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
@@ -314,6 +421,8 @@ def test_the_overlay_keeps_the_base_controllers_sync_options_and_adds_prune_dele
     items = [annotated, firewall("payments")]
     merged = plan_transform(loaded.pairs[0], render, items).apply(items)[0]
     assert merged["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == options
+
+
 def test_nothing_outside_the_root_is_read(tmp_path: Path) -> None:
     """A resource outside the run's root (`../`, or a symlink inside pointing out) is an error and never read:
     a FIFO there would block a reader, so the test would hang rather than pass."""

@@ -95,8 +95,15 @@ def _assert_refused(text: str, field: str) -> None:
 @pytest.mark.parametrize(("field", "old", "new", "target"), FIELDS, ids=[f[0] for f in FIELDS])
 @pytest.mark.parametrize("command", ["validate", "render", "generate"])
 def test_cli_refuses_a_named_file_outside_the_root(  # noqa: PLR0917 - pytest passes parameters by position
-    repo: Path, outside: Path, capsys: pytest.CaptureFixture[str], command: str, field: str, old: str, new: str,
-    target: str, how: str,
+    repo: Path,
+    outside: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    field: str,
+    old: str,
+    new: str,
+    target: str,
+    how: str,
 ) -> None:
     spec = _spec(repo, _restricted(old, new.format(_named(repo, outside, target, how))))
     argv = {
@@ -112,10 +119,16 @@ def test_cli_refuses_a_named_file_outside_the_root(  # noqa: PLR0917 - pytest pa
 
 
 SECRETS = [  # a render-time secret named by file: (field path, text replaced, its replacement)
-    ("spec.source.tokenFrom.file", "tokenFrom: {secretRef: ocp311-migration-controller-token}",
-     "tokenFrom: {{file: {}}}"),
-    ("spec.replicationRepository.credentialsFrom.file", "credentialsFrom: {secretRef: mcg-credentials}",
-     "credentialsFrom: {{file: {}}}"),
+    (
+        "spec.source.tokenFrom.file",
+        "tokenFrom: {secretRef: ocp311-migration-controller-token}",
+        "tokenFrom: {{file: {}}}",
+    ),
+    (
+        "spec.replicationRepository.credentialsFrom.file",
+        "credentialsFrom: {secretRef: mcg-credentials}",
+        "credentialsFrom: {{file: {}}}",
+    ),
 ]
 
 
@@ -123,8 +136,15 @@ SECRETS = [  # a render-time secret named by file: (field path, text replaced, i
 @pytest.mark.parametrize("target", ["pipe", "shadow"])
 @pytest.mark.parametrize(("field", "old", "new"), SECRETS, ids=[s[0] for s in SECRETS])
 def test_render_refuses_a_secret_file_outside_the_root_and_the_secret_dirs(  # noqa: PLR0917 - as above
-    repo: Path, outside: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    field: str, old: str, new: str, target: str, how: str,
+    repo: Path,
+    outside: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    field: str,
+    old: str,
+    new: str,
+    target: str,
+    how: str,
 ) -> None:
     monkeypatch.setenv("MTC_POLICYGEN_SECRET_DIRS", str(repo.parent / "elsewhere"))
     spec = _spec(repo, _restricted(old, new.format(_named(repo, outside, target, how))))
@@ -245,8 +265,10 @@ def _resource_list(config: str) -> bytes:
 @pytest.mark.parametrize("how", ["absolute", "traversal", "symlink", "deep-traversal"])
 def test_krm_spec_file_outside_the_root_is_not_read(repo: Path, outside: Path, how: str) -> None:
     kustomization = repo / "pairs"
-    named = "../" * 12 + str(outside / "shadow").lstrip("/") if how == "deep-traversal" else _named(
-        repo, outside, "shadow", how
+    named = (
+        "../" * 12 + str(outside / "shadow").lstrip("/")
+        if how == "deep-traversal"
+        else _named(repo, outside, "shadow", how)
     )
     out, err, code = krm.run(_resource_list(CONFIG.replace("SPEC", named)), kustomization)
     assert code == 1
@@ -350,7 +372,12 @@ def test_kpt_refuses_a_spec_file_outside_the_root(repo: Path, outside: Path) -> 
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.run(
         [kpt, "fn", "render", str(package), "--allow-exec"],
-        cwd=repo.parent, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=repo.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode != 0
     assert "outside the root" in proc.stdout + proc.stderr
@@ -362,10 +389,16 @@ def test_krm_accepts_a_resource_list_over_the_spec_limit(repo: Path) -> None:
     spec = _spec(repo, (EXAMPLES / "ovn-nodeport-strict.yaml").read_text())
     data = yaml.safe_load(spec.read_text())
     config = CONFIG.replace("SPEC", spec.name).replace("ocp412", data["spec"]["source"]["name"])
-    items = "".join(f"- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c{i}, namespace: n}}, "
-                    f"data: {{k: {'v' * 20}}}}}\n" for i in range(50_000))
-    raw = ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + items + "functionConfig:\n"
-           + textwrap.indent(config, "  ")).encode()
+    items = "".join(
+        f"- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c{i}, namespace: n}}, data: {{k: {'v' * 20}}}}}\n"
+        for i in range(50_000)
+    )
+    raw = (
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+        + items
+        + "functionConfig:\n"
+        + textwrap.indent(config, "  ")
+    ).encode()
     assert len(raw) > 4 * 1024 * 1024
     out, err, code = krm.run(raw, repo / "pairs")
     assert code == 0, err
@@ -379,8 +412,9 @@ def test_legacy_plugin_accepts_a_stream_over_the_spec_limit(repo: Path, tmp_path
     config = tmp_path / "config.yaml"
     config.write_text(CONFIG.replace("SPEC", spec.name).replace("ocp412", source))
     value = "v" * 4096
-    items = "".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{k: {value}}}\n"
-                    for i in range(1_200))
+    items = "".join(
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{k: {value}}}\n" for i in range(1_200)
+    )
     assert len(items) > 4 * 1024 * 1024
     out, err, code = legacy.run([str(config)], items.encode(), repo / "pairs")
     assert code == 0, err
@@ -395,8 +429,12 @@ def test_reader_refuses_devices_fifos_and_sparse_files_before_reading(tmp_path: 
     sparse = tmp_path / "sparse"
     with sparse.open("wb") as stream:
         stream.truncate(3 << 30)
-    for path, why in ((tmp_path / "pipe", "not a regular file"), (Path("/dev/zero"), "not a regular file"),
-                      (sparse, "the limit is 4,096"), (tmp_path, "is a directory")):
+    for path, why in (
+        (tmp_path / "pipe", "not a regular file"),
+        (Path("/dev/zero"), "not a regular file"),
+        (sparse, "the limit is 4,096"),
+        (tmp_path, "is a directory"),
+    ):
         with pytest.raises(UnreadableFileError, match=why):
             read_limited(path, 4096)
 

@@ -32,16 +32,71 @@ SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, suppress_
 EXAMPLE_TEXTS = [p.read_text() for p in sorted([*EXAMPLES.glob("*.yaml"), *EXAMPLES.glob("render-time/*.yaml")])]
 EXAMPLE_DATA = [yaml.safe_load(t) for t in EXAMPLE_TEXTS]
 
-TOKENS = ["apiVersion", "kind", "spec", "namespaces", "source", "target", "name", "cidrs", "egressFirewall", "rules",
-          ": ", ":", "- ", "-", "[", "]", "{", "}", ",", "&a ", "*a", "<<: ", "!!int ", "!!str ", "!!binary ",
-          "!!timestamp ", "!foo ", "? ", "|", ">", "'", '"', "#", "---", "...", "%YAML 1.1", "\n", "\n  ", "\n    ",
-          "\t", " ", "~", "null", "true", "4.10", "1.7.7", "0x1F", "1e9", ".nan", "-1", "203.0.113.0/24", "é", "\u2028",
-          "\ufeff", "\x85", "\U0001f600"]
+TOKENS = [
+    "apiVersion",
+    "kind",
+    "spec",
+    "namespaces",
+    "source",
+    "target",
+    "name",
+    "cidrs",
+    "egressFirewall",
+    "rules",
+    ": ",
+    ":",
+    "- ",
+    "-",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a ",
+    "*a",
+    "<<: ",
+    "!!int ",
+    "!!str ",
+    "!!binary ",
+    "!!timestamp ",
+    "!foo ",
+    "? ",
+    "|",
+    ">",
+    "'",
+    '"',
+    "#",
+    "---",
+    "...",
+    "%YAML 1.1",
+    "\n",
+    "\n  ",
+    "\n    ",
+    "\t",
+    " ",
+    "~",
+    "null",
+    "true",
+    "4.10",
+    "1.7.7",
+    "0x1F",
+    "1e9",
+    ".nan",
+    "-1",
+    "203.0.113.0/24",
+    "é",
+    "\u2028",
+    "\ufeff",
+    "\x85",
+    "\U0001f600",
+]
 yamlish = st.lists(st.sampled_from(TOKENS) | st.text(max_size=3), max_size=60).map("".join)
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8),
-                                                                                              inner, max_size=3),
-                      max_leaves=8)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
 
 
 def check_invariants(text: str) -> None:
@@ -89,14 +144,20 @@ def mutated(draw: st.DrawFn) -> str:
         elif action == "unknown-key" and isinstance(old, dict):
             old[draw(st.text(min_size=1, max_size=12))] = draw(values)
         elif action == "swap":
-            parent[key] = list(old.values()) if isinstance(old, dict) else {str(i): v for i, v in enumerate(old)} \
-                if isinstance(old, list) else [old]
+            parent[key] = (
+                list(old.values())
+                if isinstance(old, dict)
+                else {str(i): v for i, v in enumerate(old)}
+                if isinstance(old, list)
+                else [old]
+            )
         else:
             parent[key] = draw(st.text(max_size=30))
         if not paths(data):
             break
-    return yaml.safe_dump(data, allow_unicode=draw(st.booleans()), default_flow_style=draw(st.sampled_from([None, True,
-                                                                                                             False])))
+    return yaml.safe_dump(
+        data, allow_unicode=draw(st.booleans()), default_flow_style=draw(st.sampled_from([None, True, False]))
+    )
 
 
 @st.composite

@@ -33,7 +33,13 @@ spec:
   namespaces:
     - app1
 """,
-        "unknown-key", E, "spec.target.cidr", 14, 5, "unknown key 'cidr'", "did you mean 'cidrs'?",
+        "unknown-key",
+        E,
+        "spec.target.cidr",
+        14,
+        5,
+        "unknown key 'cidr'",
+        "did you mean 'cidrs'?",
         id="unknown-key-typo",
     ),
     case(
@@ -56,7 +62,13 @@ spec:
   namespaces:
     - app1
 """,
-        "unknown-key", E, "spec.target.rsync_endpoint_type", 15, 5, "unknown key", "did you mean 'rsyncEndpointType'?",
+        "unknown-key",
+        E,
+        "spec.target.rsync_endpoint_type",
+        15,
+        5,
+        "unknown key",
+        "did you mean 'rsyncEndpointType'?",
         id="unknown-key-snake-case",
     ),
     case(
@@ -79,7 +91,13 @@ spec:
   namespaces:
     - app1
 """,
-        "unknown-key", E, "spec.source.zzz", 10, 5, "unknown key 'zzz'", "allowed keys: name, openshiftVersion",
+        "unknown-key",
+        E,
+        "spec.source.zzz",
+        10,
+        5,
+        "unknown key 'zzz'",
+        "allowed keys: name, openshiftVersion",
         id="unknown-key-no-close-match",
     ),
     case(
@@ -101,7 +119,13 @@ spec:
   namespaces:
     - app1
 """,
-        "wrong-type", E, "spec.source.openshiftVersion", 8, 23, "expected a string, got number", "4.10 becomes 4.1",
+        "wrong-type",
+        E,
+        "spec.source.openshiftVersion",
+        8,
+        23,
+        "expected a string, got number",
+        "4.10 becomes 4.1",
         id="wrong-type-unquoted-version",
     ),
     case(
@@ -124,7 +148,13 @@ spec:
   namespaces:
     - app1
 """,
-        "wrong-type", E, "spec.mtcVersion", 6, 15, "expected a string, got number", "quote it",
+        "wrong-type",
+        E,
+        "spec.mtcVersion",
+        6,
+        15,
+        "expected a string, got number",
+        "quote it",
         id="wrong-type-unquoted-mtc-version",
     ),
     case(
@@ -146,7 +176,13 @@ spec:
   namespaces:
     - app1
 """,
-        "wrong-type", E, "spec.target.cidrs", 14, 12, "expected a list, got string", "write a list: [203.0.113.0/24]",
+        "wrong-type",
+        E,
+        "spec.target.cidrs",
+        14,
+        12,
+        "expected a list, got string",
+        "write a list: [203.0.113.0/24]",
         id="wrong-type-list",
     ),
     case(
@@ -168,7 +204,13 @@ spec:
   namespaces:
     - app1
 """,
-        "wrong-type", E, "metadata.name", 4, 9, "expected a string, got integer", 'quote it: "1234"',
+        "wrong-type",
+        E,
+        "metadata.name",
+        4,
+        9,
+        "expected a string, got integer",
+        'quote it: "1234"',
         id="wrong-type-string",
     ),
     case(
@@ -191,7 +233,13 @@ spec:
   namespaces:
     - app1
 """,
-        "wrong-type", E, "spec.dvm.rsyncPrivileged", 15, 26, "expected true or false, got string", id="wrong-type-bool",
+        "wrong-type",
+        E,
+        "spec.dvm.rsyncPrivileged",
+        15,
+        26,
+        "expected true or false, got string",
+        id="wrong-type-bool",
     ),
     case(
         """\
@@ -213,7 +261,13 @@ spec:
   namespaces:
     - app1
 """,
-        "wrong-type", E, "metadata.labels.team", 5, 18, "expected a string, got integer", "quote the value",
+        "wrong-type",
+        E,
+        "metadata.labels.team",
+        5,
+        18,
+        "expected a string, got integer",
+        "quote the value",
         id="wrong-type-label-value",
     ),
     case(
@@ -235,7 +289,12 @@ spec:
   namespaces:
     - [app1]
 """,
-        "wrong-type", E, "spec.namespaces[0]", 16, 7, "expected a string or a mapping, got list",
+        "wrong-type",
+        E,
+        "spec.namespaces[0]",
+        16,
+        7,
+        "expected a string or a mapping, got list",
         id="wrong-type-namespace-entry",
     ),
     case(
@@ -256,7 +315,13 @@ spec:
   namespaces:
     - app1
 """,
-        "missing-key", E, "spec.target", 11, 5, "missing required key 'name'", id="missing-key-cluster-name",
+        "missing-key",
+        E,
+        "spec.target",
+        11,
+        5,
+        "missing required key 'name'",
+        id="missing-key-cluster-name",
     ),
     case(
         """\
@@ -275,7 +340,13 @@ spec:
     networkType: OVNKubernetes
     cidrs: [203.0.113.0/24]
 """,
-        "missing-key", E, "spec", 6, 3, "missing required key 'namespaces'", id="missing-key-namespaces",
+        "missing-key",
+        E,
+        "spec",
+        6,
+        3,
+        "missing required key 'namespaces'",
+        id="missing-key-namespaces",
     ),
     case(
         """\
@@ -296,7 +367,12 @@ spec:
   namespaces:
     - target: app1
 """,
-        "missing-key", E, "spec.namespaces[0]", 16, 7, "missing required key 'source'",
+        "missing-key",
+        E,
+        "spec.namespaces[0]",
+        16,
+        7,
+        "missing required key 'source'",
         id="missing-key-namespace-source",
     ),
     case(
@@ -319,8 +395,13 @@ spec:
   namespaces:
     - app1
 """,
-        "invalid-value", E, "spec.target.rsyncEndpointType", 15, 24,
-        "'route' is not one of Route, NodePort, ClusterIP (case-sensitive)", "did you mean 'Route'?",
+        "invalid-value",
+        E,
+        "spec.target.rsyncEndpointType",
+        15,
+        24,
+        "'route' is not one of Route, NodePort, ClusterIP (case-sensitive)",
+        "did you mean 'Route'?",
         id="invalid-value-endpoint-case",
     ),
     case(
@@ -342,8 +423,14 @@ spec:
   namespaces:
     - app1
 """,
-        "invalid-value", E, "spec.source.networkType", 9, 18, "'ovnkubernetes' is not one of",
-        "did you mean 'OVNKubernetes'?", id="invalid-value-network-type-case",
+        "invalid-value",
+        E,
+        "spec.source.networkType",
+        9,
+        18,
+        "'ovnkubernetes' is not one of",
+        "did you mean 'OVNKubernetes'?",
+        id="invalid-value-network-type-case",
     ),
     case(
         """\
@@ -365,8 +452,14 @@ spec:
   namespaces:
     - app1
 """,
-        "invalid-value", E, "spec.networkPolicy.mode", 15, 25, "'Strict' is not one of open, strict, none",
-        "did you mean 'strict'?", id="invalid-value-mode",
+        "invalid-value",
+        E,
+        "spec.networkPolicy.mode",
+        15,
+        25,
+        "'Strict' is not one of open, strict, none",
+        "did you mean 'strict'?",
+        id="invalid-value-mode",
     ),
     case(
         """\
@@ -386,7 +479,13 @@ spec:
     cidrs: [203.0.113.0/24]
   namespaces: []
 """,
-        "empty-list", E, "spec.namespaces", 15, 15, "must list at least one entry", id="empty-list-namespaces",
+        "empty-list",
+        E,
+        "spec.namespaces",
+        15,
+        15,
+        "must list at least one entry",
+        id="empty-list-namespaces",
     ),
     case(
         """\
@@ -409,7 +508,12 @@ spec:
   namespaces:
     - app1
 """,
-        "empty-list", E, "spec.dvm.targetSupplementalGroups", 16, 31, "must list at least one entry",
+        "empty-list",
+        E,
+        "spec.dvm.targetSupplementalGroups",
+        16,
+        31,
+        "must list at least one entry",
         id="empty-list-groups",
     ),
     case(
@@ -433,7 +537,12 @@ spec:
   namespaces:
     - app1
 """,
-        "out-of-range", E, "spec.dvm.sourceSupplementalGroups[1]", 16, 38, "-1 is outside 0..2147483647",
+        "out-of-range",
+        E,
+        "spec.dvm.sourceSupplementalGroups[1]",
+        16,
+        38,
+        "-1 is outside 0..2147483647",
         id="out-of-range-negative",
     ),
     case(
@@ -457,7 +566,12 @@ spec:
   namespaces:
     - app1
 """,
-        "out-of-range", E, "spec.dvm.sourceSupplementalGroups[0]", 16, 32, "2147483648 is outside",
+        "out-of-range",
+        E,
+        "spec.dvm.sourceSupplementalGroups[0]",
+        16,
+        32,
+        "2147483648 is outside",
         id="out-of-range-too-big",
     ),
     case(
@@ -484,7 +598,13 @@ spec:
   namespaces:
     - app1
 """,
-        "one-of", E, "spec.dvm.stunnelTCPProxy.passwordFrom", 19, 21, "give exactly one of env, file", id="one-of-both",
+        "one-of",
+        E,
+        "spec.dvm.stunnelTCPProxy.passwordFrom",
+        19,
+        21,
+        "give exactly one of env, file",
+        id="one-of-both",
     ),
     case(
         """\
@@ -510,7 +630,12 @@ spec:
   namespaces:
     - app1
 """,
-        "one-of", E, "spec.dvm.stunnelTCPProxy.passwordFrom", 19, 21, "give exactly one of env, file",
+        "one-of",
+        E,
+        "spec.dvm.stunnelTCPProxy.passwordFrom",
+        19,
+        21,
+        "give exactly one of env, file",
         id="one-of-neither",
     ),
     case(
@@ -532,9 +657,14 @@ spec:
   namespaces:
     - app1
 """,
-        "not-a-cluster-pair", E, "", 1, 1,
+        "not-a-cluster-pair",
+        E,
+        "",
+        1,
+        1,
         "not a ClusterPair: expected a mapping with apiVersion mtc-policygen.io/v1alpha1 and kind ClusterPair",
-        "write apiVersion: mtc-policygen.io/v1alpha1", id="not-a-cluster-pair-api-version",
+        "write apiVersion: mtc-policygen.io/v1alpha1",
+        id="not-a-cluster-pair-api-version",
     ),
     case(
         """\
@@ -555,7 +685,13 @@ spec:
   namespaces:
     - app1
 """,
-        "not-a-cluster-pair", E, "", 1, 1, "not a ClusterPair: expected a mapping with apiVersion", "kind: ClusterPair",
+        "not-a-cluster-pair",
+        E,
+        "",
+        1,
+        1,
+        "not a ClusterPair: expected a mapping with apiVersion",
+        "kind: ClusterPair",
         id="not-a-cluster-pair-kind",
     ),
 ]

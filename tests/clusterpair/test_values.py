@@ -34,8 +34,14 @@ spec:
   namespaces:
     - app1
 """,
-        "cidr", E, "spec.target.cidrs[0]", 14, 13, "'203.0.113.1/24' has host bits set",
-        "did you mean '203.0.113.0/24'?", id="cidr-host-bits",
+        "cidr",
+        E,
+        "spec.target.cidrs[0]",
+        14,
+        13,
+        "'203.0.113.1/24' has host bits set",
+        "did you mean '203.0.113.0/24'?",
+        id="cidr-host-bits",
     ),
     case(
         """\
@@ -56,7 +62,13 @@ spec:
   namespaces:
     - app1
 """,
-        "cidr", E, "spec.target.cidrs[0]", 14, 13, "'routers' is not an IP network", id="cidr-not-a-network",
+        "cidr",
+        E,
+        "spec.target.cidrs[0]",
+        14,
+        13,
+        "'routers' is not an IP network",
+        id="cidr-not-a-network",
     ),
     case(
         """\
@@ -79,7 +91,13 @@ spec:
   namespaces:
     - app1
 """,
-        "proxy-url", E, "spec.source.proxy.httpProxy", 11, 18, "not a proxy URL", "write http://host:port",
+        "proxy-url",
+        E,
+        "spec.source.proxy.httpProxy",
+        11,
+        18,
+        "not a proxy URL",
+        "write http://host:port",
         id="proxy-url-no-scheme",
     ),
     case(
@@ -103,7 +121,13 @@ spec:
   namespaces:
     - app1
 """,
-        "proxy-url", E, "spec.source.proxy.httpsProxy", 11, 19, "the proxy URL has no port", id="proxy-url-no-port",
+        "proxy-url",
+        E,
+        "spec.source.proxy.httpsProxy",
+        11,
+        19,
+        "the proxy URL has no port",
+        id="proxy-url-no-port",
     ),
     case(
         """\
@@ -126,7 +150,12 @@ spec:
   namespaces:
     - app1
 """,
-        "proxy-credentials", E, "spec.source.proxy.httpProxy", 11, 18, "carries credentials",
+        "proxy-credentials",
+        E,
+        "spec.source.proxy.httpProxy",
+        11,
+        18,
+        "carries credentials",
         id="proxy-credentials-http-proxy",
     ),
     case(
@@ -151,7 +180,13 @@ spec:
   namespaces:
     - app1
 """,
-        "proxy-credentials", E, "spec.dvm.stunnelTCPProxy.url", 17, 12, "carries credentials", "passwordFrom",
+        "proxy-credentials",
+        E,
+        "spec.dvm.stunnelTCPProxy.url",
+        17,
+        12,
+        "carries credentials",
+        "passwordFrom",
         id="proxy-credentials-stunnel",
     ),
     case(
@@ -175,7 +210,12 @@ spec:
   namespaces:
     - app1
 """,
-        "proxy-credentials", E, "spec.source.proxy.httpsProxy", 11, 19, "carries credentials",
+        "proxy-credentials",
+        E,
+        "spec.source.proxy.httpsProxy",
+        11,
+        19,
+        "carries credentials",
         id="proxy-credentials-https",
     ),
     case(
@@ -200,7 +240,13 @@ spec:
   namespaces:
     - app1
 """,
-        "stunnel-proxy-url", E, "spec.dvm.stunnelTCPProxy.url", 17, 12, "scheme 'https'", id="stunnel-proxy-https",
+        "stunnel-proxy-url",
+        E,
+        "spec.dvm.stunnelTCPProxy.url",
+        17,
+        12,
+        "scheme 'https'",
+        id="stunnel-proxy-https",
     ),
     case(
         """\
@@ -224,7 +270,12 @@ spec:
   namespaces:
     - app1
 """,
-        "stunnel-proxy-url", E, "spec.dvm.stunnelTCPProxy.url", 17, 12, "not a URL with a host",
+        "stunnel-proxy-url",
+        E,
+        "spec.dvm.stunnelTCPProxy.url",
+        17,
+        12,
+        "not a URL with a host",
         id="stunnel-proxy-no-scheme",
     ),
     case(
@@ -249,7 +300,12 @@ spec:
   namespaces:
     - app1
 """,
-        "stunnel-proxy-url", E, "spec.dvm.stunnelTCPProxy.url", 17, 12, "the URL has no port",
+        "stunnel-proxy-url",
+        E,
+        "spec.dvm.stunnelTCPProxy.url",
+        17,
+        12,
+        "the URL has no port",
         id="stunnel-proxy-no-port",
     ),
     case(
@@ -271,8 +327,14 @@ spec:
   namespaces:
     - app1
 """,
-        "openshift-version", E, "spec.source.openshiftVersion", 8, 23, '\'4.12.3\' is not "3.11" or "4.N"',
-        'write "4.12"', id="openshift-version-patch",
+        "openshift-version",
+        E,
+        "spec.source.openshiftVersion",
+        8,
+        23,
+        '\'4.12.3\' is not "3.11" or "4.N"',
+        'write "4.12"',
+        id="openshift-version-patch",
     ),
     case(
         """\
@@ -293,7 +355,13 @@ spec:
   namespaces:
     - app1
 """,
-        "openshift-version", E, "spec.target.openshiftVersion", 12, 23, "'5.0' is not", id="openshift-version-major",
+        "openshift-version",
+        E,
+        "spec.target.openshiftVersion",
+        12,
+        23,
+        "'5.0' is not",
+        id="openshift-version-major",
     ),
     case(
         """\
@@ -314,7 +382,13 @@ spec:
   namespaces:
     - app1
 """,
-        "openshift-version", E, "spec.target.openshiftVersion", 12, 23, "'34.1.2' is not", 'e.g. "4.12"',
+        "openshift-version",
+        E,
+        "spec.target.openshiftVersion",
+        12,
+        23,
+        "'34.1.2' is not",
+        'e.g. "4.12"',
         id="openshift-version-no-false-hint",
     ),
     case(
@@ -337,7 +411,13 @@ spec:
   namespaces:
     - app1
 """,
-        "mtc-version", E, "spec.mtcVersion", 6, 15, "'1.9' is not an MTC version", id="mtc-version-unknown",
+        "mtc-version",
+        E,
+        "spec.mtcVersion",
+        6,
+        15,
+        "'1.9' is not an MTC version",
+        id="mtc-version-unknown",
     ),
     case(
         """\
@@ -359,7 +439,13 @@ spec:
   namespaces:
     - app1
 """,
-        "openings-closes-at", E, "spec.openings.closesAt", 15, 24, "not in UTC", "write 2027-01-31T18:00:00Z",
+        "openings-closes-at",
+        E,
+        "spec.openings.closesAt",
+        15,
+        24,
+        "not in UTC",
+        "write 2027-01-31T18:00:00Z",
         id="openings-closes-at-offset",
     ),
     case(
@@ -382,7 +468,12 @@ spec:
   namespaces:
     - app1
 """,
-        "registration-api-url", E, "spec.source.apiUrl", 10, 13, "not an API server URL",
+        "registration-api-url",
+        E,
+        "spec.source.apiUrl",
+        10,
+        13,
+        "not an API server URL",
         id="registration-api-url-scheme",
     ),
     case(
@@ -409,7 +500,13 @@ spec:
     bucket: bucket1
     credentialsFrom: {secretRef: mcg}
 """,
-        "repository-url", E, "spec.replicationRepository.s3Url", 19, 12, "not an S3 URL", id="repository-url",
+        "repository-url",
+        E,
+        "spec.replicationRepository.s3Url",
+        19,
+        12,
+        "not an S3 URL",
+        id="repository-url",
     ),
     case(
         """\
@@ -435,8 +532,14 @@ spec:
     bucket: bucket1
     credentialsFrom: {secretRef: mcg}
 """,
-        "repository-url", E, "spec.replicationRepository.s3Url", 19, 12, "the URL carries credentials",
-        "credentialsFrom", id="repository-url-credentials",
+        "repository-url",
+        E,
+        "spec.replicationRepository.s3Url",
+        19,
+        12,
+        "the URL carries credentials",
+        "credentialsFrom",
+        id="repository-url-credentials",
     ),
 ]
 
@@ -448,23 +551,37 @@ def test_rule_fails(c: Case, tmp_path: Path) -> None:
 
 # --- spec §8 endpoint URLs are parsed when loaded ---------------------------------------------------------
 
-REPOSITORY = ["  replicationRepository:", "    name: mcg", "    s3Url: HTTPS://S3.example.com:8443/",
-              "    bucket: bucket1", "    credentialsFrom: {secretRef: mcg}"]
+REPOSITORY = [
+    "  replicationRepository:",
+    "    name: mcg",
+    "    s3Url: HTTPS://S3.example.com:8443/",
+    "    bucket: bucket1",
+    "    credentialsFrom: {secretRef: mcg}",
+]
 
 
 def test_endpoint_urls_are_parsed_when_loaded(tmp_path: Path) -> None:
     """The model holds the parsed URL and the text as written (rendered verbatim: output stays byte-identical)."""
-    pair, problems = parse_spec(spec(INSTALL, at=10, lines=REMOTE) + "\n".join(REPOSITORY) + "\n", "spec.yaml",
-                                tmp_path)
+    pair, problems = parse_spec(
+        spec(INSTALL, at=10, lines=REMOTE) + "\n".join(REPOSITORY) + "\n", "spec.yaml", tmp_path
+    )
     assert problems == []
     assert pair is not None
     assert pair.source.api_url is not None
     assert pair.replication_repository is not None
     api, s3 = pair.source.api_url, pair.replication_repository.s3_url
     assert (api.text, api.address.scheme, api.address.host, api.address.port) == (
-        "https://api.src.example.com:6443", "https", "api.src.example.com", 6443)
+        "https://api.src.example.com:6443",
+        "https",
+        "api.src.example.com",
+        6443,
+    )
     assert (s3.text, s3.address.scheme, s3.address.host, s3.address.port) == (
-        "HTTPS://S3.example.com:8443/", "https", "s3.example.com", 8443)
+        "HTTPS://S3.example.com:8443/",
+        "https",
+        "s3.example.com",
+        8443,
+    )
 
 
 @pytest.mark.parametrize(
@@ -474,8 +591,9 @@ def test_endpoint_urls_are_parsed_when_loaded(tmp_path: Path) -> None:
         pytest.param(["    apiUrl: 'https://'"], "registration-api-url", 10, id="api-no-host"),
     ],
 )
-def test_an_unparseable_endpoint_url_is_a_structural_problem(tmp_path: Path, lines: list[str], rule: str,
-                                                             line: int) -> None:
+def test_an_unparseable_endpoint_url_is_a_structural_problem(
+    tmp_path: Path, lines: list[str], rule: str, line: int
+) -> None:
     pair, problems = parse_spec(spec(at=10, lines=lines), "spec.yaml", tmp_path)
     assert pair is None
     assert [(p.rule, p.line, p.path) for p in problems] == [(rule, line, "spec.source.apiUrl")]
@@ -486,4 +604,5 @@ def test_an_unparseable_s3_url_is_a_structural_problem(tmp_path: Path) -> None:
     pair, problems = parse_spec(text, "spec.yaml", tmp_path)
     assert pair is None
     assert [(p.rule, p.line, p.column, p.path) for p in problems] == [
-        ("repository-url", 20, 12, "spec.replicationRepository.s3Url")]
+        ("repository-url", 20, 12, "spec.replicationRepository.s3Url")
+    ]

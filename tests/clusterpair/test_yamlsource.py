@@ -20,7 +20,13 @@ FAILING = [
 apiVersion: [a, b
 kind: ClusterPair
 """,
-        "yaml-syntax", E, "", 2, 5, "invalid YAML", id="yaml-syntax",
+        "yaml-syntax",
+        E,
+        "",
+        2,
+        5,
+        "invalid YAML",
+        id="yaml-syntax",
     ),
     case(
         """\
@@ -41,13 +47,25 @@ spec:
   namespaces:
     - app1
 """,
-        "yaml-syntax", E, "", 14, 12, "cannot read this value as tag:yaml.org,2002:int", id="yaml-syntax-bad-tag",
+        "yaml-syntax",
+        E,
+        "",
+        14,
+        12,
+        "cannot read this value as tag:yaml.org,2002:int",
+        id="yaml-syntax-bad-tag",
     ),
     case(
         """\
 # nothing here
 """,
-        "empty-document", E, "", 0, 0, "holds no YAML document", id="empty-document",
+        "empty-document",
+        E,
+        "",
+        0,
+        0,
+        "holds no YAML document",
+        id="empty-document",
     ),
     case(
         """\
@@ -85,7 +103,14 @@ spec:
   namespaces:
     - app1
 """,
-        "multiple-documents", E, "", 18, 1, "expected one YAML document", "own file", id="multiple-documents",
+        "multiple-documents",
+        E,
+        "",
+        18,
+        1,
+        "expected one YAML document",
+        "own file",
+        id="multiple-documents",
     ),
     case(
         """\
@@ -107,7 +132,13 @@ spec:
   namespaces:
     - app1
 """,
-        "duplicate-key", E, "", 8, 5, "key 'name' appears twice", id="duplicate-key",
+        "duplicate-key",
+        E,
+        "",
+        8,
+        5,
+        "key 'name' appears twice",
+        id="duplicate-key",
     ),
     case(
         """\
@@ -129,7 +160,13 @@ spec:
   namespaces:
     - app1
 """,
-        "non-string-key", E, "", 10, 5, "mapping keys must be plain strings", id="non-string-key",
+        "non-string-key",
+        E,
+        "",
+        10,
+        5,
+        "mapping keys must be plain strings",
+        id="non-string-key",
     ),
     case(
         """\
@@ -152,7 +189,13 @@ spec:
   namespaces:
     - app1
 """,
-        "merge-key", E, "", 11, 5, "merge keys (<<) are not supported", id="merge-key",
+        "merge-key",
+        E,
+        "",
+        11,
+        5,
+        "merge keys (<<) are not supported",
+        id="merge-key",
     ),
     case(
         """\
@@ -163,15 +206,33 @@ d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
 e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
 f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
 """,
-        "too-many-nodes", E, "", 1, 32, "more than 500,000 nodes", id="too-many-nodes",
+        "too-many-nodes",
+        E,
+        "",
+        1,
+        32,
+        "more than 500,000 nodes",
+        id="too-many-nodes",
     ),
     case(
         "a: " + "[" * 70 + "]" * 70 + "\n",
-        "too-deep", E, "", 1, 68, "nests deeper than 64 levels", id="too-deep",
+        "too-deep",
+        E,
+        "",
+        1,
+        68,
+        "nests deeper than 64 levels",
+        id="too-deep",
     ),
     case(
         "a: \x07\n",
-        "not-yaml", E, "", 0, 0, "control characters are not allowed", id="not-yaml-control-char",
+        "not-yaml",
+        E,
+        "",
+        0,
+        0,
+        "control characters are not allowed",
+        id="not-yaml-control-char",
     ),
 ]
 
@@ -209,5 +270,3 @@ def test_file_rules_pass(tmp_path: Path) -> None:
     pair, problems = load_spec(file, "spec.yaml")
     assert pair is not None
     assert problems == []
-
-

@@ -121,6 +121,8 @@ CASES = [
     *(_case(d.name, d / "spec.yaml") for d in sorted(GOLDEN.iterdir()) if (d / "spec.yaml").is_file()),
 ]
 OVERLAYS = [pytest.param(case, cluster, id=f"{case.id}/{cluster}") for case in CASES for cluster in case.clusters]
+
+
 def _has_base(case: Case, cluster: str) -> bool:
     spec = case.data["spec"]
     return any(c.get("name") == cluster and "base" in c for c in (spec["source"], spec["target"]))

@@ -121,7 +121,12 @@ def test_a_checkout_without_an_install_writes_the_committed_overlays(tmp_path: P
     argv = ["generate", "examples", "-o", "overlays"]
     code = "import sys, generator.cli as c; sys.exit(c.run(sys.argv[1:]))"
     done = subprocess.run(
-        [sys.executable, "-c", code, *argv], cwd=checkout, env=env, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-c", code, *argv],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
         check=False,
     )
     assert done.returncode == 0, done.stderr

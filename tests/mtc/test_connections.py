@@ -55,6 +55,7 @@ ROUTER_NS, DNS_NS, BYSTANDER_NS = "openshift-ingress", "openshift-dns", "bystand
 EVERYWHERE = ("0.0.0.0/0", "::/0")
 M18 = MtcVersion(8, None)
 
+
 def _pods() -> list[tuple[str, str, dict[str, str]]]:
     """(namespace, name, labels): the DVM pods of 1.8 (1.7 selects only the fs ones), others, infrastructure."""
     fs_client, block_client = client_labels(M18)

@@ -222,8 +222,12 @@ def test_same_cluster_pair_registers_no_host_migcluster(tmp_path: Path) -> None:
     assert run(["generate", str(spec), "-o", str(out)]) == 0
     wiring = _docs((out / "p" / "c" / "mtc-wiring.yaml").read_text())
     assert sorted((o["kind"], o["metadata"]["name"]) for o in wiring) == [("MigStorage", "r")]
-    controllers = [o for f in (out / "p" / "c").glob("*.yaml") for o in _docs(f.read_text())
-                   if o.get("kind") == "MigrationController"]
+    controllers = [
+        o
+        for f in (out / "p" / "c").glob("*.yaml")
+        for o in _docs(f.read_text())
+        if o.get("kind") == "MigrationController"
+    ]
     assert [c["spec"]["cluster_name"] for c in controllers] == ["host"]
 
 
@@ -319,11 +323,7 @@ BAD_INPUT = [
         id="mapping-without-image",
     ),
     pytest.param(
-        {
-            "mapping": (RESTRICTED / "mirror" / "mapping.txt").read_text()
-            + SECOND_DIGEST
-            + "\n"
-        },
+        {"mapping": (RESTRICTED / "mirror" / "mapping.txt").read_text() + SECOND_DIGEST + "\n"},
         "spec.yaml:12:16: error: spec.install.mirror.mapping: ",
         "several mirrors or digests",
         id="two-digests",

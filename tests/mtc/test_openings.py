@@ -311,7 +311,11 @@ def test_the_openings_application_never_prunes_a_users_firewall(tmp_path: Path) 
     env = _runtime_env(PARAM_CLUSTER="ocp414-east", PARAM_MODE="policies")
     proc = subprocess.run(
         [str(VENV_BIN / "mtc-policygen"), "argocd-generate"],
-        cwd=app, env=env, capture_output=True, text=True, check=False,
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     objects = _docs(proc.stdout)

@@ -68,6 +68,7 @@ def _leftovers(out: Path) -> list[str]:
     """Staging folders, journal or lock file left in the output folder."""
     return sorted(p.name for p in out.iterdir() if p.name.startswith((STAGING, JOURNAL)))
 
+
 ALPHA_NAMESPACES = """\
   - app1
   - app2

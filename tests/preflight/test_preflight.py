@@ -388,17 +388,25 @@ def test_context_without_kubectl(
     [
         pytest.param(lambda d: d / "absent.yaml", "unreadable-file", "no such file", id="missing"),
         pytest.param(lambda d: d, "unreadable-file", "is a directory, expected an exported state (YAML)", id="folder"),
-        pytest.param(lambda d: write_list(d / "big.yaml", [ns(f"n{i}") for i in range(20)]), "file-too-large",
-                     "bytes; the limit is 100", id="too-large"),
-        pytest.param(lambda _: Path("/dev/zero"), "unreadable-file", "is not a regular file",
-                     id="endless-device"),
+        pytest.param(
+            lambda d: write_list(d / "big.yaml", [ns(f"n{i}") for i in range(20)]),
+            "file-too-large",
+            "bytes; the limit is 100",
+            id="too-large",
+        ),
+        pytest.param(lambda _: Path("/dev/zero"), "unreadable-file", "is not a regular file", id="endless-device"),
         # a FIFO would block the reader until a writer comes: refused before it is opened
-        pytest.param(lambda d: (os.mkfifo(d / "pipe.yaml"), d / "pipe.yaml")[1], "unreadable-file",
-                     "is not a regular file", id="fifo"),
+        pytest.param(
+            lambda d: (os.mkfifo(d / "pipe.yaml"), d / "pipe.yaml")[1],
+            "unreadable-file",
+            "is not a regular file",
+            id="fifo",
+        ),
     ],
 )
-def test_state_file_reading_is_bounded_and_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Any,
-                                                  rule: str, message: str) -> None:
+def test_state_file_reading_is_bounded_and_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Any, rule: str, message: str
+) -> None:
     path = make(tmp_path)
     if not path.exists() and rule != "unreadable-file":
         pytest.skip(f"needs {path}")
@@ -556,7 +564,9 @@ def test_named_ports_are_ignored_by_openshift_sdn(tmp_path: Path, plugin: str, a
     target = f"{{name: west, openshiftVersion: '4.12', networkType: {plugin}, cidrs: [203.0.113.0/24]}}"
     state = [ns("shop"), NAMED_ONLY]
     report = run_preflight(
-        tmp_path, spec_text(source=source, target=target), [*state, ns("openshift-dns")],
+        tmp_path,
+        spec_text(source=source, target=target),
+        [*state, ns("openshift-dns")],
         [*state, ns("openshift-ingress", ROUTER_LABELS)],
     )
     for connection in ("server", "dns"):
@@ -645,6 +655,8 @@ def test_host_network_router_on_sdn_46_never_matches_the_router_label(
     assert [b.ref for b in server.today.blockers] == ([] if today_allowed else ["NetworkPolicy shop/from-routers"])
     assert server.after.allowed
     assert ("router-host-network-default" in _rules(report)) is (not today_allowed)
+
+
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize(
     ("body", "message"),

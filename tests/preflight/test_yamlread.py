@@ -14,17 +14,47 @@ from generator.preflight import yamlread
 from generator.preflight.yamlread import Loader
 from generator.problems import ProblemsError
 
-TRICKY = ["", "yes", "on", "017", "0x1f", "1:07:23", "2020-01-01", "null", "~", "1e3", ".inf", "- a", ": b", "#c",
-          "a: b", "*.example.com", "&x", "[x]", "{}", "multi\nline", "tab\there", "ünï", "'q'", '"d"', "12_000"]
+TRICKY = [
+    "",
+    "yes",
+    "on",
+    "017",
+    "0x1f",
+    "1:07:23",
+    "2020-01-01",
+    "null",
+    "~",
+    "1e3",
+    ".inf",
+    "- a",
+    ": b",
+    "#c",
+    "a: b",
+    "*.example.com",
+    "&x",
+    "[x]",
+    "{}",
+    "multi\nline",
+    "tab\there",
+    "ünï",
+    "'q'",
+    '"d"',
+    "12_000",
+]
 
 scalars = st.one_of(
-    st.sampled_from(TRICKY), st.text(max_size=8), st.integers(-(10**40), 10**40), st.booleans(), st.none(),
+    st.sampled_from(TRICKY),
+    st.text(max_size=8),
+    st.integers(-(10**40), 10**40),
+    st.booleans(),
+    st.none(),
     st.floats(allow_nan=False),
 )
 data = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(TRICKY) | st.text(max_size=5), inner,
-                                                                 max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(TRICKY) | st.text(max_size=5), inner, max_size=4)
+    ),
     max_leaves=25,
 )
 

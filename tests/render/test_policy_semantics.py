@@ -156,8 +156,10 @@ class Scenario:
 
     @property
     def id(self) -> str:
-        versions = "" if (self.source, self.plugin, self.target) == ("4.14", "OVNKubernetes", "4.14") else (
-            f"{'sdn' if self.plugin == 'OpenShiftSDN' else 'ovn'}{self.source}-to-{self.target}-"
+        versions = (
+            ""
+            if (self.source, self.plugin, self.target) == ("4.14", "OVNKubernetes", "4.14")
+            else (f"{'sdn' if self.plugin == 'OpenShiftSDN' else 'ovn'}{self.source}-to-{self.target}-")
         )
         return f"{versions}{self.endpoint}-{'proxy' if self.proxy else 'direct'}-{self.mode}"
 
@@ -467,8 +469,9 @@ def test_generated_policies_match_the_mode(scenario: Scenario) -> None:
     text = json.dumps([p for _, p in _policies(scenario)])
     if not scenario.dns_by_name:
         assert "kubernetes.io/metadata.name" not in text
-    assert ("endPort" in text) == (scenario.mode == "strict" and scenario.endpoint == "NodePort" and scenario.end_port
-                                   and not scenario.proxy)
+    assert ("endPort" in text) == (
+        scenario.mode == "strict" and scenario.endpoint == "NodePort" and scenario.end_port and not scenario.proxy
+    )
     assert '"except"' not in text
 
 

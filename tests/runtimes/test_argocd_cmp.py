@@ -544,9 +544,7 @@ def test_proxy_password_is_read_at_render_time_and_url_encoded(cmp: CmpServer, a
         ("pairs/exfil-ca", "spec.target.caBundleFile"),
     ],
 )
-def test_a_file_outside_the_repository_is_never_read(
-    cmp: CmpServer, outside: Path, app_path: str, field: str
-) -> None:
+def test_a_file_outside_the_repository_is_never_read(cmp: CmpServer, outside: Path, app_path: str, field: str) -> None:
     """A repository author cannot send the sidecar's files out (as proxy credentials, or a CA bundle): a path
     outside the repository copy and the allowed secret folders is an error; the FIFO would hang a reader."""
     result = cmp.run(Request(app_path, parameters=_params(cluster="ocp412")))

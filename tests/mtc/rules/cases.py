@@ -62,22 +62,28 @@ INSTALL = ("    - app1\n", "    - app1\n  install: {}\n")
 REMOTE = ["    apiUrl: https://api.src.example.com:6443", "    tokenFrom: {secretRef: src-token}"]
 STRICT = ["  networkPolicy: {mode: strict}"]
 APPS_DOMAIN = ("    cidrs: [203.0.113.0/24]\n", "    cidrs: [203.0.113.0/24]\n    appsDomain: apps.example.com\n")
-IN_NODE_SELECTOR_BASE = ("    networkType: OVNKubernetes\n  target",
-                         "    networkType: OVNKubernetes\n    base: node-selector\n  target")
+IN_NODE_SELECTOR_BASE = (
+    "    networkType: OVNKubernetes\n  target",
+    "    networkType: OVNKubernetes\n    base: node-selector\n  target",
+)
 IN_BASE = ("    networkType: OVNKubernetes\n  target", "    networkType: OVNKubernetes\n    base: base\n  target")
 
 
 def ovn(version: str) -> tuple[str, str]:
     """The source at `version`, on OVN-Kubernetes."""
-    return ('"4.12"\n    networkType: OVNKubernetes\n  target',
-        f'"{version}"\n    networkType: OVNKubernetes\n  target')
+    return (
+        '"4.12"\n    networkType: OVNKubernetes\n  target',
+        f'"{version}"\n    networkType: OVNKubernetes\n  target',
+    )
 
 
 def at(source: str, target: str = "4.14", plugin: str | None = "OVNKubernetes") -> list[tuple[str, str]]:
     """BASE with the source at `source` on `plugin` (None: not given) and the target at `target`."""
     line = f"\n    networkType: {plugin}" if plugin else ""
-    return [('"4.14"', f'"{target}"'),
-            ('"4.12"\n    networkType: OVNKubernetes\n  target', f'"{source}"{line}\n  target')]
+    return [
+        ('"4.14"', f'"{target}"'),
+        ('"4.12"\n    networkType: OVNKubernetes\n  target', f'"{source}"{line}\n  target'),
+    ]
 
 
 def proxy_at_15(url: str) -> tuple[str, str]:
@@ -106,10 +112,13 @@ def check(text: str, spec_dir: Path) -> list[Problem]:
     return problems + (validate(pair, Environment(), resolve(pair)) if pair is not None else [])
 
 
-CONTROLLER = ("apiVersion: migration.openshift.io/v1alpha1\nkind: MigrationController\n"
-              "metadata: {name: migration-controller, namespace: openshift-migration}\n")
-FIREWALL = ("apiVersion: k8s.ovn.org/v1\nkind: EgressFirewall\nmetadata: {name: default, namespace: app1}\n"
-            "spec: {egress: []}\n")
+CONTROLLER = (
+    "apiVersion: migration.openshift.io/v1alpha1\nkind: MigrationController\n"
+    "metadata: {name: migration-controller, namespace: openshift-migration}\n"
+)
+FIREWALL = (
+    "apiVersion: k8s.ovn.org/v1\nkind: EgressFirewall\nmetadata: {name: default, namespace: app1}\nspec: {egress: []}\n"
+)
 
 
 def write_base(folder: Path, kustomization: str, **files: str) -> None:
@@ -117,7 +126,6 @@ def write_base(folder: Path, kustomization: str, **files: str) -> None:
     (folder / "kustomization.yaml").write_text(kustomization)
     for name, text in files.items():
         (folder / name.replace("_", ".")).write_text(text)
-
 
 
 def make_spec_dir(tmp_path: Path) -> Path:
@@ -131,8 +139,9 @@ def make_spec_dir(tmp_path: Path) -> Path:
     (tmp_path / "empty").mkdir()
     write_base(tmp_path / "no-controller", "resources: [fw.yaml]\n", fw_yaml=FIREWALL)
     write_base(tmp_path / "broken", "resources: [mc.yaml, missing.yaml]\n", mc_yaml=CONTROLLER)
-    write_base(tmp_path / "remote", "resources: [mc.yaml, https://github.com/example/config//fw?ref=v1]\n",
-               mc_yaml=CONTROLLER)
+    write_base(
+        tmp_path / "remote", "resources: [mc.yaml, https://github.com/example/config//fw?ref=v1]\n", mc_yaml=CONTROLLER
+    )
     node_selector = FIREWALL.replace("egress: []", "egress: [{type: Allow, to: {nodeSelector: {matchLabels: {a: b}}}}]")
     write_base(tmp_path / "node-selector", "resources: [mc.yaml, fw.yaml]\n", mc_yaml=CONTROLLER, fw_yaml=node_selector)
     # spec §8: a CA bundle, a legacy operator base and mirror mappings with and without its image
@@ -143,13 +152,15 @@ def make_spec_dir(tmp_path: Path) -> Path:
         "spec:\n  template:\n    spec:\n      containers:\n      - name: operator\n        image: "
         f"{LEGACY_IMAGE}:v1.7\n        env: [{{name: REGISTRY, value: registry.redhat.io}}]\n"
     )
-    write_base(tmp_path / "legacy-no-registry", "resources: [operator.yml, controller.yml]\n",
-               controller_yml=CONTROLLER, operator_yml=(tmp_path / "legacy" / "operator.yml").read_text().replace(
-                   "REGISTRY", "PROJECT"))
+    write_base(
+        tmp_path / "legacy-no-registry",
+        "resources: [operator.yml, controller.yml]\n",
+        controller_yml=CONTROLLER,
+        operator_yml=(tmp_path / "legacy" / "operator.yml").read_text().replace("REGISTRY", "PROJECT"),
+    )
     (tmp_path / "mapping.txt").write_text(f"{LEGACY_IMAGE}@sha256:{'a' * 64}=mirror.example.com/rhmtc/op\n")
     (tmp_path / "other-mapping.txt").write_text(f"registry.redhat.io/x/y@sha256:{'b' * 64}=mirror.example.com/x/y\n")
     return tmp_path
-
 
 
 @dataclass(frozen=True)
@@ -166,7 +177,6 @@ class Case:
 
 def case(*fields: Any, id: str) -> Any:
     return pytest.param(Case(*fields), id=id)
-
 
 
 def assert_fails(c: Case, spec_dir: Path) -> None:

@@ -32,7 +32,13 @@ spec:
   namespaces:
     - app1
 """,
-        "cidr-duplicate", W, "spec.target.cidrs[1]", 14, 29, "repeats cidrs[0]", id="cidr-duplicate-warning",
+        "cidr-duplicate",
+        W,
+        "spec.target.cidrs[1]",
+        14,
+        29,
+        "repeats cidrs[0]",
+        id="cidr-duplicate-warning",
     ),
     case(
         """\
@@ -54,8 +60,13 @@ spec:
     - source: app1
       egressFirewall: {name: fw, rules: []}
 """,
-        "cidr-ipv4-firewall", E, "spec.target.cidrs[0]", 14, 13,
-        "IPv6, but the source's EgressNetworkPolicy takes IPv4 only", id="cidr-ipv6-egressnetworkpolicy",
+        "cidr-ipv4-firewall",
+        E,
+        "spec.target.cidrs[0]",
+        14,
+        13,
+        "IPv6, but the source's EgressNetworkPolicy takes IPv4 only",
+        id="cidr-ipv6-egressnetworkpolicy",
     ),
     case(
         """\
@@ -77,11 +88,23 @@ spec:
   namespaces:
     - app1
 """,
-        "apps-domain", E, "spec.target.appsDomain", 15, 17, "is not a lower-case DNS name", id="apps-domain-case",
+        "apps-domain",
+        E,
+        "spec.target.appsDomain",
+        15,
+        17,
+        "is not a lower-case DNS name",
+        id="apps-domain-case",
     ),
     case(
         spec(at=15, lines=["    appsDomain: " + ".".join(["a" * 60] * 4)]),
-        "apps-domain", E, "spec.target.appsDomain", 15, 17, "would exceed 253 characters", id="apps-domain-too-long",
+        "apps-domain",
+        E,
+        "spec.target.appsDomain",
+        15,
+        17,
+        "would exceed 253 characters",
+        id="apps-domain-too-long",
     ),
 ]
 

@@ -33,8 +33,13 @@ spec:
   namespaces:
     - app1
 """,
-        "base-controller", E, "spec.source.base", 10, 11,
-        "base no-controller holds no MigrationController openshift-migration/migration-controller", "it holds",
+        "base-controller",
+        E,
+        "spec.source.base",
+        10,
+        11,
+        "base no-controller holds no MigrationController openshift-migration/migration-controller",
+        "it holds",
         id="base-controller-missing",
     ),
     case(
@@ -58,7 +63,11 @@ spec:
   namespaces:
     - app1
 """,
-        "base-controller", E, "spec.source.base", 11, 11,
+        "base-controller",
+        E,
+        "spec.source.base",
+        11,
+        11,
         "holds no MigrationController openshift-migration/mtc to patch; it holds "
         "openshift-migration/migration-controller",
         id="base-controller-other-name",
@@ -83,8 +92,13 @@ spec:
   namespaces:
     - app1
 """,
-        "base-broken", E, "spec.source.base", 10, 11,
-        "base broken: kustomization.yaml: resource missing.yaml does not exist", id="base-broken",
+        "base-broken",
+        E,
+        "spec.source.base",
+        10,
+        11,
+        "base broken: kustomization.yaml: resource missing.yaml does not exist",
+        id="base-broken",
     ),
     case(
         """\
@@ -106,7 +120,12 @@ spec:
   namespaces:
     - app1
 """,
-        "base-unchecked", W, "spec.source.base", 10, 11, "was not fully checked: kustomization.yaml: remote resource",
+        "base-unchecked",
+        W,
+        "spec.source.base",
+        10,
+        11,
+        "was not fully checked: kustomization.yaml: remote resource",
         id="base-unchecked-remote",
     ),
     case(
@@ -130,8 +149,13 @@ spec:
     - source: app2
       egressFirewall: {name: default}
 """,
-        "base-firewall", E, "spec.namespaces[0].egressFirewall.name", 18, 30,
-        "base base holds no EgressFirewall app2/default, so the patch would match nothing", id="base-firewall-missing",
+        "base-firewall",
+        E,
+        "spec.namespaces[0].egressFirewall.name",
+        18,
+        30,
+        "base base holds no EgressFirewall app2/default, so the patch would match nothing",
+        id="base-firewall-missing",
     ),
     case(
         """\
@@ -154,8 +178,14 @@ spec:
     - source: app1
       egressFirewall: {rules: []}
 """,
-        "base-firewall", E, "spec.namespaces[0].egressFirewall.rules", 18, 31,
-        "already holds EgressFirewall app1/default", "remove `rules:`", id="base-firewall-and-rules",
+        "base-firewall",
+        E,
+        "spec.namespaces[0].egressFirewall.rules",
+        18,
+        31,
+        "already holds EgressFirewall app1/default",
+        "remove `rules:`",
+        id="base-firewall-and-rules",
     ),
 ]
 

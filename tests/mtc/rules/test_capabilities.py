@@ -35,8 +35,13 @@ spec:
   namespaces:
     - app1
 """,
-        "egress-policy-unenforced", Severity.INFO, "spec.source.openshiftVersion", 8, 23,
-        "OpenShift SDN on 3.11 does not enforce egress NetworkPolicies", "egress firewall",
+        "egress-policy-unenforced",
+        Severity.INFO,
+        "spec.source.openshiftVersion",
+        8,
+        23,
+        "OpenShift SDN on 3.11 does not enforce egress NetworkPolicies",
+        "egress firewall",
         id="egress-policy-unenforced-311",
     ),
     case(
@@ -58,7 +63,11 @@ spec:
   namespaces:
     - app1
 """,
-        "egress-policy-unenforced", Severity.INFO, "spec.source.openshiftVersion", 8, 23,
+        "egress-policy-unenforced",
+        Severity.INFO,
+        "spec.source.openshiftVersion",
+        8,
+        23,
         "OpenShift SDN on 4.9 does not enforce egress NetworkPolicies: no egress policy",
         id="egress-policy-unenforced-49",
     ),
@@ -80,8 +89,13 @@ spec:
   namespaces:
     - app1
 """,
-        "egress-policy-plugin-unknown", Severity.INFO, "spec.source.openshiftVersion", 8, 23,
-        "OpenShift 4.8 enforces them only on OVN-Kubernetes", "set source.networkType",
+        "egress-policy-plugin-unknown",
+        Severity.INFO,
+        "spec.source.openshiftVersion",
+        8,
+        23,
+        "OpenShift 4.8 enforces them only on OVN-Kubernetes",
+        "set source.networkType",
         id="egress-policy-plugin-unknown",
     ),
     case(
@@ -105,8 +119,13 @@ spec:
   namespaces:
     - app1
 """,
-        "node-port-range", W, "spec.target.rsyncEndpointType", 15, 24,
-        "OpenShift 4.9 drops NetworkPolicy endPort (from 4.10)", id="node-port-range-49",
+        "node-port-range",
+        W,
+        "spec.target.rsyncEndpointType",
+        15,
+        24,
+        "OpenShift 4.9 drops NetworkPolicy endPort (from 4.10)",
+        id="node-port-range-49",
     ),
     case(
         """\
@@ -128,8 +147,13 @@ spec:
   namespaces:
     - app1
 """,
-        "strict-namespace-by-name", E, "spec.networkPolicy.mode", 15, 25,
-        "OpenShift 4.7 does not label namespaces with kubernetes.io/metadata.name", "mode: open",
+        "strict-namespace-by-name",
+        E,
+        "spec.networkPolicy.mode",
+        15,
+        25,
+        "OpenShift 4.7 does not label namespaces with kubernetes.io/metadata.name",
+        "mode: open",
         id="strict-namespace-by-name-47",
     ),
     case(
@@ -152,8 +176,13 @@ spec:
   namespaces:
     - app1
 """,
-        "dns-port-only", Severity.INFO, "spec.source.openshiftVersion", 8, 23,
-        "OpenShift 4.7 cannot select openshift-dns by name", id="dns-port-only-47",
+        "dns-port-only",
+        Severity.INFO,
+        "spec.source.openshiftVersion",
+        8,
+        23,
+        "OpenShift 4.7 cannot select openshift-dns by name",
+        id="dns-port-only-47",
     ),
     case(
         """\
@@ -175,8 +204,13 @@ spec:
   namespaces:
     - app1
 """,
-        "router-label-legacy", Severity.INFO, "spec.target.openshiftVersion", 12, 23,
-        "selects network.openshift.io/policy-group: ingress instead", id="router-label-legacy-46",
+        "router-label-legacy",
+        Severity.INFO,
+        "spec.target.openshiftVersion",
+        12,
+        23,
+        "selects network.openshift.io/policy-group: ingress instead",
+        id="router-label-legacy-46",
     ),
     case(
         """\
@@ -198,8 +232,13 @@ spec:
   namespaces:
     - app1
 """,
-        "router-label-legacy", Severity.INFO, "spec.target.openshiftVersion", 12, 23,
-        "admits TCP 6443 to the rsync server pods from any source", "a cluster-wide change",
+        "router-label-legacy",
+        Severity.INFO,
+        "spec.target.openshiftVersion",
+        12,
+        23,
+        "admits TCP 6443 to the rsync server pods from any source",
+        "a cluster-wide change",
         id="router-host-network-sdn-46",
     ),
     case(
@@ -221,8 +260,14 @@ spec:
   namespaces:
     - app1
 """,
-        "client-side-apply", Severity.INFO, "spec.source.openshiftVersion", 8, 23,
-        "has no server-side apply (from 4.3)", "give this cluster a `base`", id="client-side-apply-311",
+        "client-side-apply",
+        Severity.INFO,
+        "spec.source.openshiftVersion",
+        8,
+        23,
+        "has no server-side apply (from 4.3)",
+        "give this cluster a `base`",
+        id="client-side-apply-311",
     ),
 ]
 

@@ -35,7 +35,13 @@ spec:
     - app1
   install: {}
 """,
-        "install-legacy-operator", E, "spec.source", 7, 5, "a legacy platform: `install` needs a `base`", "podman cp",
+        "install-legacy-operator",
+        E,
+        "spec.source",
+        7,
+        5,
+        "a legacy platform: `install` needs a `base`",
+        "podman cp",
         id="install-legacy-without-base",
     ),
     case(
@@ -61,7 +67,11 @@ spec:
     - app1
   install: {}
 """,
-        "install-legacy-operator", E, "spec.source.base", 12, 11,
+        "install-legacy-operator",
+        E,
+        "spec.source.base",
+        12,
+        11,
         "base base holds no Deployment openshift-migration/migration-operator",
         id="install-legacy-base-without-operator",
     ),
@@ -88,7 +98,11 @@ spec:
     - app1
   install: {mirror: {mapping: other-mapping.txt}}
 """,
-        "mirror-mapping", E, "spec.install.mirror.mapping", 20, 31,
+        "mirror-mapping",
+        E,
+        "spec.install.mirror.mapping",
+        20,
+        31,
         "other-mapping.txt has no digest line for "
         "registry.redhat.io/rhmtc/openshift-migration-legacy-rhel8-operator; it holds registry.redhat.io/x/y",
         id="install-mapping-without-legacy-image",
@@ -115,7 +129,12 @@ spec:
     - app1
   install: {catalogSource: Mirror_Catalog}
 """,
-        "install-catalog", E, "spec.install.catalogSource", 19, 28, "'Mirror_Catalog' is not a CatalogSource name",
+        "install-catalog",
+        E,
+        "spec.install.catalogSource",
+        19,
+        28,
+        "'Mirror_Catalog' is not a CatalogSource name",
         id="install-catalog-name",
     ),
     case(
@@ -138,8 +157,13 @@ spec:
     - app1
   install: {}
 """,
-        "registration-remote", E, "spec.source", 7, 5,
-        "src is registered as remote on the control cluster (MigCluster): it needs apiUrl", "add apiUrl",
+        "registration-remote",
+        E,
+        "spec.source",
+        7,
+        5,
+        "src is registered as remote on the control cluster (MigCluster): it needs apiUrl",
+        "add apiUrl",
         id="registration-without-api-url",
     ),
     case(
@@ -163,7 +187,12 @@ spec:
   namespaces:
     - app1
 """,
-        "registration-insecure-with-ca", E, "spec.source.insecure", 10, 15, "insecure: true with caBundleFile",
+        "registration-insecure-with-ca",
+        E,
+        "spec.source.insecure",
+        10,
+        15,
+        "insecure: true with caBundleFile",
         id="registration-insecure-with-ca",
     ),
     case(
@@ -186,8 +215,14 @@ spec:
   namespaces:
     - app1
 """,
-        "registration-insecure", W, "spec.source.insecure", 10, 15, "will not verify this API server's certificate",
-        "caBundleFile", id="registration-insecure",
+        "registration-insecure",
+        W,
+        "spec.source.insecure",
+        10,
+        15,
+        "will not verify this API server's certificate",
+        "caBundleFile",
+        id="registration-insecure",
     ),
     case(
         """\
@@ -209,7 +244,12 @@ spec:
   namespaces:
     - app1
 """,
-        "ca-bundle-file", E, "spec.source.caBundleFile", 10, 19, "cannot read the CA bundle missing.pem: no such file",
+        "ca-bundle-file",
+        E,
+        "spec.source.caBundleFile",
+        10,
+        19,
+        "cannot read the CA bundle missing.pem: no such file",
         id="registration-unreadable-ca",
     ),
     case(
@@ -232,7 +272,12 @@ spec:
   namespaces:
     - app1
 """,
-        "registration-unused", W, "spec.source.apiUrl", 10, 5, "not used: no cluster is registered",
+        "registration-unused",
+        W,
+        "spec.source.apiUrl",
+        10,
+        5,
+        "not used: no cluster is registered",
         id="registration-unused",
     ),
     case(
@@ -256,7 +301,12 @@ spec:
     - app1
   install: {}
 """,
-        "registration-unused", W, "spec.target.tokenFrom", 15, 5, "tgt is the control cluster",
+        "registration-unused",
+        W,
+        "spec.target.tokenFrom",
+        15,
+        5,
+        "tgt is the control cluster",
         id="registration-on-control-cluster",
     ),
     case(
@@ -283,15 +333,28 @@ spec:
     bucket: Migration_Repo
     credentialsFrom: {secretRef: mcg}
 """,
-        "repository-bucket", E, "spec.replicationRepository.bucket", 20, 13,
-        "'Migration_Repo' is not an S3 bucket name", id="repository-bucket",
+        "repository-bucket",
+        E,
+        "spec.replicationRepository.bucket",
+        20,
+        13,
+        "'Migration_Repo' is not an S3 bucket name",
+        id="repository-bucket",
     ),
     case(
-        spec(at=10, lines=["    proxy: {httpsProxy: 'http://proxy.example.com:3128', noProxy: [.svc]}"],
-              ) + "  replicationRepository: {name: mcg, s3Url: 'https://s3.example.com', bucket: bucket1, "
-         "credentialsFrom: {secretRef: mcg}}\n",
-        "repository-behind-proxy", W, "spec.source.proxy.noProxy", 10, 67,
-        "noProxy does not cover the replication repository host s3.example.com", id="repository-behind-proxy",
+        spec(
+            at=10,
+            lines=["    proxy: {httpsProxy: 'http://proxy.example.com:3128', noProxy: [.svc]}"],
+        )
+        + "  replicationRepository: {name: mcg, s3Url: 'https://s3.example.com', bucket: bucket1, "
+        "credentialsFrom: {secretRef: mcg}}\n",
+        "repository-behind-proxy",
+        W,
+        "spec.source.proxy.noProxy",
+        10,
+        67,
+        "noProxy does not cover the replication repository host s3.example.com",
+        id="repository-behind-proxy",
     ),
     case(
         """\
@@ -315,7 +378,12 @@ spec:
     - app1
   install: {mirror: {mapping: mapping.txt}}
 """,
-        "mirror-mapping-unused", W, "spec.install.mirror.mapping", 19, 31, "no cluster of this pair is legacy",
+        "mirror-mapping-unused",
+        W,
+        "spec.install.mirror.mapping",
+        19,
+        31,
+        "no cluster of this pair is legacy",
         id="mirror-mapping-unused",
     ),
     case(
@@ -341,8 +409,13 @@ spec:
     - app1
   install: {mirror: {mapping: mapping.txt}}
 """,
-        "legacy-registry-env", W, "spec.source.base", 12, 11,
-        "no container of Deployment migration-operator sets env REGISTRY", id="legacy-registry-env",
+        "legacy-registry-env",
+        W,
+        "spec.source.base",
+        12,
+        11,
+        "no container of Deployment migration-operator sets env REGISTRY",
+        id="legacy-registry-env",
     ),
     case(
         """\
@@ -364,7 +437,12 @@ spec:
   namespaces:
     - app1
 """,
-        "credential-source", E, "spec.source.tokenFrom.env", 10, 22, "'OCP-TOKEN' is not an environment variable name",
+        "credential-source",
+        E,
+        "spec.source.tokenFrom.env",
+        10,
+        22,
+        "'OCP-TOKEN' is not an environment variable name",
         id="credential-source-env",
     ),
     case(
@@ -387,7 +465,12 @@ spec:
   namespaces:
     - app1
 """,
-        "credential-source", E, "spec.source.tokenFrom.secretRef", 10, 28, "'Src_Token' is not a Secret name",
+        "credential-source",
+        E,
+        "spec.source.tokenFrom.secretRef",
+        10,
+        28,
+        "'Src_Token' is not a Secret name",
         id="credential-source-secret",
     ),
     case(
@@ -411,8 +494,14 @@ spec:
   replicationRepository: {name: MCG, s3Url: 'https://s3.example.com', bucket: b,
     credentialsFrom: {secretRef: mcg}}
 """,
-        "dns1123-label", E, "spec.replicationRepository.name", 17, 33, "'MCG' is not a DNS-1123 label",
-        "did you mean 'mcg'?", id="dns1123-label-repository",
+        "dns1123-label",
+        E,
+        "spec.replicationRepository.name",
+        17,
+        33,
+        "'MCG' is not a DNS-1123 label",
+        "did you mean 'mcg'?",
+        id="dns1123-label-repository",
     ),
 ]
 

@@ -32,7 +32,13 @@ spec:
   namespaces:
     - app1
 """,
-        "dns1123-label", E, "metadata.name", 4, 9, "'Pair_1' is not a DNS-1123 label", "did you mean 'pair-1'?",
+        "dns1123-label",
+        E,
+        "metadata.name",
+        4,
+        9,
+        "'Pair_1' is not a DNS-1123 label",
+        "did you mean 'pair-1'?",
         id="dns1123-label-pair",
     ),
     case(
@@ -54,7 +60,13 @@ spec:
   namespaces:
     - App1
 """,
-        "dns1123-label", E, "spec.namespaces[0]", 16, 7, "'App1' is not a DNS-1123 label", "did you mean 'app1'?",
+        "dns1123-label",
+        E,
+        "spec.namespaces[0]",
+        16,
+        7,
+        "'App1' is not a DNS-1123 label",
+        "did you mean 'app1'?",
         id="dns1123-label-namespace",
     ),
     case(
@@ -76,7 +88,12 @@ spec:
   namespaces:
     - {source: app1, target: tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt}
 """,
-        "dns1123-label", E, "spec.namespaces[0].target", 16, 30, "is 64 characters; a DNS-1123 label has at most 63",
+        "dns1123-label",
+        E,
+        "spec.namespaces[0].target",
+        16,
+        30,
+        "is 64 characters; a DNS-1123 label has at most 63",
         id="dns1123-label-too-long",
     ),
     case(
@@ -99,8 +116,13 @@ spec:
   namespaces:
     - app1
 """,
-        "dns1123-label", E, "spec.source.migrationController.namespace", 10, 38,
-        "'openshift_migration' is not a DNS-1123 label", id="dns1123-label-controller-namespace",
+        "dns1123-label",
+        E,
+        "spec.source.migrationController.namespace",
+        10,
+        38,
+        "'openshift_migration' is not a DNS-1123 label",
+        id="dns1123-label-controller-namespace",
     ),
 ]
 

@@ -34,8 +34,13 @@ spec:
     - app2
     - app1
 """,
-        "duplicate-namespace", E, "spec.namespaces[2]", 18, 7,
-        "source namespace 'app1' is already listed at namespaces[0]", id="duplicate-namespace-source",
+        "duplicate-namespace",
+        E,
+        "spec.namespaces[2]",
+        18,
+        7,
+        "source namespace 'app1' is already listed at namespaces[0]",
+        id="duplicate-namespace-source",
     ),
     case(
         """\
@@ -57,8 +62,13 @@ spec:
     - app1
     - {source: app2, target: app1}
 """,
-        "duplicate-namespace", E, "spec.namespaces[1]", 17, 7,
-        "target namespace 'app1' is already the target of namespaces[0]", id="duplicate-namespace-target",
+        "duplicate-namespace",
+        E,
+        "spec.namespaces[1]",
+        17,
+        7,
+        "target namespace 'app1' is already the target of namespaces[0]",
+        id="duplicate-namespace-target",
     ),
     case(
         """\
@@ -80,7 +90,12 @@ spec:
     - app1
     - {source: app2, target: app3}
 """,
-        "namespace-mapping", E, "spec.namespaces[0]", 16, 7, "keeps its name while other namespaces are mapped",
+        "namespace-mapping",
+        E,
+        "spec.namespaces[0]",
+        16,
+        7,
+        "keeps its name while other namespaces are mapped",
         id="duplicate-namespace-partial-mapping",
     ),
     case(
@@ -103,7 +118,12 @@ spec:
     - {source: a, target: b}
     - {source: b, target: c}
 """,
-        "namespace-mapping", E, "spec.namespaces[0]", 16, 7, "'b' is both a target and a source",
+        "namespace-mapping",
+        E,
+        "spec.namespaces[0]",
+        16,
+        7,
+        "'b' is both a target and a source",
         id="duplicate-namespace-chain",
     ),
     case(
@@ -125,8 +145,13 @@ spec:
   namespaces:
     - app1
 """,
-        "same-cluster", E, "spec.target.openshiftVersion", 12, 23,
-        "the target is the source cluster src, but its openshiftVersion differs", id="same-cluster-version",
+        "same-cluster",
+        E,
+        "spec.target.openshiftVersion",
+        12,
+        23,
+        "the target is the source cluster src, but its openshiftVersion differs",
+        id="same-cluster-version",
     ),
     case(
         """\
@@ -148,7 +173,13 @@ spec:
   namespaces:
     - app1
 """,
-        "base-path", E, "spec.source.base", 10, 11, "base 'missing' is not a directory", id="base-path-missing",
+        "base-path",
+        E,
+        "spec.source.base",
+        10,
+        11,
+        "base 'missing' is not a directory",
+        id="base-path-missing",
     ),
     case(
         """\
@@ -170,7 +201,12 @@ spec:
   namespaces:
     - app1
 """,
-        "base-path", E, "spec.source.base", 10, 11, "base 'empty' has no kustomization.yaml",
+        "base-path",
+        E,
+        "spec.source.base",
+        10,
+        11,
+        "base 'empty' has no kustomization.yaml",
         id="base-path-no-kustomization",
     ),
     case(
@@ -194,7 +230,12 @@ spec:
   namespaces:
     - app1
 """,
-        "supplemental-groups", W, "spec.dvm.sourceSupplementalGroups[1]", 16, 38, "group 1000 is listed twice",
+        "supplemental-groups",
+        W,
+        "spec.dvm.sourceSupplementalGroups[1]",
+        16,
+        38,
+        "group 1000 is listed twice",
         id="supplemental-groups-repeat",
     ),
 ]

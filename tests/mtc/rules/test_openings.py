@@ -34,7 +34,12 @@ spec:
   namespaces:
     - app1
 """,
-        "openings-window", Severity.INFO, "spec.openings.state", 15, 21, "the openings are closed",
+        "openings-window",
+        Severity.INFO,
+        "spec.openings.state",
+        15,
+        21,
+        "the openings are closed",
         id="openings-window-closed",
     ),
     case(
@@ -57,8 +62,14 @@ spec:
   namespaces:
     - app1
 """,
-        "openings-window", Severity.INFO, "spec.openings.closesAt", 15, 24,
-        "the openings closed at 2020-01-01T00:00:00Z", "state: closed", id="openings-window-passed",
+        "openings-window",
+        Severity.INFO,
+        "spec.openings.closesAt",
+        15,
+        24,
+        "the openings closed at 2020-01-01T00:00:00Z",
+        "state: closed",
+        id="openings-window-passed",
     ),
 ]
 

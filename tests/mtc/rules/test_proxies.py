@@ -34,8 +34,13 @@ spec:
   namespaces:
     - app1
 """,
-        "no-proxy-ignored", W, "spec.source.proxy.noProxy", 11, 16,
-        "noProxy without httpProxy or httpsProxy is ignored", id="no-proxy-without-proxy-warning",
+        "no-proxy-ignored",
+        W,
+        "spec.source.proxy.noProxy",
+        11,
+        16,
+        "noProxy without httpProxy or httpsProxy is ignored",
+        id="no-proxy-without-proxy-warning",
     ),
     case(
         """\
@@ -59,8 +64,13 @@ spec:
   namespaces:
     - app1
 """,
-        "no-proxy", E, "spec.source.proxy.noProxy[1]", 12, 23,
-        "'*.example.com' is not a domain, .domain, *, IP or CIDR", id="no-proxy-bad-entry",
+        "no-proxy",
+        E,
+        "spec.source.proxy.noProxy[1]",
+        12,
+        23,
+        "'*.example.com' is not a domain, .domain, *, IP or CIDR",
+        id="no-proxy-bad-entry",
     ),
     case(
         """\
@@ -85,8 +95,13 @@ spec:
   namespaces:
     - app1
 """,
-        "stunnel-proxy-password-unused", E, "spec.dvm.stunnelTCPProxy.passwordFrom", 18, 21,
-        "a password without `username` is never sent", id="stunnel-proxy-password-without-user",
+        "stunnel-proxy-password-unused",
+        E,
+        "spec.dvm.stunnelTCPProxy.passwordFrom",
+        18,
+        21,
+        "a password without `username` is never sent",
+        id="stunnel-proxy-password-without-user",
     ),
     case(
         """\
@@ -112,8 +127,13 @@ spec:
   namespaces:
     - app1
 """,
-        "stunnel-proxy-password-source", E, "spec.dvm.stunnelTCPProxy.passwordFrom.env", 19, 27,
-        "'1PW' is not an environment variable name", id="stunnel-proxy-env-name",
+        "stunnel-proxy-password-source",
+        E,
+        "spec.dvm.stunnelTCPProxy.passwordFrom.env",
+        19,
+        27,
+        "'1PW' is not an environment variable name",
+        id="stunnel-proxy-env-name",
     ),
     case(
         """\
@@ -138,7 +158,12 @@ spec:
   namespaces:
     - app1
 """,
-        "stunnel-proxy-no-password", W, "spec.dvm.stunnelTCPProxy.username", 18, 17, "a username without passwordFrom",
+        "stunnel-proxy-no-password",
+        W,
+        "spec.dvm.stunnelTCPProxy.username",
+        18,
+        17,
+        "a username without passwordFrom",
         id="stunnel-proxy-user-without-password-warning",
     ),
     case(
@@ -165,8 +190,13 @@ spec:
   namespaces:
     - app1
 """,
-        "stunnel-proxy-strict-host", W, "spec.dvm.stunnelTCPProxy.url", 17, 12,
-        "strict mode cannot name the proxy host 'proxy'", id="stunnel-proxy-strict-hostname-warning",
+        "stunnel-proxy-strict-host",
+        W,
+        "spec.dvm.stunnelTCPProxy.url",
+        17,
+        12,
+        "strict mode cannot name the proxy host 'proxy'",
+        id="stunnel-proxy-strict-hostname-warning",
     ),
     case(
         """\
@@ -188,8 +218,14 @@ spec:
   namespaces:
     - app1
 """,
-        "stunnel-proxy-same-cluster", E, "spec.dvm.stunnelTCPProxy", 15, 26, "source and target are one cluster",
-        "remove dvm.stunnelTCPProxy", id="stunnel-proxy-same-cluster",
+        "stunnel-proxy-same-cluster",
+        E,
+        "spec.dvm.stunnelTCPProxy",
+        15,
+        26,
+        "source and target are one cluster",
+        "remove dvm.stunnelTCPProxy",
+        id="stunnel-proxy-same-cluster",
     ),
 ]
 

@@ -36,9 +36,21 @@ from tests.mtc.rules.cases import LEGACY_SOURCE, NO_CIDRS, REMOTE, SAME_CLUSTER,
 
 FAILING = [
     c
-    for family in (test_schema, test_yamlsource, test_values, test_addresses, test_bases, test_capabilities,
-                   test_firewalls, test_install, test_names, test_namespaces, test_openings, test_proxies,
-                   test_versions)
+    for family in (
+        test_schema,
+        test_yamlsource,
+        test_values,
+        test_addresses,
+        test_bases,
+        test_capabilities,
+        test_firewalls,
+        test_install,
+        test_names,
+        test_namespaces,
+        test_openings,
+        test_proxies,
+        test_versions,
+    )
     for c in family.FAILING
 ]
 
@@ -258,8 +270,10 @@ spec:
         id="apps-domain",
     ),
     pytest.param(
-        firewall("{name: default, rules: [{type: Allow, to: {dnsName: '*.example.com'}, ports: [{protocol: "
-                          "TCP, port: 443}]}, {type: Deny, to: {cidrSelector: 0.0.0.0/0}}]}"),
+        firewall(
+            "{name: default, rules: [{type: Allow, to: {dnsName: '*.example.com'}, ports: [{protocol: "
+            "TCP, port: 443}]}, {type: Deny, to: {cidrSelector: 0.0.0.0/0}}]}"
+        ),
         id="firewall-ovn",
     ),
     pytest.param(
@@ -602,20 +616,40 @@ spec:
         id="document-markers-and-alias",
     ),
     pytest.param(
-        spec(LEGACY_SOURCE, ("    - app1\n", "    - app1\n  install: {catalogSource: mtc-operator-catalog, "
-                                      "installPlanApproval: Automatic, mirror: {mapping: mapping.txt}}\n"
-                                      "  replicationRepository: {name: mcg, s3Url: 'https://s3.example.com', bucket: "
-                                      "bucket1, region: eu-west-1, caBundleFile: ca.pem, credentialsFrom: {env: "
-                                      "{accessKeyId: K, secretAccessKey: S}}}\n"),
-                      at=10, lines=[*REMOTE, "    base: legacy", "    caBundleFile: ca.pem",
-                                    "    proxy: {httpProxy: 'http://p.example.com:3128', noProxy: [example.com]}"]),
+        spec(
+            LEGACY_SOURCE,
+            (
+                "    - app1\n",
+                "    - app1\n  install: {catalogSource: mtc-operator-catalog, "
+                "installPlanApproval: Automatic, mirror: {mapping: mapping.txt}}\n"
+                "  replicationRepository: {name: mcg, s3Url: 'https://s3.example.com', bucket: "
+                "bucket1, region: eu-west-1, caBundleFile: ca.pem, credentialsFrom: {env: "
+                "{accessKeyId: K, secretAccessKey: S}}}\n",
+            ),
+            at=10,
+            lines=[
+                *REMOTE,
+                "    base: legacy",
+                "    caBundleFile: ca.pem",
+                "    proxy: {httpProxy: 'http://p.example.com:3128', noProxy: [example.com]}",
+            ],
+        ),
         id="install-legacy-mirror-repository-registration",
     ),
 ]
 
 STRUCTURAL_RULES = {"unknown-key", "wrong-type", "missing-key", "invalid-value", "empty-list", "out-of-range", "one-of"}
-LOADER_RULES = {"yaml-syntax", "empty-document", "multiple-documents", "duplicate-key", "non-string-key", "merge-key",
-                "too-many-nodes", "too-deep", "not-yaml"}
+LOADER_RULES = {
+    "yaml-syntax",
+    "empty-document",
+    "multiple-documents",
+    "duplicate-key",
+    "non-string-key",
+    "merge-key",
+    "too-many-nodes",
+    "too-deep",
+    "not-yaml",
+}
 
 
 def test_every_rule_has_a_failing_case() -> None:
@@ -633,10 +667,12 @@ def test_rule_is_documented_with_examples(rule_id: str) -> None:
 
 def test_each_rule_has_one_severity() -> None:
     """One check per rule id, with its default severity: every failing case reports that severity."""
-    wrong = [(c.values[0].rule, c.values[0].severity) for c in FAILING
-             if c.values[0].rule in SEVERITIES and c.values[0].severity is not SEVERITIES[c.values[0].rule]]
+    wrong = [
+        (c.values[0].rule, c.values[0].severity)
+        for c in FAILING
+        if c.values[0].rule in SEVERITIES and c.values[0].severity is not SEVERITIES[c.values[0].rule]
+    ]
     assert wrong == []
-
 
 
 @pytest.mark.parametrize("text", PASSING)
@@ -653,13 +689,22 @@ def test_rule_passes(text: str, spec_dir: Path) -> None:
     [
         pytest.param(spec(at=10, lines=["    proxy:", "      noProxy: [.svc]"]), W, id="no-proxy-warning"),
         pytest.param(spec(at=15, lines=["    rsyncEndpointType: ClusterIP"]), W, id="clusterip-warning"),
-        pytest.param(firewall("{rules: []}", SAME_CLUSTER, ('"4.14"', '"4.12"'), NO_CIDRS,
-                              ("OVNKubernetes\n  namespaces", "OVNKubernetes\n    rsyncEndpointType: ClusterIP\n"
-                                                              "  namespaces")), Severity.INFO, id="info"),
+        pytest.param(
+            firewall(
+                "{rules: []}",
+                SAME_CLUSTER,
+                ('"4.14"', '"4.12"'),
+                NO_CIDRS,
+                ("OVNKubernetes\n  namespaces", "OVNKubernetes\n    rsyncEndpointType: ClusterIP\n  namespaces"),
+            ),
+            Severity.INFO,
+            id="info",
+        ),
     ],
 )
-def test_warnings_fail_only_with_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
-                                        severity: Severity) -> None:
+def test_warnings_fail_only_with_strict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, severity: Severity
+) -> None:
     file = tmp_path / "spec.yaml"
     file.write_text(text + "  openings: {closesAt: 2999-01-01T00:00:00Z}\n")  # --strict warns without a deadline
     assert run(["validate", str(file)]) == 0

@@ -33,7 +33,13 @@ spec:
   namespaces:
     - app1
 """,
-        "mtc-compatibility", E, "spec.mtcVersion", 6, 15, "MTC 1.8 does not support a 4.9 source", 'use "1.7"',
+        "mtc-compatibility",
+        E,
+        "spec.mtcVersion",
+        6,
+        15,
+        "MTC 1.8 does not support a 4.9 source",
+        'use "1.7"',
         id="mtc-version-18-from-49",
     ),
     case(
@@ -56,7 +62,12 @@ spec:
   namespaces:
     - app1
 """,
-        "mtc-version-superseded", W, "spec.mtcVersion", 6, 15, "MTC 1.7 between 4.12 and 4.14",
+        "mtc-version-superseded",
+        W,
+        "spec.mtcVersion",
+        6,
+        15,
+        "MTC 1.7 between 4.12 and 4.14",
         id="mtc-version-17-on-modern-warning",
     ),
     case(
@@ -78,7 +89,13 @@ spec:
   namespaces:
     - app1
 """,
-        "mtc-compatibility", E, "spec.target.openshiftVersion", 12, 23, "mixed MTC versions", id="mtc-version-mixed",
+        "mtc-compatibility",
+        E,
+        "spec.target.openshiftVersion",
+        12,
+        23,
+        "mixed MTC versions",
+        id="mtc-version-mixed",
     ),
     case(
         """\
@@ -100,8 +117,13 @@ spec:
   namespaces:
     - app1
 """,
-        "legacy-control-cluster", E, "spec.controlCluster", 6, 19,
-        "the source cluster src runs OpenShift 3.11, a legacy platform", "set controlCluster: target",
+        "legacy-control-cluster",
+        E,
+        "spec.controlCluster",
+        6,
+        19,
+        "the source cluster src runs OpenShift 3.11, a legacy platform",
+        "set controlCluster: target",
         id="legacy-control-cluster-311",
     ),
     case(
@@ -123,7 +145,12 @@ spec:
   namespaces:
     - app1
 """,
-        "legacy-control-cluster", E, "spec.controlCluster", 6, 3, "the target cluster tgt runs OpenShift 4.5",
+        "legacy-control-cluster",
+        E,
+        "spec.controlCluster",
+        6,
+        3,
+        "the target cluster tgt runs OpenShift 4.5",
         id="legacy-control-cluster-default-target",
     ),
     case(
@@ -147,8 +174,13 @@ spec:
   namespaces:
     - app1
 """,
-        "endpoint-version", E, "spec.target.rsyncEndpointType", 15, 24,
-        "NodePort endpoints need MTC 1.7.7 or later; MTC 1.7.6 always uses a Route", id="endpoint-version",
+        "endpoint-version",
+        E,
+        "spec.target.rsyncEndpointType",
+        15,
+        24,
+        "NodePort endpoints need MTC 1.7.7 or later; MTC 1.7.6 always uses a Route",
+        id="endpoint-version",
     ),
     case(
         """\
@@ -170,8 +202,13 @@ spec:
   namespaces:
     - app1
 """,
-        "clusterip-cross-cluster", W, "spec.target.rsyncEndpointType", 15, 24,
-        "ClusterIP between two clusters (src -> tgt)", id="clusterip-cross-cluster-warning",
+        "clusterip-cross-cluster",
+        W,
+        "spec.target.rsyncEndpointType",
+        15,
+        24,
+        "ClusterIP between two clusters (src -> tgt)",
+        id="clusterip-cross-cluster-warning",
     ),
     case(
         """\
@@ -192,8 +229,14 @@ spec:
   namespaces:
     - app1
 """,
-        "network-type", E, "spec.source.networkType", 9, 18, "OpenShift 3.x runs only OpenShift SDN",
-        "networkType: OpenShiftSDN", id="network-type-311-ovn",
+        "network-type",
+        E,
+        "spec.source.networkType",
+        9,
+        18,
+        "OpenShift 3.x runs only OpenShift SDN",
+        "networkType: OpenShiftSDN",
+        id="network-type-311-ovn",
     ),
     case(
         """\
@@ -214,7 +257,12 @@ spec:
   namespaces:
     - app1
 """,
-        "network-type", E, "spec.target.networkType", 13, 18, "OpenShift SDN is removed in 4.17",
+        "network-type",
+        E,
+        "spec.target.networkType",
+        13,
+        18,
+        "OpenShift SDN is removed in 4.17",
         id="network-type-417-sdn",
     ),
     case(
@@ -236,8 +284,13 @@ spec:
     - source: app1
       egressFirewall: {rules: []}
 """,
-        "network-type-needed", E, "spec.source.networkType", 7, 5,
-        "the egress firewall kind depends on the network plugin", id="network-type-needed-for-firewall",
+        "network-type-needed",
+        E,
+        "spec.source.networkType",
+        7,
+        5,
+        "the egress firewall kind depends on the network plugin",
+        id="network-type-needed-for-firewall",
     ),
     case(
         """\
@@ -258,7 +311,12 @@ spec:
   namespaces:
     - app1
 """,
-        "openshift-version-newer", W, "spec.target.openshiftVersion", 12, 23, "OpenShift 4.99 is newer than the facts",
+        "openshift-version-newer",
+        W,
+        "spec.target.openshiftVersion",
+        12,
+        23,
+        "OpenShift 4.99 is newer than the facts",
         id="openshift-version-newer",
     ),
 ]
