@@ -133,12 +133,12 @@ def read_spec_bytes(path: Path, display: str) -> bytes:
     )
 
 
-def decode(raw: bytes, display: str, limit: int = MAX_BYTES) -> str:
+def decode(raw: bytes, display: str, limit: int = MAX_BYTES, *, expected: str = "a YAML text file") -> str:
     """UTF-8 text of at most `limit` bytes (a spec by default; a ResourceList passes its own, larger limit)."""
     if len(raw) > limit:
         raise ProblemsError.of(display, "file-too-large", f"input is {len(raw):,} bytes; the limit is {limit:,}")
     if b"\x00" in raw:
-        raise ProblemsError.of(display, "not-yaml", "binary data (NUL bytes), expected a YAML text file")
+        raise ProblemsError.of(display, "not-yaml", f"binary data (NUL bytes), expected {expected}")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

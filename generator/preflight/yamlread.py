@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from generator.clusterpair.yamlsource import MAX_DEPTH
+from generator.clusterpair.yamlsource import decode as decode_text
 from generator.problems import ProblemsError
 
 _Fast: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -70,12 +71,8 @@ Loader.add_constructor("tag:yaml.org,2002:timestamp", _text)
 
 
 def decode(raw: bytes, display: str) -> str:
-    if b"\x00" in raw:
-        raise ProblemsError.of(display, "not-yaml", "binary data (NUL bytes), expected a YAML export")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ProblemsError.of(display, "not-yaml", f"not UTF-8 text (byte {exc.start})") from None
+    """UTF-8 text of an export (its size was bounded when it was read)."""
+    return decode_text(raw, display, len(raw), expected="a YAML export")
 
 
 def mark_problem(display: str, rule: str, message: str, mark: Any) -> ProblemsError:
