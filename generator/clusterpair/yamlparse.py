@@ -5,6 +5,7 @@ Split from yamlsource so that PyYAML is imported where text is parsed, not where
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import yaml
@@ -17,16 +18,60 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def check_depth(text: str, display: str) -> None:
     """Refuse deep nesting before composing: libyaml's composer recurses in C and overflows the stack."""
+    check_nesting(text, display, MAX_DEPTH + 1, f"the document nests deeper than {MAX_DEPTH} levels")
+
+
+def check_nesting(text: str, display: str, limit: int, message: str, *, anchors: str = "") -> None:
+    """Refuse nesting deeper than `limit` collections (`too-deep`, `message`) and, given `anchors` (the message),
+    any anchor or alias (`yaml-alias`), at the event that shows it. The event pass costs about a third of a
+    load: it is skipped when the text alone proves there is nothing to refuse."""
+    if nesting_within(text, limit) and not (anchors and may_hold_anchors(text)):
+        return
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
-            if depth > MAX_DEPTH + 1:
-                line, column = (event.start_mark.line + 1, event.start_mark.column + 1) if event.start_mark else (1, 1)
-                message = f"the document nests deeper than {MAX_DEPTH} levels"
-                raise ProblemsError([Problem.of(display, "too-deep", message, line=line, column=column)])
+            if depth > limit:
+                raise _event_problem(display, "too-deep", message, event)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+        if anchors and (isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None)):
+            raise _event_problem(display, "yaml-alias", anchors, event)
+
+
+def _event_problem(display: str, rule: str, message: str, event: yaml.Event) -> ProblemsError:
+    mark = event.start_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return ProblemsError([Problem.of(display, rule, message, line=line, column=column)])
+
+
+# An anchor (&) or alias (*) can only start a node: at a line start or after a blank or an indicator.
+_PROPERTY = re.compile(r"(?:^|[\s\[\]{},:?!-])[&*]", re.MULTILINE)
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # libyaml breaks lines on these too
+
+
+def may_hold_anchors(text: str) -> bool:
+    """False when no anchor or alias can be in `text` (neither indicator stands where a node can start)."""
+    return ("&" in text or "*" in text) and _PROPERTY.search(text) is not None
+
+
+def nesting_within(text: str, limit: int) -> bool:
+    """True when `text` provably nests no deeper than `limit` collections; False when it cannot tell.
+
+    Block collections nest by indentation: a child starts at least one column right of its parent, except a
+    sequence at its mapping key's column, which cannot repeat without an indented mapping between. So block
+    depth is at most 2 x (the last column a block collection can start at) + 1, and that column is within the
+    run of blanks and indicators (`-`, `?`, `:`) that begins a line. Flow collections add at most one level per
+    `[` or `{` that does not close at once, plus one for an empty pair. Lines must break on `\n` only.
+    """
+    if any(brk in text for brk in _OTHER_BREAKS):
+        return False
+    flow = text.count("[") - text.count("[]") + text.count("{") - text.count("{}") + 1
+    column_budget = (limit - flow - 1) // 2  # block depth 2c + 1 must leave room for the flow levels
+    if column_budget < 0:
+        return False
+    too_far = rf"[ \t?:-]{{{column_budget + 1}}}"  # a line whose start runs past the budget
+    return re.match(too_far, text) is None and re.search("\n" + too_far, text) is None
 
 
 def _single_node(text: str, display: str) -> yaml.Node:

@@ -115,11 +115,8 @@ class Block:
     excepts: tuple[Interval, ...]
     text: str
 
-    def intervals(self) -> list[Interval]:
-        return self.allowed
-
     @functools.cached_property
-    def allowed(self) -> list[Interval]:
+    def intervals(self) -> list[Interval]:
         """The addresses of `cidr` outside every `except`, worked out once (read-only)."""
         return subtract([self.cidr], self.excepts)
 
@@ -176,10 +173,6 @@ class Policy:
     generated: bool = False
 
     def ref(self) -> str:
-        return self.reference
-
-    @functools.cached_property
-    def reference(self) -> str:
         return f"NetworkPolicy {self.namespace}/{self.name}"
 
 

@@ -177,7 +177,7 @@ def _addresses(peers: tuple[Peer, ...] | None, other: AddressEnd) -> list[Interv
     """The address ranges of the same IP version the rule's peers allow (no peers: every address)."""
     if peers is None:
         return [(0, 2**128)]
-    return [iv for p in peers if p.block is not None and p.block.version == other.version for iv in p.block.intervals()]
+    return [iv for p in peers if p.block is not None and p.block.version == other.version for iv in p.block.intervals]
 
 
 def _rects_cover(rects: list[tuple[list[Interval], tuple[Interval, ...]]], span: Interval, ports: Interval) -> bool:

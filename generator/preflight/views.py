@@ -60,22 +60,22 @@ class View:
         """Whether `other` evaluates the connections of pods in `namespace` as this view does: the same cluster,
         state and notes, and the very same policies and firewalls there (the closed view shares them with
         today's wherever our output was not, so those verdicts are computed once)."""
-        mine, theirs = self.policies.get(namespace, ()), other.policies.get(namespace, ())
-        walls, their_walls = self.firewalls.get(namespace, ()), other.firewalls.get(namespace, ())
         return (
             self.cluster is other.cluster
             and self.state.namespaces is other.state.namespaces
             and self.state.ingress_controllers is other.state.ingress_controllers
             and self.notes == other.notes
-            and len(mine) == len(theirs)
-            and all(a is b for a, b in zip(mine, theirs, strict=True))
-            and len(walls) == len(their_walls)
-            and all(a is b for a, b in zip(walls, their_walls, strict=True))
+            and _same_objects(self.policies.get(namespace, ()), other.policies.get(namespace, ()))
+            and _same_objects(self.firewalls.get(namespace, ()), other.firewalls.get(namespace, ()))
         )
 
     def namespace_firewalls(self, namespace: str) -> list[Firewall]:
         kinds = self.firewall_kinds()
         return sorted((f for f in self.firewalls.get(namespace, ()) if f.kind in kinds), key=lambda f: f.name)
+
+
+def _same_objects(mine: Sequence[object], theirs: Sequence[object]) -> bool:
+    return len(mine) == len(theirs) and all(a is b for a, b in zip(mine, theirs, strict=True))
 
 
 def today_view(cluster: ResolvedCluster, state: ClusterState) -> View:

@@ -2,21 +2,20 @@
 aliases (an export never has them, and refusing them stops alias bombs), then libyaml composes and a small
 builder turns the nodes into plain data.
 
-The event pass that proves depth and the absence of aliases costs a third of the load; `_provably_plain` skips
-it when a scan of the text bounds both (no line breaks but `\\n`, no anchor or alias indicator where a node
-may start, a nesting bound from indentation and flow brackets within MAX_DEPTH). Anything it cannot bound goes
-through the event pass, so what is refused, and where, is the same either way.
+The event pass that proves depth and the absence of aliases is skipped when the text alone proves both
+(`clusterpair.yamlparse.check_nesting`, shared with the spec loader): what is refused, and where, is the same
+either way.
 """
 
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable
 from typing import Any
 
 import yaml
 
+from generator.clusterpair.yamlparse import check_nesting
 from generator.clusterpair.yamlsource import MAX_DEPTH
 from generator.clusterpair.yamlsource import decode as decode_text
 from generator.problems import ProblemsError
@@ -81,11 +80,13 @@ def mark_problem(display: str, rule: str, message: str, mark: Any) -> ProblemsEr
     return ProblemsError.of(display, rule, message, line=line, column=column)
 
 
+_ANCHORS = "anchors and aliases are not read in a state export"
+
+
 def documents(text: str, display: str) -> list[object]:
     """Every non-empty document of `text` as plain data; raises `ProblemsError` with the line of what is refused."""
     try:
-        if not _provably_plain(text):
-            _check_events(text, display)
+        check_nesting(text, display, MAX_DEPTH, f"nests deeper than {MAX_DEPTH} levels", anchors=_ANCHORS)
         return _load(text)
     except (ValueError, TypeError, OverflowError) as exc:  # a tagged value PyYAML cannot construct (!!float x)
         raise ProblemsError.of(
@@ -96,56 +97,6 @@ def documents(text: str, display: str) -> list[object]:
         raise mark_problem(display, "not-yaml", f"invalid YAML: {what}", exc.problem_mark or exc.context_mark) from None
     except yaml.YAMLError as exc:
         raise ProblemsError.of(display, "not-yaml", f"invalid YAML: {exc}") from None
-
-
-# --- the safety checks ---------------------------------------------------------------------------------------
-
-# An anchor (&) or alias (*) can only start a node: at a line start or after a blank or an indicator.
-_PROPERTY = re.compile(r"(?:^|[\s\[\]{},:?!-])[&*]", re.MULTILINE)
-_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # libyaml breaks lines on these too
-
-
-def _provably_plain(text: str, max_depth: int = MAX_DEPTH) -> bool:
-    """True when no anchor or alias can be in `text` and its nesting cannot pass `max_depth`.
-
-    Block collections nest by indentation: a child starts at least one column right of its parent, except a
-    sequence at its mapping key's column, which cannot repeat without an indented mapping between. So block
-    depth is at most 2 x (the last column a block collection can start at) + 1, and that column is within the
-    run of blanks and indicators (`-`, `?`, `:`) that begins a line. Flow collections add at most one level per
-    `[` or `{` that does not close at once, plus one for an empty pair.
-    """
-    if any(brk in text for brk in _OTHER_BREAKS):
-        return False
-    if ("&" in text or "*" in text) and _PROPERTY.search(text):
-        return False
-    flow = text.count("[") - text.count("[]") + text.count("{") - text.count("{}") + 1
-    column_budget = (max_depth - flow - 1) // 2  # block depth 2c + 1 must leave room for the flow levels
-    if column_budget < 0:
-        return False
-    too_far = rf"[ \t?:-]{{{column_budget + 1}}}"  # a line whose start runs past the budget
-    return re.match(too_far, text) is None and re.search("\n" + too_far, text) is None
-
-
-def _check_events(text: str, display: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH and any anchor or alias, at the event that shows it."""
-    depth = 0
-    for event in yaml.parse(text, Loader=Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise mark_problem(display, "too-deep", f"nests deeper than {MAX_DEPTH} levels", event.start_mark)
-            if event.anchor:
-                raise _alias_problem(display, event)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-        elif isinstance(event, (yaml.AliasEvent, yaml.ScalarEvent)) and (
-            isinstance(event, yaml.AliasEvent) or event.anchor
-        ):
-            raise _alias_problem(display, event)
-
-
-def _alias_problem(display: str, event: yaml.Event) -> ProblemsError:
-    return mark_problem(display, "yaml-alias", "anchors and aliases are not read in a state export", event.start_mark)
 
 
 # --- building plain data from composed nodes -----------------------------------------------------------------

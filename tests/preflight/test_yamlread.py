@@ -95,79 +95,6 @@ def test_unusual_documents_load_as_pyyaml_loads_them(text: str) -> None:
     assert _outcome(yamlread._load, text) == _outcome(_pyyaml, text)
 
 
-def _events_depth_and_properties(text: str) -> tuple[int, bool]:
-    depth = deepest = 0
-    properties = False
-    for event in yaml.parse(text, Loader=Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            properties = True
-    return deepest, properties
-
-
-def _nest(depth: int, kinds: list[str]) -> object:
-    value: object = "leaf"
-    for i in range(depth):
-        kind = kinds[i % len(kinds)]
-        value = [value] if kind == "seq" else {f"k{i}": value}
-    return value
-
-
-COMPACT = [
-    "- - - - - - - - a\n",
-    "a:\n- b:\n  - c:\n    - d:\n      - e\n",
-    "? - - a\n: - - b\n",
-    "- !!map a: {b: [c, [d, [e]]]}\n",
-    "[[[[[[[[[[a]]]]]]]]]]\n",
-    "{a: {b: {c: {d: {}}}}}\n",
-    "a: '[[[[[[[[['\nb: [[[[x]]]]\n",
-    "x: a]]]]]]]]\nb: [[[[[[[[y]]]]]]]]\n",
-    "- &a x\n- *a\n",
-    "a: &b {c: d}\ne: *b\n",
-    "[&a x, *a]\n",
-    "{a: *b}\n",
-    "- !!str &a x\n",
-    "a: \"*not an alias\"\nb: '&neither'\nc: x*y&z\n",
-]
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    depth=st.integers(1, 14),
-    kinds=st.lists(st.sampled_from(["seq", "map"]), min_size=1, max_size=4),
-    flow=st.sampled_from([False, True, None]),
-    cap=st.integers(1, 16),
-    indent=st.integers(2, 4),
-)
-def test_a_text_proved_plain_is_within_the_cap_and_has_no_anchor(
-    depth: int, kinds: list[str], flow: bool | None, cap: int, indent: int
-) -> None:
-    text = yaml.dump(_nest(depth, kinds), Dumper=yaml.SafeDumper, default_flow_style=flow, indent=indent)
-    deepest, properties = _events_depth_and_properties(text)
-    if yamlread._provably_plain(text, cap):
-        assert deepest <= cap, text
-        assert not properties, text
-
-
-@pytest.mark.parametrize("text", COMPACT)
-@pytest.mark.parametrize("cap", range(1, 12))
-def test_compact_and_flow_nesting_is_bounded(text: str, cap: int) -> None:
-    deepest, properties = _events_depth_and_properties(text)
-    if yamlread._provably_plain(text, cap):
-        assert deepest <= cap
-        assert not properties
-
-
-def test_anchors_aliases_and_other_line_breaks_are_left_to_the_event_pass() -> None:
-    assert yamlread._provably_plain("a: '*.example.com'\nb: \"&x\"\n")
-    for text in ("a: *x\n", "- &a b\n", "[a,*b]\n", "a: b\rc: d\n", "a: b\u2028"):
-        assert not yamlread._provably_plain(text)
-
-
 def test_what_the_event_pass_refuses_is_refused_with_its_line() -> None:
     deep = "a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 70)) + "  " * 70 + "x\n"
     with pytest.raises(ProblemsError) as too_deep:
@@ -177,11 +104,3 @@ def test_what_the_event_pass_refuses_is_refused_with_its_line() -> None:
     with pytest.raises(ProblemsError) as alias:
         yamlread.documents("items:\n- &x {a: 1}\n- *x\n", "alias.yaml")
     assert (alias.value.problems[0].rule, alias.value.problems[0].line) == ("yaml-alias", 2)
-
-
-@pytest.mark.parametrize("name", ["east-state.yaml", "west-state.yaml"])
-def test_a_shipped_export_skips_the_event_pass(name: str) -> None:
-    from pathlib import Path  # noqa: PLC0415
-
-    text = (Path(__file__).parents[2] / "examples" / "preflight" / name).read_text(encoding="utf-8")
-    assert yamlread._provably_plain(text)
